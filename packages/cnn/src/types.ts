@@ -1,0 +1,187 @@
+/**
+ * The contracts between the parts of the CNN package. Each part (engine, models, data, train,
+ * evaluate, checkpoint, export) depends on these types, never on another part's internals.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** Height, width, channels: tfjs's NHWC layout without the batch dimension. */
+export type InputShape = [height: number, width: number, channels: number];
+
+// ---------------------------------------------------------------- datasets
+
+/** One batch as plain arrays: pixels scaled to [0, 1] in NHWC order, labels as class indices. */
+export interface Batch {
+  x: Float32Array;
+  y: Int32Array;
+  size: number;
+}
+
+/** A set of examples read by index, so a trainer can shuffle and stream without one big tensor. */
+export interface Split {
+  readonly size: number;
+  /** Reads the examples at `indices` (in that order) into one batch. */
+  read(indices: ArrayLike<number>): Batch;
+  /** The class index of every example, for stratification and class counts. */
+  labels(): Int32Array;
+}
+
+export interface Dataset {
+  readonly name: string;
+  readonly inputShape: InputShape;
+  readonly classNames: string[];
+  readonly train: Split;
+  readonly test: Split;
+}
+
+// ---------------------------------------------------------------- models
+
+/** Per-channel normalisation applied inside the model: (x - mean) / std, x in [0, 1]. */
+export interface Normalization {
+  mean: number[];
+  std: number[];
+}
+
+export interface BuildOptions {
+  inputShape: InputShape;
+  classes: number;
+  /** Dropout rate where the architecture has dropout; the architecture's default when left out. */
+  dropout?: number;
+  /** GoogLeNet and Inception v3: build the auxiliary classifiers (used only in training). */
+  auxLogits?: boolean;
+  /** Standard adaptation for small inputs where the family has one (e.g. a CIFAR stem for ResNet). */
+  smallInput?: boolean;
+  /** Baked into the model's first layer so the exported model takes [0, 1] pixels. */
+  normalization?: Normalization;
+}
+
+/**
+ * A built network. `training` has the main logits first, then any auxiliary logits; `inference` shares
+ * its layers and has only the main output. Outputs are logits (no softmax) in training; the exported
+ * inference model ends in a softmax.
+ */
+export interface BuiltModel {
+  architecture: string;
+  options: Required<Pick<BuildOptions, 'inputShape' | 'classes'>> & BuildOptions;
+  training: tf.LayersModel;
+  inference: tf.LayersModel;
+  auxOutputs: number;
+}
+
+export interface ArchitectureInfo {
+  name: string;
+  family: 'lenet' | 'alexnet' | 'vgg' | 'googlenet' | 'inception' | 'resnet' | 'densenet';
+  description: string;
+  /** The input the variant was designed for. */
+  nativeInputShape: InputShape;
+  defaultClasses: number;
+  /** Smallest height and width the variant accepts (with its default options). */
+  minInputSize: number;
+  /** Option names this variant understands besides inputShape and classes. */
+  options: Array<'dropout' | 'auxLogits' | 'smallInput'>;
+}
+
+// ---------------------------------------------------------------- training
+
+export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
+export type ScheduleName = 'constant' | 'step' | 'cosine';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD and RMSprop momentum. */
+  momentum: number;
+  nesterov: boolean;
+  /** L2 weight decay added to the gradient of every kernel (PyTorch's weight_decay). */
+  weightDecay: number;
+  schedule: ScheduleName;
+  /** step schedule: multiply the rate by `stepGamma` every `stepSize` epochs. */
+  stepSize: number;
+  stepGamma: number;
+  /** Linear warm-up from 0 over this many epochs, then the schedule. */
+  warmupEpochs: number;
+  /** Clip the global gradient norm to this value; 0 disables. */
+  gradientClipNorm: number;
+  labelSmoothing: number;
+  /** Weight of each auxiliary classifier's loss (GoogLeNet, Inception v3). */
+  auxLossWeight: number;
+  /** Fraction of the training set held out for validation (stratified, seeded); 0 disables. */
+  validationSplit: number;
+  /** Stop when validation loss has not improved by minDelta for `patience` epochs; null disables. */
+  earlyStopping: { patience: number; minDelta: number } | null;
+  augmentation: { randomCropPadding: number; horizontalFlip: boolean };
+  /** Compute per-channel mean/std from the training data and bake it into the model. */
+  normalize: boolean;
+  seed: number;
+}
+
+export interface EpochMetrics {
+  epoch: number; // from 1
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  learningRate: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  step: number; // from 1 within the epoch
+  stepsPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  learningRate: number;
+  imagesPerSecond: number;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+export interface ClassMetrics {
+  className: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  top1: number;
+  top5: number;
+  classNames: string[];
+  perClass: ClassMetrics[];
+  /** confusionMatrix[true][predicted] */
+  confusionMatrix: number[][];
+  examples: number;
+}
+
+// ---------------------------------------------------------------- checkpoints and export
+
+/** Where checkpoint bytes go; the package knows no storage, the caller does. */
+export interface CheckpointStore {
+  write(bytes: Uint8Array, info: { epoch: number; step: number }): Promise<void>;
+  /** The newest checkpoint's bytes, or null when there is none. */
+  readLatest(): Promise<Uint8Array | null>;
+}
+
+/** A file of an exported model: model.json, weight shards, manifest.json. */
+export interface ExportedFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface ModelManifest {
+  format: 'trainyard-model/1';
+  architecture: string;
+  inputShape: InputShape;
+  classes: number;
+  classNames: string[];
+  /** Inputs are pixels scaled to [0, 1]; the model applies this normalisation itself. */
+  normalization: Normalization | null;
+  engine: string;
+  metrics: Partial<Evaluation> & Record<string, unknown>;
+  createdAt: string;
+}
