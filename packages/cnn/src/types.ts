@@ -185,3 +185,38 @@ export interface ModelManifest {
   metrics: Partial<Evaluation> & Record<string, unknown>;
   createdAt: string;
 }
+
+// ---------------------------------------------------------------- one whole run (CLI and worker)
+
+/** What a caller asks for: the worker's child process and `trainyard train` both run this. */
+export interface TrainingRunSpec {
+  architecture: string;
+  modelOptions?: Omit<BuildOptions, 'inputShape' | 'classes' | 'normalization'>;
+  dataset: Dataset;
+  config: TrainConfig;
+  /** Start from an exported model's weights (fine-tuning); a new head when the class count differs. */
+  initialModel?: ExportedFile[];
+}
+
+export interface TrainingRunHooks {
+  signal?: AbortSignal;
+  /** Called once per epoch, after that epoch's checkpoint was written (if a store is given). */
+  onEpoch?(metrics: EpochMetrics): void | Promise<void>;
+  /** Throttled per-batch progress. */
+  onBatch?(progress: BatchProgress): void;
+  onPhase?(phase: 'loading_data' | 'training' | 'evaluating' | 'saving'): void;
+  checkpoints?: CheckpointStore;
+}
+
+export interface TrainingRunResult {
+  engine: string;
+  history: EpochMetrics[];
+  stoppedEarly: boolean;
+  /** On the test set. */
+  evaluation: Evaluation;
+  /** On the validation split, when there is one. */
+  validationEvaluation: Evaluation | null;
+  model: ExportedFile[];
+  manifest: ModelManifest;
+  trainSeconds: number;
+}
