@@ -1,1 +1,43 @@
-export {};
+#!/usr/bin/env node
+/**
+ * `trainyard`: one command for the CNN package (models, train, bench) and the service (start, keys).
+ * Each command lives in its own module, loaded only when used, so `trainyard keys` never loads
+ * TensorFlow.js and `trainyard models` never touches a database.
+ */
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  models: { summary: 'list the architectures with their parameter counts', load: () => import('./commands/models.js') },
+  train: { summary: 'train a model locally and export it', load: () => import('./commands/train.js') },
+  bench: { summary: 'measure training and inference throughput', load: () => import('./commands/bench.js') },
+  start: { summary: 'run the service: API and a worker, or one of them', load: () => import('./commands/start.js') },
+  keys: { summary: 'create or revoke API keys (connects to DATABASE_URL)', load: () => import('./commands/keys.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return ['usage: trainyard <command> [options]', '', 'commands:', ...lines, '', 'trainyard <command> --help for its options'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stderr.write(usage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`trainyard: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    const e = error as { code?: string; message?: string };
+    process.stderr.write(`trainyard: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
