@@ -1,0 +1,142 @@
+/**
+ * The environment variables of the services. `commonEnv` is read by both the API and the worker;
+ * `apiEnv` only by the API. The worker adds its own table next to its code with the same parsers.
+ */
+import type { EnvVar } from './env-reader.js';
+import { boolean, bytes, integer, list, oneOf, optional, url } from './parsers.js';
+
+function envVar<T>(variable: EnvVar<T>): EnvVar<T> {
+  return variable;
+}
+
+/** file:///abs/path, file://./relative, a plain path, or s3://bucket[/prefix]. */
+function storageUrl(raw: string): string {
+  if (raw.startsWith('s3://')) {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(raw)) {
+      throw new Error('an s3:// URL must name a valid bucket: s3://bucket or s3://bucket/prefix');
+    }
+    return raw;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !raw.startsWith('file://')) {
+    throw new Error('must be file:///path, a plain path, or s3://bucket/prefix');
+  }
+  return raw;
+}
+
+export const commonEnv = {
+  databaseUrl: envVar({
+    name: 'DATABASE_URL',
+    description: 'PostgreSQL URL; when unset, `trainyard start` uses 127.0.0.1:5432 or an embedded PostgreSQL under ./data',
+    parse: optional(url(['postgres', 'postgresql'])),
+  }),
+  redisUrl: envVar({
+    name: 'REDIS_URL',
+    description: 'Redis URL for the queue; when unset, `trainyard start` uses 127.0.0.1:6379 or a private redis-server',
+    parse: optional(url(['redis', 'rediss'])),
+  }),
+  storageUrl: envVar({
+    name: 'STORAGE_URL',
+    default: './data/storage',
+    description: 'Object storage: file:///path (a local folder, created if missing) or s3://bucket/prefix',
+    parse: storageUrl,
+  }),
+  s3Endpoint: envVar({
+    name: 'S3_ENDPOINT',
+    description: 'S3 endpoint for MinIO or another S3-compatible server (unset: AWS)',
+    parse: optional(url(['http', 'https'])),
+  }),
+  s3Region: envVar({ name: 'S3_REGION', default: 'us-east-1', description: 'S3 region', parse: (raw) => raw }),
+  s3AccessKeyId: envVar({
+    name: 'S3_ACCESS_KEY_ID',
+    description: 'S3 access key (unset: the AWS SDK default credential chain)',
+    parse: optional((raw) => raw),
+  }),
+  s3SecretAccessKey: envVar({
+    name: 'S3_SECRET_ACCESS_KEY',
+    description: 'S3 secret key (unset: the AWS SDK default credential chain)',
+    parse: optional((raw) => raw),
+  }),
+  queuePrefix: envVar({
+    name: 'QUEUE_PREFIX',
+    default: 'trainyard',
+    description: 'Prefix of every Redis key and pub/sub channel of the queue (lets several deployments share one Redis)',
+    parse: (raw) => {
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new Error('must be 1-64 letters, digits, "_", "." or "-"');
+      return raw;
+    },
+  }),
+  logLevel: envVar({
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino log level',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }),
+};
+
+export const apiEnv = {
+  port: envVar({ name: 'PORT', default: '3000', description: 'HTTP port of the API', parse: integer(0, 65535) }),
+  host: envVar({ name: 'HOST', default: '0.0.0.0', description: 'Address the API listens on', parse: (raw) => raw }),
+  corsOrigins: envVar({
+    name: 'CORS_ORIGINS',
+    default: '',
+    description: 'Comma-separated origins allowed by CORS; "*" allows any; empty disables CORS',
+    parse: list,
+  }),
+  trustProxy: envVar({
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'Trust X-Forwarded-* headers (behind a reverse proxy)',
+    parse: boolean,
+  }),
+  bodyLimitBytes: envVar({
+    name: 'BODY_LIMIT',
+    default: '1mb',
+    description: 'Largest JSON request body',
+    parse: bytes(1024, 1024 ** 3),
+  }),
+  uploadLimitBytes: envVar({
+    name: 'UPLOAD_LIMIT',
+    default: '2gb',
+    description: 'Largest dataset upload (all files of one request together)',
+    parse: bytes(1024, 1024 ** 4),
+  }),
+  rateLimitPerMinute: envVar({
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '600',
+    description: 'Requests per minute per API key (per client address without a key); 0 disables',
+    parse: integer(0, 10_000_000),
+  }),
+  maxQueuedJobsPerTenant: envVar({
+    name: 'MAX_QUEUED_JOBS_PER_TENANT',
+    default: '1000',
+    description: 'Queued jobs a tenant may have at once; more submissions answer 429 quota_exceeded',
+    parse: integer(1, 10_000_000),
+  }),
+  maxDatasetsPerTenant: envVar({
+    name: 'MAX_DATASETS_PER_TENANT',
+    default: '1000',
+    description: 'Datasets a tenant may keep',
+    parse: integer(1, 10_000_000),
+  }),
+  maxEpochs: envVar({ name: 'MAX_EPOCHS', default: '1000', description: 'Largest epochs a job may ask for', parse: integer(1, 1_000_000) }),
+  maxBatchSize: envVar({ name: 'MAX_BATCH_SIZE', default: '4096', description: 'Largest batch size a job may ask for', parse: integer(1, 1_000_000) }),
+  maxRuntimeSeconds: envVar({
+    name: 'MAX_RUNTIME_SECONDS',
+    default: '604800',
+    description: 'Largest maxRuntimeSeconds a job may ask for (default one week)',
+    parse: integer(1, 10 * 365 * 24 * 3600),
+  }),
+  maxInputPixels: envVar({
+    name: 'MAX_INPUT_PIXELS',
+    default: '262144',
+    description: 'Largest image height x width accepted for training (default 512x512)',
+    parse: integer(1, 1 << 30),
+  }),
+  workerMemoryBytes: envVar({
+    name: 'WORKER_MEMORY',
+    default: '4gb',
+    description: 'Memory a worker can give one training job; jobs estimated to need more answer 422 model_too_large',
+    parse: bytes(1024 ** 2, 1024 ** 5),
+  }),
+  docsEnabled: envVar({ name: 'DOCS', default: 'true', description: 'Serve /docs (Swagger UI)', parse: boolean }),
+};

@@ -1,0 +1,122 @@
+/**
+ * The one catalogue of error codes the service can answer with or store on a failed job. Every code
+ * has the HTTP status the API uses when it raises it and a default message a user can act on; a
+ * thrown error may carry a more precise message and `details`.
+ *
+ * The CNN package's codes (packages/cnn/src/errors.ts) are listed too, because the worker stores them
+ * on failed jobs and the API can raise some of them (a dataset upload that its readers refuse).
+ */
+export const ERROR_CATALOGUE = {
+  // -- requests
+  validation_failed: { httpStatus: 400, message: 'The request does not match the schema; see details.' },
+  invalid_json: { httpStatus: 400, message: 'The request body is empty, not valid JSON, or not valid UTF-8.' },
+  unauthorized: { httpStatus: 401, message: 'Send a valid API key as "Authorization: Bearer <key>".' },
+  not_found: { httpStatus: 404, message: 'No such resource.' },
+  idempotency_conflict: {
+    httpStatus: 409,
+    message: 'This Idempotency-Key was already used with a different request body.',
+  },
+  job_not_cancellable: { httpStatus: 409, message: 'The job has already finished and cannot be cancelled.' },
+  job_not_finished: { httpStatus: 409, message: 'The job has not succeeded, so this result does not exist yet.' },
+  dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
+  payload_too_large: { httpStatus: 413, message: 'The request body is larger than the limit.' },
+  unsupported_media_type: { httpStatus: 415, message: 'The Content-Type is not accepted by this route.' },
+  rate_limited: { httpStatus: 429, message: 'Too many requests for this API key; retry later.' },
+  quota_exceeded: { httpStatus: 429, message: 'The tenant has reached a limit on its jobs or datasets.' },
+
+  // -- what a job asks for
+  unknown_architecture: { httpStatus: 400, message: 'The architecture name is not in the catalog.' },
+  invalid_option: { httpStatus: 400, message: 'A model, training or dataset option is out of range or of the wrong type.' },
+  input_too_small: { httpStatus: 422, message: 'The dataset images are smaller than the architecture accepts.' },
+  input_too_large: { httpStatus: 422, message: 'The dataset images are larger than this service accepts.' },
+  model_too_large: {
+    httpStatus: 422,
+    message: 'The model and batch size need more memory than a worker has; choose a smaller batch or model.',
+  },
+  fine_tune_source_invalid: {
+    httpStatus: 422,
+    message: 'fineTuneFrom must name a succeeded job of this tenant whose model has the same architecture.',
+  },
+  dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
+
+  // -- datasets (the CNN package's readers)
+  dataset_invalid: { httpStatus: 422, message: 'The uploaded dataset is not a valid dataset; see details.' },
+  dataset_malformed: { httpStatus: 422, message: 'A dataset file is truncated, inconsistent or not in the claimed format.' },
+  dataset_unsafe_path: { httpStatus: 422, message: 'An archive entry would escape its folder (absolute path, "..", or a link).' },
+  dataset_unsupported: { httpStatus: 415, message: 'The dataset format or image type is not supported.' },
+
+  // -- how a job ended (stored on failed or cancelled jobs)
+  timeout: { httpStatus: 408, message: 'The job ran longer than its maxRuntimeSeconds; its last checkpoint is kept.' },
+  cancelled: { httpStatus: 409, message: 'The job was cancelled.' },
+  aborted: { httpStatus: 409, message: 'Training was stopped before it finished.' },
+  checkpoint_invalid: { httpStatus: 500, message: 'A checkpoint is corrupt or belongs to a different model or configuration.' },
+  engine_unavailable: { httpStatus: 503, message: 'The requested TensorFlow.js engine cannot be loaded on this worker.' },
+  out_of_memory: { httpStatus: 507, message: 'The worker ran out of memory; choose a smaller batch size or model.' },
+  training_diverged: { httpStatus: 422, message: 'The loss became NaN or infinite; lower the learning rate.' },
+  worker_lost: { httpStatus: 500, message: 'The worker running the job disappeared too many times; the job was given up.' },
+
+  // -- the service itself
+  storage_unavailable: { httpStatus: 503, message: 'Object storage is unavailable; retry later.' },
+  queue_unavailable: { httpStatus: 503, message: 'The job queue is unavailable; retry later.' },
+  database_unavailable: { httpStatus: 503, message: 'The database is unavailable; retry later.' },
+  not_ready: { httpStatus: 503, message: 'A dependency of the service is not reachable.' },
+  internal: { httpStatus: 500, message: 'An internal error occurred; it was logged.' },
+} as const satisfies Record<string, { httpStatus: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error with a catalogue code; the API turns it into an ErrorBody with the code's HTTP status. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.httpStatus = ERROR_CATALOGUE[code].httpStatus;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.details);
+  }
+}
+
+export function isApiError(error: unknown, code?: ErrorCode): error is ApiError {
+  return error instanceof ApiError && (code === undefined || error.code === code);
+}
+
+export function errorBody(code: ErrorCode, message?: string, details?: unknown): ErrorBody {
+  const error: ErrorBody['error'] = { code, message: message ?? ERROR_CATALOGUE[code].message };
+  if (details !== undefined) error.details = details;
+  return { error };
+}
+
+/** JSON schema of ErrorBody, for OpenAPI. */
+export const errorBodySchema = {
+  $id: 'ErrorBody',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
+        message: { type: 'string' },
+        details: {},
+      },
+    },
+  },
+} as const;
