@@ -1,0 +1,2 @@
+export { measureThroughput } from './measure-throughput.js';
+export type { Throughput, ThroughputOptions } from './measure-throughput.js';

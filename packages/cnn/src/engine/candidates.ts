@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import type { EngineName } from './engine-info.js';
+import { registerWasmTrainingKernels } from './wasm/register-training-kernels.js';
+
+/** What a loaded engine reports about itself. */
+export interface LoadedEngine {
+  backend: string;
+  version: string;
+  threads: number;
+}
+
+export interface EngineCandidate {
+  name: EngineName;
+  /** Never picked automatically: only when forced by name (the stock cpu backend is too slow to train). */
+  forcedOnly: boolean;
+  /** Makes the engine tfjs's active backend, or throws an Error whose message says why it cannot. */
+  load(): Promise<LoadedEngine>;
+}
+
+/**
+ * The engines in order of preference. A native oneDNN engine (issue 3) belongs between `tensorflow`
+ * and `wasm`.
+ */
+export const ENGINE_CANDIDATES: readonly EngineCandidate[] = [
+  { name: 'tensorflow-gpu', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node-gpu') },
+  { name: 'tensorflow', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node') },
+  { name: 'wasm', forcedOnly: false, load: loadWasm },
+  { name: 'cpu', forcedOnly: true, load: loadCpu },
+];
+
+/**
+ * tfjs-node and tfjs-node-gpu are optional: they are not dependencies (their install downloads
+ * libtensorflow), so they are imported by a name TypeScript cannot resolve at build time.
+ */
+async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
+  let binding: { version?: Record<string, string> };
+  try {
+    binding = (await import(packageName)) as typeof binding;
+  } catch (error) {
+    throw new Error(`cannot import ${packageName}: ${firstLine(error)}`);
+  }
+  // The package registers its backend with the @tensorflow/tfjs-core it resolves; if that is another
+  // copy than ours, our models would never see it.
+  if (tf.findBackendFactory('tensorflow') === null) {
+    throw new Error(`${packageName} loaded but registered no 'tensorflow' backend with this package's tfjs-core`);
+  }
+  await setBackendOrThrow('tensorflow');
+  const intraOpThreads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  return {
+    backend: 'tensorflow',
+    version: binding.version?.['tfjs-node'] ?? tf.version_core,
+    threads: Number.isInteger(intraOpThreads) && intraOpThreads > 0 ? intraOpThreads : os.availableParallelism(),
+  };
+}
+
+async function loadWasm(): Promise<LoadedEngine> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  await setBackendOrThrow('wasm');
+  return { backend: 'wasm', version: wasm.version_wasm, threads: wasm.getThreadsCount() };
+}
+
+async function loadCpu(): Promise<LoadedEngine> {
+  await setBackendOrThrow('cpu');
+  return { backend: 'cpu', version: tf.version_core, threads: 1 };
+}
+
+async function setBackendOrThrow(backend: string): Promise<void> {
+  const ok = await tf.setBackend(backend);
+  if (!ok || tf.getBackend() !== backend) throw new Error(`tfjs backend '${backend}' failed to initialise`);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}

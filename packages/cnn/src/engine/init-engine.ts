@@ -1,0 +1,85 @@
+import { CnnError } from '../errors.js';
+import { ENGINE_CANDIDATES, type EngineCandidate } from './candidates.js';
+import type { EngineInfo, EngineLog, InitEngineOptions } from './engine-info.js';
+
+let current: EngineInfo | null = null;
+/** The engine name the current engine was chosen for (undefined: picked automatically). */
+let currentRequest: string | undefined;
+let pending: Promise<EngineInfo> | null = null;
+/** Why each engine failed to load, kept so it is tried and logged only once per process. */
+const failures = new Map<string, string>();
+
+/**
+ * Makes the fastest engine that loads tfjs's backend: tfjs-node-gpu, tfjs-node, then the wasm
+ * backend with our training kernels. `options.engine`, else the TRAINYARD_ENGINE environment
+ * variable, forces one ('cpu' is only ever used when forced). Calling it again with the same request
+ * returns the same info; a different forced engine switches to it.
+ */
+export async function initEngine(options: InitEngineOptions = {}): Promise<EngineInfo> {
+  const request = options.engine ?? (process.env.TRAINYARD_ENGINE || undefined);
+  while (pending !== null) await pending.catch(() => undefined);
+  if (current !== null && (request === undefined || request === current.name || request === currentRequest)) {
+    return current;
+  }
+  pending = select(request, options.log ?? (() => undefined));
+  try {
+    current = await pending;
+    currentRequest = request;
+    return current;
+  } finally {
+    pending = null;
+  }
+}
+
+/** The engine chosen by initEngine; throws when initEngine has not completed yet. */
+export function currentEngine(): EngineInfo {
+  if (current === null) throw new Error('initEngine() has not been called (or has not finished)');
+  return current;
+}
+
+async function select(request: string | undefined, log: EngineLog): Promise<EngineInfo> {
+  if (request !== undefined) {
+    const candidate = ENGINE_CANDIDATES.find((c) => c.name === request);
+    if (candidate === undefined) {
+      const known = ENGINE_CANDIDATES.map((c) => c.name).join(', ');
+      throw new CnnError('engine_unavailable', `unknown engine '${request}'; known engines: ${known}`, {
+        engine: request,
+      });
+    }
+    const info = await tryLoad(candidate, [], log);
+    if (info === null) {
+      throw new CnnError('engine_unavailable', `engine '${request}' cannot be loaded: ${failures.get(request)}`, {
+        engine: request,
+        reason: failures.get(request),
+      });
+    }
+    return info;
+  }
+  const skipped: EngineInfo['skipped'] = [];
+  for (const candidate of ENGINE_CANDIDATES) {
+    if (candidate.forcedOnly) continue;
+    const info = await tryLoad(candidate, skipped, log);
+    if (info !== null) return info;
+    skipped.push({ engine: candidate.name, reason: failures.get(candidate.name) ?? 'unknown' });
+  }
+  throw new CnnError('engine_unavailable', 'no training engine could be loaded', { skipped });
+}
+
+async function tryLoad(
+  candidate: EngineCandidate,
+  skipped: EngineInfo['skipped'],
+  log: EngineLog,
+): Promise<EngineInfo | null> {
+  if (failures.has(candidate.name)) return null;
+  try {
+    const loaded = await candidate.load();
+    const info: EngineInfo = { name: candidate.name, ...loaded, skipped };
+    log('engine selected', { ...info });
+    return info;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    failures.set(candidate.name, reason);
+    log('engine unavailable', { engine: candidate.name, reason });
+    return null;
+  }
+}

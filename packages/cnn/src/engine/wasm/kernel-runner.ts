@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * Calls other kernels of the wasm backend from inside a kernel, the way the backend's own composite
+ * kernels do, and frees every intermediate result when done. Kernels run this way are not recorded
+ * by the engine, so anything not freed here would leak wasm heap memory without showing up in
+ * tf.memory().numTensors.
+ */
+export class KernelRunner {
+  private readonly intermediates: tf.TensorInfo[] = [];
+
+  constructor(readonly backend: BackendWasm) {}
+
+  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    const kernel = tf.getKernel(kernelName, 'wasm');
+    if (kernel === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
+    const result = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as tf.TensorInfo;
+    this.intermediates.push(result);
+    return result;
+  }
+
+  transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+    return this.run(tf.Transpose, { x }, { perm });
+  }
+
+  reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+    return this.run(tf.Reshape, { x }, { shape });
+  }
+
+  slice(x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+    return this.run(tf.Slice, { x }, { begin, size });
+  }
+
+  /** Frees every intermediate except `result`, which the caller returns to the engine. */
+  finish(result: tf.TensorInfo): tf.TensorInfo {
+    for (const info of this.intermediates) {
+      if (info !== result) this.backend.disposeData(info.dataId);
+    }
+    this.intermediates.length = 0;
+    return result;
+  }
+}
