@@ -1,0 +1,1 @@
+export { startS3rver, type S3rverProcess } from './s3rver.js';
