@@ -6,3 +6,4 @@ export * from './config/env-reader.js';
 export * as parsers from './config/parsers.js';
 export * from './config/service-config.js';
 export { HYPERPARAMETER_FIELDS } from './hyperparameter-table.js';
+export * from './job-view.js';

@@ -1,1 +1,20 @@
-export {};
+export { openDatabase, type Database } from './database.js';
+export { createPool, createPrismaClient, type PoolOptions, type PrismaClient } from './client.js';
+export { applyMigrations, readMigrations, defaultMigrationsDir, MIGRATION_LOCK_KEY, type MigrateResult } from './migrate.js';
+export { generateApiKey, hashApiKey, apiKeyPrefix, looksLikeApiKey } from './api-key-secret.js';
+export { encodeCursor, decodeCursor, type Page } from './pagination.js';
+export { TenantRepository, type Authenticated } from './repositories/tenants.js';
+export {
+  JobRepository,
+  type NewJob,
+  type CreateJobResult,
+  type IdempotencyRequest,
+  type ListJobsOptions,
+  type JobFailure,
+} from './repositories/jobs.js';
+export { MetricsRepository } from './repositories/metrics.js';
+export { CheckpointRepository, type CheckpointRecord } from './repositories/checkpoints.js';
+export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';
+export { DatasetRepository, datasetFiles, type DatasetFile } from './repositories/datasets.js';
+export type { Job, Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric } from '../generated/prisma/client.js';
+export { JobStatus as DbJobStatus, JobPhase as DbJobPhase } from '../generated/prisma/enums.js';

@@ -1,0 +1,48 @@
+/**
+ * One handle on the database for a process: the pool, the Prisma client and one repository per
+ * aggregate. Both services open it once at start-up and close it on shutdown.
+ */
+import type pg from 'pg';
+import { createPool, createPrismaClient, type PoolOptions, type PrismaClient } from './client.js';
+import { CheckpointRepository } from './repositories/checkpoints.js';
+import { DatasetRepository } from './repositories/datasets.js';
+import { JobRepository } from './repositories/jobs.js';
+import { MetricsRepository } from './repositories/metrics.js';
+import { ModelRepository } from './repositories/models.js';
+import { TenantRepository } from './repositories/tenants.js';
+
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly prisma: PrismaClient;
+  readonly tenants: TenantRepository;
+  readonly jobs: JobRepository;
+  readonly metrics: MetricsRepository;
+  readonly checkpoints: CheckpointRepository;
+  readonly models: ModelRepository;
+  readonly datasets: DatasetRepository;
+  /** Throws unless Postgres answers (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openDatabase(connectionString: string, options: PoolOptions = {}): Database {
+  const pool = createPool(connectionString, options);
+  const prisma = createPrismaClient(pool);
+  return {
+    pool,
+    prisma,
+    tenants: new TenantRepository(prisma),
+    jobs: new JobRepository(prisma),
+    metrics: new MetricsRepository(prisma),
+    checkpoints: new CheckpointRepository(prisma),
+    models: new ModelRepository(prisma),
+    datasets: new DatasetRepository(prisma),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Uploaded datasets. A row is created as `uploading` before the first byte is stored, so that an
+ * upload interrupted by a crash can be found and cleaned up (`findStaleUploads`); it becomes `ready`
+ * only after the CNN package's readers accepted the files.
+ */
+import type { Dataset, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+
+export interface DatasetFile {
+  /** The multipart field: "images", "labels" or "file". */
+  part: string;
+  /** The client's file name (informational). */
+  name: string;
+  key: string;
+  bytes: number;
+}
+
+export class DatasetRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  createUploading(input: { id: string; tenantId: string; name: string; storagePrefix: string }): Promise<Dataset> {
+    return this.prisma.dataset.create({ data: { ...input, status: 'uploading' } });
+  }
+
+  async markReady(
+    id: string,
+    result: { name?: string; format: string; summary: unknown; files: DatasetFile[]; bytes: number },
+  ): Promise<Dataset> {
+    return this.prisma.dataset.update({
+      where: { id },
+      data: {
+        status: 'ready',
+        ...(result.name !== undefined ? { name: result.name } : {}),
+        format: result.format,
+        summary: result.summary as Prisma.InputJsonValue,
+        files: result.files as unknown as Prisma.InputJsonValue,
+        bytes: BigInt(result.bytes),
+      },
+    });
+  }
+
+  get(id: string): Promise<Dataset | null> {
+    return this.prisma.dataset.findUnique({ where: { id } });
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<Dataset | null> {
+    return this.prisma.dataset.findFirst({ where: { id, tenantId } });
+  }
+
+  async list(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<Dataset> | { invalidCursor: true }> {
+    const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
+    if (options.cursor !== undefined && cursor === null) return { invalidCursor: true };
+    const rows = await this.prisma.dataset.findMany({
+      where: { tenantId, status: 'ready', ...afterCursor(cursor) },
+      orderBy: NEWEST_FIRST,
+      take: options.limit + 1,
+    });
+    return toPage(rows, options.limit);
+  }
+
+  countForTenant(tenantId: string): Promise<number> {
+    return this.prisma.dataset.count({ where: { tenantId } });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.prisma.dataset.deleteMany({ where: { id } })).count > 0;
+  }
+
+  /** Uploads that never finished (the API process died during them). */
+  findStaleUploads(startedBefore: Date, limit = 100): Promise<Dataset[]> {
+    return this.prisma.dataset.findMany({
+      where: { status: 'uploading', createdAt: { lt: startedBefore } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+  }
+}
+
+export function datasetFiles(dataset: Dataset): DatasetFile[] {
+  return dataset.files as unknown as DatasetFile[];
+}

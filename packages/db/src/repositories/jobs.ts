@@ -1,0 +1,275 @@
+/**
+ * Jobs and their state machine. Every transition is one conditional UPDATE (`WHERE status = ...`, and
+ * for a running job `AND worker_id = ...`), so two workers, a worker and a reaper, or a worker and a
+ * cancel can never both move one job: the loser's update matches no row and it gets `false`.
+ *
+ *   queued -> running -> succeeded | failed | cancelled
+ *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
+ */
+import type { JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import { Prisma, type Job, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
+import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+
+export interface NewJob {
+  tenantId: string;
+  name?: string | null;
+  spec: Prisma.InputJsonValue;
+  architecture: string;
+  datasetId?: string | null;
+  fineTuneFromId?: string | null;
+}
+
+export interface IdempotencyRequest {
+  key: string;
+  /** A hash of the request body: the same key with another body is a conflict. */
+  requestHash: string;
+}
+
+export type CreateJobResult =
+  | { kind: 'created'; job: Job }
+  | { kind: 'replayed'; job: Job }
+  | { kind: 'conflict' };
+
+export interface ListJobsOptions {
+  status?: JobStatus;
+  limit: number;
+  /** From a previous page's nextCursor; an invalid cursor is reported as `invalidCursor`. */
+  cursor?: string;
+}
+
+export interface JobFailure {
+  code: ErrorCode | string;
+  message: string;
+}
+
+class IdempotencyRace extends Error {}
+
+export class JobRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Inserts a queued job (not yet enqueued: `enqueuedAt` is null until `markEnqueued`). With an
+   * idempotency key, the job and the key are written in one transaction; a retry with the same key
+   * and body returns the first job, another body is a conflict.
+   */
+  async create(input: NewJob, idempotency?: IdempotencyRequest): Promise<CreateJobResult> {
+    const data = {
+      tenantId: input.tenantId,
+      name: input.name ?? null,
+      spec: input.spec,
+      architecture: input.architecture,
+      datasetId: input.datasetId ?? null,
+      fineTuneFromId: input.fineTuneFromId ?? null,
+    };
+    if (!idempotency) return { kind: 'created', job: await this.prisma.job.create({ data }) };
+
+    const earlier = await this.replay(input.tenantId, idempotency);
+    if (earlier) return earlier;
+    try {
+      const job = await this.prisma.$transaction(async (tx) => {
+        const job = await tx.job.create({ data });
+        const inserted = await tx.$executeRaw`
+          INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id)
+          VALUES (${input.tenantId}::uuid, ${idempotency.key}, ${idempotency.requestHash}, ${job.id}::uuid)
+          ON CONFLICT (tenant_id, key) DO NOTHING`;
+        if (inserted === 0) throw new IdempotencyRace();
+        return job;
+      });
+      return { kind: 'created', job };
+    } catch (error) {
+      if (!(error instanceof IdempotencyRace)) throw error;
+      // A concurrent request with the same key won; its job is the answer.
+      return (await this.replay(input.tenantId, idempotency)) ?? { kind: 'conflict' };
+    }
+  }
+
+  private async replay(tenantId: string, idempotency: IdempotencyRequest): Promise<CreateJobResult | null> {
+    const row = await this.prisma.idempotencyKey.findUnique({
+      where: { tenantId_key: { tenantId, key: idempotency.key } },
+      include: { job: true },
+    });
+    if (!row) return null;
+    if (row.requestHash !== idempotency.requestHash) return { kind: 'conflict' };
+    return { kind: 'replayed', job: row.job };
+  }
+
+  /** Deletes idempotency keys older than `before`; returns how many. */
+  async pruneIdempotencyKeys(before: Date): Promise<number> {
+    return (await this.prisma.idempotencyKey.deleteMany({ where: { createdAt: { lt: before } } })).count;
+  }
+
+  get(id: string): Promise<Job | null> {
+    return this.prisma.job.findUnique({ where: { id } });
+  }
+
+  /** The job if it belongs to the tenant; another tenant's job is indistinguishable from none. */
+  findForTenant(tenantId: string, id: string): Promise<Job | null> {
+    return this.prisma.job.findFirst({ where: { id, tenantId } });
+  }
+
+  async list(tenantId: string, options: ListJobsOptions): Promise<Page<Job> | { invalidCursor: true }> {
+    const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
+    if (options.cursor !== undefined && cursor === null) return { invalidCursor: true };
+    const rows = await this.prisma.job.findMany({
+      where: { tenantId, ...(options.status ? { status: options.status } : {}), ...afterCursor(cursor) },
+      orderBy: NEWEST_FIRST,
+      take: options.limit + 1,
+    });
+    return toPage(rows, options.limit);
+  }
+
+  countWithStatus(tenantId: string, statuses: JobStatus[]): Promise<number> {
+    return this.prisma.job.count({ where: { tenantId, status: { in: statuses } } });
+  }
+
+  /** Whether queued or running jobs use the dataset (it must not be deleted under them). */
+  async datasetInUse(datasetId: string): Promise<boolean> {
+    const count = await this.prisma.job.count({ where: { datasetId, status: { in: ['queued', 'running'] } } });
+    return count > 0;
+  }
+
+  // ------------------------------------------------------------ the queue outbox
+
+  async markEnqueued(id: string): Promise<boolean> {
+    return this.changed(await this.prisma.job.updateMany({ where: { id, enqueuedAt: null }, data: { enqueuedAt: new Date() } }));
+  }
+
+  /** Queued jobs whose enqueue never happened (queue down at submission, crash in between). */
+  findUnenqueued(createdBefore: Date, limit = 100): Promise<Job[]> {
+    return this.prisma.job.findMany({
+      where: { status: 'queued', enqueuedAt: null, createdAt: { lt: createdBefore } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+  }
+
+  /** Forgets that a queued job was enqueued (its queue entry was lost), so the outbox sends it again. */
+  async markNotEnqueued(id: string): Promise<boolean> {
+    return this.changed(await this.prisma.job.updateMany({ where: { id, status: 'queued' }, data: { enqueuedAt: null } }));
+  }
+
+  // ------------------------------------------------------------ transitions
+
+  /** queued -> running for this worker; counts an attempt. Null when the job is not queued. */
+  async claim(id: string, workerId: string): Promise<Job | null> {
+    const now = new Date();
+    const result = await this.prisma.job.updateMany({
+      where: { id, status: 'queued' },
+      data: {
+        status: 'running',
+        phase: 'loading_data',
+        workerId,
+        attempts: { increment: 1 },
+        heartbeatAt: now,
+        updatedAt: now,
+      },
+    });
+    if (result.count === 0) return null;
+    // started_at keeps the first start across attempts.
+    await this.prisma.job.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
+    return this.get(id);
+  }
+
+  async heartbeat(id: string, workerId: string): Promise<boolean> {
+    return this.changed(
+      await this.prisma.job.updateMany({ where: { id, workerId, status: 'running' }, data: { heartbeatAt: new Date() } }),
+    );
+  }
+
+  /** Phase, progress and engine of a running job; also a heartbeat. */
+  async reportProgress(
+    id: string,
+    workerId: string,
+    update: { phase?: JobPhase; progress?: JobProgress; engine?: string },
+  ): Promise<boolean> {
+    const data: Prisma.JobUpdateManyMutationInput = { heartbeatAt: new Date() };
+    if (update.phase !== undefined) data.phase = update.phase;
+    if (update.progress !== undefined) data.progress = update.progress as unknown as Prisma.InputJsonValue;
+    if (update.engine !== undefined) data.engine = update.engine;
+    return this.changed(await this.prisma.job.updateMany({ where: { id, workerId, status: 'running' }, data }));
+  }
+
+  async succeed(id: string, workerId: string, result: { engine: string; evaluation: unknown }): Promise<boolean> {
+    return this.finish({ id, workerId, status: 'running' }, 'succeeded', {
+      engine: result.engine,
+      evaluation: result.evaluation as Prisma.InputJsonValue,
+    });
+  }
+
+  /** running -> failed (this worker's job), or queued -> failed when `workerId` is null. */
+  async fail(id: string, workerId: string | null, failure: JobFailure): Promise<boolean> {
+    const where = workerId === null ? { id, status: 'queued' as const } : { id, workerId, status: 'running' as const };
+    return this.finish(where, 'failed', { errorCode: failure.code, errorMessage: failure.message });
+  }
+
+  /** queued -> cancelled at once (the API's cancel of a job no worker holds). */
+  async cancelQueued(id: string): Promise<boolean> {
+    return this.finish({ id, status: 'queued' }, 'cancelled', { cancelRequestedAt: new Date() });
+  }
+
+  /** Records a cancel request on a running job; the worker running it stops and calls markCancelled. */
+  async requestCancel(id: string): Promise<boolean> {
+    return this.changed(
+      await this.prisma.job.updateMany({ where: { id, status: 'running', cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } }),
+    );
+  }
+
+  /** running -> cancelled, by the worker that stopped it. */
+  async markCancelled(id: string, workerId: string): Promise<boolean> {
+    return this.finish({ id, workerId, status: 'running' }, 'cancelled', {});
+  }
+
+  /**
+   * running -> queued: the job goes back to the queue (SIGTERM, or the reaper found its worker gone).
+   * With `workerId` only that worker's job moves; with `staleBefore` only if its heartbeat is older.
+   * The caller enqueues it again (or leaves it to the outbox: enqueuedAt is cleared).
+   */
+  async requeue(id: string, condition: { workerId: string } | { staleBefore: Date }): Promise<boolean> {
+    const where: Prisma.JobWhereInput =
+      'workerId' in condition
+        ? { id, status: 'running', workerId: condition.workerId }
+        : { id, status: 'running', heartbeatAt: { lt: condition.staleBefore } };
+    return this.changed(
+      await this.prisma.job.updateMany({
+        where,
+        data: { status: 'queued', phase: null, workerId: null, heartbeatAt: null, enqueuedAt: null, updatedAt: new Date() },
+      }),
+    );
+  }
+
+  /** Running jobs whose heartbeat stopped before `before` (their worker is gone or stuck). */
+  findStale(before: Date, limit = 100): Promise<Job[]> {
+    return this.prisma.job.findMany({
+      where: { status: 'running', heartbeatAt: { lt: before } },
+      orderBy: { heartbeatAt: 'asc' },
+      take: limit,
+    });
+  }
+
+  /** Running jobs with a cancel request (for a worker that missed the pub/sub message). */
+  findCancelRequested(ids: string[]): Promise<Array<Pick<Job, 'id'>>> {
+    return this.prisma.job.findMany({
+      where: { id: { in: ids }, status: 'running', cancelRequestedAt: { not: null } },
+      select: { id: true },
+    });
+  }
+
+  private async finish(
+    where: Prisma.JobWhereInput,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    data: Prisma.JobUpdateManyMutationInput,
+  ): Promise<boolean> {
+    const now = new Date();
+    return this.changed(
+      // A failed or cancelled job keeps its phase: it tells in which phase it stopped.
+      await this.prisma.job.updateMany({
+        where,
+        data: { ...data, status, ...(status === 'succeeded' ? { phase: null } : {}), finishedAt: now, updatedAt: now },
+      }),
+    );
+  }
+
+  private changed(result: { count: number }): boolean {
+    return result.count > 0;
+  }
+}

@@ -1,0 +1,65 @@
+/** Tenants and their API keys. */
+import type { ApiKey, PrismaClient, Tenant } from '../../generated/prisma/client.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey, hashesEqual, looksLikeApiKey } from '../api-key-secret.js';
+
+export interface Authenticated {
+  tenant: Tenant;
+  apiKey: ApiKey;
+}
+
+export class TenantRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async findOrCreate(name: string): Promise<{ tenant: Tenant; created: boolean }> {
+    const existing = await this.prisma.tenant.findUnique({ where: { name } });
+    if (existing) return { tenant: existing, created: false };
+    // Two concurrent creators: the unique name decides, and the loser reads the winner's row.
+    const rows = await this.prisma.$queryRaw<Tenant[]>`
+      INSERT INTO tenants (name) VALUES (${name}) ON CONFLICT (name) DO NOTHING
+      RETURNING id, name, created_at AS "createdAt"`;
+    if (rows[0]) return { tenant: rows[0], created: true };
+    return { tenant: await this.prisma.tenant.findUniqueOrThrow({ where: { name } }), created: false };
+  }
+
+  findByName(name: string): Promise<Tenant | null> {
+    return this.prisma.tenant.findUnique({ where: { name } });
+  }
+
+  findById(id: string): Promise<Tenant | null> {
+    return this.prisma.tenant.findUnique({ where: { id } });
+  }
+
+  /** A new key for the tenant; the plain key is returned once and never stored. */
+  async createApiKey(tenantId: string): Promise<{ key: string; apiKey: ApiKey }> {
+    const key = generateApiKey();
+    const apiKey = await this.prisma.apiKey.create({
+      data: { tenantId, prefix: apiKeyPrefix(key), hash: hashApiKey(key) },
+    });
+    return { key, apiKey };
+  }
+
+  /** The tenant of an active key, or null for an unknown, malformed or revoked key. */
+  async authenticate(key: string): Promise<Authenticated | null> {
+    if (!looksLikeApiKey(key)) return null;
+    const hash = hashApiKey(key);
+    const apiKey = await this.prisma.apiKey.findUnique({ where: { hash }, include: { tenant: true } });
+    if (!apiKey || apiKey.revokedAt !== null || !hashesEqual(apiKey.hash, hash)) return null;
+    const { tenant, ...rest } = apiKey;
+    return { tenant, apiKey: rest };
+  }
+
+  /** Revokes by plain key or by prefix (as printed by `keys list`); returns how many were revoked. */
+  async revokeApiKey(keyOrPrefix: string): Promise<number> {
+    const where = looksLikeApiKey(keyOrPrefix) ? { hash: hashApiKey(keyOrPrefix) } : { prefix: keyOrPrefix };
+    const result = await this.prisma.apiKey.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: new Date() } });
+    return result.count;
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKey[]> {
+    return this.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
+  }
+
+  async touchApiKey(id: string): Promise<void> {
+    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: new Date() } });
+  }
+}
