@@ -1,0 +1,123 @@
+import { Redis } from 'ioredis';
+import type { CancelMessage } from '@trainyard/contracts';
+import type { QueueSettings } from './connection.js';
+import { parseJobEvent, type JobEvent } from './job-events.js';
+import { cancelChannel, jobEventsChannel } from './names.js';
+
+type Handler = (message: string) => void;
+
+/**
+ * Redis pub/sub between API instances and workers: cancel requests (any API instance can cancel a job
+ * running in any worker) and per-job events. Publishing and subscribing use separate connections
+ * (a subscribed Redis connection can do nothing else); both are opened on first use, and ioredis
+ * re-subscribes by itself after a reconnect.
+ *
+ * Pub/sub delivers only to whoever listens at that moment: callers that need certainty keep the
+ * state in Postgres too (a cancelled job's row says so; workers check it on their heartbeat).
+ */
+export class JobChannels {
+  private publisher: Redis | null = null;
+  private subscriber: Redis | null = null;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  /** The SUBSCRIBE command of each channel, so a second subscriber waits for it too. */
+  private readonly subscriptions = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly settings: QueueSettings) {}
+
+  /** Returns how many subscribers received it (0 when no worker listens right now). */
+  async publishCancel(jobId: string): Promise<number> {
+    const message: CancelMessage = { jobId };
+    return this.publish(cancelChannel(this.settings.prefix), JSON.stringify(message));
+  }
+
+  /** Calls `handler` with the id of every job someone asks to cancel; returns an unsubscribe function. */
+  async onCancel(handler: (jobId: string) => void): Promise<() => Promise<void>> {
+    return this.subscribe(cancelChannel(this.settings.prefix), (text) => {
+      try {
+        const message = JSON.parse(text) as Partial<CancelMessage>;
+        if (typeof message.jobId === 'string') handler(message.jobId);
+      } catch {
+        // not ours: ignore
+      }
+    });
+  }
+
+  async publishEvent(event: JobEvent): Promise<void> {
+    await this.publish(jobEventsChannel(this.settings.prefix, event.jobId), JSON.stringify(event));
+  }
+
+  async onJobEvents(jobId: string, handler: (event: JobEvent) => void): Promise<() => Promise<void>> {
+    return this.subscribe(jobEventsChannel(this.settings.prefix, jobId), (text) => {
+      const event = parseJobEvent(text);
+      if (event && event.jobId === jobId) handler(event);
+    });
+  }
+
+  /** Throws unless Redis answers. */
+  async check(): Promise<void> {
+    await this.publisherConnection().ping();
+  }
+
+  async close(): Promise<void> {
+    const connections = [this.publisher, this.subscriber].filter((c): c is Redis => c !== null);
+    this.publisher = null;
+    this.subscriber = null;
+    this.handlers.clear();
+    this.subscriptions.clear();
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  private async publish(channel: string, message: string): Promise<number> {
+    return this.publisherConnection().publish(channel, message);
+  }
+
+  private async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
+    const subscriber = this.subscriberConnection();
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      this.subscriptions.set(channel, subscriber.subscribe(channel));
+    }
+    set.add(handler);
+    try {
+      await this.subscriptions.get(channel);
+    } catch (error) {
+      set.delete(handler);
+      throw error;
+    }
+    return async () => {
+      const current = this.handlers.get(channel);
+      if (!current?.delete(handler) || current.size > 0) return;
+      this.handlers.delete(channel);
+      this.subscriptions.delete(channel);
+      await this.subscriber?.unsubscribe(channel).catch(() => {});
+    };
+  }
+
+  private publisherConnection(): Redis {
+    if (!this.publisher) {
+      this.publisher = new Redis(this.settings.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+      this.publisher.on('error', () => {}); // reported through rejected calls; ioredis reconnects
+    }
+    return this.publisher;
+  }
+
+  private subscriberConnection(): Redis {
+    if (!this.subscriber) {
+      const subscriber = new Redis(this.settings.redisUrl, { maxRetriesPerRequest: null });
+      subscriber.on('error', () => {});
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const handler of this.handlers.get(channel) ?? []) {
+          try {
+            handler(message);
+          } catch {
+            // one handler's bug must not stop delivery to the others
+          }
+        }
+      });
+      this.subscriber = subscriber;
+    }
+    return this.subscriber;
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Redis names of the queue and its channels. Everything starts with the deployment's prefix
+ * (QUEUE_PREFIX): BullMQ keys are `<prefix>:training:*`, and pub/sub channels, which ignore Redis's
+ * database number, are `<prefix>:cancel` and `<prefix>:events:<jobId>`.
+ */
+export const TRAINING_QUEUE_NAME = 'training';
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+export function jobEventsChannel(prefix: string, jobId: string): string {
+  return `${prefix}:events:${jobId}`;
+}

@@ -1,0 +1,119 @@
+import { Queue } from 'bullmq';
+import type { QueueMessage } from '@trainyard/contracts';
+import { bullConnection, type QueueSettings } from './connection.js';
+import { TRAINING_QUEUE_NAME } from './names.js';
+
+export interface RetryOptions {
+  /** Tries of a job that fails with a transient error, the first included. */
+  attempts: number;
+  /** First wait before a retry; doubles each time. */
+  backoffMs: number;
+}
+
+export const DEFAULT_JOB_RETRY: RetryOptions = { attempts: 5, backoffMs: 5_000 };
+
+export type QueueState = 'waiting' | 'delayed' | 'prioritized' | 'active' | 'completed' | 'failed' | 'missing';
+
+export interface QueueCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * The producer side of the training queue (used by the API and the reaper). A queue entry carries only
+ * the job's id, used as BullMQ's job id too: adding an id that is already there is a no-op, so a job
+ * can never be queued twice.
+ */
+export class TrainingQueue {
+  private readonly queue: Queue<QueueMessage>;
+
+  constructor(settings: QueueSettings, private readonly retry: RetryOptions = DEFAULT_JOB_RETRY) {
+    this.queue = new Queue<QueueMessage>(TRAINING_QUEUE_NAME, {
+      connection: bullConnection(settings.redisUrl),
+      prefix: settings.prefix,
+    });
+    // Errors surface through the rejected calls; without a listener EventEmitter would throw.
+    this.queue.on('error', () => {});
+  }
+
+  /** Queues a training job; returns false when it was already in the queue (in any state). */
+  async enqueue(jobId: string): Promise<boolean> {
+    const before = await this.queue.getJob(jobId);
+    if (before) return false;
+    await this.queue.add(
+      'train',
+      { jobId },
+      {
+        jobId,
+        attempts: this.retry.attempts,
+        backoff: { type: 'exponential', delay: this.retry.backoffMs },
+        // Finished entries are kept a while (so a late duplicate add stays a no-op), then dropped:
+        // Postgres is the record of every job.
+        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+      },
+    );
+    return true;
+  }
+
+  /**
+   * Removes a job that is waiting or delayed; returns false when it is not (already running,
+   * finished or unknown). A running job is cancelled through JobChannels instead.
+   */
+  async removeQueued(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
+    try {
+      await job.remove();
+    } catch {
+      return false; // a worker took it between the two calls
+    }
+    return (await this.queue.getJob(jobId)) === undefined;
+  }
+
+  async state(jobId: string): Promise<QueueState> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return 'missing';
+    const state = await job.getState();
+    if (state === 'unknown' || state === 'waiting-children') return 'missing';
+    return state as QueueState;
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      delayed: counts.delayed ?? 0,
+      active: counts.active ?? 0,
+      completed: counts.completed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  /** Throws unless Redis answers within `timeoutMs` (readiness checks). */
+  async check(timeoutMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.queue.getJobCounts('active'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Deletes every key of this queue (tests and `trainyard` maintenance only). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
