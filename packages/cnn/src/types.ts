@@ -206,6 +206,15 @@ export interface TrainingRunHooks {
   onBatch?(progress: BatchProgress): void;
   onPhase?(phase: 'loading_data' | 'training' | 'evaluating' | 'saving'): void;
   checkpoints?: CheckpointStore;
+  /**
+   * Polled at every batch boundary; each call that returns true writes one checkpoint of that exact
+   * point (mid-epoch) through `checkpoints`. To checkpoint and stop (a worker's SIGTERM): make it
+   * return true, then abort `signal`; the checkpoint is written before CnnError('aborted') is thrown.
+   * A plain abort (cancellation) writes nothing.
+   */
+  checkpointRequested?(): boolean;
+  /** Structured log lines; the package itself never prints. */
+  log?(message: string, fields?: Record<string, unknown>): void;
 }
 
 export interface TrainingRunResult {

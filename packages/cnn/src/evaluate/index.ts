@@ -1,1 +1,3 @@
-export {};
+export { evaluateModel } from './evaluate.js';
+export type { EvaluateOptions } from './evaluate.js';
+export { perClassMetrics } from './metrics.js';

@@ -1,1 +1,2 @@
-export {};
+export { exportModel, MODEL_JSON, MANIFEST_JSON } from './export-model.js';
+export { loadExportedModel, readExportedArtifacts, readExportedWeights, readManifest } from './read-exported.js';

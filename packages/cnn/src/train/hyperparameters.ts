@@ -1,0 +1,257 @@
+/**
+ * Every training hyperparameter, described once: its type, default, range and meaning. The trainer
+ * validates against this table (config.ts) and the API builds its JSON schema from it, so this file
+ * must stay free of TensorFlow.js (it is exported as `@trainyard/cnn/hyperparameters`).
+ *
+ * Defaults are the recipe of ../shared/bench/torch_reference.py (Adam 1e-3, batch 64, 5 epochs, no
+ * schedule, no augmentation, no normalisation), so a run with defaults compares directly with PyTorch.
+ */
+import type { TrainConfig } from '../types.js';
+
+/** One field, in JSON-schema vocabulary (minimum, exclusiveMinimum, enum...). */
+export interface HyperparameterSpec {
+  name: string;
+  type: 'integer' | 'number' | 'boolean' | 'string' | 'object';
+  /** The default value; for `nullable` objects, null means "off". */
+  default: unknown;
+  description: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  enum?: readonly string[];
+  /** The field may be null (earlyStopping: null disables it). */
+  nullable?: boolean;
+  /** Fields of an object-typed hyperparameter. */
+  properties?: HyperparameterSpec[];
+}
+
+/** Rules that involve more than one field; resolveTrainConfig enforces each of them. */
+export const HYPERPARAMETER_RULES: readonly string[] = [
+  'nesterov requires optimizer "sgd" and momentum > 0',
+  'warmupEpochs must be less than epochs',
+  'earlyStopping requires validationSplit > 0',
+];
+
+export const HYPERPARAMETERS: readonly HyperparameterSpec[] = [
+  {
+    name: 'epochs',
+    type: 'integer',
+    default: 5,
+    minimum: 1,
+    maximum: 10_000,
+    description: 'Passes over the training set.',
+  },
+  {
+    name: 'batchSize',
+    type: 'integer',
+    default: 64,
+    minimum: 1,
+    maximum: 4096,
+    description: 'Images per training step (the last batch of an epoch may be smaller).',
+  },
+  {
+    name: 'optimizer',
+    type: 'string',
+    default: 'adam',
+    enum: ['sgd', 'adam', 'rmsprop'],
+    description:
+      'sgd (with optional momentum and Nesterov), adam (beta1 0.9, beta2 0.999, epsilon 1e-8 as in PyTorch), ' +
+      'rmsprop (decay 0.99, epsilon 1e-8, PyTorch defaults).',
+  },
+  {
+    name: 'learningRate',
+    type: 'number',
+    default: 1e-3,
+    exclusiveMinimum: 0,
+    maximum: 10,
+    description: 'Base learning rate; the schedule and warm-up scale it per step.',
+  },
+  {
+    name: 'momentum',
+    type: 'number',
+    default: 0.9,
+    minimum: 0,
+    exclusiveMaximum: 1,
+    description: 'Momentum of sgd and rmsprop (ignored by adam). 0 gives plain SGD.',
+  },
+  {
+    name: 'nesterov',
+    type: 'boolean',
+    default: false,
+    description: 'Nesterov momentum (sgd only, needs momentum > 0).',
+  },
+  {
+    name: 'weightDecay',
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'L2 weight decay: weightDecay * w is added to the gradient of every convolution and dense kernel ' +
+      '(PyTorch weight_decay semantics; biases and batch-norm parameters are not decayed).',
+  },
+  {
+    name: 'schedule',
+    type: 'string',
+    default: 'constant',
+    enum: ['constant', 'step', 'cosine'],
+    description:
+      'Learning-rate schedule, applied per step: constant; step (multiply by stepGamma every stepSize epochs); ' +
+      'cosine (annealed to 0 over all steps after warm-up, like torch CosineAnnealingLR).',
+  },
+  {
+    name: 'stepSize',
+    type: 'integer',
+    default: 30,
+    minimum: 1,
+    maximum: 10_000,
+    description: 'step schedule: epochs between two decays.',
+  },
+  {
+    name: 'stepGamma',
+    type: 'number',
+    default: 0.1,
+    exclusiveMinimum: 0,
+    maximum: 1,
+    description: 'step schedule: factor applied to the rate at each decay.',
+  },
+  {
+    name: 'warmupEpochs',
+    type: 'integer',
+    default: 0,
+    minimum: 0,
+    maximum: 10_000,
+    description: 'Linear warm-up from 0 to learningRate over this many epochs (per step), then the schedule.',
+  },
+  {
+    name: 'gradientClipNorm',
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    maximum: 1e6,
+    description: 'Clip the global L2 norm of all gradients to this value before the update; 0 disables.',
+  },
+  {
+    name: 'labelSmoothing',
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    exclusiveMaximum: 1,
+    description: 'Cross-entropy target = (1 - labelSmoothing) * one-hot + labelSmoothing / classes.',
+  },
+  {
+    name: 'auxLossWeight',
+    type: 'number',
+    default: 0.3,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Weight of each auxiliary classifier loss (GoogLeNet, Inception v3) added to the main loss; ' +
+      'ignored for models without auxiliary heads.',
+  },
+  {
+    name: 'validationSplit',
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    maximum: 0.5,
+    description: 'Fraction of the training set held out for validation (stratified by class, seeded); 0 disables.',
+  },
+  {
+    name: 'earlyStopping',
+    type: 'object',
+    default: null,
+    nullable: true,
+    description:
+      'Stop when validation loss has not improved by more than minDelta for patience epochs; null disables. ' +
+      'The final model is the one of the last epoch trained.',
+    properties: [
+      {
+        name: 'patience',
+        type: 'integer',
+        default: 5,
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Epochs without improvement before stopping.',
+      },
+      {
+        name: 'minDelta',
+        type: 'number',
+        default: 0,
+        minimum: 0,
+        maximum: 1e6,
+        description: 'Smallest decrease of validation loss that counts as an improvement.',
+      },
+    ],
+  },
+  {
+    name: 'augmentation',
+    type: 'object',
+    default: { randomCropPadding: 0, horizontalFlip: false },
+    description: 'Training-time augmentation, applied per image with the seeded generator.',
+    properties: [
+      {
+        name: 'randomCropPadding',
+        type: 'integer',
+        default: 0,
+        minimum: 0,
+        maximum: 64,
+        description: 'Zero-pad each side by this many pixels, then crop back to the input size at a random offset; 0 disables.',
+      },
+      {
+        name: 'horizontalFlip',
+        type: 'boolean',
+        default: false,
+        description: 'Mirror each image left-right with probability 0.5.',
+      },
+    ],
+  },
+  {
+    name: 'normalize',
+    type: 'boolean',
+    default: false,
+    description:
+      'Compute the per-channel mean and standard deviation of the training images and bake (x - mean) / std ' +
+      'into the model, so the exported model still takes [0, 1] pixels.',
+  },
+  {
+    name: 'seed',
+    type: 'integer',
+    default: 55,
+    minimum: 0,
+    maximum: 4_294_967_295,
+    description: 'Seeds initialisation, dropout, shuffling, augmentation and the validation split: same seed, same engine, same metrics.',
+  },
+];
+
+/** A JSON Schema (draft 2020-12 vocabulary) for a partial TrainConfig, as the API accepts it. */
+export function trainConfigJsonSchema(): Record<string, unknown> {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(HYPERPARAMETERS.map((spec) => [spec.name, specToSchema(spec)])),
+    description: `Training hyperparameters; every field is optional. Rules: ${HYPERPARAMETER_RULES.join('; ')}.`,
+  };
+}
+
+function specToSchema(spec: HyperparameterSpec): Record<string, unknown> {
+  const schema: Record<string, unknown> = {
+    type: spec.nullable ? [spec.type, 'null'] : spec.type,
+    description: spec.description,
+    default: spec.default,
+  };
+  for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum'] as const) {
+    if (spec[key] !== undefined) schema[key] = spec[key];
+  }
+  if (spec.properties) {
+    schema.additionalProperties = false;
+    schema.properties = Object.fromEntries(spec.properties.map((p) => [p.name, specToSchema(p)]));
+  }
+  return schema;
+}
+
+/** The defaults, assembled from the table (a fresh object each call). */
+export function defaultTrainConfig(): TrainConfig {
+  return Object.fromEntries(HYPERPARAMETERS.map((spec) => [spec.name, structuredClone(spec.default)])) as unknown as TrainConfig;
+}
