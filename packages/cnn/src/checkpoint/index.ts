@@ -1,2 +1,4 @@
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION } from './format.js';
 export type { TrainingCheckpoint, SavedArray, PartialEpoch } from './format.js';
+export { assertCheckpointMatches } from './compatibility.js';
+export type { RunIdentity } from './compatibility.js';

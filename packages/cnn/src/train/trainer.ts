@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CnnError } from '../errors.js';
 import { encodeCheckpoint, type PartialEpoch, type TrainingCheckpoint } from '../checkpoint/format.js';
+import { assertCheckpointMatches } from '../checkpoint/compatibility.js';
 import { readModelWeights, writeModelWeights } from '../checkpoint/model-weights.js';
 import { evaluateModel } from '../evaluate/evaluate.js';
 import type { EpochMetrics, InputShape, Normalization, Split, TrainConfig, TrainingRunHooks } from '../types.js';
@@ -64,6 +65,7 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
   let resumedPartial: PartialEpoch | null = null;
   const resume = input.resume ?? null;
   if (resume) {
+    assertCheckpointMatches(resume, { architecture: input.architecture, inputShape, classes: classNames.length, config });
     writeModelWeights(model, resume.weights);
     await restoreOptimizerState(optimizer, resume.optimizer);
     random = SeededRandom.fromState(resume.random);
