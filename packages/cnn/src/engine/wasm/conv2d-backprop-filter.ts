@@ -58,8 +58,3 @@ export function conv2DBackpropFilter(args: {
   return kernels.finish(kernels.transpose(result, [1, 2, 0, 3]));
 }
 
-export const conv2DBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: tf.Conv2DBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
-};

@@ -20,6 +20,19 @@ export class KernelRunner {
     return result;
   }
 
+  /** A new float32 tensor with uninitialised contents. */
+  allocate(shape: number[]): tf.TensorInfo {
+    const result = this.backend.makeOutput(shape, 'float32');
+    this.intermediates.push(result);
+    return result;
+  }
+
+  zeros(shape: number[]): tf.TensorInfo {
+    const result = this.allocate(shape);
+    (this.backend.typedArrayFromHeap(result) as Float32Array).fill(0);
+    return result;
+  }
+
   transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
     return this.run(tf.Transpose, { x }, { perm });
   }
