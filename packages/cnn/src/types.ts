@@ -214,7 +214,7 @@ export interface TrainingRunHooks {
    */
   checkpointRequested?(): boolean;
   /** Structured log lines; the package itself never prints. */
-  log?(message: string, fields?: Record<string, unknown>): void;
+  log?(message: string, fields?: object): void;
 }
 
 export interface TrainingRunResult {

@@ -7,3 +7,6 @@ export { trainModel, BATCH_PROGRESS_INTERVAL_MS } from './trainer.js';
 export type { TrainerInput, TrainerOutput } from './trainer.js';
 export { computeNormalization } from './normalization.js';
 export { augmentBatch } from './augment.js';
+export { runTraining } from './run.js';
+export { applyInitialWeights } from './initial-weights.js';
+export type { InitialWeightsReport } from './initial-weights.js';
