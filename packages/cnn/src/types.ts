@@ -122,6 +122,9 @@ export interface EpochMetrics {
   trainAccuracy: number;
   validationLoss: number | null;
   validationAccuracy: number | null;
+  /** Only when TrainingRunSpec.evaluateTestEachEpoch is set (the reference script's per-epoch test accuracy). */
+  testLoss?: number | null;
+  testAccuracy?: number | null;
   learningRate: number;
   seconds: number;
   imagesPerSecond: number;
@@ -196,6 +199,11 @@ export interface TrainingRunSpec {
   config: TrainConfig;
   /** Start from an exported model's weights (fine-tuning); a new head when the class count differs. */
   initialModel?: ExportedFile[];
+  /**
+   * Also evaluate the test set after every epoch (EpochMetrics.testLoss/testAccuracy), as the reference
+   * script does for its testAccuracyByEpoch. Off by default: picking anything by test metrics leaks.
+   */
+  evaluateTestEachEpoch?: boolean;
 }
 
 export interface TrainingRunHooks {

@@ -65,10 +65,13 @@ describe('runTraining', () => {
     );
   });
 
-  test('same seed, same engine: the same exported weights', async () => {
-    const again = await runTraining({ architecture: 'lenet5', dataset: dataset(4), config });
+  test('same seed, same engine: the same exported weights (per-epoch test evaluation changes nothing)', async () => {
+    const again = await runTraining({ architecture: 'lenet5', dataset: dataset(4), config, evaluateTestEachEpoch: true });
     assert.deepEqual(shardBytes(again), shardBytes(first));
     assert.deepEqual(again.history.map((m) => m.trainLoss), first.history.map((m) => m.trainLoss));
+    assert.ok(again.history.every((m) => typeof m.testAccuracy === 'number' && typeof m.testLoss === 'number'));
+    assert.equal(again.history.at(-1)!.testAccuracy, again.evaluation.top1);
+    assert.ok(first.history.every((m) => m.testAccuracy === undefined));
   });
 
   test('stopped after epoch 1 and started again with the same store, it resumes and exports the same model', async () => {

@@ -71,6 +71,7 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       data: dataset.train,
       trainIndices,
       validationIndices,
+      testEachEpoch: spec.evaluateTestEachEpoch ? dataset.test : null,
       hooks,
       resume,
     });

@@ -34,6 +34,8 @@ export interface TrainerInput {
   trainIndices: Int32Array;
   /** Indices into `data` held out for validation, or null. */
   validationIndices: Int32Array | null;
+  /** A test split to evaluate after every epoch (EpochMetrics.testLoss/testAccuracy), or null. */
+  testEachEpoch?: Split | null;
   hooks?: Pick<TrainingRunHooks, 'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'log'>;
   /** A decoded checkpoint of this same run to continue from. */
   resume?: TrainingCheckpoint | null;
@@ -163,12 +165,14 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
         const validation = validationIndices
           ? await evaluateModel(model, data, { classNames, batchSize: config.batchSize, indices: validationIndices })
           : null;
+        const test = input.testEachEpoch ? await evaluateModel(model, input.testEachEpoch, { classNames, batchSize: config.batchSize }) : null;
         const metrics: EpochMetrics = {
           epoch: epoch + 1,
           trainLoss: totals.lossSum / totals.seen,
           trainAccuracy: totals.correct / totals.seen,
           validationLoss: validation ? validation.loss : null,
           validationAccuracy: validation ? validation.top1 : null,
+          ...(test ? { testLoss: test.loss, testAccuracy: test.top1 } : {}),
           learningRate,
           seconds: (performance.now() - epochStart) / 1000,
           imagesPerSecond: totals.seen / Math.max(totals.trainSeconds, 1e-9),
