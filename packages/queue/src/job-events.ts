@@ -15,7 +15,7 @@ export type JobEvent =
       epochs: number;
       step: number;
       steps: number;
-      imagesPerSecond: number;
+      imagesPerSecond: number | null;
       etaSeconds: number | null;
     }
   | {

@@ -8,8 +8,13 @@ export const jobKeys = (jobId: string) => {
     /** Everything the job stored (deleting a job deletes this prefix). */
     root,
     checkpointPrefix: `${root}checkpoints/`,
-    /** Zero-padded so that listing order is epoch order. */
-    checkpoint: (epoch: number) => `${root}checkpoints/epoch-${String(epoch).padStart(5, '0')}.ckpt`,
+    /**
+     * The checkpoint after `epoch` completed epochs and `step` batches of the next one (0 at an epoch
+     * boundary). Mid-epoch checkpoints get their own key, so one never overwrites the end-of-epoch
+     * checkpoint a database row may still point at. Zero-padded so that listing order is epoch order.
+     */
+    checkpoint: (epoch: number, step = 0) =>
+      `${root}checkpoints/epoch-${String(epoch).padStart(5, '0')}${step > 0 ? `-step-${String(step).padStart(7, '0')}` : ''}.ckpt`,
     /** The exported model's files: model.json, weight shards, manifest.json. */
     modelPrefix: `${root}model/`,
     modelFile: (path: string) => `${root}model/${path}`,
@@ -19,10 +24,10 @@ export const jobKeys = (jobId: string) => {
   };
 };
 
-/** Parses the epoch back out of a checkpoint key; null when the key is not a checkpoint. */
-export function checkpointEpochOf(key: string): number | null {
-  const match = /\/checkpoints\/epoch-(\d+)\.ckpt$/.exec(key);
-  return match ? Number(match[1]) : null;
+/** Parses epoch and step back out of a checkpoint key; null when the key is not a checkpoint. */
+export function checkpointPositionOf(key: string): { epoch: number; step: number } | null {
+  const match = /\/checkpoints\/epoch-(\d+)(?:-step-(\d+))?\.ckpt$/.exec(key);
+  return match ? { epoch: Number(match[1]), step: Number(match[2] ?? 0) } : null;
 }
 
 export const datasetKeys = (datasetId: string) => {

@@ -1,0 +1,43 @@
+/**
+ * Opens a job's training data in the child process: a builtin dataset, or an uploaded one downloaded
+ * from storage into a temporary folder and read by the CNN package's readers.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Dataset } from '@trainyard/cnn/types';
+import { openBuiltinDataset, openDataset, type DatasetFormat } from '@trainyard/cnn/data';
+import type { Storage } from '@trainyard/storage';
+import type { DatasetSource } from './child-protocol.js';
+
+export interface OpenedDataset {
+  dataset: Dataset;
+  /** Removes the downloaded files. */
+  cleanup(): Promise<void>;
+}
+
+export async function openJobDataset(source: DatasetSource, storage: Storage, tempDir: string): Promise<OpenedDataset> {
+  if (source.kind === 'builtin') {
+    const dataset = await openBuiltinDataset(source.name, source.name === 'fashion-mnist' ? { dir: source.fashionMnistDir } : {});
+    return { dataset, cleanup: async () => {} };
+  }
+  const folder = await mkdtemp(join(tempDir, `trainyard-dataset-${source.datasetId}-`));
+  try {
+    const files = [];
+    for (const [index, file] of source.files.entries()) {
+      // Local names are ours (index + part): a client's file name never becomes a path.
+      const path = join(folder, `${index}-${file.part}`);
+      await pipeline(await storage.get(file.key), createWriteStream(path));
+      files.push({ name: file.name, path });
+    }
+    const dataset = await openDataset(
+      { files, format: (source.format ?? undefined) as DatasetFormat | undefined },
+      { name: source.name },
+    );
+    return { dataset, cleanup: () => rm(folder, { recursive: true, force: true }) };
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The messages between a worker (parent) and the child process that trains one job. The parent owns
+ * Postgres and the queue; the child owns TensorFlow.js and writes the job's bytes (checkpoints,
+ * model files) to object storage itself, then tells the parent where they are.
+ */
+import type { BatchProgress, EpochMetrics, Evaluation, ModelManifest } from '@trainyard/cnn/types';
+import type { ResolvedJobSpec, JobPhase } from '@trainyard/contracts';
+
+/** Where the child finds the training data. */
+export type DatasetSource =
+  | { kind: 'builtin'; name: 'fashion-mnist' | 'synthetic'; fashionMnistDir: string }
+  | {
+      kind: 'uploaded';
+      datasetId: string;
+      name: string;
+      format: string | null;
+      /** Objects in storage, in upload order: multipart part name, client file name, storage key. */
+      files: Array<{ part: string; name: string; key: string }>;
+    };
+
+export interface StartMessage {
+  type: 'start';
+  jobId: string;
+  spec: ResolvedJobSpec;
+  dataset: DatasetSource;
+  storageUrl: string;
+  /** The newest recorded checkpoint to resume from, if any. */
+  resumeKey: string | null;
+  /** Storage keys of the fine-tuning source's exported model files. */
+  initialModelKeys: Array<{ path: string; key: string }> | null;
+  tempDir: string;
+}
+
+/** Parent -> child. `stop`: checkpoint at the next batch boundary and stop. `cancel`: stop now. */
+export type ParentMessage = StartMessage | { type: 'stop' } | { type: 'cancel' };
+
+export interface StoredFile {
+  path: string;
+  key: string;
+  bytes: number;
+}
+
+export interface FailureReport {
+  code: string;
+  message: string;
+  /** True when a retry may succeed (storage outage); false for the job's own faults. */
+  transient: boolean;
+}
+
+/** Child -> parent. */
+export type ChildMessage =
+  | { type: 'engine'; engine: string }
+  | { type: 'phase'; phase: JobPhase }
+  | { type: 'batch'; progress: BatchProgress; epochs: number }
+  | { type: 'checkpoint'; epoch: number; step: number; key: string; bytes: number }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | {
+      type: 'succeeded';
+      engine: string;
+      evaluation: Evaluation;
+      manifest: ModelManifest;
+      modelPrefix: string;
+      files: StoredFile[];
+      bundle: StoredFile;
+    }
+  /** Stopped on request (stop or cancel), after any checkpoint it was asked for. */
+  | { type: 'stopped' }
+  | { type: 'failed'; failure: FailureReport }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };

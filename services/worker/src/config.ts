@@ -1,0 +1,101 @@
+/**
+ * The worker's configuration: the variables shared with the API (commonEnv) plus its own, each
+ * checked at start-up by the contracts' env reader (every bad value reported at once).
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { commonEnv, parsers, readEnv, type EnvValues } from '@trainyard/contracts';
+
+const { integer, optional } = parsers;
+
+export const workerEnv = {
+  concurrency: {
+    name: 'WORKER_CONCURRENCY',
+    default: '1',
+    description: 'Training jobs one worker process runs at once (each in its own child process)',
+    parse: integer(1, 64),
+  },
+  lockDurationMs: {
+    name: 'WORKER_LOCK_MS',
+    default: '10000',
+    description: "Queue lock of a running job; a killed worker's job is taken over after about this plus two stalled checks",
+    parse: integer(1000, 3_600_000),
+  },
+  stalledIntervalMs: {
+    name: 'WORKER_STALLED_INTERVAL_MS',
+    default: '5000',
+    description: 'How often workers look for jobs whose worker vanished',
+    parse: integer(500, 3_600_000),
+  },
+  maxStalledCount: {
+    name: 'WORKER_MAX_STALLED',
+    default: '100',
+    description: 'Worker losses the queue tolerates per job (WORKER_MAX_STARTS is the limit that matters)',
+    parse: integer(1, 1_000_000),
+  },
+  maxStarts: {
+    name: 'WORKER_MAX_STARTS',
+    default: '10',
+    description: 'Starts of one job (retries and worker losses together) before it fails with worker_lost',
+    parse: integer(1, 1000),
+  },
+  heartbeatMs: {
+    name: 'WORKER_HEARTBEAT_MS',
+    default: '2000',
+    description: "How often a running job's heartbeat and cancel flag are written and read",
+    parse: integer(100, 600_000),
+  },
+  progressMs: {
+    name: 'WORKER_PROGRESS_MS',
+    default: '1000',
+    description: 'Least time between two progress writes of one job',
+    parse: integer(0, 600_000),
+  },
+  shutdownGraceMs: {
+    name: 'WORKER_SHUTDOWN_GRACE_MS',
+    default: '25000',
+    description: 'On SIGTERM, how long a job may take to checkpoint and stop before its child is killed',
+    parse: integer(0, 3_600_000),
+  },
+  cancelGraceMs: {
+    name: 'WORKER_CANCEL_GRACE_MS',
+    default: '10000',
+    description: 'How long a cancelled job may take to stop before its child is killed',
+    parse: integer(0, 3_600_000),
+  },
+  checkpointsKept: {
+    name: 'CHECKPOINTS_KEPT',
+    default: '3',
+    description: 'Newest checkpoints kept per job (older ones are deleted from storage)',
+    parse: integer(1, 1_000_000),
+  },
+  fashionMnistDir: {
+    name: 'FASHION_MNIST_DIR',
+    default: '/usr/share/datasets/fashion-mnist',
+    description: 'Folder with the Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)',
+    parse: (raw: string) => raw,
+  },
+  workerId: {
+    name: 'WORKER_ID',
+    description: 'Name of this worker in job rows and logs (default: host-pid-random)',
+    parse: optional((raw: string) => raw),
+  },
+  tempDir: {
+    name: 'WORKER_TMP_DIR',
+    description: 'Where uploaded datasets are downloaded for training (default: the system temp folder)',
+    parse: optional((raw: string) => raw),
+  },
+};
+
+export type WorkerConfig = EnvValues<typeof commonEnv> & EnvValues<typeof workerEnv> & { workerId: string };
+
+/** Reads and checks the worker's environment; throws ConfigError listing every bad value. */
+export function readWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  const common = readEnv(commonEnv, env);
+  const own = readEnv(workerEnv, env);
+  return {
+    ...common,
+    ...own,
+    workerId: own.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+  };
+}

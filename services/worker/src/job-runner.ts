@@ -1,0 +1,496 @@
+/**
+ * Runs training jobs handed over by the queue: claims each in Postgres, trains it in a child
+ * process, records what the child reports, and ends it (succeeded, failed, cancelled, or handed back
+ * to the queue). Postgres is the record: a transition is a conditional update that only the worker
+ * holding the job can make, so two workers never run one job at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tmpdir } from 'node:os';
+import type { Database, Job } from '@trainyard/db';
+import { datasetFiles, modelFiles } from '@trainyard/db';
+import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
+import { PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
+import type { Storage } from '@trainyard/storage';
+import type { ChildMessage, DatasetSource, FailureReport, StartMessage } from './child-protocol.js';
+import type { WorkerConfig } from './config.js';
+import { progressFromBatch, Throttle } from './job-progress.js';
+import type { Logger } from './logger.js';
+import { retryDatabase } from './retry-database.js';
+import { TrainingChildProcess, type ChildOutcome } from './training-child-process.js';
+
+/** Why the worker asked a child to stop; a cancel outranks a timeout, which outranks a shutdown. */
+type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
+const STOP_PRECEDENCE: StopReason[] = ['lost', 'cancel', 'timeout', 'shutdown'];
+
+interface RunningJob {
+  jobId: string;
+  child: TrainingChildProcess | null;
+  stopReason: StopReason | null;
+  killTimer: NodeJS.Timeout | null;
+  logger: Logger;
+}
+
+export type JobRunnerConfig = Pick<
+  WorkerConfig,
+  | 'workerId'
+  | 'storageUrl'
+  | 'lockDurationMs'
+  | 'heartbeatMs'
+  | 'progressMs'
+  | 'maxStarts'
+  | 'shutdownGraceMs'
+  | 'cancelGraceMs'
+  | 'checkpointsKept'
+  | 'fashionMnistDir'
+  | 'tempDir'
+>;
+
+export class JobRunner {
+  private readonly running = new Map<string, RunningJob>();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly config: JobRunnerConfig,
+    private readonly db: Database,
+    private readonly storage: Storage,
+    private readonly channels: JobChannels,
+    private readonly logger: Logger,
+  ) {}
+
+  get runningJobIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** The queue's handler for a `train` job. */
+  async run(context: JobContext): Promise<JobOutcome> {
+    const { jobId } = context;
+    const logger = this.logger.child({ jobId });
+    const entry: RunningJob = { jobId, child: null, stopReason: null, killTimer: null, logger };
+    this.running.set(jobId, entry);
+    try {
+      return await this.runClaimed(context, entry);
+    } finally {
+      if (entry.killTimer) clearTimeout(entry.killTimer);
+      this.running.delete(jobId);
+    }
+  }
+
+  /** A cancel request from any API instance; ignored unless this worker runs the job. */
+  cancel(jobId: string): void {
+    const entry = this.running.get(jobId);
+    if (entry) this.requestStop(entry, 'cancel');
+  }
+
+  /** SIGTERM: every running job checkpoints at its next batch boundary and goes back to the queue. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+    for (const entry of this.running.values()) this.requestStop(entry, 'shutdown');
+  }
+
+  /**
+   * Called every heartbeatMs: proves this worker is alive, and catches what pub/sub may have missed
+   * (a cancel sent while Redis was away) or what happened behind its back (the job was taken away).
+   */
+  async heartbeat(): Promise<void> {
+    const entries = [...this.running.values()].filter((entry) => entry.child !== null);
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      const stillOurs = await this.db.jobs.heartbeat(entry.jobId, this.config.workerId);
+      if (!stillOurs) this.requestStop(entry, 'lost');
+    }
+    const cancelled = await this.db.jobs.findCancelRequested(entries.map((entry) => entry.jobId));
+    for (const { id } of cancelled) this.cancel(id);
+  }
+
+  // ------------------------------------------------------------------------------------------------
+
+  private async runClaimed(context: JobContext, entry: RunningJob): Promise<JobOutcome> {
+    const { jobId, logger } = entry;
+    const job = await this.claim(jobId, logger);
+    if (!job) return 'completed';
+    logger.info({ attempt: job.attempts, workerId: this.config.workerId }, 'job claimed');
+    await this.publish({ type: 'status', jobId, at: now(), status: 'running' });
+
+    if (job.attempts > this.config.maxStarts) {
+      return this.failJob(entry, {
+        code: 'worker_lost',
+        message: `The job was started ${job.attempts} times (limit ${this.config.maxStarts}); its workers kept disappearing.`,
+        transient: false,
+      }, context);
+    }
+    if (job.cancelRequestedAt) return this.endCancelled(entry);
+
+    const spec = job.spec as unknown as ResolvedJobSpec;
+    let start: StartMessage;
+    try {
+      start = await this.prepareStart(job, spec);
+    } catch (error) {
+      if (error instanceof PreparationError) return this.failJob(entry, error.failure, context);
+      throw error;
+    }
+    if (this.shuttingDown) return this.handBack(entry);
+
+    const outcome = await this.train(entry, start, spec, job);
+    return this.conclude(entry, outcome, context);
+  }
+
+  /**
+   * queued -> running for this worker. A job still marked running belongs to a worker that vanished
+   * (the queue gave it to us only after that worker's lock expired); once its heartbeat is stale it
+   * is taken back and claimed. Returns null when there is nothing to run (finished, deleted).
+   */
+  private async claim(jobId: string, logger: Logger): Promise<Job | null> {
+    const { workerId, lockDurationMs, heartbeatMs } = this.config;
+    const deadline = Date.now() + 2 * lockDurationMs + 2 * heartbeatMs;
+    for (;;) {
+      const claimed = await retryDatabase(() => this.db.jobs.claim(jobId, workerId));
+      if (claimed) return claimed;
+      const job = await retryDatabase(() => this.db.jobs.get(jobId));
+      if (!job) {
+        logger.warn('job not found in the database; dropping its queue entry');
+        return null;
+      }
+      if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled') {
+        logger.info({ status: job.status }, 'job already finished; dropping its queue entry');
+        return null;
+      }
+      if (job.status === 'running') {
+        const taken =
+          job.workerId === workerId
+            ? await this.db.jobs.requeue(jobId, { workerId })
+            : await this.db.jobs.requeue(jobId, { staleBefore: new Date(Date.now() - lockDurationMs) });
+        if (taken) {
+          logger.warn({ previousWorker: job.workerId, heartbeatAt: job.heartbeatAt }, 'taking over a job whose worker vanished');
+          continue;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`job ${jobId} is still running on live worker ${job.workerId}; the queue will try again`);
+      }
+      await sleep(heartbeatMs);
+    }
+  }
+
+  private async prepareStart(job: Job, spec: ResolvedJobSpec): Promise<StartMessage> {
+    const dataset = await this.datasetSource(job, spec);
+    const initialModelKeys = job.fineTuneFromId ? await this.fineTuneSource(job.fineTuneFromId) : null;
+    const latest = await retryDatabase(() => this.db.checkpoints.latest(job.id));
+    // Rows after the checkpoint we resume from describe epochs that will run again.
+    await retryDatabase(() => this.db.metrics.deleteAfter(job.id, latest?.epoch ?? 0));
+    return {
+      type: 'start',
+      jobId: job.id,
+      spec,
+      dataset,
+      storageUrl: this.config.storageUrl,
+      resumeKey: latest?.storageKey ?? null,
+      initialModelKeys,
+      tempDir: this.config.tempDir ?? tmpdir(),
+    };
+  }
+
+  private async datasetSource(job: Job, spec: ResolvedJobSpec): Promise<DatasetSource> {
+    if ('builtin' in spec.dataset) {
+      return { kind: 'builtin', name: spec.dataset.builtin, fashionMnistDir: this.config.fashionMnistDir };
+    }
+    const dataset = job.datasetId ? await retryDatabase(() => this.db.datasets.get(job.datasetId!)) : null;
+    if (!dataset) {
+      throw new PreparationError({ code: 'not_found', message: 'The dataset of this job was deleted.', transient: false });
+    }
+    if (dataset.status !== 'ready') {
+      throw new PreparationError({ code: 'dataset_not_ready', message: 'The dataset of this job is not ready.', transient: false });
+    }
+    return {
+      kind: 'uploaded',
+      datasetId: dataset.id,
+      name: dataset.name,
+      format: dataset.format,
+      files: datasetFiles(dataset).map(({ part, name, key }) => ({ part, name, key })),
+    };
+  }
+
+  private async fineTuneSource(sourceJobId: string): Promise<Array<{ path: string; key: string }>> {
+    const model = await retryDatabase(() => this.db.models.get(sourceJobId));
+    if (!model) {
+      throw new PreparationError({
+        code: 'fine_tune_source_invalid',
+        message: 'The job named by fineTuneFrom has no stored model.',
+        transient: false,
+      });
+    }
+    return modelFiles(model)
+      .filter((file) => !file.path.endsWith('.tar.gz'))
+      .map((file) => ({ path: file.path, key: `${model.storagePrefix}${file.path}` }));
+  }
+
+  private async train(entry: RunningJob, start: StartMessage, spec: ResolvedJobSpec, job: Job): Promise<ChildOutcome> {
+    const { jobId, logger } = entry;
+    const recorder = new ProgressRecorder(this, jobId, spec, entry);
+    const child = new TrainingChildProcess(start, (message) => recorder.record(message), logger);
+    entry.child = child;
+    logger.info({ pid: child.pid, resumeFrom: start.resumeKey }, 'training child started');
+
+    let runtimeTimer: NodeJS.Timeout | null = null;
+    if (spec.maxRuntimeSeconds) {
+      // The limit counts from the job's first start, across attempts.
+      const elapsedMs = Date.now() - (job.startedAt ?? new Date()).getTime();
+      const remainingMs = Math.max(0, spec.maxRuntimeSeconds * 1000 - elapsedMs);
+      runtimeTimer = setTimeout(() => this.requestStop(entry, 'timeout'), remainingMs);
+    }
+    // A stop requested before the child existed (shutdown, cancel) applies now.
+    if (entry.stopReason) this.sendStop(entry);
+    try {
+      return await child.done;
+    } finally {
+      if (runtimeTimer) clearTimeout(runtimeTimer);
+    }
+  }
+
+  private requestStop(entry: RunningJob, reason: StopReason): void {
+    if (entry.stopReason && STOP_PRECEDENCE.indexOf(entry.stopReason) <= STOP_PRECEDENCE.indexOf(reason)) return;
+    entry.logger.info({ reason }, 'stopping the job');
+    entry.stopReason = reason;
+    this.sendStop(entry);
+  }
+
+  private sendStop(entry: RunningJob): void {
+    const child = entry.child;
+    if (!child) return;
+    const reason = entry.stopReason!;
+    if (reason === 'shutdown' || reason === 'timeout') child.stop();
+    else child.cancel();
+    const graceMs = reason === 'shutdown' || reason === 'timeout' ? this.config.shutdownGraceMs : this.config.cancelGraceMs;
+    if (entry.killTimer) clearTimeout(entry.killTimer);
+    entry.killTimer = setTimeout(() => {
+      entry.logger.warn({ reason, graceMs }, 'training child did not stop in time; killing it');
+      child.kill();
+    }, graceMs);
+  }
+
+  private async conclude(entry: RunningJob, outcome: ChildOutcome, context: JobContext): Promise<JobOutcome> {
+    const { logger } = entry;
+    if (outcome.kind === 'succeeded') return this.endSucceeded(entry, outcome.result);
+
+    const reason = entry.stopReason;
+    if (outcome.kind === 'stopped' || (outcome.kind === 'crashed' && reason !== null)) {
+      switch (reason) {
+        case 'cancel':
+          return this.endCancelled(entry);
+        case 'timeout':
+          return this.failJob(
+            entry,
+            { code: 'timeout', message: `The job ran longer than its maxRuntimeSeconds; its last checkpoint is kept.`, transient: false },
+            context,
+          );
+        case 'lost':
+          logger.warn('the job was taken from this worker (cancelled or reassigned); leaving it alone');
+          return 'completed';
+        case 'shutdown':
+        case null:
+          return this.handBack(entry);
+      }
+    }
+    if (outcome.kind === 'failed') return this.failJob(entry, outcome.failure, context);
+
+    // Crashed on its own: a bug, a native abort, or the kernel's OOM killer.
+    const outOfMemory = /out of memory|allocation failed|heap limit/i.test(outcome.lastError ?? '');
+    logger.error({ exitCode: outcome.exitCode, signal: outcome.signal, lastError: outcome.lastError }, 'training child crashed');
+    const failure: FailureReport = outOfMemory
+      ? { code: 'out_of_memory', message: `The training process ran out of memory: ${outcome.lastError}`, transient: false }
+      : {
+          code: 'internal',
+          message: `The training process ended unexpectedly (${outcome.signal ?? `exit code ${outcome.exitCode}`}).`,
+          transient: true,
+        };
+    return this.failJob(entry, failure, context);
+  }
+
+  private async endSucceeded(entry: RunningJob, result: Extract<ChildMessage, { type: 'succeeded' }>): Promise<JobOutcome> {
+    const { jobId, logger } = entry;
+    const { workerId } = this.config;
+    await retryDatabase(() =>
+      this.db.models.save(jobId, {
+        storagePrefix: result.modelPrefix,
+        // The .tar.gz of the same files is at jobKeys(jobId).modelBundle.
+        files: result.files.map(({ path, bytes }) => ({ path, bytes })),
+        manifest: result.manifest,
+      }),
+    );
+    const done = await retryDatabase(() => this.db.jobs.succeed(jobId, workerId, { engine: result.engine, evaluation: result.evaluation }));
+    if (!done) {
+      logger.warn('training finished but the job was no longer ours to complete');
+      return 'completed';
+    }
+    logger.info({ top1: result.evaluation.top1, engine: result.engine }, 'job succeeded');
+    await this.publish({ type: 'status', jobId, at: now(), status: 'succeeded' });
+    return 'completed';
+  }
+
+  private async endCancelled(entry: RunningJob): Promise<JobOutcome> {
+    const { jobId, logger } = entry;
+    const done = await retryDatabase(() => this.db.jobs.markCancelled(jobId, this.config.workerId));
+    logger.info({ recorded: done }, 'job cancelled');
+    if (done) await this.publish({ type: 'status', jobId, at: now(), status: 'cancelled' });
+    return 'completed';
+  }
+
+  /** Back to the queue without counting a failure: another worker (or this one, restarted) resumes it. */
+  private async handBack(entry: RunningJob): Promise<JobOutcome> {
+    const { jobId, logger } = entry;
+    const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId: this.config.workerId }));
+    if (requeued) await retryDatabase(() => this.db.jobs.markEnqueued(jobId));
+    logger.info({ requeued }, 'job handed back to the queue');
+    if (requeued) await this.publish({ type: 'status', jobId, at: now(), status: 'queued' });
+    return 'handed_back';
+  }
+
+  /**
+   * A transient failure with attempts left goes back to the queue, which retries it after a backoff
+   * (resuming from the last checkpoint); anything else fails the job with its code, at once.
+   */
+  private async failJob(entry: RunningJob, failure: FailureReport, context: JobContext): Promise<JobOutcome> {
+    const { jobId, logger } = entry;
+    const { workerId } = this.config;
+    if (failure.transient && context.willRetryOnFailure) {
+      logger.warn({ code: failure.code, error: failure.message, failedAttempts: context.failedAttempts }, 'job failed; it will be retried');
+      const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId }));
+      if (requeued) {
+        await retryDatabase(() => this.db.jobs.markEnqueued(jobId));
+        await this.publish({ type: 'status', jobId, at: now(), status: 'queued' });
+      }
+      throw new Error(`${failure.code}: ${failure.message}`);
+    }
+    logger.error({ code: failure.code, error: failure.message }, 'job failed');
+    const done = await retryDatabase(() => this.db.jobs.fail(jobId, workerId, { code: failure.code, message: failure.message }));
+    if (done) {
+      await this.publish({ type: 'status', jobId, at: now(), status: 'failed', error: { code: failure.code, message: failure.message } });
+    }
+    throw new PermanentJobError(`${failure.code}: ${failure.message}`);
+  }
+
+  /** @internal for ProgressRecorder */
+  async publish(event: JobEvent): Promise<void> {
+    try {
+      await this.channels.publishEvent(event);
+    } catch (error) {
+      this.logger.debug({ err: error, jobId: event.jobId }, 'could not publish a job event');
+    }
+  }
+
+  /** @internal for ProgressRecorder */
+  get recorderDeps() {
+    return { db: this.db, storage: this.storage, config: this.config };
+  }
+
+  /** @internal for ProgressRecorder */
+  markLost(entry: RunningJob): void {
+    this.requestStop(entry, 'lost');
+  }
+}
+
+/**
+ * Writes what a child reports, in order. An epoch's checkpoint row is written after its metrics row:
+ * a resume starts from the newest checkpoint row, so every epoch up to it has its metrics, and
+ * nothing after it does (prepareStart deletes those rows; the epochs run again).
+ */
+class ProgressRecorder {
+  private readonly throttle: Throttle;
+  private readonly pendingCheckpoints = new Map<number, { epoch: number; step: number; storageKey: string; bytes: number }>();
+  private lastProgress: JobProgress | null = null;
+
+  constructor(
+    private readonly runner: JobRunner,
+    private readonly jobId: string,
+    private readonly spec: ResolvedJobSpec,
+    private readonly entry: RunningJob,
+  ) {
+    this.throttle = new Throttle(runner.recorderDeps.config.progressMs);
+  }
+
+  async record(message: ChildMessage): Promise<void> {
+    const { db, config } = this.runner.recorderDeps;
+    const { jobId } = this;
+    const report = async (update: Parameters<Database['jobs']['reportProgress']>[2]) => {
+      const ours = await retryDatabase(() => db.jobs.reportProgress(jobId, config.workerId, update));
+      if (!ours) this.runner.markLost(this.entry);
+    };
+    switch (message.type) {
+      case 'engine':
+        await report({ engine: message.engine });
+        return;
+      case 'phase':
+        await report({ phase: message.phase });
+        await this.runner.publish({ type: 'phase', jobId, at: now(), phase: message.phase });
+        return;
+      case 'batch': {
+        const progress = progressFromBatch(message.progress, message.epochs, this.spec.hyperparameters.batchSize);
+        this.lastProgress = progress;
+        if (!this.throttle.ready()) return;
+        await report({ progress });
+        await this.runner.publish({ type: 'progress', jobId, at: now(), ...progress });
+        return;
+      }
+      case 'checkpoint': {
+        const record = { epoch: message.epoch, step: message.step, storageKey: message.key, bytes: message.bytes };
+        // A mid-epoch checkpoint (a shutdown) has no metrics row to wait for.
+        if (message.step > 0) await this.recordCheckpoint(record);
+        else this.pendingCheckpoints.set(message.epoch, record);
+        return;
+      }
+      case 'epoch': {
+        const { metrics } = message;
+        await retryDatabase(() => db.metrics.recordEpoch(jobId, metrics));
+        const checkpoint = this.pendingCheckpoints.get(metrics.epoch);
+        if (checkpoint) {
+          this.pendingCheckpoints.delete(metrics.epoch);
+          await this.recordCheckpoint(checkpoint);
+        }
+        const epochs = this.spec.hyperparameters.epochs;
+        const steps = this.lastProgress?.steps ?? 0;
+        const progress: JobProgress = {
+          epoch: metrics.epoch,
+          epochs,
+          step: steps,
+          steps,
+          imagesPerSecond: Math.round(metrics.imagesPerSecond * 10) / 10,
+          etaSeconds: Math.round((epochs - metrics.epoch) * metrics.seconds),
+        };
+        await report({ progress });
+        await this.runner.publish({
+          type: 'epoch',
+          jobId,
+          at: now(),
+          epoch: metrics.epoch,
+          trainLoss: metrics.trainLoss,
+          trainAccuracy: metrics.trainAccuracy,
+          validationLoss: metrics.validationLoss,
+          validationAccuracy: metrics.validationAccuracy,
+          learningRate: metrics.learningRate,
+          seconds: metrics.seconds,
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async recordCheckpoint(record: { epoch: number; step: number; storageKey: string; bytes: number }): Promise<void> {
+    const { db, storage, config } = this.runner.recorderDeps;
+    await retryDatabase(() => db.checkpoints.record(this.jobId, record));
+    const forgotten = await retryDatabase(() => db.checkpoints.prune(this.jobId, config.checkpointsKept));
+    for (const old of forgotten) {
+      await storage.delete(old.storageKey).catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
+    }
+  }
+}
+
+class PreparationError extends Error {
+  constructor(readonly failure: FailureReport) {
+    super(failure.message);
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,123 @@
+/**
+ * The parent's handle on one training child process: starts it, feeds its messages one at a time to
+ * the job runner (so that database writes happen in the order the child reported them), forwards its
+ * stdout/stderr to the job's log, and tells how it ended.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, FailureReport, ParentMessage, StartMessage } from './child-protocol.js';
+import type { Logger } from './logger.js';
+
+export type SucceededMessage = Extract<ChildMessage, { type: 'succeeded' }>;
+
+export type ChildOutcome =
+  | { kind: 'succeeded'; result: SucceededMessage }
+  | { kind: 'stopped' }
+  | { kind: 'failed'; failure: FailureReport }
+  /** Exited without saying how it ended: crashed, killed (by us, the OOM killer, ...). */
+  | { kind: 'crashed'; exitCode: number | null; signal: NodeJS.Signals | null; lastError: string | null };
+
+const CHILD_MAIN = fileURLToPath(new URL('./training-child.js', import.meta.url));
+
+export class TrainingChildProcess {
+  readonly done: Promise<ChildOutcome>;
+  private readonly child: ChildProcess;
+  private chain: Promise<void> = Promise.resolve();
+  private reported: ChildOutcome | null = null;
+  private lastErrorLine: string | null = null;
+
+  /**
+   * `onMessage` is awaited for each progress message before the next one is handled; an error it
+   * throws ends the child and becomes the outcome (the job cannot be recorded, so it must not go on).
+   */
+  constructor(
+    start: StartMessage,
+    private readonly onMessage: (message: ChildMessage) => Promise<void>,
+    private readonly logger: Logger,
+  ) {
+    // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
+    this.child = fork(CHILD_MAIN, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    this.forwardOutput();
+    this.child.on('message', (message: ChildMessage) => this.receive(message));
+    this.done = new Promise((resolve) => {
+      this.child.on('exit', (exitCode, signal) => {
+        // Every message that arrived before the exit is handled before the outcome is known.
+        void this.chain.then(() =>
+          resolve(this.reported ?? { kind: 'crashed', exitCode, signal, lastError: this.lastErrorLine }),
+        );
+      });
+    });
+    this.send(start);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Checkpoint at the next batch boundary, then stop. */
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  /** Stop at the next batch boundary without a checkpoint. */
+  cancel(): void {
+    this.send({ type: 'cancel' });
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private send(message: ParentMessage): void {
+    if (!this.child.connected) return;
+    this.child.send(message, (error) => {
+      if (error) this.logger.warn({ err: error, type: message.type }, 'could not send to training child');
+    });
+  }
+
+  private receive(message: ChildMessage): void {
+    if (message.type === 'log') {
+      this.logger[message.level]({ ...message.fields, from: 'child' }, message.message);
+      return;
+    }
+    this.chain = this.chain.then(async () => {
+      if (this.reported && this.reported.kind === 'failed') return; // already ending
+      switch (message.type) {
+        case 'succeeded':
+          this.reported = { kind: 'succeeded', result: message };
+          return;
+        case 'stopped':
+          this.reported = { kind: 'stopped' };
+          return;
+        case 'failed':
+          this.reported = { kind: 'failed', failure: message.failure };
+          return;
+        default:
+          try {
+            await this.onMessage(message);
+          } catch (error) {
+            this.logger.error({ err: error, message: message.type }, 'could not record what the training child reported');
+            this.reported = {
+              kind: 'failed',
+              failure: { code: 'database_unavailable', message: `recording ${message.type} failed: ${(error as Error).message}`, transient: true },
+            };
+            this.kill();
+          }
+      }
+    });
+  }
+
+  private forwardOutput(): void {
+    for (const [stream, level] of [
+      [this.child.stdout!, 'info'],
+      [this.child.stderr!, 'warn'],
+    ] as const) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (line.trim() === '') return;
+        if (level === 'warn') this.lastErrorLine = line.slice(0, 500);
+        this.logger[level]({ from: 'child', stream: level === 'info' ? 'stdout' : 'stderr' }, line);
+      });
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The child process that trains one job (forked by TrainingChildProcess). It loads TensorFlow.js and
+ * the data, runs the CNN package's runTraining, writes checkpoints and the exported model to object
+ * storage, and reports everything else to its parent over IPC. It never touches Postgres or the queue.
+ *
+ * It exits when its parent goes away (the IPC channel closes), so a killed worker leaves no orphan
+ * training behind.
+ */
+import { tmpdir } from 'node:os';
+import { CnnError, isCnnError } from '@trainyard/cnn/errors';
+import type { CheckpointStore, ExportedFile, TrainingRunSpec } from '@trainyard/cnn/types';
+import { initEngine, runTraining } from '@trainyard/cnn';
+import { isStorageError, jobKeys, openStorage, type Storage } from '@trainyard/storage';
+import type { ChildMessage, FailureReport, ParentMessage, StartMessage, StoredFile } from './child-protocol.js';
+import { openJobDataset } from './child-dataset.js';
+import { modelBundle } from './model-bundle.js';
+
+/** Exit code when the parent went away; the parent is gone, so nobody reads it, but it shows in `ps`. */
+const EXIT_ORPHANED = 70;
+
+process.on('disconnect', () => process.exit(EXIT_ORPHANED));
+
+const controller = new AbortController();
+let stopRequested = false;
+let checkpointPending = false;
+let started = false;
+
+process.on('message', (message: ParentMessage) => {
+  switch (message.type) {
+    case 'start':
+      if (started) return;
+      started = true;
+      void run(message).then(
+        (outcome) => finish(outcome, 0),
+        (error) => finish({ type: 'failed', failure: describeFailure(error) }, 1),
+      );
+      return;
+    case 'stop':
+      // Checkpoint at the next batch boundary, then stop (runTraining writes it before throwing).
+      stopRequested = true;
+      checkpointPending = true;
+      controller.abort();
+      return;
+    case 'cancel':
+      stopRequested = true;
+      controller.abort();
+      return;
+  }
+});
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+  send({ type: 'log', level, message, fields });
+}
+
+function finish(outcome: ChildMessage, exitCode: number): void {
+  // Exit only once the message is on its way: tfjs may hold handles that keep the process alive.
+  process.send?.(outcome, () => process.exit(exitCode));
+}
+
+async function run(start: StartMessage): Promise<ChildMessage> {
+  const storage = openStorage(start.storageUrl, {
+    retry: { onRetry: ({ operation, attempt, delayMs, error }) => log('warn', 'storage retry', { operation, attempt, delayMs, error: String(error) }) },
+  });
+  const keys = jobKeys(start.jobId);
+  send({ type: 'phase', phase: 'loading_data' });
+
+  const engine = await initEngine({ log: (message, fields) => log('info', message, fields as Record<string, unknown>) });
+  send({ type: 'engine', engine: engine.name });
+
+  const opened = await openJobDataset(start.dataset, storage, start.tempDir || tmpdir());
+  try {
+    if (controller.signal.aborted) return { type: 'stopped' };
+    const initialModel = start.initialModelKeys ? await downloadModel(storage, start.initialModelKeys) : undefined;
+    const checkpoints: CheckpointStore = {
+      async write(bytes, info) {
+        const key = keys.checkpoint(info.epoch, info.step);
+        await storage.put(key, bytes);
+        send({ type: 'checkpoint', epoch: info.epoch, step: info.step, key, bytes: bytes.byteLength });
+      },
+      async readLatest() {
+        return start.resumeKey ? storage.getBytes(start.resumeKey) : null;
+      },
+    };
+    const spec: TrainingRunSpec = {
+      architecture: start.spec.model.architecture,
+      modelOptions: start.spec.model.options,
+      dataset: opened.dataset,
+      config: start.spec.hyperparameters,
+      initialModel,
+    };
+    const epochs = start.spec.hyperparameters.epochs;
+    let result;
+    try {
+      result = await runTraining(spec, {
+        signal: controller.signal,
+        checkpoints,
+        checkpointRequested: () => {
+          const pending = checkpointPending;
+          checkpointPending = false;
+          return pending;
+        },
+        onPhase: (phase) => send({ type: 'phase', phase }),
+        onBatch: (progress) => send({ type: 'batch', progress, epochs }),
+        onEpoch: (metrics) => send({ type: 'epoch', metrics }),
+        log: (message, fields) => log('info', message, fields as Record<string, unknown> | undefined),
+      });
+    } catch (error) {
+      if (stopRequested && isCnnError(error, 'aborted')) return { type: 'stopped' };
+      throw error;
+    }
+
+    send({ type: 'phase', phase: 'saving' });
+    const files: StoredFile[] = [];
+    for (const file of result.model) {
+      const key = keys.modelFile(file.path);
+      await storage.put(key, file.bytes, { contentType: contentTypeOf(file.path) });
+      files.push({ path: file.path, key, bytes: file.bytes.byteLength });
+    }
+    const bundleInfo = await storage.put(keys.modelBundle, modelBundle(result.model, new Date(result.manifest.createdAt)), {
+      contentType: 'application/gzip',
+    });
+    return {
+      type: 'succeeded',
+      engine: result.engine,
+      evaluation: result.evaluation,
+      manifest: result.manifest,
+      modelPrefix: keys.modelPrefix,
+      files,
+      bundle: { path: 'model.tar.gz', key: keys.modelBundle, bytes: bundleInfo.size },
+    };
+  } finally {
+    await opened.cleanup().catch(() => {});
+    await storage.close().catch(() => {});
+  }
+}
+
+async function downloadModel(storage: Storage, files: Array<{ path: string; key: string }>): Promise<ExportedFile[]> {
+  const exported: ExportedFile[] = [];
+  for (const file of files) exported.push({ path: file.path, bytes: await storage.getBytes(file.key) });
+  return exported;
+}
+
+function contentTypeOf(path: string): string {
+  return path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+}
+
+/**
+ * The CNN package's own errors are the job's fault: retrying cannot help. A storage outage that
+ * outlasted the storage retries may pass: the queue retries the job later. Running out of memory is
+ * the job's size, not bad luck. Anything else is unexpected, and retried within the job's attempts.
+ */
+function describeFailure(error: unknown): FailureReport {
+  if (error instanceof CnnError) return { code: error.code, message: error.message, transient: false };
+  if (isStorageError(error)) {
+    return error.transient
+      ? { code: 'storage_unavailable', message: error.message, transient: true }
+      : { code: 'internal', message: `object storage: ${error.message}`, transient: false };
+  }
+  if (error instanceof RangeError && /memory|allocation/i.test(error.message)) {
+    return { code: 'out_of_memory', message: `out of memory: ${error.message}`, transient: false };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message, transient: true };
+}

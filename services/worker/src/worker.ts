@@ -1,0 +1,86 @@
+/**
+ * One worker process: takes training jobs from the queue (WORKER_CONCURRENCY at a time), runs each
+ * in its own child process, listens for cancel requests, and keeps the heartbeats of its jobs.
+ */
+import { openDatabase, type Database } from '@trainyard/db';
+import { JobChannels, TrainingConsumer } from '@trainyard/queue';
+import { openStorage } from '@trainyard/storage';
+import type { WorkerConfig } from './config.js';
+import { JobRunner } from './job-runner.js';
+import type { Logger } from './logger.js';
+
+/** The worker's configuration with the service addresses settled (embedded defaults applied). */
+export type ResolvedWorkerConfig = Omit<WorkerConfig, 'databaseUrl' | 'redisUrl'> & { databaseUrl: string; redisUrl: string };
+
+export interface RunningWorker {
+  readonly workerId: string;
+  /** Ids of the jobs it is training right now. */
+  runningJobIds(): string[];
+  /**
+   * Graceful stop (SIGTERM): takes no more jobs; running jobs checkpoint at their next batch boundary
+   * and go back to the queue; resolves when all is closed.
+   */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: ResolvedWorkerConfig, logger: Logger): Promise<RunningWorker> {
+  const db: Database = openDatabase(config.databaseUrl, {
+    max: Math.max(4, config.concurrency * 2 + 2),
+    onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
+  const storage = openStorage(config.storageUrl);
+  const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
+  const channels = new JobChannels(queueSettings);
+  const runner = new JobRunner(config, db, storage, channels, logger);
+
+  await Promise.all([db.ping(), storage.check()]);
+  const unsubscribe = await channels.onCancel((jobId) => runner.cancel(jobId));
+  const consumer = new TrainingConsumer(
+    {
+      ...queueSettings,
+      concurrency: config.concurrency,
+      lockDurationMs: config.lockDurationMs,
+      stalledIntervalMs: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+      workerName: config.workerId,
+      logger,
+    },
+    { train: (context) => runner.run(context) },
+  );
+  await consumer.ready();
+
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating) return; // a slow database must not pile heartbeats up
+    beating = true;
+    runner
+      .heartbeat()
+      .catch((error) => logger.warn({ err: error }, 'heartbeat failed'))
+      .finally(() => (beating = false));
+  }, config.heartbeatMs);
+
+  logger.info(
+    { workerId: config.workerId, concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
+    'worker ready',
+  );
+
+  let stopping: Promise<void> | null = null;
+  return {
+    workerId: config.workerId,
+    runningJobIds: () => runner.runningJobIds,
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ running: runner.runningJobIds }, 'worker stopping: handing running jobs back');
+        runner.beginShutdown();
+        await consumer.close();
+        clearInterval(heartbeat);
+        await unsubscribe().catch(() => {});
+        await channels.close();
+        await storage.close();
+        await db.close();
+        logger.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jobKeys } from '@trainyard/storage';
+import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
+
+let services: Services;
+const workers: ServiceProcess[] = [];
+before(async () => {
+  services = await startServices({ storage: 'disk' });
+});
+after(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await services?.close();
+});
+
+function startWorker(extraEnv: Record<string, string> = {}): ServiceProcess {
+  const worker = ServiceProcess.worker({ ...services.env, ...extraEnv });
+  workers.push(worker);
+  return worker;
+}
+
+test('a worker process trains a queued job and records every result', async () => {
+  const worker = startWorker();
+  const job = await submitJob(services, {
+    model: { architecture: 'lenet5' },
+    dataset: { builtin: 'synthetic' },
+    hyperparameters: { epochs: 2, batchSize: 64, validationSplit: 0.1 },
+  });
+  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job to finish').catch(
+    (error) => {
+      throw new Error(`${error.message}\n${worker.tail()}`);
+    },
+  );
+  assert.equal(done.status, 'succeeded', `${done.errorCode}: ${done.errorMessage}\n${worker.tail()}`);
+  assert.equal(done.attempts, 1);
+  assert.ok(done.engine, 'engine recorded');
+  assert.ok(done.startedAt && done.finishedAt);
+  const evaluation = done.evaluation as { top1: number; examples: number; confusionMatrix: number[][] };
+  assert.equal(evaluation.examples, 500);
+  assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}`);
+
+  const metrics = await services.db.metrics.list(job.id);
+  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
+  assert.ok(metrics.every((m) => m.validationAccuracy !== null));
+
+  const checkpoints = await services.db.checkpoints.list(job.id);
+  assert.deepEqual(checkpoints.map((c) => [c.epoch, c.step]), [[1, 0], [2, 0]]);
+  for (const checkpoint of checkpoints) assert.equal((await services.storage.head(checkpoint.storageKey))?.size, Number(checkpoint.bytes));
+
+  const model = await services.db.models.get(job.id);
+  assert.ok(model);
+  const keys = jobKeys(job.id);
+  assert.equal(model.storagePrefix, keys.modelPrefix);
+  const paths = (model.files as Array<{ path: string }>).map((f) => f.path);
+  assert.ok(paths.includes('model.json') && paths.includes('manifest.json'), paths.join());
+  assert.ok(await services.storage.exists(keys.modelBundle));
+
+  // Every line the worker logged about this job carries its id.
+  const jobLines = worker.lines.filter((line) => JSON.stringify(line).includes(job.id));
+  assert.ok(jobLines.length > 3);
+  assert.ok(jobLines.every((line) => line.jobId === job.id), 'jobId on every job line');
+});
