@@ -5,5 +5,4 @@ export * from './queue-message.js';
 export * from './config/env-reader.js';
 export * as parsers from './config/parsers.js';
 export * from './config/service-config.js';
-export { HYPERPARAMETER_FIELDS } from './hyperparameter-table.js';
 export * from './job-view.js';

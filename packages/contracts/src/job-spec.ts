@@ -5,7 +5,7 @@
  */
 import type { TrainConfig } from '@trainyard/cnn/types';
 import { BUILTIN_DATASETS, type BuiltinDataset } from './job-status.js';
-import { HYPERPARAMETER_FIELDS } from './hyperparameter-table.js';
+import { HYPERPARAMETERS, trainConfigJsonSchema, type HyperparameterSpec } from '@trainyard/cnn/hyperparameters';
 
 export interface ModelOptions {
   dropout?: number;
@@ -48,22 +48,19 @@ const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 export const uuidSchema = { type: 'string', pattern: UUID_PATTERN, maxLength: 36 } as const;
 
 function hyperparametersSchema(limits: JobSpecLimits): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(HYPERPARAMETER_FIELDS)) properties[name] = { ...field };
-  properties.epochs = { ...HYPERPARAMETER_FIELDS.epochs, maximum: limits.maxEpochs };
-  properties.batchSize = { ...HYPERPARAMETER_FIELDS.batchSize, maximum: limits.maxBatchSize };
-  return {
-    type: 'object',
-    additionalProperties: false,
-    properties,
-    description: 'Training hyperparameters; every one may be left out and takes its default.',
+  const schema = trainConfigJsonSchema();
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  properties.epochs = { ...properties.epochs, maximum: Math.min(Number(properties.epochs?.maximum), limits.maxEpochs) };
+  properties.batchSize = {
+    ...properties.batchSize,
+    maximum: Math.min(Number(properties.batchSize?.maximum), limits.maxBatchSize),
   };
+  return schema;
 }
 
 /** The JSON schema of JobSpec; unknown fields anywhere are refused. */
 export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMITS): Record<string, unknown> {
   return {
-    $id: 'JobSpec',
     type: 'object',
     additionalProperties: false,
     required: ['model', 'dataset'],
@@ -109,25 +106,35 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
   };
 }
 
-/** The default of every hyperparameter, as a complete TrainConfig. */
-export function defaultTrainConfig(): TrainConfig {
-  const config: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(HYPERPARAMETER_FIELDS)) config[name] = structuredClone(field.default);
-  return config as unknown as TrainConfig;
+/** A hyperparameter left out takes its default; an object given in part gets the rest of its fields. */
+function withDefaults(specs: readonly HyperparameterSpec[], given: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const value = given[spec.name];
+    if (value === undefined) result[spec.name] = structuredClone(spec.default);
+    else if (spec.properties && value !== null && typeof value === 'object') {
+      result[spec.name] = withDefaults(spec.properties, value as Record<string, unknown>);
+    } else result[spec.name] = value;
+  }
+  return result;
 }
 
-/** Fills in every hyperparameter left out (nested objects too). The spec must already be valid. */
+/**
+ * Rules between fields (HYPERPARAMETER_RULES of the CNN package), as a list of problems; empty when
+ * the configuration is consistent. The API answers them as invalid_option before queueing.
+ */
+export function hyperparameterProblems(config: TrainConfig): string[] {
+  const problems: string[] = [];
+  if (config.nesterov && (config.optimizer !== 'sgd' || config.momentum <= 0)) {
+    problems.push('nesterov requires optimizer "sgd" and momentum > 0');
+  }
+  if (config.warmupEpochs >= config.epochs) problems.push('warmupEpochs must be less than epochs');
+  if (config.earlyStopping !== null && config.validationSplit <= 0) problems.push('earlyStopping requires validationSplit > 0');
+  return problems;
+}
+
+/** Fills in every hyperparameter left out (nested objects too). The spec must already be schema-valid. */
 export function resolveJobSpec(spec: JobSpec): ResolvedJobSpec {
-  const defaults = defaultTrainConfig();
-  const given = spec.hyperparameters ?? {};
-  const hyperparameters: TrainConfig = {
-    ...defaults,
-    ...given,
-    augmentation: { ...defaults.augmentation, ...(given.augmentation ?? {}) },
-    earlyStopping:
-      given.earlyStopping === undefined || given.earlyStopping === null
-        ? (given.earlyStopping ?? defaults.earlyStopping)
-        : { ...given.earlyStopping, minDelta: given.earlyStopping.minDelta ?? 0 },
-  };
-  return { ...structuredClone(spec), hyperparameters };
+  const hyperparameters = withDefaults(HYPERPARAMETERS, (spec.hyperparameters ?? {}) as Record<string, unknown>);
+  return { ...structuredClone(spec), hyperparameters: hyperparameters as unknown as TrainConfig };
 }

@@ -27,3 +27,13 @@ export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 export const BUILTIN_DATASETS = ['fashion-mnist', 'synthetic'] as const;
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
+
+/**
+ * What the API must know about a built-in dataset before queueing a job on it (input-size checks).
+ * `synthetic` is a small generated set for trying the service; workers read `fashion-mnist` from
+ * FASHION_MNIST_DIR.
+ */
+export const BUILTIN_DATASET_INFO: Record<BuiltinDataset, { inputShape: [number, number, number]; classes: number }> = {
+  'fashion-mnist': { inputShape: [28, 28, 1], classes: 10 },
+  synthetic: { inputShape: [28, 28, 1], classes: 10 },
+};

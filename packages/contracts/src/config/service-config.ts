@@ -23,6 +23,10 @@ function storageUrl(raw: string): string {
   return raw;
 }
 
+/** Where the services look when DATABASE_URL / REDIS_URL are unset and something listens there. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/trainyard';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 export const commonEnv = {
   databaseUrl: envVar({
     name: 'DATABASE_URL',

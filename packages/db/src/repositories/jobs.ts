@@ -83,7 +83,8 @@ export class JobRepository {
     }
   }
 
-  private async replay(tenantId: string, idempotency: IdempotencyRequest): Promise<CreateJobResult | null> {
+  /** The job an earlier request with this key created (`replayed`), a `conflict`, or null when the key is new. */
+  async replay(tenantId: string, idempotency: IdempotencyRequest): Promise<CreateJobResult | null> {
     const row = await this.prisma.idempotencyKey.findUnique({
       where: { tenantId_key: { tenantId, key: idempotency.key } },
       include: { job: true },

@@ -28,6 +28,24 @@ export class MetricsRepository {
     return rows.map(toView);
   }
 
+  /**
+   * For each job: its last epoch, and its best epoch (highest validation accuracy, or training accuracy
+   * when the job has no validation split). Two queries whatever the number of jobs.
+   */
+  async summaries(jobIds: string[]): Promise<Map<string, { latest: EpochMetricsView; best: EpochMetricsView }>> {
+    const result = new Map<string, { latest: EpochMetricsView; best: EpochMetricsView }>();
+    if (jobIds.length === 0) return result;
+    const latest = await this.prisma.$queryRaw<RawMetricRow[]>`
+      SELECT DISTINCT ON (job_id) * FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
+      ORDER BY job_id, epoch DESC`;
+    const best = await this.prisma.$queryRaw<RawMetricRow[]>`
+      SELECT DISTINCT ON (job_id) * FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
+      ORDER BY job_id, COALESCE(validation_accuracy, train_accuracy) DESC, epoch DESC`;
+    const bestById = new Map(best.map((row) => [row.job_id, fromRaw(row)]));
+    for (const row of latest) result.set(row.job_id, { latest: fromRaw(row), best: bestById.get(row.job_id) ?? fromRaw(row) });
+    return result;
+  }
+
   /** Drops rows after `epoch` (a resume from an older checkpoint will write them again). */
   async deleteAfter(jobId: string, epoch: number): Promise<number> {
     return (await this.prisma.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } })).count;
@@ -44,5 +62,30 @@ function toView(row: EpochMetric): EpochMetricsView {
     learningRate: row.learningRate,
     seconds: row.seconds,
     imagesPerSecond: row.imagesPerSecond,
+  };
+}
+
+interface RawMetricRow {
+  job_id: string;
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  validation_loss: number | null;
+  validation_accuracy: number | null;
+  learning_rate: number;
+  seconds: number;
+  images_per_second: number;
+}
+
+function fromRaw(row: RawMetricRow): EpochMetricsView {
+  return {
+    epoch: row.epoch,
+    trainLoss: row.train_loss,
+    trainAccuracy: row.train_accuracy,
+    validationLoss: row.validation_loss,
+    validationAccuracy: row.validation_accuracy,
+    learningRate: row.learning_rate,
+    seconds: row.seconds,
+    imagesPerSecond: row.images_per_second,
   };
 }

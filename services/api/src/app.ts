@@ -1,0 +1,58 @@
+/**
+ * The API as a Fastify instance, built from its dependencies so that tests start it on port 0 with a
+ * fresh database and queue prefix, and `startApi` wires the real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { ApiDeps } from './context.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerJsonBody } from './http/json-body.js';
+import { registerValidation } from './http/validation.js';
+import { registerAuth } from './http/auth.js';
+import { registerRateLimit, registerSecurityHeaders } from './http/security.js';
+import { registerOpenApi } from './http/openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { architectureRoutes } from './routes/architectures.js';
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Route parameters are ids and file names; longer ones are answered 404 by the router.
+    maxParamLength: 200,
+    return503OnClosing: true,
+  });
+
+  registerErrorHandling(app);
+  registerValidation(app);
+  registerJsonBody(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await registerSecurityHeaders(app, config.corsOrigins);
+  await app.register(multipart, {
+    limits: { fileSize: config.uploadLimitBytes, files: 64, fields: 8, fieldSize: 1024, parts: 80, headerPairs: 100 },
+    throwFileSizeLimit: true,
+  });
+  await registerOpenApi(app, { docs: config.docsEnabled });
+
+  await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(
+    async (v1) => {
+      registerAuth(v1, deps.db);
+      await registerRateLimit(v1, config.rateLimitPerMinute);
+      await jobRoutes(v1, deps);
+      await datasetRoutes(v1, deps);
+      await architectureRoutes(v1);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

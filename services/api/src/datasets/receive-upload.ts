@@ -1,0 +1,100 @@
+/**
+ * Reads a multipart dataset upload into a private temporary folder, streaming each file part to disk
+ * (never whole in memory) and counting bytes against UPLOAD_LIMIT. Parts: `images` and `labels` (an
+ * IDX pair, possibly several pairs) or one or more `file` parts (CIFAR batches, an image-folder zip or
+ * tar.gz); fields `format` and `name`, before or after the files.
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { ApiError, DATASET_FORMATS, type DatasetFormat } from '@trainyard/contracts';
+
+export interface ReceivedFile {
+  part: 'images' | 'labels' | 'file';
+  name: string;
+  path: string;
+  bytes: number;
+}
+
+export interface ReceivedUpload {
+  files: ReceivedFile[];
+  format?: DatasetFormat;
+  name?: string;
+}
+
+const FILE_PARTS = new Set(['images', 'labels', 'file']);
+
+function invalid(message: string, path: string): ApiError {
+  return new ApiError('validation_failed', message, [{ path, rule: 'multipart' }]);
+}
+
+/** A file name safe to use on disk and as a storage key segment (the original stays in `name`). */
+export function safeFileName(index: number, original: string): string {
+  const base = original.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 100);
+  return `${String(index).padStart(3, '0')}-${cleaned || 'upload'}`;
+}
+
+export async function receiveUpload(request: FastifyRequest, dir: string, limitBytes: number): Promise<ReceivedUpload> {
+  if (!request.isMultipart()) {
+    throw new ApiError('unsupported_media_type', 'Upload a dataset as multipart/form-data.');
+  }
+  const upload: ReceivedUpload = { files: [] };
+  let total = 0;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      const value = typeof part.value === 'string' ? part.value : '';
+      if (part.fieldname === 'format') {
+        if (!(DATASET_FORMATS as readonly string[]).includes(value)) {
+          throw invalid(`format must be one of ${DATASET_FORMATS.join(', ')}.`, 'multipart.format');
+        }
+        upload.format = value as DatasetFormat;
+      } else if (part.fieldname === 'name') {
+        if (value.length < 1 || value.length > 200) throw invalid('name must be 1 to 200 characters.', 'multipart.name');
+        upload.name = value;
+      } else {
+        throw invalid(`Unknown field "${part.fieldname.slice(0, 50)}"; expected format or name.`, `multipart.${part.fieldname.slice(0, 50)}`);
+      }
+      continue;
+    }
+    if (!FILE_PARTS.has(part.fieldname)) {
+      throw invalid(`Unknown file part "${part.fieldname.slice(0, 50)}"; expected images, labels or file.`, `multipart.${part.fieldname.slice(0, 50)}`);
+    }
+    const index = upload.files.length;
+    const original = part.filename || `${part.fieldname}-${index}`;
+    const path = join(dir, safeFileName(index, original));
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        if (total + bytes > limitBytes) {
+          callback(new ApiError('payload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes }));
+          return;
+        }
+        callback(null, chunk);
+      },
+    });
+    await pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    if (part.file.truncated) {
+      throw new ApiError('payload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes });
+    }
+    total += bytes;
+    upload.files.push({ part: part.fieldname as ReceivedFile['part'], name: original.slice(0, 200), path, bytes });
+  }
+  checkParts(upload.files);
+  return upload;
+}
+
+function checkParts(files: ReceivedFile[]): void {
+  if (files.length === 0) throw invalid('No files: send parts images and labels, or one or more file parts.', 'multipart');
+  const count = (part: ReceivedFile['part']) => files.filter((file) => file.part === part).length;
+  const [images, labels, other] = [count('images'), count('labels'), count('file')];
+  if (other > 0 && images + labels > 0) throw invalid('Send either images and labels parts, or file parts, not both.', 'multipart');
+  if (other === 0 && images !== labels) {
+    throw invalid(`An IDX upload needs as many images parts as labels parts (got ${images} and ${labels}).`, 'multipart');
+  }
+  const empty = files.find((file) => file.bytes === 0);
+  if (empty) throw new ApiError('dataset_invalid', `The file ${empty.name} is empty.`, { file: empty.name });
+}

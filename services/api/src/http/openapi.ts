@@ -1,0 +1,23 @@
+/** /openapi.json (generated from the route schemas) and /docs (Swagger UI, served from node_modules). */
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+
+export async function registerOpenApi(app: FastifyInstance, options: { docs: boolean }): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trainyard API',
+        version: '1',
+        description:
+          'Train CNN image classifiers on demand. Every /v1 route needs "Authorization: Bearer <key>" ' +
+          '(create one with `trainyard keys create --tenant NAME`). Errors are { "error": { "code", "message", "details"? } }.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  if (options.docs) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,49 @@
+/** Security headers (helmet), CORS (off unless origins are configured) and per-key rate limiting. */
+import type { FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import { ApiError } from '@trainyard/contracts';
+
+export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
+  await app.register(helmet, {
+    // Swagger UI (/docs) sets its own static CSP; the JSON API needs none beyond helmet's default.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  if (corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: corsOrigins.includes('*') ? '*' : corsOrigins,
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+      exposedHeaders: ['Location', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      maxAge: 600,
+    });
+  }
+}
+
+/**
+ * Requests per minute per API key. It runs after authentication (preHandler), so the bucket is the
+ * key's id, never the key itself; unauthenticated requests never get this far.
+ */
+export async function registerRateLimit(scope: FastifyInstance, perMinute: number): Promise<void> {
+  if (perMinute <= 0) return;
+  await scope.register(rateLimit, {
+    max: perMinute,
+    timeWindow: 60_000,
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('rate_limited', `More than ${context.max} requests a minute for this API key; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+        limit: context.max,
+        windowSeconds: 60,
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+}

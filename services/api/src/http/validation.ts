@@ -1,0 +1,25 @@
+/**
+ * Ajv as Fastify's validator, configured strictly: unknown fields are refused (removeAdditional: false)
+ * and "4" is not the number 4 (coerceTypes: false). Fastify's defaults would silently strip the one
+ * and convert the other. Query strings are the exception: every value in a URL is text, so they are
+ * coerced (limit=10 is the number 10).
+ */
+import { Ajv, type Options } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+
+const COMMON: Options = {
+  removeAdditional: false,
+  useDefaults: false,
+  allErrors: true,
+  strict: false,
+  // Defaults in our schemas are documentation; resolveJobSpec fills them in.
+};
+
+export function registerValidation(app: FastifyInstance): void {
+  const bodies = new Ajv({ ...COMMON, coerceTypes: false });
+  const urlParts = new Ajv({ ...COMMON, coerceTypes: true });
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? bodies : urlParts;
+    return ajv.compile(schema);
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * POST /v1/jobs. Everything that can be refused is refused before anything is written: the schema
+ * (Ajv, before this runs), the hyperparameter rules, the architecture against the dataset's input
+ * shape, the dataset and fine-tuning source, the tenant's queued-job quota.
+ *
+ * Then the job is inserted (with its idempotency key, in one transaction) and enqueued. Postgres is
+ * the record: if the enqueue fails (Redis down, timeout), the row stays `queued` with enqueued_at
+ * NULL and the API's outbox loop (background/enqueue-pending.ts) enqueues it later. Enqueueing is
+ * idempotent (the queue's job id is ours), so a second enqueue of the same job is harmless. The
+ * client gets 201 either way: the job is accepted and will run.
+ */
+import {
+  ApiError,
+  BUILTIN_DATASET_INFO,
+  hyperparameterProblems,
+  resolveJobSpec,
+  type JobSpec,
+  type JobView,
+} from '@trainyard/contracts';
+import type { Dataset, Tenant } from '@trainyard/db';
+import type { ApiDeps } from '../context.js';
+import { checkModel } from '../architectures/catalog.js';
+import { findJob, isUuid } from './find-job.js';
+import { requestHash } from './request-hash.js';
+import { toJobView } from './job-view.js';
+
+export interface SubmitResult {
+  job: JobView;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const ENQUEUE_TIMEOUT_MS = 3_000;
+
+export async function submitJob(
+  deps: ApiDeps,
+  tenant: Tenant,
+  body: JobSpec,
+  idempotencyKey: string | undefined,
+): Promise<SubmitResult> {
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new ApiError('validation_failed', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', [
+      { path: 'headers.idempotency-key', rule: 'pattern' },
+    ]);
+  }
+  const spec = resolveJobSpec(body);
+  const problems = hyperparameterProblems(spec.hyperparameters);
+  if (problems.length > 0) {
+    throw new ApiError('invalid_option', `Inconsistent hyperparameters: ${problems.join('; ')}.`, { problems });
+  }
+
+  const dataset = 'id' in spec.dataset ? await readyDataset(deps, tenant.id, spec.dataset.id) : null;
+  const { inputShape, classes } = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO[('builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic')];
+  checkInputLimits(deps, inputShape);
+  checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
+  if (spec.fineTuneFrom !== undefined) await checkFineTuneSource(deps, tenant.id, spec.fineTuneFrom, spec.model.architecture);
+
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
+  const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
+  if (earlier?.kind === 'conflict') throw new ApiError('idempotency_conflict');
+  if (earlier?.kind === 'replayed') return { job: toJobView(earlier.job), replayed: true };
+  await checkQueuedQuota(deps, tenant.id);
+
+  const created = await deps.db.jobs.create(
+    {
+      tenantId: tenant.id,
+      name: spec.name ?? null,
+      spec: spec as object,
+      architecture: spec.model.architecture,
+      datasetId: dataset?.id ?? null,
+      fineTuneFromId: spec.fineTuneFrom ?? null,
+    },
+    idempotency,
+  );
+  if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
+  if (created.kind === 'created') await enqueue(deps, created.job.id);
+  return { job: toJobView(created.job), replayed: created.kind === 'replayed' };
+}
+
+/** A soft limit: concurrent submissions may pass it by a few, which is harmless. */
+async function checkQueuedQuota(deps: ApiDeps, tenantId: string): Promise<void> {
+  const limit = deps.config.maxQueuedJobsPerTenant;
+  const queued = await deps.db.jobs.countWithStatus(tenantId, ['queued']);
+  if (queued >= limit) {
+    throw new ApiError('quota_exceeded', `The tenant already has ${queued} queued jobs; the limit is ${limit} (MAX_QUEUED_JOBS_PER_TENANT).`, {
+      limit,
+      queued,
+    });
+  }
+}
+
+async function enqueue(deps: ApiDeps, jobId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.queue.enqueue(jobId),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+      }),
+    ]);
+    await deps.db.jobs.markEnqueued(jobId);
+  } catch (error) {
+    deps.logger.warn({ jobId, err: error }, 'enqueue failed; the outbox will enqueue the job later');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readyDataset(deps: ApiDeps, tenantId: string, id: string): Promise<Dataset> {
+  const dataset = isUuid(id) ? await deps.db.datasets.findForTenant(tenantId, id) : null;
+  if (!dataset) throw new ApiError('not_found', `No dataset ${id}.`, { path: 'body.dataset.id' });
+  if (dataset.status !== 'ready') throw new ApiError('dataset_not_ready');
+  return dataset;
+}
+
+function datasetShape(dataset: Dataset): { inputShape: [number, number, number]; classes: number } {
+  const summary = dataset.summary as { inputShape: [number, number, number]; classNames: string[] };
+  return { inputShape: summary.inputShape, classes: summary.classNames.length };
+}
+
+function checkInputLimits(deps: ApiDeps, inputShape: [number, number, number]): void {
+  const [height, width] = inputShape;
+  if (height * width > deps.config.maxInputPixels) {
+    throw new ApiError(
+      'input_too_large',
+      `Images of ${height}x${width} exceed this service's limit of ${deps.config.maxInputPixels} pixels (MAX_INPUT_PIXELS).`,
+      { inputShape, limit: deps.config.maxInputPixels },
+    );
+  }
+}
+
+async function checkFineTuneSource(deps: ApiDeps, tenantId: string, sourceId: string, architecture: string): Promise<void> {
+  const source = await findJob(deps.db, tenantId, sourceId);
+  if (source.status !== 'succeeded') {
+    throw new ApiError('fine_tune_source_invalid', `Job ${sourceId} has not succeeded (status ${source.status}).`, {
+      path: 'body.fineTuneFrom',
+    });
+  }
+  if (source.architecture !== architecture) {
+    throw new ApiError(
+      'fine_tune_source_invalid',
+      `Job ${sourceId} trained ${source.architecture}; fine-tuning needs the same architecture, not ${architecture}.`,
+      { path: 'body.fineTuneFrom' },
+    );
+  }
+}
