@@ -9,6 +9,7 @@ export const CNN_ERROR_CODES = {
   dataset_malformed: 'A dataset file is truncated, inconsistent or not in the claimed format.',
   dataset_unsafe_path: 'An archive entry would escape its folder (absolute path, "..", or a link).',
   dataset_unsupported: 'The dataset format or image type is not supported.',
+  dataset_unavailable: 'A built-in dataset is not installed on this machine (or its directory setting is wrong).',
   dataset_too_large: 'A dataset exceeds a size limit (archive entries, uncompressed bytes, image pixels or memory).',
   checkpoint_invalid: 'Checkpoint bytes are corrupt or belong to a different model or configuration.',
   engine_unavailable: 'The requested TensorFlow.js engine cannot be loaded here.',

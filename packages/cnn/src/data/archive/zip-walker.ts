@@ -1,0 +1,146 @@
+/**
+ * Walks a zip file's entries with yauzl (random access: only the entries a visitor reads are
+ * inflated). Names are decoded and checked here rather than by yauzl, so that an unsafe name fails
+ * with dataset_unsafe_path naming the entry instead of a generic error for the whole file.
+ */
+import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl from 'yauzl';
+import { isCnnError } from '../../errors.js';
+import type { Chunks } from '../byte-stream.js';
+import { malformed, unsafePath, unsupported, type Where } from '../dataset-errors.js';
+import type { ArchiveLimits } from '../options.js';
+import type { EntryVisitor } from './archive-entry.js';
+import { ArchiveBudget } from './budget.js';
+import { checkEntryPath } from './entry-path.js';
+
+const UTF8_FLAG = 0x800;
+const INFO_ZIP_UNICODE_PATH = 0x7075;
+const STORED = 0;
+const DEFLATED = 8;
+const FILE_TYPE_MASK = 0o170000;
+const REGULAR_FILE = 0o100000;
+const DIRECTORY = 0o040000;
+const SYMLINK = 0o120000;
+
+export async function walkZip(path: string, file: string, limits: ArchiveLimits, visit: EntryVisitor): Promise<void> {
+  const zip = await openZip(path, file);
+  // yauzl may emit 'error' at any moment; without a listener that would crash the process.
+  let zipError: Error | null = null;
+  zip.on('error', (error: Error) => {
+    zipError = error;
+  });
+  const budget = new ArchiveBudget(file, limits);
+  try {
+    budget.checkEntryCount(zip.entryCount);
+    for (;;) {
+      const entry = await nextEntry(zip, file, () => zipError);
+      if (entry === null) break;
+      const name = entryName(entry);
+      budget.countEntry(name);
+      const entryPath = checkEntryPath(file, name);
+      const where: Where = { file, entry: name };
+      const isDirectory = /[\\/]$/.test(name);
+      checkEntryType(entry, where);
+      if (isDirectory) continue;
+      if (entry.isEncrypted()) throw unsupported(where, 'is encrypted; upload an archive without a password');
+      if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
+        throw unsupported(where, `uses zip compression method ${entry.compressionMethod}; only stored and deflated entries are supported`);
+      }
+      budget.checkDeclaredSize(name, entry.uncompressedSize);
+      await visit({ path: entryPath, declaredSize: entry.uncompressedSize, chunks: () => entryChunks(zip, entry, where, budget) });
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+function openZip(path: string, file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
+      if (error || !zip) reject(malformed({ file }, `is not a readable zip archive (${error?.message ?? 'unknown error'})`));
+      else resolve(zip);
+    });
+  });
+}
+
+function nextEntry(zip: yauzl.ZipFile, file: string, pendingError: () => Error | null): Promise<yauzl.Entry | null> {
+  return new Promise((resolve, reject) => {
+    const already = pendingError();
+    if (already) return reject(malformed({ file }, `is not a readable zip archive (${already.message})`));
+    const done = () => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+    };
+    const onEntry = (entry: yauzl.Entry) => {
+      done();
+      resolve(entry);
+    };
+    const onEnd = () => {
+      done();
+      resolve(null);
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(malformed({ file }, `is not a readable zip archive (${error.message})`));
+    };
+    zip.on('entry', onEntry);
+    zip.on('end', onEnd);
+    zip.on('error', onError);
+    zip.readEntry();
+  });
+}
+
+/**
+ * UTF-8 when the entry says so (flag bit 11 or Info-ZIP's Unicode path field); otherwise UTF-8 when
+ * the bytes are valid UTF-8 (macOS and many tools write it without the flag), else Latin-1. The
+ * characters that matter for safety ("/", "\", ".") are the same in every one of these.
+ */
+function entryName(entry: yauzl.Entry): string {
+  const raw = entry.fileNameRaw;
+  if (entry.generalPurposeBitFlag & UTF8_FLAG) return raw.toString('utf8');
+  for (const field of entry.extraFields) {
+    if (field.id === INFO_ZIP_UNICODE_PATH && field.data.length >= 6 && field.data[0] === 1 && field.data.readUInt32LE(1) === crc32(raw)) {
+      return field.data.subarray(5).toString('utf8');
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    return raw.toString('latin1');
+  }
+}
+
+/** Unix file types live in the high 16 bits of the external attributes; anything but a file or folder is refused. */
+function checkEntryType(entry: yauzl.Entry, where: Where): void {
+  const type = (entry.externalFileAttributes >>> 16) & FILE_TYPE_MASK;
+  if (type === 0 || type === REGULAR_FILE || type === DIRECTORY) return;
+  if (type === SYMLINK) throw unsafePath(where, 'is a symbolic link; archives may contain only regular files and folders');
+  throw unsafePath(where, 'is not a regular file (a device, pipe or socket); archives may contain only regular files and folders');
+}
+
+async function* entryChunks(zip: yauzl.ZipFile, entry: yauzl.Entry, where: Where, budget: ArchiveBudget): Chunks {
+  const stream = await new Promise<Readable>((resolve, reject) => {
+    zip.openReadStream(entry, (error, readStream) => {
+      if (error || !readStream) reject(malformed(where, `cannot be read (${error?.message ?? 'unknown error'})`));
+      else resolve(readStream);
+    });
+  });
+  let bytes = 0;
+  try {
+    for await (const chunk of stream) {
+      bytes += (chunk as Buffer).length;
+      budget.checkEntryBytes(where.entry as string, bytes);
+      budget.addTotal((chunk as Buffer).length, where.entry);
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    if (isCnnError(error)) throw error;
+    // yauzl checks the inflated size against the header ("too many bytes in the stream") and zlib
+    // reports corrupt deflate data.
+    throw malformed(where, `has corrupt or inconsistent data (${(error as Error).message})`);
+  } finally {
+    stream.destroy();
+  }
+}
