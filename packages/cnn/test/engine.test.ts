@@ -1,0 +1,104 @@
+/**
+ * Engine selection: here neither tfjs-node-gpu nor tfjs-node can be installed, so the default is the
+ * wasm engine with both recorded as skipped; forcing an engine that cannot load is a typed error.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { isCnnError } from '../src/errors.js';
+import { currentEngine, initEngine } from '../src/engine/index.js';
+import { registerWasmTrainingKernels } from '../src/engine/wasm/register-training-kernels.js';
+
+/** tfjs-node(-gpu) cannot be installed on the development machines; where it is, the default differs. */
+const tensorflowInstalled = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].some((name) => {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+test('currentEngine() before initEngine() says so', () => {
+  assert.throws(() => currentEngine(), /initEngine/);
+});
+
+test('the default engine here is wasm with our kernels; both tensorflow engines are skipped, logged once', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
+  const previous = process.env.TRAINYARD_ENGINE;
+  delete process.env.TRAINYARD_ENGINE;
+  try {
+    const logs: Array<{ msg: string; fields?: object }> = [];
+    const log = (msg: string, fields?: object) => logs.push({ msg, fields });
+    const engine = await initEngine({ log });
+    assert.equal(engine.name, 'wasm');
+    assert.equal(engine.backend, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.match(engine.version, /^\d+\.\d+\.\d+/);
+    assert.ok(engine.threads >= 1);
+    assert.deepEqual(
+      engine.skipped.map((s) => s.engine),
+      ['tensorflow-gpu', 'tensorflow'],
+    );
+    for (const skip of engine.skipped) assert.match(skip.reason, /@tensorflow\/tfjs-node/);
+    assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), 'the training kernel wasm lacks is registered');
+    assert.deepEqual(
+      logs.map((l) => l.msg),
+      ['engine unavailable', 'engine unavailable', 'engine selected'],
+    );
+
+    // Idempotent: the same info, nothing loaded or logged again.
+    assert.equal(await initEngine({ log }), engine);
+    assert.equal(await initEngine({ engine: 'wasm', log }), engine);
+    assert.equal(currentEngine(), engine);
+    assert.equal(logs.length, 3);
+  } finally {
+    if (previous !== undefined) process.env.TRAINYARD_ENGINE = previous;
+  }
+});
+
+test('registering the training kernels twice keeps one registration', () => {
+  const kernel = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+  registerWasmTrainingKernels();
+  assert.equal(tf.getKernel(tf.Conv2DBackpropInput, 'wasm'), kernel);
+});
+
+test('forcing an engine that cannot load fails with engine_unavailable and the reason', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
+  for (const engine of ['tensorflow', 'tensorflow-gpu']) {
+    await assert.rejects(initEngine({ engine }), (error: unknown) => {
+      assert.ok(isCnnError(error, 'engine_unavailable'), String(error));
+      assert.match(error.message, new RegExp(`'${engine}'.*@tensorflow/tfjs-node`));
+      return true;
+    });
+  }
+  await assert.rejects(initEngine({ engine: 'turbo' }), (error: unknown) => {
+    assert.ok(isCnnError(error, 'engine_unavailable'));
+    assert.match(error.message, /unknown engine 'turbo'.*wasm/);
+    return true;
+  });
+  // The engine in use is unchanged.
+  assert.equal(currentEngine().name, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+});
+
+test('TRAINYARD_ENGINE forces an engine; cpu only ever when forced', async () => {
+  const previous = process.env.TRAINYARD_ENGINE;
+  try {
+    if (!tensorflowInstalled) {
+      process.env.TRAINYARD_ENGINE = 'tensorflow';
+      await assert.rejects(initEngine(), (error: unknown) => isCnnError(error, 'engine_unavailable'));
+    }
+
+    process.env.TRAINYARD_ENGINE = 'cpu';
+    const cpu = await initEngine();
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(tf.getBackend(), 'cpu');
+    assert.deepEqual(cpu.skipped, []);
+    // An explicit option wins over the variable.
+    assert.equal((await initEngine({ engine: 'wasm' })).name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+  } finally {
+    if (previous === undefined) delete process.env.TRAINYARD_ENGINE;
+    else process.env.TRAINYARD_ENGINE = previous;
+  }
+});
