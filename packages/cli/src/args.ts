@@ -3,9 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** Thrown for a bad command line; main prints the message and the command's usage. */
 export class UsageError extends Error {}
 
-export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+/** Flag values by name: strings for valued flags, booleans for switches, undefined when absent. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: OptionValues } {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: OptionValues };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -18,6 +21,12 @@ export function parseShape(text: string, flag: string): [number, number, number]
     throw new UsageError(`${flag} takes H,W,C as three positive integers, e.g. 28,28,1 (got "${text}")`);
   }
   return parts as [number, number, number];
+}
+
+/** A flag's string value, or undefined when it is absent. */
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export function parsePositiveInt(text: string, flag: string): number {

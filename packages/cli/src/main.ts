@@ -4,6 +4,8 @@
  * Each command lives in its own module, loaded only when used, so `trainyard keys` never loads
  * TensorFlow.js and `trainyard models` never touches a database.
  */
+import { UsageError } from './args.js';
+
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -36,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
+    // A bad command line exits 2 like other Unix tools; a typed error shows its stable code.
     const e = error as { code?: string; message?: string };
     process.stderr.write(`trainyard: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

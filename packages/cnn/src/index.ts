@@ -7,3 +7,4 @@ export * from './train/index.js';
 export * from './evaluate/index.js';
 export * from './checkpoint/index.js';
 export * from './export/index.js';
+export * from './bench/index.js';
