@@ -6,7 +6,7 @@
  */
 import { DEFAULT_DATABASE_URL, parsers } from '@trainyard/contracts';
 import { applyMigrations, ensureDatabase, openDatabase, type Database } from '@trainyard/db';
-import { parseCommandLine, UsageError } from '../args.js';
+import { parseCommandLine, UsageError, stringOption } from '../args.js';
 
 const USAGE = [
   'usage: trainyard keys create --tenant NAME    create a key (and the tenant if new); prints the key on the last stdout line',
@@ -50,7 +50,7 @@ async function withDatabase<T>(env: Record<string, string | undefined>, use: (db
 
 async function create(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values } = parseCommandLine(argv, { tenant: { type: 'string' } });
-  const name = tenantName(values.tenant);
+  const name = tenantName(stringOption(values, 'tenant'));
   const key = await withDatabase(env, async (db) => {
     const { tenant, created } = await db.tenants.findOrCreate(name);
     const { key, apiKey } = await db.tenants.createApiKey(tenant.id);
@@ -80,7 +80,7 @@ async function revoke(argv: string[], env: Record<string, string | undefined>): 
 
 async function list(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values } = parseCommandLine(argv, { tenant: { type: 'string' } });
-  const name = tenantName(values.tenant);
+  const name = tenantName(stringOption(values, 'tenant'));
   return withDatabase(env, async (db) => {
     const tenant = await db.tenants.findByName(name);
     if (!tenant) {
