@@ -1,0 +1,233 @@
+/** Authentication, tenant isolation on every route, limits, security headers, health and docs. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { jobKeys } from '@trainyard/storage';
+import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+
+let api: TestApi;
+let alice: { authorization: string };
+let mallory: { authorization: string };
+let aliceJob: string;
+let aliceDataset: string;
+
+before(async () => {
+  api = await startTestApi({ CORS_ORIGINS: 'https://app.example' });
+  alice = await api.authFor('alice');
+  mallory = await api.authFor('mallory');
+  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...alice, 'content-type': 'application/json' }, payload: lenetJob() });
+  aliceJob = res.json().id;
+  // A finished job with a model, a checkpoint and metrics, so that every route has something to hide.
+  await api.db.jobs.claim(aliceJob, 'w');
+  await api.storage.put(jobKeys(aliceJob).checkpoint(1), 'ckpt');
+  await api.db.checkpoints.record(aliceJob, { epoch: 1, step: 0, storageKey: jobKeys(aliceJob).checkpoint(1), bytes: 4 });
+  await api.storage.put(jobKeys(aliceJob).modelFile('model.json'), '{}');
+  await api.storage.put(jobKeys(aliceJob).modelBundle, 'x');
+  await api.db.models.save(aliceJob, { storagePrefix: jobKeys(aliceJob).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
+  await api.db.jobs.succeed(aliceJob, 'w', { engine: 'wasm', evaluation: { top1: 1, top5: 1, loss: 0, classNames: [], perClass: [], confusionMatrix: [] } });
+  aliceDataset = await datasetOf('alice');
+});
+
+/** A ready dataset row (the upload path itself is tested in datasets.test.ts). */
+async function datasetOf(tenantName: string): Promise<string> {
+  const tenant = await api.db.tenants.findByName(tenantName);
+  const id = randomUUID();
+  await api.db.datasets.createUploading({ id, tenantId: tenant!.id, name: 'd', storagePrefix: `datasets/${id}/` });
+  await api.db.datasets.markReady(id, {
+    format: 'idx',
+    summary: { format: 'idx', name: 'd', inputShape: [28, 28, 1], classNames: ['a', 'b'], classCounts: [1, 1], testClassCounts: [1, 1], trainSize: 2, testSize: 2, testSplit: 'files' },
+    files: [],
+    bytes: 0,
+  });
+  return id;
+}
+after(async () => api?.close());
+
+describe('authentication', () => {
+  test('no key, a malformed header, an unknown key and a revoked key all answer 401', async () => {
+    const { key } = await api.db.tenants.createApiKey((await api.db.tenants.findByName('alice'))!.id);
+    await api.db.tenants.revokeApiKey(key);
+    const headers: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { authorization: `Bearer ty_${'A'.repeat(43)}` },
+      { authorization: 'Bearer not-even-close' },
+      { authorization: `Bearer ${key}` },
+    ];
+    for (const header of headers) {
+      const res = await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: header });
+      assert.equal(res.statusCode, 401, JSON.stringify(header));
+      assert.equal(res.json().error.code, 'unauthorized');
+    }
+  });
+
+  test('only the hash of a key is stored', async () => {
+    const key = alice.authorization.slice('Bearer '.length);
+    const rows = await api.db.prisma.apiKey.findMany();
+    assert.ok(rows.length > 0);
+    assert.ok(rows.every((row) => row.hash !== key && !JSON.stringify(row).includes(key)));
+  });
+});
+
+describe('tenant isolation', () => {
+  test('every documented route answers 404 for another tenant’s ids', async () => {
+    const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const checked: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths as Record<string, Record<string, unknown>>)) {
+      if (!path.includes('{id}')) continue;
+      const id = path.startsWith('/v1/datasets') ? aliceDataset : aliceJob;
+      const url = path.replace('{id}', id).replace('{epoch}', '1').replace('{file}', 'model.json');
+      for (const method of Object.keys(operations)) {
+        const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: mallory });
+        assert.equal(res.statusCode, 404, `${method} ${path}: ${res.body}`);
+        assert.equal(res.json().error.code, 'not_found');
+        // Alice herself can reach it (so the 404 is isolation, not a broken route).
+        const own = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: alice });
+        assert.ok(own.statusCode < 400 || own.statusCode === 409, `${method} ${url} for alice: ${own.statusCode} ${own.body}`);
+        checked.push(`${method} ${path}`);
+      }
+    }
+    assert.ok(checked.length >= 10, checked.join(', '));
+  });
+
+  test('lists show only the tenant’s own resources, and jobs cannot use another tenant’s dataset or model', async () => {
+    aliceDataset = await datasetOf('alice'); // the walk above deleted the first one
+    const jobs = (await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: mallory })).json();
+    assert.deepEqual(jobs.jobs, []);
+    const datasets = (await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: mallory })).json();
+    assert.deepEqual(datasets.datasets, []);
+    for (const body of [lenetJob({ dataset: { id: aliceDataset } }), lenetJob({ fineTuneFrom: aliceJob })]) {
+      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...mallory, 'content-type': 'application/json' }, payload: body });
+      assert.equal(res.statusCode, 404, res.body);
+    }
+    // Alice can fine-tune from her own succeeded job and train on her own dataset.
+    for (const body of [lenetJob({ dataset: { id: aliceDataset } }), lenetJob({ fineTuneFrom: aliceJob })]) {
+      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...alice, 'content-type': 'application/json' }, payload: body });
+      assert.equal(res.statusCode, 201, res.body);
+    }
+  });
+});
+
+describe('limits', () => {
+  test('requests over the per-key rate answer 429 rate_limited with Retry-After, per key', async () => {
+    const limited = await startTestApi({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const one = await limited.authFor('one');
+      const two = await limited.authFor('two');
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: one })).statusCode);
+      assert.deepEqual(codes, [200, 200, 200, 429]);
+      const res = await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: one });
+      assert.equal(res.json().error.code, 'rate_limited');
+      assert.equal(res.json().error.details.limit, 3);
+      assert.ok(Number(res.headers['retry-after']) > 0);
+      assert.equal((await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: two })).statusCode, 200);
+      assert.equal((await limited.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('queued jobs beyond the tenant quota answer 429 quota_exceeded and say the limit', async () => {
+    const small = await startTestApi({ MAX_QUEUED_JOBS_PER_TENANT: '2' });
+    try {
+      const auth = await small.authFor('busy');
+      const send = () =>
+        small.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+      assert.equal((await send()).statusCode, 201);
+      const second = (await send()).json();
+      const third = await send();
+      assert.equal(third.statusCode, 429);
+      assert.equal(third.json().error.code, 'quota_exceeded');
+      assert.equal(third.json().error.details.limit, 2);
+      await small.app.inject({ method: 'POST', url: `/v1/jobs/${second.id}/cancel`, headers: auth });
+      assert.equal((await send()).statusCode, 201, 'a cancelled job frees its place');
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('epochs and batch size are bounded by configuration', async () => {
+    const bounded = await startTestApi({ MAX_EPOCHS: '20', MAX_BATCH_SIZE: '128' });
+    try {
+      const auth = await bounded.authFor('bounded');
+      for (const [hyperparameters, status] of [
+        [{ epochs: 20, batchSize: 128 }, 201],
+        [{ epochs: 21 }, 400],
+        [{ batchSize: 129 }, 400],
+      ] as const) {
+        const res = await bounded.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { ...auth, 'content-type': 'application/json' },
+          payload: lenetJob({ hyperparameters }),
+        });
+        assert.equal(res.statusCode, status, JSON.stringify(hyperparameters));
+      }
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
+describe('headers, health and documentation', () => {
+  test('security headers on every answer; CORS only for configured origins', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { ...alice, origin: 'https://app.example' } });
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.ok(res.headers['strict-transport-security']);
+    assert.ok(res.headers['x-request-id']);
+    assert.equal(res.headers['access-control-allow-origin'], 'https://app.example');
+    const other = await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { ...alice, origin: 'https://evil.example' } });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+    const preflight = await api.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/jobs',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(preflight.statusCode, 204);
+  });
+
+  test('/healthz and /readyz (Postgres, Redis and storage reachable)', async () => {
+    assert.deepEqual((await api.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+    const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 200, ready.body);
+    assert.deepEqual(ready.json().checks, { postgres: 'ok', redis: 'ok', storage: 'ok' });
+  });
+
+  test('/readyz answers 503 not_ready when Redis cannot be reached', async () => {
+    const { openApiQueue } = await import('../src/queue-adapter.js');
+    const down = await startTestApi({}, { queue: openApiQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere' }) });
+    try {
+      const res = await down.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error.code, 'not_ready');
+      assert.equal(res.json().error.details.checks.postgres, 'ok');
+      assert.match(res.json().error.details.checks.redis, /^unavailable/);
+    } finally {
+      await down.close();
+    }
+  });
+
+  test('/openapi.json documents every /v1 route and /docs serves Swagger UI', async () => {
+    const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/metrics', '/v1/jobs/{id}/model/{file}', '/v1/datasets', '/v1/architectures']) {
+      assert.ok(spec.paths[path], path);
+    }
+    assert.ok(spec.paths['/v1/jobs'].post.requestBody);
+    const docs = await api.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(docs.statusCode, 200);
+    assert.match(docs.body, /swagger/i);
+  });
+
+  test('GET /v1/architectures lists the catalog with minimum input sizes', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/v1/architectures', headers: alice });
+    assert.equal(res.statusCode, 200);
+    const { architectures } = res.json();
+    const lenet = architectures.find((a: { name: string }) => a.name === 'lenet5');
+    assert.ok(lenet);
+    assert.ok(lenet.minInputSize > 0 && lenet.minInputSize <= 28);
+    assert.ok(architectures.length >= 10);
+    assert.ok(architectures.every((a: { parameters: unknown }) => a.parameters === null || typeof a.parameters === 'number'));
+  });
+});
