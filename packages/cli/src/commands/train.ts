@@ -70,8 +70,8 @@ export async function run(argv: string[]): Promise<number> {
       (m.validationLoss !== null ? ` val_loss ${m.validationLoss.toFixed(4)} val_acc ${m.validationAccuracy?.toFixed(4)}` : '') +
       (m.testAccuracy !== undefined && m.testAccuracy !== null ? ` test_acc ${m.testAccuracy.toFixed(4)}` : '') +
       ` lr ${m.learningRate.toExponential(2)} ${Math.round(m.imagesPerSecond)} img/s ${m.seconds.toFixed(1)}s`;
-    if (json) logToStderr(line, { ...m });
-    else process.stdout.write(line + '\n');
+    // With --json the run's own log already carries each epoch to stderr.
+    if (!json) process.stdout.write(line + '\n');
   };
 
   const result = await runTraining(
