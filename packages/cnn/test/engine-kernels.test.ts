@@ -264,6 +264,29 @@ describe('Sum and Mean on wasm equal cpu', () => {
   });
 });
 
+describe('Identity and Cast on wasm', () => {
+  test('a clone shares its source buffer and outlives it', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const buffersBefore = backend.numDataIds();
+    const x = tf.tensor([1.5, -2, 3], [3]);
+    const copies = [tf.clone(x), tf.cast(x, 'float32')];
+    assert.equal(backend.numDataIds(), buffersBefore + 1, 'no new buffer');
+    x.dispose();
+    for (const copy of copies) assert.deepEqual(Array.from(copy.dataSync()), [1.5, -2, 3]);
+    tf.dispose(copies);
+    assert.equal(backend.numDataIds(), buffersBefore);
+  });
+
+  for (const [from, to] of [['float32', 'int32'], ['int32', 'float32'], ['float32', 'bool'], ['bool', 'float32'], ['int32', 'int32']] as const) {
+    test(`cast ${from} to ${to}`, async () => {
+      const values = Int32Array.from([0, 1, -3, 7, 0, 2]);
+      const input = { values: from === 'float32' ? Float32Array.from([0, 1.7, -3.2, 7, -0, 2.5]) : from === 'bool' ? Uint8Array.from([0, 1, 1, 0, 0, 1]) : values, shape: [2, 3], dtype: from };
+      await compareWithCpu('cast', [input], (x) => tf.cast(x, to), 0);
+    });
+  }
+});
+
 // ---------------------------------------------------------------- whole graphs
 
 const L = tf.layers;

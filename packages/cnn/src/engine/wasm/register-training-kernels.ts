@@ -5,6 +5,7 @@ import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { makeChannelReduction } from './channel-reduction.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { makeTile } from './tile.js';
+import { identity, makeCast } from './zero-copy.js';
 
 /**
  * A kernel we register on the wasm backend. `make` receives the backend's own kernel of that name
@@ -24,6 +25,8 @@ const TRAINING_KERNELS: TrainingKernel[] = [
   { kernelName: tf.Tile, make: (original) => makeTile(required(original, tf.Tile)) },
   { kernelName: tf.Sum, make: (original) => makeChannelReduction(required(original, tf.Sum), false) },
   { kernelName: tf.Mean, make: (original) => makeChannelReduction(required(original, tf.Mean), true) },
+  { kernelName: tf.Identity, make: () => identity },
+  { kernelName: tf.Cast, make: (original) => makeCast(required(original, tf.Cast)) },
 ];
 
 /** The backend's own kernels we replaced, kept for fallbacks and for tests that compare against them. */
