@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createInflateRaw } from 'node:zlib';
 import { isCnnError } from '../errors.js';
 import { malformed, type Where } from './dataset-errors.js';
 
@@ -44,7 +44,7 @@ export async function* gunzipIfGzip(chunks: Chunks, where: Where, onDetect?: (gz
       yield* rest;
       return;
     }
-    yield* inflate(rest, where);
+    yield* inflate(rest, where, 'gzip');
   } finally {
     if (!finished) await iterator.return?.();
   }
@@ -60,18 +60,19 @@ async function* replay(head: Buffer[], iterator: AsyncIterator<Buffer>, finished
   }
 }
 
-async function* inflate(compressed: AsyncIterable<Buffer>, where: Where): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  pipeline(Readable.from(compressed), gunzip, () => {
+/** Inflates gzip (a .gz file) or raw deflate (a zip entry), streaming. */
+export async function* inflate(compressed: AsyncIterable<Buffer>, where: Where, format: 'gzip' | 'deflate'): AsyncGenerator<Buffer> {
+  const inflater = format === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : createInflateRaw({ chunkSize: 1 << 20 });
+  pipeline(Readable.from(compressed), inflater, () => {
     // errors surface through the iteration below
   });
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of inflater) yield chunk as Buffer;
   } catch (error) {
     if (isCnnError(error)) throw error;
-    throw malformed(where, `its gzip data is corrupt or truncated (${(error as Error).message})`);
+    throw malformed(where, `its ${format} data is corrupt or truncated (${(error as Error).message})`);
   } finally {
-    gunzip.destroy();
+    inflater.destroy();
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from './cifar.js';
 import { datasetProblem, malformed, tooLarge, unsupported, type Where } from './dataset-errors.js';
 import type { DatasetFormat } from './dataset-types.js';
-import { assembleIdx, looksLikeIdx, readIdxFile, type IdxFile } from './idx.js';
+import { assembleIdx, idxSizeMatches, looksLikeIdx, readIdxFile, type IdxFile } from './idx.js';
 import type { ResolvedDatasetOptions } from './options.js';
 
 export type DataFileRole =
@@ -47,11 +47,15 @@ export function classifyDataFile(where: Where, head: Uint8Array, size: number | 
     case 'imagefolder':
       throw unsupported(where, 'is not a zip or tar(.gz) archive; an image-folder dataset is one archive with a folder per class');
   }
-  if (looksLikeIdx(head)) return { type: 'idx' };
   if (meta) return { type: meta === 'names' ? 'class-names' : 'ignored' };
-  const variant =
-    cifarVariantFromName(name) ?? (size !== undefined ? cifarVariantFromSize(size) : null) ?? (/\.bin$/i.test(name) ? 'cifar10' : null);
-  return variant ? { type: 'cifar', variant } : null;
+  // A CIFAR record can start with bytes that look like an IDX magic number: official batch names
+  // win, and an IDX header must account for the file's exact size when that is known.
+  const named = cifarVariantFromName(name);
+  if (named) return { type: 'cifar', variant: named };
+  if (looksLikeIdx(head) && (size === undefined || idxSizeMatches(head, size))) return { type: 'idx' };
+  const variant = (size !== undefined ? cifarVariantFromSize(size) : null) ?? (/\.bin$/i.test(name) ? 'cifar10' : null);
+  if (variant) return { type: 'cifar', variant };
+  return looksLikeIdx(head) ? { type: 'idx' } : null;
 }
 
 export class DataFileCollector {

@@ -37,6 +37,16 @@ export function looksLikeIdx(head: Uint8Array): boolean {
   return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] in IDX_TYPES && head[3] >= 1 && head[3] <= 4;
 }
 
+/** When the file's (inflated) size is known: whether it is exactly what the header declares. */
+export function idxSizeMatches(head: Uint8Array, size: number): boolean {
+  const dimensions = head[3];
+  if (head.length < 4 + 4 * dimensions) return false;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let values = 1;
+  for (let i = 0; i < dimensions; i++) values *= view.getUint32(4 + 4 * i, false);
+  return size === 4 + 4 * dimensions + values;
+}
+
 /** Reads one IDX file from its (already inflated) bytes, checking that the data matches the header. */
 export async function readIdxFile(
   chunks: Chunks,

@@ -1,13 +1,12 @@
 /**
  * Walks a zip file's entries with yauzl (random access: only the entries a visitor reads are
  * inflated). Names are decoded and checked here rather than by yauzl, so that an unsafe name fails
- * with dataset_unsafe_path naming the entry instead of a generic error for the whole file.
+ * with dataset_unsafe_path naming the entry instead of a generic error for the whole file; sizes
+ * are checked here too (entryChunks), for the same reason.
  */
-import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { isCnnError } from '../../errors.js';
-import type { Chunks } from '../byte-stream.js';
+import { fileChunks, inflate, type Chunks } from '../byte-stream.js';
 import { malformed, unsafePath, unsupported, type Where } from '../dataset-errors.js';
 import type { ArchiveLimits } from '../options.js';
 import type { EntryVisitor } from './archive-entry.js';
@@ -48,7 +47,7 @@ export async function walkZip(path: string, file: string, limits: ArchiveLimits,
         throw unsupported(where, `uses zip compression method ${entry.compressionMethod}; only stored and deflated entries are supported`);
       }
       budget.checkDeclaredSize(name, entry.uncompressedSize);
-      await visit({ path: entryPath, declaredSize: entry.uncompressedSize, chunks: () => entryChunks(zip, entry, where, budget) });
+      await visit({ path: entryPath, declaredSize: entry.uncompressedSize, chunks: () => entryChunks(path, zip, entry, where, budget) });
     }
   } finally {
     zip.close();
@@ -57,7 +56,7 @@ export async function walkZip(path: string, file: string, limits: ArchiveLimits,
 
 function openZip(path: string, file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (error, zip) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false }, (error, zip) => {
       if (error || !zip) reject(malformed({ file }, `is not a readable zip archive (${error?.message ?? 'unknown error'})`));
       else resolve(zip);
     });
@@ -120,27 +119,34 @@ function checkEntryType(entry: yauzl.Entry, where: Where): void {
   throw unsafePath(where, 'is not a regular file (a device, pipe or socket); archives may contain only regular files and folders');
 }
 
-async function* entryChunks(zip: yauzl.ZipFile, entry: yauzl.Entry, where: Where, budget: ArchiveBudget): Chunks {
-  const stream = await new Promise<Readable>((resolve, reject) => {
-    zip.openReadStream(entry, (error, readStream) => {
-      if (error || !readStream) reject(malformed(where, `cannot be read (${error?.message ?? 'unknown error'})`));
-      else resolve(readStream);
+/**
+ * The entry's bytes, read from the file by our own stream and inflated by zlib: yauzl's own read
+ * stream for stored entries never ends on Node 20 (its fd-slicer sets `destroyed` before pushing
+ * the end), and a truncated deflate stream fed by it would wait forever. Sizes are checked against
+ * the header as the bytes arrive.
+ */
+async function* entryChunks(path: string, zip: yauzl.ZipFile, entry: yauzl.Entry, where: Where, budget: ArchiveBudget): Chunks {
+  const fileDataStart = await new Promise<number>((resolve, reject) => {
+    zip.readLocalFileHeader(entry, { minimal: true }, (error, header) => {
+      if (error || !header) reject(malformed(where, `has a corrupt local header (${error?.message ?? 'unknown error'})`));
+      else resolve(header.fileDataStart);
     });
   });
+  const raw = entry.compressedSize === 0 ? emptyChunks() : fileChunks(path, { start: fileDataStart, end: fileDataStart + entry.compressedSize - 1 });
+  const chunks = entry.compressionMethod === DEFLATED ? inflate(raw, where, 'deflate') : raw;
   let bytes = 0;
-  try {
-    for await (const chunk of stream) {
-      bytes += (chunk as Buffer).length;
-      budget.checkEntryBytes(where.entry as string, bytes);
-      budget.addTotal((chunk as Buffer).length, where.entry);
-      yield chunk as Buffer;
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    budget.checkEntryBytes(where.entry as string, bytes);
+    budget.addTotal(chunk.length, where.entry);
+    if (bytes > entry.uncompressedSize) {
+      throw malformed(where, `inflates to more than the ${entry.uncompressedSize} bytes its header declares`);
     }
-  } catch (error) {
-    if (isCnnError(error)) throw error;
-    // yauzl checks the inflated size against the header ("too many bytes in the stream") and zlib
-    // reports corrupt deflate data.
-    throw malformed(where, `has corrupt or inconsistent data (${(error as Error).message})`);
-  } finally {
-    stream.destroy();
+    yield chunk;
+  }
+  if (bytes !== entry.uncompressedSize) {
+    throw malformed(where, `is truncated: ${bytes} bytes instead of the ${entry.uncompressedSize} its header declares`);
   }
 }
+
+async function* emptyChunks(): Chunks {}
