@@ -104,6 +104,11 @@ export const apiEnv = {
     description: 'Largest dataset upload (all files of one request together)',
     parse: bytes(1024, 1024 ** 4),
   }),
+  uploadTmpDir: envVar({
+    name: 'UPLOAD_TMP_DIR',
+    description: 'Folder where uploads are validated before they go to storage (needs room for UPLOAD_LIMIT); default the system temp folder',
+    parse: optional((raw) => raw),
+  }),
   rateLimitPerMinute: envVar({
     name: 'RATE_LIMIT_PER_MINUTE',
     default: '600',

@@ -1,23 +1,14 @@
 /**
- * Validates uploaded files with the CNN package's own readers (@trainyard/cnn/data, free of tfjs):
- * what the worker will later read is exactly what was checked here. Throws their CnnErrors
- * (dataset_malformed, dataset_unsafe_path, dataset_unsupported, dataset_too_large), which keep their
- * codes in the API's answer.
+ * Validates uploaded files with the CNN package's own readers (@trainyard/cnn/data, free of tfjs), in
+ * a worker thread: what the worker will later read is exactly what was checked here, and the API's
+ * event loop stays free meanwhile. The readers' CnnErrors (dataset_malformed, dataset_unsafe_path,
+ * dataset_unsupported, dataset_too_large, invalid_option) keep their codes in the API's answer.
  */
-import { ApiError, type DatasetFormat } from '@trainyard/contracts';
+import { Worker } from 'node:worker_threads';
+import type { DatasetSummary } from '@trainyard/cnn/data';
+import { ApiError, isErrorCode, type DatasetFormat } from '@trainyard/contracts';
 
-/** What GET /v1/datasets/{id} shows (the CNN package's DatasetSummary). */
-export interface DatasetSummary {
-  format: string;
-  name: string;
-  inputShape: [number, number, number];
-  classNames: string[];
-  classCounts: number[];
-  testClassCounts: number[];
-  trainSize: number;
-  testSize: number;
-  testSplit: string;
-}
+export type { DatasetSummary };
 
 export interface UploadedFile {
   /** The client's file name, used by format detection (t10k-*, test_batch.bin) and in messages. */
@@ -25,31 +16,54 @@ export interface UploadedFile {
   path: string;
 }
 
-type Inspect = (source: { files: UploadedFile[]; format?: DatasetFormat }) => Promise<DatasetSummary>;
+type ThreadAnswer =
+  | { ok: true; summary: DatasetSummary }
+  | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
 
-let inspect: Inspect | null = null;
+/** Heap of the inspecting thread: the readers keep labels, not pixels, so this is ample. */
+const THREAD_HEAP_MB = 2048;
 
-async function loadInspector(): Promise<Inspect> {
-  if (inspect) return inspect;
-  const data = (await import('@trainyard/cnn/data')) as unknown as { inspectDataset?: Inspect };
-  if (typeof data.inspectDataset !== 'function') {
-    throw new ApiError('internal', 'The dataset readers of @trainyard/cnn/data are not available in this build.');
-  }
-  inspect = data.inspectDataset;
-  return inspect;
+function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefined): Promise<DatasetSummary> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./inspect-thread.js', import.meta.url), {
+      workerData: { files, ...(format ? { format } : {}) },
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
+    let answered = false;
+    worker.once('message', (answer: ThreadAnswer) => {
+      answered = true;
+      if (answer.ok) resolve(answer.summary);
+      else {
+        const { code, message, details } = answer.error;
+        reject(isErrorCode(code) ? new ApiError(code, message, details) : new ApiError('dataset_invalid', message));
+      }
+    });
+    worker.once('error', (error) => {
+      answered = true;
+      // ERR_WORKER_OUT_OF_MEMORY: the upload needs more than THREAD_HEAP_MB just to be checked.
+      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        reject(new ApiError('dataset_too_large', 'The dataset needs too much memory to be validated.'));
+      } else reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`dataset inspection thread exited with code ${code} without an answer`));
+    });
+  });
 }
 
 export async function inspectUpload(files: UploadedFile[], format: DatasetFormat | undefined): Promise<DatasetSummary> {
-  const summary = await (await loadInspector())({ files, ...(format ? { format } : {}) });
+  const summary = await inspectInThread(files, format);
   if (summary.classNames.length < 2) {
     throw new ApiError('dataset_invalid', `A dataset needs at least 2 classes; this one has ${summary.classNames.length}.`, {
       classes: summary.classNames.length,
     });
   }
-  const empty = summary.classNames.filter((_, index) => (summary.classCounts[index] ?? 0) === 0);
   if (summary.trainSize === 0) throw new ApiError('dataset_invalid', 'The dataset has no training examples.');
-  if (empty.length > 0 && summary.classNames.length - empty.length < 2) {
-    throw new ApiError('dataset_invalid', 'Fewer than 2 classes have training examples.', { emptyClasses: empty });
+  const populated = summary.classCounts.filter((count) => count > 0).length;
+  if (populated < 2) {
+    throw new ApiError('dataset_invalid', `Only ${populated} class has training examples; a classifier needs at least 2.`, {
+      classesWithExamples: populated,
+    });
   }
   return summary;
 }

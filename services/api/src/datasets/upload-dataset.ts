@@ -26,7 +26,7 @@ export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: Fast
       limit: deps.config.maxDatasetsPerTenant,
     });
   }
-  const dir = await mkdtemp(join(tmpdir(), 'trainyard-upload-'));
+  const dir = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), 'trainyard-upload-'));
   try {
     const upload = await receiveUpload(request, dir, deps.config.uploadLimitBytes);
     const summary = await inspectUpload(

@@ -1,0 +1,132 @@
+/** Small dataset files for upload tests: IDX pairs, zip and tar archives (hostile ones too). */
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { PNG } from 'pngjs';
+
+export function idxImages(count: number, rows: number, cols: number, declaredCount = count): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x00000803, 0);
+  header.writeUInt32BE(declaredCount, 4);
+  header.writeUInt32BE(rows, 8);
+  header.writeUInt32BE(cols, 12);
+  const pixels = Buffer.alloc(count * rows * cols);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) % 256;
+  return Buffer.concat([header, pixels]);
+}
+
+export function idxLabels(labels: number[]): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(0x00000801, 0);
+  header.writeUInt32BE(labels.length, 4);
+  return Buffer.concat([header, Buffer.from(labels)]);
+}
+
+/** `count` images of rows x cols with labels cycling over `classes`. */
+export function idxPair(count: number, classes: number, rows = 28, cols = 28): { images: Buffer; labels: Buffer } {
+  return { images: idxImages(count, rows, cols), labels: idxLabels(Array.from({ length: count }, (_, i) => i % classes)) };
+}
+
+export function png(width: number, height: number, value: number): Buffer {
+  const image = new PNG({ width, height });
+  image.data.fill(value);
+  for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
+  return PNG.sync.write(image);
+}
+
+export interface ZipEntry {
+  name: string;
+  data?: Buffer;
+  /** Unix mode with the file type, e.g. 0o120777 for a symlink. */
+  mode?: number;
+  /** Uncompressed size written in the headers (a lie, for bomb tests). */
+  declaredSize?: number;
+}
+
+/** A zip with deflated entries, written by hand so that tests can forge names, modes and sizes. */
+export function zip(entries: ZipEntry[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    const data = entry.data ?? Buffer.alloc(0);
+    const packed = deflateRawSync(data);
+    const name = Buffer.from(entry.name, 'utf8');
+    const size = entry.declaredSize ?? data.length;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(size, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc32(data), 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(size, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(((entry.mode ?? 0o100644) << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, packed);
+    centrals.push(central, name);
+    offset += local.length + name.length + packed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** A gzipped tar of the entries; typeflag '2' is a symlink. */
+export function tarGz(entries: Array<{ name: string; data?: Buffer; typeflag?: string; linkname?: string }>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const data = entry.data ?? Buffer.alloc(0);
+    const header = Buffer.alloc(512);
+    header.write(entry.name, 0, 100, 'utf8');
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    header.write('00000000000\0', 136);
+    header.write(entry.typeflag ?? '0', 156);
+    if (entry.linkname) header.write(entry.linkname, 157, 100, 'utf8');
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+export interface Part {
+  name: string;
+  value?: string;
+  file?: { filename: string; data: Buffer; contentType?: string };
+}
+
+/** A multipart/form-data body for app.inject. */
+export function multipart(parts: Part[]): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----trainyard${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
+    if (part.file) head += `; filename="${part.file.filename}"\r\nContent-Type: ${part.file.contentType ?? 'application/octet-stream'}`;
+    chunks.push(Buffer.from(`${head}\r\n\r\n`), part.file ? part.file.data : Buffer.from(part.value ?? ''), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
