@@ -59,9 +59,11 @@ describe('trainModel', () => {
       { aux: true, validation: true },
     );
     const counts: number[] = [];
+    const beforeTraining = tf.memory().numTensors;
     await trainModel({ ...input, hooks: { onEpoch: () => void counts.push(tf.memory().numTensors), onBatch: () => undefined } });
     assert.equal(counts.length, 4);
     assert.deepEqual(counts, new Array(4).fill(counts[0]), `numTensors per epoch: ${counts}`);
+    assert.equal(tf.memory().numTensors, beforeTraining, 'the optimizer releases its state when training ends');
     const before = tf.memory().numTensors;
     model.training.dispose();
     assert.ok(tf.memory().numTensors < before);

@@ -38,6 +38,15 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
 }
 
 /**
+ * Frees everything the optimizer holds. MomentumOptimizer.dispose() forgets the learning-rate scalar
+ * its parent SGDOptimizer keeps, so that one is released here.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (isKind(optimizer, 'Momentum')) (optimizer as unknown as { c: tf.Tensor }).c.dispose();
+}
+
+/**
  * tfjs gives Optimizer a duck-typed Symbol.hasInstance that subclasses inherit, so `instanceof
  * AdamOptimizer` is true for every optimizer; the registered class name is reliable.
  */

@@ -37,7 +37,12 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
   if (resume) assertCheckpointMatches(resume, { architecture, inputShape, classes, config });
   throwIfAborted();
 
-  const { trainIndices, validationIndices } = validationSplit(dataset.train.labels(), config);
+  const labels = dataset.train.labels();
+  const badLabel = labels.findIndex((label) => !(label >= 0 && label < classes));
+  if (badLabel >= 0) {
+    throw new CnnError('dataset_malformed', `Training example ${badLabel} has label ${labels[badLabel]}, outside the ${classes} classes.`);
+  }
+  const { trainIndices, validationIndices } = validationSplit(labels, config);
   const normalization: Normalization | null = resume
     ? resume.normalization
     : config.normalize

@@ -13,7 +13,7 @@ import { evaluateModel } from '../evaluate/evaluate.js';
 import type { EpochMetrics, InputShape, Normalization, Split, TrainConfig, TrainingRunHooks } from '../types.js';
 import { augmentBatch, isAugmenting } from './augment.js';
 import { shouldStopEarly } from './early-stopping.js';
-import { captureOptimizerState, createOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.js';
+import { captureOptimizerState, createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.js';
 import { globalRandomState, restoreGlobalRandom, SeededRandom, shuffled } from './random.js';
 import { learningRateAt } from './schedule.js';
 import { trainableVariables, trainStep, type StepContext } from './train-step.js';
@@ -188,7 +188,7 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
       }
     }
   } finally {
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
   return {
     history,
