@@ -36,6 +36,10 @@ export function measureThroughput(model: tf.LayersModel, options: ThroughputOpti
   if (!Number.isInteger(warmup) || warmup < 0) {
     throw new CnnError('invalid_option', `warmup must be a non-negative integer, got ${warmup}`);
   }
+  const modelInput = model.inputs[0].shape.slice(1);
+  if (modelInput.length !== inputShape.length || modelInput.some((size, i) => size !== null && size !== inputShape[i])) {
+    throw new CnnError('invalid_option', `the model takes inputs of shape [${modelInput}], not [${inputShape}]`);
+  }
 
   const batches = Array.from({ length: RANDOM_BATCHES }, () =>
     tf.tidy(() => ({
