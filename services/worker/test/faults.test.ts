@@ -1,0 +1,140 @@
+/**
+ * Workers that die, stop, or are told to cancel: the job is never lost, never run twice at once, and
+ * resumes from its last checkpoint with exactly one metrics row per epoch.
+ */
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isProcessAlive, ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+import type { JobSpec } from '@trainyard/contracts';
+
+let services: Services;
+const workers: ServiceProcess[] = [];
+before(async () => {
+  services = await startServices({ storage: 'disk' });
+});
+// A worker left over from one test would take the next test's jobs.
+afterEach(async () => {
+  for (const worker of workers.splice(0)) {
+    worker.kill('SIGKILL');
+    await worker.exited;
+  }
+});
+after(async () => {
+  await services?.close();
+});
+
+function startWorker(): ServiceProcess {
+  const worker = ServiceProcess.worker(services.env);
+  workers.push(worker);
+  return worker;
+}
+
+const lenet = (epochs: number): JobSpec => ({
+  model: { architecture: 'lenet5' },
+  dataset: { builtin: 'synthetic' },
+  hyperparameters: { epochs, batchSize: 32, validationSplit: 0 },
+});
+
+async function waitForMetricsRows(jobId: string, count: number): Promise<void> {
+  await waitFor(async () => ((await services.db.metrics.list(jobId)).length >= count ? true : undefined), 120_000, `${count} metrics rows`);
+}
+
+/** Waits until a checkpoint after `epoch` completed epochs is recorded (what a resume starts from). */
+async function waitForCheckpoint(jobId: string, epoch: number): Promise<void> {
+  await waitFor(async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
+}
+
+async function childPidOf(worker: ServiceProcess, jobId: string): Promise<number> {
+  const line = await worker.waitForLog((l) => l.jobId === jobId && l.msg === 'training child started');
+  return line.pid as number;
+}
+
+test('a job survives two SIGKILLed workers, resumes from its checkpoints and has one metrics row per epoch', async () => {
+  const job = await submitJob(services, lenet(6));
+  const first = startWorker();
+  const firstChild = await childPidOf(first, job.id);
+  await waitForCheckpoint(job.id, 1);
+  first.kill('SIGKILL');
+  // The training child notices its parent is gone and exits: no orphan keeps training.
+  await waitFor(() => (isProcessAlive(firstChild) ? undefined : true), 10_000, 'the orphaned child to exit');
+
+  const second = startWorker();
+  await second.waitForLog((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint', 60_000).catch((error) => {
+    throw new Error(`${error.message}\n${second.tail(60)}`);
+  });
+  const rowsBefore = (await services.db.checkpoints.latest(job.id))!.epoch;
+  await waitForCheckpoint(job.id, rowsBefore + 1);
+  second.kill('SIGKILL');
+
+  const third = startWorker();
+  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${third.tail()}`);
+  assert.equal(done.attempts, 3, 'three starts: two lost workers and the one that finished');
+  const resumed = third.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
+  assert.ok(resumed, 'the third worker resumed');
+  assert.ok((resumed.epoch as number) >= rowsBefore + 1, `resumed after epoch ${resumed.epoch}`);
+  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.ok(third.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'));
+});
+
+test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next worker resumes it', async () => {
+  const job = await submitJob(services, lenet(4));
+  const first = startWorker();
+  // Some batches into the second epoch: a mid-epoch stop.
+  await waitForJob(
+    services,
+    job.id,
+    (j) => {
+      const progress = j.progress as { epoch: number; step: number } | null;
+      return progress !== null && progress.epoch === 2 && progress.step >= 5;
+    },
+    60_000,
+    'the second epoch',
+  );
+  first.kill('SIGTERM');
+  const exit = await first.exited;
+  assert.equal(exit.code, 0, first.tail());
+  const handedBack = await services.db.jobs.get(job.id);
+  assert.equal(handedBack?.status, 'queued', 'back in the queue');
+  assert.equal(await services.queue.state(job.id), 'waiting');
+  const checkpoint = await services.db.checkpoints.latest(job.id);
+  assert.ok(checkpoint, 'a checkpoint was recorded');
+  const resumedFrom = { epoch: checkpoint.epoch, step: checkpoint.step };
+
+  const second = startWorker();
+  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${second.tail()}`);
+  assert.equal(done.attempts, 2);
+  const resumed = second.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
+  assert.ok(resumed);
+  assert.deepEqual({ epoch: resumed.epoch, step: resumed.stepInEpoch }, resumedFrom);
+  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4]);
+});
+
+test('cancel stops a running job (by pub/sub, or by the database flag alone) and frees the worker', async () => {
+  const worker = startWorker();
+  for (const via of ['pubsub', 'database'] as const) {
+    const job = await submitJob(services, lenet(50));
+    await waitForMetricsRows(job.id, 1);
+    assert.equal(await services.db.jobs.requestCancel(job.id), true);
+    if (via === 'pubsub') await services.channels.publishCancel(job.id);
+    const done = await waitForJob(services, job.id, (j) => j.status !== 'running', 30_000, `cancel via ${via}`);
+    assert.equal(done.status, 'cancelled', `${via}: ${done.errorCode} ${done.errorMessage}`);
+    assert.ok((await services.db.checkpoints.list(job.id)).length > 0, 'checkpoints kept');
+    assert.ok((await services.db.metrics.list(job.id)).length < 50);
+  }
+  const next = await submitJob(services, lenet(1));
+  const done = await waitForJob(services, next.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the next job');
+  assert.equal(done.status, 'succeeded', worker.tail());
+});
+
+test('a job that cannot work fails at once with its code and is not retried', async () => {
+  startWorker();
+  // AlexNet needs far more than 28x28 pixels.
+  const job = await submitJob(services, { model: { architecture: 'alexnet' }, dataset: { builtin: 'synthetic' } });
+  const done = await waitForJob(services, job.id, (j) => j.status === 'failed', 60_000, 'the failure');
+  assert.equal(done.errorCode, 'input_too_small');
+  assert.ok(done.errorMessage && done.errorMessage.length > 10);
+  assert.equal(done.attempts, 1);
+  await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+});
