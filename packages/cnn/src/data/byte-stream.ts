@@ -62,7 +62,9 @@ async function* replay(head: Buffer[], iterator: AsyncIterator<Buffer>, finished
 
 /** Inflates gzip (a .gz file) or raw deflate (a zip entry), streaming. */
 export async function* inflate(compressed: AsyncIterable<Buffer>, where: Where, format: 'gzip' | 'deflate'): AsyncGenerator<Buffer> {
-  const inflater = format === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : createInflateRaw({ chunkSize: 1 << 20 });
+  // A .gz file is one long stream: big output chunks. Zip entries are many small streams: zlib's
+  // default 16 KB, or allocating 1 MB per entry makes reading thousands of small images 3x slower.
+  const inflater = format === 'gzip' ? createGunzip({ chunkSize: 1 << 20 }) : createInflateRaw();
   pipeline(Readable.from(compressed), inflater, () => {
     // errors surface through the iteration below
   });

@@ -38,6 +38,9 @@ export async function walkTar(path: string, file: string, gzipped: boolean, limi
     },
   });
   const extract = tar.extract();
+  // Errors reach us through the iteration below; a listener keeps a late one (after the loop has
+  // ended) from being thrown as an unhandled 'error' event.
+  extract.on('error', () => {});
   const source = fileChunks(path) as Readable;
   const stages = gzipped ? [source, createGunzip(), meter] : [source, meter];
   // tar-stream's extractor is a streamx stream, which node's pipeline() does not take: pipe into it

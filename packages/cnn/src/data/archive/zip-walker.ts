@@ -6,7 +6,7 @@
  */
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { fileChunks, inflate, type Chunks } from '../byte-stream.js';
+import { inflate, type Chunks } from '../byte-stream.js';
 import { malformed, unsafePath, unsupported, type Where } from '../dataset-errors.js';
 import type { ArchiveLimits } from '../options.js';
 import type { EntryVisitor } from './archive-entry.js';
@@ -47,7 +47,7 @@ export async function walkZip(path: string, file: string, limits: ArchiveLimits,
         throw unsupported(where, `uses zip compression method ${entry.compressionMethod}; only stored and deflated entries are supported`);
       }
       budget.checkDeclaredSize(name, entry.uncompressedSize);
-      await visit({ path: entryPath, declaredSize: entry.uncompressedSize, chunks: () => entryChunks(path, zip, entry, where, budget) });
+      await visit({ path: entryPath, declaredSize: entry.uncompressedSize, chunks: () => entryChunks(zip, entry, where, budget) });
     }
   } finally {
     zip.close();
@@ -120,19 +120,19 @@ function checkEntryType(entry: yauzl.Entry, where: Where): void {
 }
 
 /**
- * The entry's bytes, read from the file by our own stream and inflated by zlib: yauzl's own read
- * stream for stored entries never ends on Node 20 (its fd-slicer sets `destroyed` before pushing
- * the end), and a truncated deflate stream fed by it would wait forever. Sizes are checked against
- * the header as the bytes arrive.
+ * The entry's bytes, read through the zip's open file descriptor and inflated by zlib: yauzl's own
+ * read stream for stored entries never ends on Node 20 (its fd-slicer sets `destroyed` before
+ * pushing the end), and a truncated deflate stream fed by it would wait forever. Sizes are checked
+ * against the header as the bytes arrive.
  */
-async function* entryChunks(path: string, zip: yauzl.ZipFile, entry: yauzl.Entry, where: Where, budget: ArchiveBudget): Chunks {
+async function* entryChunks(zip: yauzl.ZipFile, entry: yauzl.Entry, where: Where, budget: ArchiveBudget): Chunks {
   const fileDataStart = await new Promise<number>((resolve, reject) => {
     zip.readLocalFileHeader(entry, { minimal: true }, (error, header) => {
       if (error || !header) reject(malformed(where, `has a corrupt local header (${error?.message ?? 'unknown error'})`));
       else resolve(header.fileDataStart);
     });
   });
-  const raw = entry.compressedSize === 0 ? emptyChunks() : fileChunks(path, { start: fileDataStart, end: fileDataStart + entry.compressedSize - 1 });
+  const raw = readRange(zip, fileDataStart, entry.compressedSize, where);
   const chunks = entry.compressionMethod === DEFLATED ? inflate(raw, where, 'deflate') : raw;
   let bytes = 0;
   for await (const chunk of chunks) {
@@ -149,4 +149,22 @@ async function* entryChunks(path: string, zip: yauzl.ZipFile, entry: yauzl.Entry
   }
 }
 
-async function* emptyChunks(): Chunks {}
+const READ_CHUNK = 1 << 20;
+
+/** `length` bytes from `start`, in chunks of up to 1 MB, through yauzl's reader (one fd for the whole walk). */
+async function* readRange(zip: yauzl.ZipFile, start: number, length: number, where: Where): Chunks {
+  const reader = (zip as unknown as { reader: yauzl.RandomAccessReader }).reader;
+  for (let offset = 0; offset < length; ) {
+    const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - offset));
+    const read = reader.read as unknown as (b: Buffer, o: number, l: number, p: number, cb: (e: Error | null, n: number) => void) => void;
+    const got = await new Promise<number>((resolve, reject) => {
+      read.call(reader, buffer, 0, buffer.length, start + offset, (error, bytesRead) => {
+        if (error) reject(malformed(where, `cannot be read (${error.message})`));
+        else resolve(bytesRead);
+      });
+    });
+    if (got === 0) return; // the archive ends inside the entry: reported as truncated by the caller
+    offset += got;
+    yield buffer.subarray(0, got);
+  }
+}
