@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import tar from 'tar-stream';
@@ -86,6 +86,50 @@ export function png(width: number, height: number, f: (y: number, x: number) => 
 
 export function jpegImage(width: number, height: number, f: (y: number, x: number) => [number, number, number]): Buffer {
   return jpeg.encode({ width, height, data: rgba(width, height, f) }, 95).data;
+}
+
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/**
+ * An Adam7-interlaced RGB PNG (pngjs cannot write one). `padding` zero bytes appended to the image
+ * data before compression make an interlaced "PNG bomb": tiny on disk, huge once inflated.
+ */
+export function interlacedPng(width: number, height: number, f: (y: number, x: number) => [number, number, number], padding = 0): Buffer {
+  const rows: number[] = [];
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    for (let y = y0; y < height; y += dy) {
+      if (x0 >= width) continue;
+      rows.push(0); // filter type None
+      for (let x = x0; x < width; x += dx) rows.push(...f(y, x));
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 1], 8); // 8 bits, RGB, deflate, adaptive filtering, Adam7
+  const raw = Buffer.concat([Buffer.from(rows), Buffer.alloc(padding)]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A flat-colour image per class, so that the decoded pixels tell which class an image came from. */

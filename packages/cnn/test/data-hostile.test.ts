@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { isCnnError, type CnnErrorCode } from '../src/errors.js';
 import { inspectDataset, openDataset, type DatasetOptions } from '../src/data/index.js';
-import { gzipSync, jpegImage, png, rawTarHeader, tarball, tempDir, writeFile, zip, type TarEntrySpec, type ZipEntrySpec } from './data-fixtures.js';
+import { gzipSync, interlacedPng, jpegImage, png, rawTarHeader, tarball, tempDir, writeFile, zip, type TarEntrySpec, type ZipEntrySpec } from './data-fixtures.js';
 
 function rejectsWith(code: CnnErrorCode, ...fragments: string[]) {
   return (error: unknown) => {
@@ -130,6 +130,17 @@ test('files named as images that are not, and images too large to decode, are re
   huge.writeUInt32BE(100000, 16);
   huge.writeUInt32BE(100000, 20);
   await assert.rejects(openZip(t, [...validImages, { name: 'a/huge.png', data: huge }]), rejectsWith('dataset_too_large', 'entry "a/huge.png"', '100000x100000', 'maxImagePixels'));
+  // An interlaced PNG decodes (into the right pixels); one whose data inflates to 16 MB does not.
+  const gradient = (y: number, x: number): [number, number, number] => [10 * y, 20 * x, 7];
+  const interlaced = await openZip(t, [...validImages, { name: 'a/3.png', data: interlacedPng(4, 4, gradient) }], { testFraction: 0.4 });
+  assert.equal(interlaced.train.size + interlaced.test.size, 5);
+  const all = [interlaced.train, interlaced.test].flatMap((split) => Array.from({ length: split.size }, (_, i) => [...split.read([i]).x]));
+  const expected = Array.from({ length: 16 }, (_, p) => gradient(Math.floor(p / 4), p % 4)).flat().map((v) => Math.fround(v / 255));
+  assert.ok(all.some((x) => x.join() === expected.join()), 'the interlaced image is among the examples, pixel for pixel');
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/bomb.png', data: interlacedPng(4, 4, gradient, 16 * 1024 * 1024) }]),
+    rejectsWith('dataset_malformed', 'entry "a/bomb.png"', 'does not inflate to the size its header declares'),
+  );
   await assert.rejects(openZip(t, [...validImages, { name: 'a/anim.gif', data: Buffer.from('GIF89a') }]), rejectsWith('dataset_unsupported', 'a/anim.gif', 'GIF'));
 });
 

@@ -68,6 +68,22 @@ test('one IDX pair gets a seeded, stratified held-out test split', async (t) => 
   assert.deepEqual(again.test.read([0, 1, 2]), dataset.test.read([0, 1, 2]));
 });
 
+test('IDX images with a channel dimension (magic 0x00000804) keep their channels', async (t) => {
+  const dir = tempDir(t);
+  const header = Buffer.alloc(20);
+  header.writeUInt32BE(0x00000804, 0);
+  [4, 2, 2, 3].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  const pixels = Buffer.from(Array.from({ length: 4 * 12 }, (_, i) => i));
+  const files = [writeFile(dir, 'rgb-images', Buffer.concat([header, pixels])), writeFile(dir, 'rgb-labels', idxLabels([0, 1, 0, 1]))];
+  const dataset = await openDataset({ files }, { testFraction: 0.5 });
+  assert.deepEqual(dataset.inputShape, [2, 2, 3]);
+  const all = [...dataset.train.labels(), ...dataset.test.labels()];
+  assert.deepEqual(all.sort(), [0, 0, 1, 1]);
+  const first = dataset.train.read([0]).x;
+  assert.equal(first.length, 12);
+  assert.equal(Math.round(first[11] * 255) - Math.round(first[0] * 255), 11, 'one image is 12 consecutive bytes');
+});
+
 test('malformed IDX files are refused with the file and the problem named', async (t) => {
   const dir = tempDir(t);
   const pair = idxPair(10, 2);

@@ -38,6 +38,7 @@ export async function readImageFolder(
   mode: { keepPixels: boolean; decode: boolean },
 ): Promise<AssembledData> {
   const file = archive.name;
+  if (options.classNames) options.log('classNames is ignored for image folders: the folder names are the classes', { file });
   const layout = layOutImageFolder(file, images.map((i) => i.path));
   const [height, width] = options.imageSize ?? mostCommonSize(images);
   const channels = options.channels ?? (images.every((i) => i.header.grayscale) ? 1 : 3);
