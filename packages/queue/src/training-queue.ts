@@ -39,10 +39,18 @@ export class TrainingQueue {
     this.queue.on('error', () => {});
   }
 
-  /** Queues a training job; returns false when it was already in the queue (in any state). */
+  /**
+   * Queues a training job; returns false when it is already waiting, delayed or running. A finished
+   * entry left from an earlier run is replaced: callers enqueue only jobs that Postgres says are
+   * queued, and Postgres is the record (a job handed back or reaped must run again).
+   */
   async enqueue(jobId: string): Promise<boolean> {
     const before = await this.queue.getJob(jobId);
-    if (before) return false;
+    if (before) {
+      const state = await before.getState();
+      if (state !== 'completed' && state !== 'failed') return false;
+      await before.remove();
+    }
     await this.queue.add(
       'train',
       { jobId },

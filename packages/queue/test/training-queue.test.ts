@@ -51,6 +51,21 @@ test('a job id is queued at most once, and counts and state follow it', async ()
   await queue.check();
 });
 
+test('a finished queue entry is replaced when the job is queued again', async () => {
+  const settings = freshSettings();
+  const queue = openQueue(settings);
+  const id = randomUUID();
+  let runs = 0;
+  startConsumer(settings, async () => {
+    runs += 1;
+    return 'completed';
+  });
+  await queue.enqueue(id);
+  await waitFor(async () => ((await queue.state(id)) === 'completed' ? true : undefined), 10_000, 'first run');
+  assert.equal(await queue.enqueue(id), true);
+  await waitFor(async () => (runs === 2 && (await queue.state(id)) === 'completed' ? true : undefined), 10_000, 'second run');
+});
+
 test('removeQueued removes a waiting job, and only once', async () => {
   const queue = openQueue(freshSettings());
   const id = randomUUID();

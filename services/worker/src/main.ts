@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Runs one worker against the services named by the environment (DATABASE_URL and REDIS_URL must be
- * set; `trainyard start worker` adds the embedded defaults). SIGTERM or SIGINT: hand running jobs back
- * to the queue and exit.
+ * Runs one worker against the services named by the environment (DATABASE_URL and REDIS_URL, else
+ * the local defaults; `trainyard start worker` also starts embedded ones). SIGTERM or SIGINT: hand
+ * running jobs back to the queue and exit.
  */
-import { ConfigError } from '@trainyard/contracts';
+import { ConfigError, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard/contracts';
 import { readWorkerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker.js';
@@ -20,12 +20,11 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  if (!config.databaseUrl || !config.redisUrl) {
-    process.stderr.write('DATABASE_URL and REDIS_URL must be set (or use `trainyard start worker`, which starts local ones).\n');
-    return 2;
-  }
   const logger = createLogger(config.logLevel, { workerId: config.workerId });
-  const worker = await startWorker({ ...config, databaseUrl: config.databaseUrl, redisUrl: config.redisUrl }, logger);
+  const worker = await startWorker(
+    { ...config, databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL, redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL },
+    logger,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -2,12 +2,19 @@
  * One worker process: takes training jobs from the queue (WORKER_CONCURRENCY at a time), runs each
  * in its own child process, listens for cancel requests, and keeps the heartbeats of its jobs.
  */
-import { openDatabase, type Database } from '@trainyard/db';
-import { JobChannels, TrainingConsumer } from '@trainyard/queue';
+import { applyMigrations, ensureDatabase, openDatabase, type Database } from '@trainyard/db';
+import { JobChannels, TrainingConsumer, TrainingQueue } from '@trainyard/queue';
 import { openStorage } from '@trainyard/storage';
 import type { WorkerConfig } from './config.js';
 import { JobRunner } from './job-runner.js';
 import type { Logger } from './logger.js';
+import { reapStaleJobs } from './reaper.js';
+
+/**
+ * A running job whose heartbeat is older than this many lock durations is reaped. The queue's own
+ * takeover (lock expiry + stalled checks) comes first; the reaper catches what the queue lost.
+ */
+const REAP_AFTER_LOCKS = 6;
 
 /** The worker's configuration with the service addresses settled (embedded defaults applied). */
 export type ResolvedWorkerConfig = Omit<WorkerConfig, 'databaseUrl' | 'redisUrl'> & { databaseUrl: string; redisUrl: string };
@@ -24,6 +31,9 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: ResolvedWorkerConfig, logger: Logger): Promise<RunningWorker> {
+  // Any process may be the first to start: each brings the schema up to date (under a lock).
+  await ensureDatabase(config.databaseUrl);
+  await applyMigrations(config.databaseUrl, { log: (message) => logger.info(message) });
   const db: Database = openDatabase(config.databaseUrl, {
     max: Math.max(4, config.concurrency * 2 + 2),
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
@@ -31,6 +41,7 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const storage = openStorage(config.storageUrl);
   const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const channels = new JobChannels(queueSettings);
+  const queue = new TrainingQueue(queueSettings);
   const runner = new JobRunner(config, db, storage, channels, logger);
 
   await Promise.all([db.ping(), storage.check()]);
@@ -59,6 +70,18 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
       .finally(() => (beating = false));
   }, config.heartbeatMs);
 
+  const reapAfterMs = REAP_AFTER_LOCKS * config.lockDurationMs;
+  let reaping = false;
+  const reap = () => {
+    if (reaping) return;
+    reaping = true;
+    reapStaleJobs(db, queue, reapAfterMs, logger)
+      .catch((error) => logger.warn({ err: error }, 'reaping stale jobs failed'))
+      .finally(() => (reaping = false));
+  };
+  reap();
+  const reaper = setInterval(reap, reapAfterMs / 2);
+
   logger.info(
     { workerId: config.workerId, concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
     'worker ready',
@@ -74,8 +97,10 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
         runner.beginShutdown();
         await consumer.close();
         clearInterval(heartbeat);
+        clearInterval(reaper);
         await unsubscribe().catch(() => {});
         await channels.close();
+        await queue.close();
         await storage.close();
         await db.close();
         logger.info('worker stopped');

@@ -92,7 +92,7 @@ export async function startServices(options: { storage: 'disk' | 's3' }): Promis
 }
 
 /** Inserts a job for a fresh tenant and queues it, as the API does. */
-export async function submitJob(services: Services, spec: JobSpec): Promise<Job> {
+export async function submitJob(services: Services, spec: JobSpec, options: { enqueue?: boolean } = {}): Promise<Job> {
   const { tenant } = await services.db.tenants.findOrCreate(`tenant-${randomUUID().slice(0, 8)}`);
   const resolved = resolveJobSpec(spec);
   const created = await services.db.jobs.create({
@@ -103,8 +103,10 @@ export async function submitJob(services: Services, spec: JobSpec): Promise<Job>
     datasetId: 'id' in spec.dataset ? spec.dataset.id : null,
   });
   if (created.kind !== 'created') throw new Error('job not created');
-  await services.queue.enqueue(created.job.id);
-  await services.db.jobs.markEnqueued(created.job.id);
+  if (options.enqueue !== false) {
+    await services.queue.enqueue(created.job.id);
+    await services.db.jobs.markEnqueued(created.job.id);
+  }
   return created.job;
 }
 

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobKeys } from '@trainyard/storage';
 import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
@@ -8,8 +8,13 @@ const workers: ServiceProcess[] = [];
 before(async () => {
   services = await startServices({ storage: 'disk' });
 });
+afterEach(async () => {
+  for (const worker of workers.splice(0)) {
+    worker.kill('SIGKILL');
+    await worker.exited;
+  }
+});
 after(async () => {
-  for (const worker of workers) worker.kill('SIGKILL');
   await services?.close();
 });
 
@@ -59,4 +64,22 @@ test('a worker process trains a queued job and records every result', async () =
   const jobLines = worker.lines.filter((line) => JSON.stringify(line).includes(job.id));
   assert.ok(jobLines.length > 3);
   assert.ok(jobLines.every((line) => line.jobId === job.id), 'jobId on every job line');
+});
+
+test('a running job whose worker vanished with its queue entry is reaped at start-up and runs again', async () => {
+  const job = await submitJob(services, {
+    model: { architecture: 'lenet5' },
+    dataset: { builtin: 'synthetic' },
+    hyperparameters: { epochs: 1 },
+  }, { enqueue: false });
+  // A worker that claimed it a minute ago and vanished, and a queue that lost the entry.
+  assert.ok(await services.db.jobs.claim(job.id, 'ghost-worker'));
+  await services.db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
+  assert.equal(await services.queue.state(job.id), 'missing');
+
+  const worker = startWorker();
+  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the reaped job');
+  assert.equal(done.status, 'succeeded', worker.tail());
+  assert.equal(done.attempts, 2);
+  assert.ok(worker.lines.some((l) => l.jobId === job.id && l.msg === 'requeued a job whose worker stopped beating'));
 });
