@@ -120,6 +120,11 @@ test('malformed CIFAR batches name the file and the size or label problem', asyn
   await assert.rejects(openDataset({ files: [writeFile(dir, 'data_batch_6.bin', good), oneName] }), rejectsWith('dataset_malformed', '"batches.meta.txt"'));
   const oneClass = writeFile(dir, 'data_batch_7.bin', cifarBatch([[3], [3], [3]]));
   await assert.rejects(openDataset({ files: [oneClass] }), rejectsWith('dataset_malformed', 'at least 2 classes', '"cat"'));
+  // A gzipped batch of zeros is valid at any length: its inflated size counts against memory, also when inspecting.
+  const zeros = writeFile(dir, 'data_batch_8.bin', gzipSync(Buffer.alloc(3073 * 20)));
+  const limits = { maxDecodedBytes: 3072 * 10 };
+  await assert.rejects(inspectDataset({ files: [zeros] }, { limits }), rejectsWith('dataset_too_large', '"data_batch_8.bin"', 'maxDecodedBytes'));
+  await assert.rejects(openDataset({ files: [zeros] }, { limits }), rejectsWith('dataset_too_large', 'maxDecodedBytes'));
   const unknown = writeFile(dir, 'notes.md', Buffer.from('hello'));
   await assert.rejects(openDataset({ files: [unknown] }), rejectsWith('dataset_unsupported', '"notes.md"'));
 });

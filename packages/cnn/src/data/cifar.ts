@@ -98,7 +98,9 @@ export async function readCifarFile(
         });
       }
       labels.push(record[LABEL_BYTES[variant] - 1]);
-      if (keepPixels) planarToInterleaved(record, LABEL_BYTES[variant], pixels.append(PIXEL_BYTES));
+      // Counted even when the pixels are not kept: a gzipped batch of zeros is a valid batch of any size.
+      const slot = pixels.append(PIXEL_BYTES, keepPixels);
+      if (slot) planarToInterleaved(record, LABEL_BYTES[variant], slot);
     }
   } finally {
     await reader.close();
@@ -145,10 +147,14 @@ class GrowingBytes {
     return tooLarge(this.where, `its pixels exceed ${this.cap} bytes`, { option: 'maxDecodedBytes', value: this.cap });
   }
 
-  /** A view of the next `n` bytes, growing the buffer when needed. */
-  append(n: number): Uint8Array {
+  /** A view of the next `n` bytes, growing the buffer when needed; with `keep` false, only counts them. */
+  append(n: number, keep: boolean): Uint8Array | null {
     const needed = this.length + n;
     if (needed > this.cap) throw this.tooLarge();
+    if (!keep) {
+      this.length = needed;
+      return null;
+    }
     if (needed > this.buffer.length) {
       const grown = new Uint8Array(Math.min(this.cap, Math.max(needed, 2 * this.buffer.length, 1 << 20)));
       grown.set(this.buffer.subarray(0, this.length));
