@@ -241,6 +241,7 @@ describe('Tile on wasm equals cpu', () => {
 describe('Sum and Mean on wasm equal cpu', () => {
   const cases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean }> = [
     { shape: [8, 16, 16, 16], axis: [0, 1, 2], keepDims: false }, // per-channel statistics
+    { shape: [32, 32, 32, 3], axis: [0, 1, 2], keepDims: true }, // 32,768 rows: float32 accumulation
     { shape: [3, 7, 5, 13], axis: [0, 1, 2], keepDims: true },
     { shape: [3, 7, 5, 13], axis: [2, 0, 1], keepDims: false },
     { shape: [1, 1, 1, 6], axis: [0, 1, 2], keepDims: false }, // batch 1, 1x1 spatial
