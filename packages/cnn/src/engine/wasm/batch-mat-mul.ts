@@ -22,8 +22,7 @@ export function makeBatchMatMul(original: tf.KernelConfig) {
       b: transposeB ? transposeLastTwo(kernels, b) : b,
     };
     const attrs = { ...args.attrs, transposeA: false, transposeB: false };
-    const product = original.kernelFunc({ inputs, backend: args.backend, attrs }) as tf.TensorInfo;
-    return kernels.finish(product);
+    return kernels.finish(kernels.run(original, inputs, attrs));
   };
 }
 

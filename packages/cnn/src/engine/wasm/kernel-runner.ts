@@ -12,9 +12,13 @@ export class KernelRunner {
 
   constructor(readonly backend: BackendWasm) {}
 
-  run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
-    const kernel = tf.getKernel(kernelName, 'wasm');
-    if (kernel === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
+  /** Runs the registered wasm kernel of that name, or the given kernel (a backend original we replaced). */
+  run(kernel: string | tf.KernelConfig, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    if (typeof kernel === 'string') {
+      const registered = tf.getKernel(kernel, 'wasm');
+      if (registered === undefined) throw new Error(`wasm kernel ${kernel} is not registered`);
+      kernel = registered;
+    }
     const result = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as tf.TensorInfo;
     this.intermediates.push(result);
     return result;
