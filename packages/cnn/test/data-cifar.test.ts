@@ -91,6 +91,10 @@ test('the official cifar-10-binary.tar.gz layout is read straight from the archi
   const zipped = zip([{ name: 'b/data_batch_1.bin', data: cifarBatch([[0], [1], [0], [1]]) }, { name: 'b/README', data: Buffer.from('x') }]);
   const fromZip = await inspectDataset({ files: [writeFile(dir, 'c.zip', zipped)], format: 'cifar10' }, { testFraction: 0.5 });
   assert.deepEqual([fromZip.trainSize, fromZip.testSize, fromZip.testSplit], [2, 2, 'held_out']);
+  // A batch above 8 MiB is inflated from the zip as a stream rather than in one call.
+  const big = zip([{ name: 'data_batch_1.bin', data: cifarBatch(Array.from({ length: 2800 }, (_, i) => [i % 10])) }]);
+  const bigSummary = await inspectDataset({ files: [writeFile(dir, 'big.zip', big)] });
+  assert.deepEqual([bigSummary.trainSize + bigSummary.testSize, bigSummary.testSize], [2800, 560]);
   // Two images of two classes: each class must keep its only training image, so nothing can be held out.
   const tiny = zip([{ name: 'data_batch_1.bin', data: cifarBatch([[0], [1]]) }]);
   await assert.rejects(openDataset({ files: [writeFile(dir, 'tiny.zip', tiny)] }), rejectsWith('dataset_malformed', 'too few images (2)'));

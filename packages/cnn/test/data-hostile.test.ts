@@ -86,6 +86,11 @@ test('zip bombs stop at the limits while inflating, whatever the headers say', a
     openZip(t, [...validImages, sized, { ...sized, name: 'a/y.png' }, { ...sized, name: 'a/z.png' }, { ...sized, name: 'b/z.png' }], { limits }),
     rejectsWith('dataset_too_large', 'maxTotalBytes'),
   );
+  // Above 8 MiB an entry is inflated as a stream: the total is enforced chunk by chunk.
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/huge.png', data: Buffer.alloc(9 * 1024 * 1024) }], { limits: { maxTotalBytes: 3 * 1024 * 1024 } }),
+    rejectsWith('dataset_too_large', 'entry "a/huge.png"', 'maxTotalBytes'),
+  );
   const many = Array.from({ length: 11 }, (_, i) => ({ name: `a/${i}.png`, data: tile(i) }));
   await assert.rejects(openZip(t, many, { limits }), rejectsWith('dataset_too_large', 'declares 11 entries', 'maxEntries = 10'));
 });
