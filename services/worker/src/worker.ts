@@ -83,7 +83,7 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const reaper = setInterval(reap, reapAfterMs / 2);
 
   logger.info(
-    { workerId: config.workerId, concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
+    { concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
     'worker ready',
   );
 

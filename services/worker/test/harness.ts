@@ -19,6 +19,8 @@ import { startS3rver, type S3rverProcess } from '@trainyard/storage/testing';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKER_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** The `trainyard` command, as `npm start` runs it. */
+export const CLI_MAIN = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
 
 export interface Services {
   scratch: string;
@@ -142,6 +144,11 @@ export class ServiceProcess {
 
   static worker(env: Record<string, string>): ServiceProcess {
     return new ServiceProcess(WORKER_MAIN, [], env);
+  }
+
+  /** `trainyard start api|worker`, the runtime of the README. */
+  static start(role: 'api' | 'worker', env: Record<string, string>): ServiceProcess {
+    return new ServiceProcess(CLI_MAIN, ['start', role], env);
   }
 
   get pid(): number {

@@ -1,0 +1,164 @@
+/**
+ * Issue 4's "done when", with real processes: `trainyard start api` and `trainyard start worker`,
+ * a fresh Postgres database, Redis, and object storage (s3rver, then local disk). A LeNet-5 job on the
+ * synthetic builtin dataset is submitted over HTTP, polled to `succeeded`, its metrics, evaluation and
+ * model are read back, and the model is loaded with plain @tensorflow/tfjs straight from the API: its
+ * predictions on the test images must give the top-1 accuracy the service reported.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import * as tf from '@tensorflow/tfjs';
+import { openBuiltinDataset } from '@trainyard/cnn/data';
+import { CLI_MAIN, ServiceProcess, startServices, waitFor, type Services } from './harness.js';
+
+const EPOCHS = 2;
+
+async function createApiKey(services: Services, tenant: string): Promise<string> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'keys', 'create', '--tenant', tenant], {
+    env: { ...process.env, DATABASE_URL: services.env.DATABASE_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, stderr);
+  return stdout.trim().split('\n').at(-1)!;
+}
+
+async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      files.set(header.name, Buffer.concat(chunks));
+      next();
+    });
+  });
+  const finished = once(extract, 'finish');
+  Readable.from([bytes]).pipe(createGunzip()).pipe(extract);
+  await finished;
+  return files;
+}
+
+function endToEnd(storage: 'disk' | 's3') {
+  describe(`end to end with ${storage === 's3' ? 'S3 (s3rver)' : 'local-disk'} storage`, () => {
+    const processes: ServiceProcess[] = [];
+    let services: Services;
+    after(async () => {
+      for (const p of processes) {
+        p.kill('SIGTERM');
+        await p.exited;
+      }
+      await services?.close();
+    });
+
+    test('submit LeNet-5, poll to succeeded, read metrics and evaluation, download the model and check it in tfjs', async (t) => {
+      services = await startServices({ storage });
+      const key = await createApiKey(services, `e2e-${storage}`);
+      const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1' });
+      const worker = ServiceProcess.start('worker', services.env);
+      processes.push(api, worker);
+      const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000).catch((error) => {
+        throw new Error(`${error.message}\n${api.tail()}`);
+      });
+      const base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
+      const headers = { authorization: `Bearer ${key}` };
+      const getJson = async (path: string) => {
+        const response = await fetch(`${base}${path}`, { headers });
+        assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
+        return response.json() as Promise<Record<string, unknown>>;
+      };
+
+      const submitted = await fetch(`${base}/v1/jobs`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `lenet5 ${storage}`,
+          model: { architecture: 'lenet5' },
+          dataset: { builtin: 'synthetic' },
+          hyperparameters: { epochs: EPOCHS, batchSize: 64, validationSplit: 0.1, seed: 7 },
+        }),
+      });
+      assert.equal(submitted.status, 201, await submitted.clone().text());
+      const created = (await submitted.json()) as { id: string; status: string };
+      assert.equal(submitted.headers.get('location'), `/v1/jobs/${created.id}`);
+      assert.equal(created.status, 'queued');
+
+      const job = await waitFor(
+        async () => {
+          const current = await getJson(`/v1/jobs/${created.id}`);
+          return current.status === 'succeeded' || current.status === 'failed' || current.status === 'cancelled' ? current : undefined;
+        },
+        120_000,
+        'the job to finish',
+      ).catch((error) => {
+        throw new Error(`${error.message}\n${worker.tail()}`);
+      });
+      assert.equal(job.status, 'succeeded', `${JSON.stringify(job.error)}\n${worker.tail()}`);
+      assert.equal(job.attempts, 1);
+      assert.equal(typeof job.engine, 'string');
+
+      const { epochs } = (await getJson(`/v1/jobs/${created.id}/metrics`)) as { epochs: Array<Record<string, number | null>> };
+      assert.deepEqual(epochs.map((row) => row.epoch), [1, 2]);
+      for (const row of epochs) {
+        for (const field of ['trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy', 'learningRate', 'seconds']) {
+          assert.equal(typeof row[field], 'number', `${field} of epoch ${row.epoch}`);
+        }
+      }
+
+      const evaluation = (await getJson(`/v1/jobs/${created.id}/evaluation`)) as {
+        top1: number;
+        top5: number;
+        loss: number;
+        classNames: string[];
+        perClass: unknown[];
+        confusionMatrix: number[][];
+      };
+      assert.equal(evaluation.classNames.length, 10);
+      assert.equal(evaluation.perClass.length, 10);
+      assert.equal(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0), 500);
+      assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}: LeNet-5 learns the synthetic set in two epochs`);
+
+      // The .tar.gz holds the same files the API serves one by one.
+      const bundle = await fetch(`${base}/v1/jobs/${created.id}/model`, { headers });
+      assert.equal(bundle.status, 200);
+      const files = await untar(Buffer.from(await bundle.arrayBuffer()));
+      assert.ok(files.has('model.json') && files.has('manifest.json'), [...files.keys()].join());
+      const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { classNames: string[]; architecture: string };
+      assert.equal(manifest.architecture, 'lenet5');
+      const served = await fetch(`${base}/v1/jobs/${created.id}/model/model.json`, { headers });
+      assert.deepEqual(Buffer.from(await served.arrayBuffer()), files.get('model.json'));
+
+      // Plain tfjs, the model loaded from the service's URL with the key, predicting the test images.
+      await tf.setBackend('cpu');
+      const model = await tf.loadLayersModel(`${base}/v1/jobs/${created.id}/model/model.json`, { requestInit: { headers } });
+      const dataset = await openBuiltinDataset('synthetic');
+      assert.deepEqual(manifest.classNames, dataset.classNames);
+      const indices = Array.from({ length: dataset.test.size }, (_, i) => i);
+      const batch = dataset.test.read(indices);
+      const predicted = tf.tidy(() => {
+        const x = tf.tensor4d(batch.x, [batch.size, ...dataset.inputShape]);
+        return (model.predict(x) as tf.Tensor).argMax(-1).dataSync();
+      });
+      let correct = 0;
+      for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.y[i]) correct += 1;
+      const accuracy = correct / batch.size;
+      t.diagnostic(`engine ${job.engine}: reported top-1 ${evaluation.top1}, plain tfjs (cpu) ${accuracy}`);
+      // The worker's engine (wasm) and tfjs's cpu backend round differently: allow one example in 500.
+      assert.ok(Math.abs(accuracy - evaluation.top1) <= 1 / batch.size + 1e-9, `tfjs ${accuracy} vs reported ${evaluation.top1}`);
+      model.dispose();
+    });
+  });
+}
+
+endToEnd('s3');
+endToEnd('disk');
