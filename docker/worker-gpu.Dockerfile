@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# A GPU training worker: @tensorflow/tfjs-node-gpu 4.22 (libtensorflow 2.9.1 GPU) on the CUDA 11.2 and
+# cuDNN 8 runtime it was built for. The CNN package's engine selection picks it first when it loads
+# (TRAINYARD_ENGINE=tensorflow-gpu makes that a requirement). Needs the NVIDIA container toolkit on
+# the host; docker-compose.yml reserves the GPUs (profile `gpu`). Build from the root:
+#   docker build -f docker/worker-gpu.Dockerfile -t trainyard-worker-gpu .
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates dataset-fashion-mnist \
+    && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/cnn/package.json packages/cnn/
+COPY packages/queue/package.json packages/queue/
+COPY packages/storage/package.json packages/storage/
+COPY packages/db/package.json packages/db/
+COPY services/api/package.json services/api/
+COPY services/worker/package.json services/worker/
+COPY packages/cli/package.json packages/cli/
+RUN npm ci --no-audit --no-fund
+COPY . .
+# tfjs-node-gpu downloads libtensorflow 2.9.1 (GPU) when it installs: added after the prune, not locked.
+RUN node packages/db/scripts/generate-client.mjs && npx tsc -b && npm prune --omit=dev --no-audit --no-fund \
+    && npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0
+
+FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+# Node 20 from the official image: its binary needs glibc 2.28 or later, and Ubuntu 20.04 has 2.31.
+COPY --from=node:20-bookworm-slim /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /usr/share/datasets/fashion-mnist /usr/share/datasets/fashion-mnist
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node
+WORKDIR /app
+ENV NODE_ENV=production TRAINYARD_ENGINE=tensorflow-gpu
+COPY --from=build --chown=node:node /app /app
+USER node
+STOPSIGNAL SIGTERM
+CMD ["node", "packages/cli/dist/src/main.js", "start", "worker"]

@@ -1,0 +1,85 @@
+/**
+ * docker-compose.yml, checked with Debian's `docker-compose config` (no Docker engine runs here):
+ * the file is valid, it has the services issue 4 asks for, and the environment it gives the API and
+ * the workers passes their own configuration checks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { apiEnv, commonEnv, readEnv } from '@trainyard/contracts';
+import { readWorkerConfig } from '../src/index.js';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const run = promisify(execFile);
+
+interface ComposeService {
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string>;
+  profiles?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
+  deploy?: { resources: { reservations: { devices: Array<{ driver: string; capabilities: string[] }> } } };
+}
+
+async function composeConfig(): Promise<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }> {
+  try {
+    const { stdout } = await run('docker-compose', ['--profile', 'gpu', 'config'], { cwd: ROOT, env: { ...process.env, COMPOSE_PROJECT_NAME: 'trainyard' } });
+    return parse(stdout);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('docker-compose is not installed: apt-get install -y docker-compose (.ci/run does)');
+    }
+    throw new Error(`docker-compose config refused the file: ${(error as { stderr?: string }).stderr ?? error}`);
+  }
+}
+
+test('docker-compose.yml is valid and wires Postgres, Redis, MinIO with its bucket, the API, a CPU worker and a GPU profile', async () => {
+  const { services, volumes } = await composeConfig();
+  for (const name of ['postgres', 'redis', 'minio', 'minio-bucket', 'api', 'worker', 'worker-gpu']) {
+    assert.ok(services[name], `service ${name}`);
+  }
+  for (const name of ['api', 'worker', 'worker-gpu']) {
+    const dockerfile = services[name]!.build!.dockerfile;
+    assert.ok(existsSync(join(ROOT, dockerfile)), `${name} builds from ${dockerfile}`);
+    assert.equal(services[name]!.depends_on?.['minio-bucket']?.condition, 'service_completed_successfully', `${name} waits for the bucket`);
+    assert.equal(services[name]!.depends_on?.postgres?.condition, 'service_healthy');
+  }
+  assert.equal(services.api!.build!.dockerfile, 'docker/api.Dockerfile');
+  assert.equal(services.worker!.build!.dockerfile, 'docker/worker.Dockerfile');
+  assert.equal(services['worker-gpu']!.build!.dockerfile, 'docker/worker-gpu.Dockerfile');
+  assert.deepEqual(services['worker-gpu']!.profiles, ['gpu']);
+  assert.equal(services.worker!.profiles, undefined, 'the CPU worker runs by default');
+  const devices = services['worker-gpu']!.deploy!.resources.reservations.devices;
+  assert.equal(devices[0]!.driver, 'nvidia');
+  assert.deepEqual(devices[0]!.capabilities, ['gpu']);
+  assert.deepEqual(Object.keys(volumes).sort(), ['minio', 'postgres', 'redis']);
+
+  // The services get a configuration their own start-up checks accept.
+  const apiConfig = readEnv({ ...commonEnv, ...apiEnv }, services.api!.environment!);
+  assert.match(apiConfig.storageUrl, /^s3:\/\//);
+  assert.equal(apiConfig.s3Endpoint, 'http://minio:9000');
+  for (const name of ['worker', 'worker-gpu']) {
+    const config = readWorkerConfig(services[name]!.environment!);
+    assert.equal(config.redisUrl, 'redis://redis:6379');
+    // SIGTERM hands jobs back within WORKER_SHUTDOWN_GRACE_MS: compose must wait longer before SIGKILL.
+    const graceSeconds = Number(/^(\d+)s$/.exec(services[name]!.stop_grace_period ?? '')?.[1] ?? 10);
+    assert.ok(graceSeconds * 1000 > config.shutdownGraceMs, `${name}: stop_grace_period ${graceSeconds}s`);
+  }
+});
+
+test('the Dockerfiles start the runtime the README documents', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const api = await readFile(join(ROOT, 'docker/api.Dockerfile'), 'utf8');
+  const worker = await readFile(join(ROOT, 'docker/worker.Dockerfile'), 'utf8');
+  const gpu = await readFile(join(ROOT, 'docker/worker-gpu.Dockerfile'), 'utf8');
+  assert.match(api, /CMD \["node", "packages\/cli\/dist\/src\/main\.js", "start", "api"\]/);
+  for (const file of [worker, gpu]) assert.match(file, /CMD \["node", "packages\/cli\/dist\/src\/main\.js", "start", "worker"\]/);
+  assert.match(gpu, /^FROM nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/m);
+  assert.match(gpu, /@tensorflow\/tfjs-node-gpu@4\.22\.0/);
+  assert.ok(existsSync(join(ROOT, 'packages/cli/dist/src/main.js')), 'the CMD path exists after a build');
+});
