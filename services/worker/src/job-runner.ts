@@ -16,7 +16,8 @@ import type { WorkerConfig } from './config.js';
 import { progressFromBatch, Throttle } from './job-progress.js';
 import type { Logger } from './logger.js';
 import { retryDatabase } from './retry-database.js';
-import { TrainingChildProcess, type ChildOutcome } from './training-child-process.js';
+import type { ChildOutcome, TrainingChildProcess } from './training-child-process.js';
+import { WarmChild } from './warm-child.js';
 
 /** Why the worker asked a child to stop; a cancel outranks a timeout, which outranks a shutdown. */
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
@@ -48,6 +49,7 @@ export type JobRunnerConfig = Pick<
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
   private shuttingDown = false;
+  private readonly children: WarmChild;
 
   constructor(
     private readonly config: JobRunnerConfig,
@@ -55,7 +57,10 @@ export class JobRunner {
     private readonly storage: Storage,
     private readonly channels: JobChannels,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.children = new WarmChild(logger);
+    this.children.prepare();
+  }
 
   get runningJobIds(): string[] {
     return [...this.running.keys()];
@@ -72,6 +77,7 @@ export class JobRunner {
     } finally {
       if (entry.killTimer) clearTimeout(entry.killTimer);
       this.running.delete(jobId);
+      if (!this.shuttingDown) this.children.prepare();
     }
   }
 
@@ -84,6 +90,7 @@ export class JobRunner {
   /** SIGTERM: every running job checkpoints at its next batch boundary and goes back to the queue. */
   beginShutdown(): void {
     this.shuttingDown = true;
+    this.children.close();
     for (const entry of this.running.values()) this.requestStop(entry, 'shutdown');
   }
 
@@ -226,7 +233,8 @@ export class JobRunner {
   private async train(entry: RunningJob, start: StartMessage, spec: ResolvedJobSpec, job: Job): Promise<ChildOutcome> {
     const { jobId, logger } = entry;
     const recorder = new ProgressRecorder(this, jobId, spec, entry);
-    const child = new TrainingChildProcess(start, (message) => recorder.record(message), logger);
+    const child = this.children.take();
+    child.start(start, (message) => recorder.record(message), logger);
     entry.child = child;
     logger.info({ pid: child.pid, resumeFrom: start.resumeKey }, 'training child started');
 

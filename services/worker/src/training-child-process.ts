@@ -26,16 +26,14 @@ export class TrainingChildProcess {
   private chain: Promise<void> = Promise.resolve();
   private reported: ChildOutcome | null = null;
   private lastErrorLine: string | null = null;
+  private onMessage: ((message: ChildMessage) => Promise<void>) | null = null;
+  private started = false;
 
   /**
-   * `onMessage` is awaited for each progress message before the next one is handled; an error it
-   * throws ends the child and becomes the outcome (the job cannot be recorded, so it must not go on).
+   * Forks the child, which loads TensorFlow.js and its engine right away and then waits for `start`;
+   * until then its output goes to `logger` (the worker's), afterwards to the job's.
    */
-  constructor(
-    start: StartMessage,
-    private readonly onMessage: (message: ChildMessage) => Promise<void>,
-    private readonly logger: Logger,
-  ) {
+  constructor(private logger: Logger) {
     // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
     this.child = fork(CHILD_MAIN, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     this.forwardOutput();
@@ -48,6 +46,23 @@ export class TrainingChildProcess {
         );
       });
     });
+  }
+
+  /** Whether it can still take a job (not started, not exited). */
+  get usable(): boolean {
+    return !this.started && this.child.connected && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /**
+   * Hands it its one job. `onMessage` is awaited for each progress message before the next one is
+   * handled; an error it throws ends the child and becomes the outcome (the job cannot be recorded,
+   * so it must not go on).
+   */
+  start(start: StartMessage, onMessage: (message: ChildMessage) => Promise<void>, logger: Logger): void {
+    if (this.started) throw new Error('a training child runs one job only');
+    this.started = true;
+    this.onMessage = onMessage;
+    this.logger = logger;
     this.send(start);
   }
 
@@ -95,7 +110,7 @@ export class TrainingChildProcess {
           return;
         default:
           try {
-            await this.onMessage(message);
+            await this.onMessage?.(message);
           } catch (error) {
             this.logger.error({ err: error, message: message.type }, 'could not record what the training child reported');
             this.reported = {

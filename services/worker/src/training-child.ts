@@ -20,6 +20,10 @@ const EXIT_ORPHANED = 70;
 
 process.on('disconnect', () => process.exit(EXIT_ORPHANED));
 
+// Loaded before any job arrives: the worker keeps a child forked ahead of time (warm-child.ts).
+const enginePromise = initEngine({ log: (message, fields) => log('info', message, fields as Record<string, unknown>) });
+enginePromise.catch(() => {}); // a failure is reported when a job awaits it
+
 const controller = new AbortController();
 let stopRequested = false;
 let checkpointPending = false;
@@ -68,7 +72,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
   const keys = jobKeys(start.jobId);
   send({ type: 'phase', phase: 'loading_data' });
 
-  const engine = await initEngine({ log: (message, fields) => log('info', message, fields as Record<string, unknown>) });
+  const engine = await enginePromise;
   send({ type: 'engine', engine: engine.name });
 
   const opened = await openJobDataset(start.dataset, storage, start.tempDir || tmpdir());

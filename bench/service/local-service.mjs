@@ -1,0 +1,88 @@
+/**
+ * A throwaway Trainyard for the service benches: a fresh database on the local Postgres, a fresh queue
+ * prefix on the local Redis, local-disk storage in a temp folder, an API key, and `trainyard start
+ * api|worker` as real processes. Requires a build (npm run build) and Postgres/Redis on 127.0.0.1.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase } from '@trainyard/db/testing';
+
+const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/main.js', import.meta.url));
+
+export async function startLocalService({ extraEnv = {} } = {}) {
+  const scratch = await mkdtemp(join(tmpdir(), 'trainyard-bench-'));
+  const database = await createTestDatabase();
+  const env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+    STORAGE_URL: `file://${join(scratch, 'storage')}`,
+    LOG_LEVEL: 'warn',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extraEnv,
+  };
+  const processes = [];
+  const start = (role, roleEnv = {}) => {
+    const child = spawn(process.execPath, [CLI, 'start', role], { env: { ...env, ...roleEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    processes.push(child);
+    const lines = createInterface({ input: child.stdout });
+    return { child, lines };
+  };
+
+  const keyProcess = spawn(process.execPath, [CLI, 'keys', 'create', '--tenant', 'bench'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let keyOutput = '';
+  keyProcess.stdout.on('data', (chunk) => (keyOutput += chunk));
+  await once(keyProcess, 'exit');
+  const key = keyOutput.trim().split('\n').at(-1);
+
+  // LOG_LEVEL info for the API alone, to read its address from the "API listening" line.
+  const api = start('api', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  let url;
+  for await (const line of api.lines) {
+    try {
+      const entry = JSON.parse(line);
+      if (entry.msg === 'API listening') {
+        url = entry.address;
+        break;
+      }
+    } catch {
+      // not JSON
+    }
+  }
+  api.lines.on('line', () => {}); // keep draining
+  if (!url) throw new Error('the API did not start');
+
+  return {
+    url,
+    key,
+    env,
+    startWorker(workerEnv = {}) {
+      const worker = start('worker', workerEnv);
+      worker.lines.on('line', () => {});
+      return worker.child;
+    },
+    async stop() {
+      for (const child of processes) {
+        if (child.exitCode === null) {
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        }
+      }
+      await database.drop();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
