@@ -197,7 +197,7 @@ describe('headers, health and documentation', () => {
 
   test('/readyz answers 503 not_ready when Redis cannot be reached', async () => {
     const { openApiQueue } = await import('../src/queue-adapter.js');
-    const down = await startTestApi({}, { queue: openApiQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere' }) });
+    const down = await startTestApi({}, { queue: openApiQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nowhere' }, 500) });
     try {
       const res = await down.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(res.statusCode, 503);

@@ -31,7 +31,6 @@ export interface SubmitResult {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const ENQUEUE_TIMEOUT_MS = 3_000;
 
 export async function submitJob(
   deps: ApiDeps,
@@ -91,19 +90,11 @@ async function checkQueuedQuota(deps: ApiDeps, tenantId: string): Promise<void> 
 }
 
 async function enqueue(deps: ApiDeps, jobId: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      deps.queue.enqueue(jobId),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-      }),
-    ]);
+    await deps.queue.enqueue(jobId);
     await deps.db.jobs.markEnqueued(jobId);
   } catch (error) {
     deps.logger.warn({ jobId, err: error }, 'enqueue failed; the outbox will enqueue the job later');
-  } finally {
-    clearTimeout(timer);
   }
 }
 
