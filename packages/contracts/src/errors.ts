@@ -44,6 +44,10 @@ export const ERROR_CATALOGUE = {
   dataset_malformed: { httpStatus: 422, message: 'A dataset file is truncated, inconsistent or not in the claimed format.' },
   dataset_unsafe_path: { httpStatus: 422, message: 'An archive entry would escape its folder (absolute path, "..", or a link).' },
   dataset_unsupported: { httpStatus: 415, message: 'The dataset format or image type is not supported.' },
+  dataset_unavailable: {
+    httpStatus: 503,
+    message: 'The built-in dataset is not installed on the worker (see FASHION_MNIST_DIR).',
+  },
   dataset_too_large: {
     httpStatus: 413,
     message: 'A dataset exceeds a size limit (archive entries, uncompressed bytes, image pixels or memory).',

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CNN_ERROR_CODES } from '@trainyard/cnn/errors';
+import { ApiError, ERROR_CATALOGUE, errorBody, isApiError, isErrorCode } from '../src/index.js';
+
+test('every code the CNN package can raise is in the catalogue (the worker stores them on failed jobs)', () => {
+  for (const code of Object.keys(CNN_ERROR_CODES)) assert.ok(isErrorCode(code), code);
+});
+
+test('every code has a 4xx or 5xx status and a message', () => {
+  for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
+    assert.match(code, /^[a-z0-9_]+$/);
+    assert.ok(entry.httpStatus >= 400 && entry.httpStatus < 600, code);
+    assert.ok(entry.message.length > 10, code);
+  }
+  for (const code of ['validation_failed', 'not_found', 'unauthorized', 'idempotency_conflict', 'job_not_cancellable', 'dataset_invalid',
+    'input_too_small', 'unknown_architecture', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'quota_exceeded', 'timeout',
+    'cancelled', 'storage_unavailable', 'internal']) {
+    assert.ok(isErrorCode(code), code);
+  }
+  assert.equal(ERROR_CATALOGUE.job_not_cancellable.httpStatus, 409);
+});
+
+test('ApiError carries its catalogue status and turns into the error body', () => {
+  const error = new ApiError('quota_exceeded', 'too many', { limit: 3 });
+  assert.ok(isApiError(error, 'quota_exceeded'));
+  assert.equal(error.httpStatus, 429);
+  assert.deepEqual(error.toBody(), { error: { code: 'quota_exceeded', message: 'too many', details: { limit: 3 } } });
+  assert.deepEqual(new ApiError('not_found').toBody(), { error: { code: 'not_found', message: ERROR_CATALOGUE.not_found.message } });
+  assert.deepEqual(errorBody('internal'), { error: { code: 'internal', message: ERROR_CATALOGUE.internal.message } });
+  assert.equal(isErrorCode('toString'), false, 'prototype names are not codes');
+});

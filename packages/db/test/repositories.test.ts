@@ -1,0 +1,176 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase, type Database } from '../src/index.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+
+let database: TestDatabase;
+let db: Database;
+let tenantId: string;
+
+before(async () => {
+  database = await createTestDatabase();
+  db = openDatabase(database.url, { max: 8 });
+  tenantId = (await db.tenants.findOrCreate('repo-tests')).tenant.id;
+});
+after(async () => {
+  await db?.close();
+  await database?.drop();
+});
+
+const newJob = (name = 'j') => db.jobs.create({ tenantId, name, spec: { model: { architecture: 'lenet5' } }, architecture: 'lenet5' });
+
+async function queuedJob(name = 'j'): Promise<string> {
+  const result = await newJob(name);
+  assert.equal(result.kind, 'created');
+  return result.kind === 'created' ? result.job.id : '';
+}
+
+describe('tenants and keys', () => {
+  test('concurrent findOrCreate of one name makes one tenant', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => db.tenants.findOrCreate('race')));
+    assert.equal(new Set(results.map((r) => r.tenant.id)).size, 1);
+    assert.equal(results.filter((r) => r.created).length, 1);
+  });
+
+  test('a key authenticates its tenant until revoked; prefixes revoke too', async () => {
+    const { key, apiKey } = await db.tenants.createApiKey(tenantId);
+    assert.match(key, /^ty_[A-Za-z0-9_-]{43}$/);
+    assert.equal((await db.tenants.authenticate(key))?.tenant.id, tenantId);
+    assert.equal(await db.tenants.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')), null);
+    assert.equal(await db.tenants.revokeApiKey(apiKey.prefix), 1);
+    assert.equal(await db.tenants.authenticate(key), null);
+    assert.equal(await db.tenants.revokeApiKey(key), 0, 'already revoked');
+  });
+});
+
+describe('job transitions', () => {
+  test('claim is won by exactly one of many concurrent workers and counts an attempt', async () => {
+    const id = await queuedJob();
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => db.jobs.claim(id, `w${i}`)));
+    const winners = claims.filter((job) => job !== null);
+    assert.equal(winners.length, 1);
+    assert.equal(winners[0]!.status, 'running');
+    assert.equal(winners[0]!.attempts, 1);
+    assert.ok(winners[0]!.startedAt);
+  });
+
+  test('only the owning worker moves a running job; finished jobs never move again', async () => {
+    const id = await queuedJob();
+    await db.jobs.claim(id, 'owner');
+    assert.equal(await db.jobs.heartbeat(id, 'intruder'), false);
+    assert.equal(await db.jobs.reportProgress(id, 'intruder', { phase: 'training' }), false);
+    assert.equal(await db.jobs.succeed(id, 'intruder', { engine: 'x', evaluation: {} }), false);
+    assert.equal(await db.jobs.reportProgress(id, 'owner', { phase: 'evaluating', engine: 'wasm' }), true);
+    assert.equal(await db.jobs.succeed(id, 'owner', { engine: 'wasm', evaluation: { top1: 1 } }), true);
+    const done = await db.jobs.get(id);
+    assert.equal(done?.status, 'succeeded');
+    assert.equal(done?.phase, null);
+    assert.ok(done?.finishedAt);
+    assert.equal(await db.jobs.fail(id, 'owner', { code: 'internal', message: 'late' }), false);
+    assert.equal(await db.jobs.cancelQueued(id), false);
+    assert.equal(await db.jobs.requestCancel(id), false);
+    assert.equal(await db.jobs.requeue(id, { workerId: 'owner' }), false);
+  });
+
+  test('cancel: a queued job at once, a running one by request then by its worker', async () => {
+    const queued = await queuedJob();
+    assert.equal(await db.jobs.cancelQueued(queued), true);
+    assert.equal(await db.jobs.claim(queued, 'w'), null, 'a cancelled job cannot be claimed');
+
+    const running = await queuedJob();
+    await db.jobs.claim(running, 'w');
+    assert.equal(await db.jobs.cancelQueued(running), false);
+    assert.equal(await db.jobs.requestCancel(running), true);
+    assert.equal(await db.jobs.requestCancel(running), false, 'requested once');
+    assert.deepEqual(await db.jobs.findCancelRequested([running, queued]), [{ id: running }]);
+    assert.equal(await db.jobs.markCancelled(running, 'w'), true);
+    assert.equal((await db.jobs.get(running))?.status, 'cancelled');
+  });
+
+  test('a stale running job is handed back once, to be claimed again with a second attempt', async () => {
+    const id = await queuedJob();
+    await db.jobs.claim(id, 'gone');
+    await db.jobs.markEnqueued(id);
+    const later = new Date(Date.now() + 60_000);
+    assert.ok((await db.jobs.findStale(later)).some((job) => job.id === id));
+    assert.equal(await db.jobs.requeue(id, { staleBefore: new Date(Date.now() - 60_000) }), false, 'heartbeat is recent');
+    const [a, b] = await Promise.all([db.jobs.requeue(id, { staleBefore: later }), db.jobs.requeue(id, { staleBefore: later })]);
+    assert.equal(Number(a) + Number(b), 1);
+    const requeued = await db.jobs.get(id);
+    assert.equal(requeued?.status, 'queued');
+    assert.equal(requeued?.enqueuedAt, null, 'the outbox will enqueue it again');
+    assert.equal(await db.jobs.heartbeat(id, 'gone'), false, 'the lost worker can no longer write');
+    assert.equal((await db.jobs.claim(id, 'next'))?.attempts, 2);
+  });
+
+  test('idempotency: the same key and body replay, another body conflicts, concurrent creates make one job', async () => {
+    const request = { key: 'k1', requestHash: 'h1' };
+    const input = { tenantId, name: 'idem', spec: {}, architecture: 'lenet5' };
+    const results = await Promise.all(Array.from({ length: 5 }, () => db.jobs.create(input, request)));
+    const created = results.filter((r) => r.kind === 'created');
+    assert.equal(created.length, 1);
+    const ids = new Set(results.map((r) => ('job' in r ? r.job.id : 'conflict')));
+    assert.equal(ids.size, 1);
+    assert.equal((await db.jobs.create(input, { key: 'k1', requestHash: 'other' })).kind, 'conflict');
+    assert.equal(await db.prisma.job.count({ where: { name: 'idem' } }), 1);
+  });
+
+  test('pages newest first, without gaps or repeats, filtered by status; bad cursors are reported', async () => {
+    const other = (await db.tenants.findOrCreate('pager')).tenant.id;
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await db.jobs.create({ tenantId: other, spec: {}, architecture: 'lenet5' });
+      if (r.kind === 'created') ids.push(r.job.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await db.jobs.list(other, { limit: 3, cursor });
+      assert.ok(!('invalidCursor' in page));
+      seen.push(...page.items.map((job) => job.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    assert.deepEqual(seen, [...ids].reverse());
+    await db.jobs.cancelQueued(ids[3]!);
+    const cancelled = await db.jobs.list(other, { limit: 10, status: 'cancelled' });
+    assert.ok(!('invalidCursor' in cancelled) && cancelled.items.length === 1);
+    assert.deepEqual(await db.jobs.list(other, { limit: 3, cursor: 'bm9wZQ' }), { invalidCursor: true });
+  });
+});
+
+describe('metrics, checkpoints and models', () => {
+  test('one metrics row per epoch: a re-run epoch replaces its row; summaries give latest and best', async () => {
+    const id = await queuedJob();
+    const row = (epoch: number, validationAccuracy: number | null, trainAccuracy = 0.5) => ({
+      epoch, trainLoss: 1, trainAccuracy, validationLoss: null, validationAccuracy, learningRate: 0.1, seconds: 1, imagesPerSecond: 10,
+    });
+    await db.metrics.recordEpoch(id, row(1, 0.6));
+    await db.metrics.recordEpoch(id, row(2, 0.9));
+    await db.metrics.recordEpoch(id, row(3, 0.7));
+    await db.metrics.recordEpoch(id, row(2, 0.8)); // epoch 2 again after a resume
+    assert.deepEqual((await db.metrics.list(id)).map((m) => [m.epoch, m.validationAccuracy]), [[1, 0.6], [2, 0.8], [3, 0.7]]);
+    const summary = (await db.metrics.summaries([id])).get(id)!;
+    assert.equal(summary.latest.epoch, 3);
+    assert.equal(summary.best.epoch, 2);
+    assert.equal(await db.metrics.deleteAfter(id, 1), 2);
+    assert.deepEqual((await db.metrics.list(id)).map((m) => m.epoch), [1]);
+  });
+
+  test('checkpoints: one per epoch, latest, prune keeps the newest', async () => {
+    const id = await queuedJob();
+    for (const epoch of [1, 2, 3]) await db.checkpoints.record(id, { epoch, step: 0, storageKey: `k${epoch}`, bytes: 5_000_000_000 });
+    await db.checkpoints.record(id, { epoch: 3, step: 7, storageKey: 'k3b', bytes: 1 });
+    assert.equal((await db.checkpoints.latest(id))?.storageKey, 'k3b');
+    assert.equal(Number((await db.checkpoints.list(id))[0]!.bytes), 5_000_000_000, 'sizes beyond 32 bits');
+    assert.deepEqual((await db.checkpoints.prune(id, 1)).map((c) => c.epoch), [1, 2]);
+    assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.epoch), [3]);
+  });
+
+  test('a model row per job', async () => {
+    const id = await queuedJob();
+    await db.models.save(id, { storagePrefix: `jobs/${id}/model/`, files: [{ path: 'model.json', bytes: 10 }], manifest: { a: 1 } });
+    await db.models.save(id, { storagePrefix: `jobs/${id}/model/`, files: [{ path: 'model.json', bytes: 11 }], manifest: { a: 2 } });
+    assert.deepEqual((await db.models.get(id))?.files, [{ path: 'model.json', bytes: 11 }]);
+  });
+});
