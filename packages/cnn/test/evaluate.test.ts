@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { initEngine } from '../src/engine/index.js';
-import { evaluateModel } from '../src/evaluate/evaluate.js';
+import { evaluateModel, mainOutputModel } from '../src/evaluate/evaluate.js';
 import { perClassMetrics } from '../src/evaluate/metrics.js';
 import type { Batch, Split } from '../src/types.js';
 
@@ -90,6 +90,21 @@ describe('evaluateModel', () => {
     assert.equal(result.examples, 5);
     assert.deepEqual(result.confusionMatrix, expected.confusion);
     model.dispose();
+  });
+
+  test('a model with auxiliary heads is judged on its main output only', async () => {
+    const input = tf.input({ shape: [1, 1, CLASSES] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const main = tf.layers.dense({ units: CLASSES, useBias: false, kernelInitializer: 'identity' }).apply(flat) as tf.SymbolicTensor;
+    const aux = tf.layers.dense({ units: CLASSES, kernelInitializer: 'randomNormal' }).apply(flat) as tf.SymbolicTensor;
+    const withAux = tf.model({ inputs: input, outputs: [main, aux] });
+    const { split, logits, labels } = logitsSplit(20);
+    const mainOnly = mainOutputModel(withAux);
+    assert.equal(mainOnly.outputs.length, 1);
+    const result = await evaluateModel(mainOnly, split, { classNames: names, batchSize: 8 });
+    assert.deepEqual(result.confusionMatrix, reference(logits, labels).confusion);
+    assert.equal(mainOutputModel(mainOnly), mainOnly);
+    withAux.dispose();
   });
 
   test('a label outside the classes is a dataset error', async () => {

@@ -12,6 +12,15 @@ export interface EvaluateOptions {
 }
 
 /**
+ * The model restricted to its first output (the main logits), sharing its layers: evaluating it skips
+ * the auxiliary heads, as torchvision's GoogLeNet and Inception v3 do in eval mode. Never dispose the
+ * result separately (it owns nothing).
+ */
+export function mainOutputModel(model: tf.LayersModel): tf.LayersModel {
+  return model.outputs.length === 1 ? model : tf.model({ inputs: model.inputs, outputs: model.outputs[0] });
+}
+
+/**
  * Loss (softmax cross-entropy, no label smoothing), top-1 and top-5 accuracy, per-class metrics and
  * the confusion matrix of a model over a split, streamed batch by batch in inference mode (batch norm
  * uses its moving statistics, dropout is off). `model`'s first output must be the main logits.

@@ -1,3 +1,3 @@
-export { evaluateModel } from './evaluate.js';
+export { evaluateModel, mainOutputModel } from './evaluate.js';
 export type { EvaluateOptions } from './evaluate.js';
 export { perClassMetrics } from './metrics.js';

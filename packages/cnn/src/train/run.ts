@@ -7,7 +7,7 @@ import { decodeCheckpoint } from '../checkpoint/format.js';
 import { stratifiedSplit } from '../data/stratified-split.js';
 import { initEngine } from '../engine/index.js';
 import { CnnError } from '../errors.js';
-import { evaluateModel } from '../evaluate/evaluate.js';
+import { evaluateModel, mainOutputModel } from '../evaluate/evaluate.js';
 import { exportModel } from '../export/export-model.js';
 import { buildModel, disposeBuiltModel } from '../models/index.js';
 import type { Evaluation, ModelManifest, Normalization, TrainConfig, TrainingRunHooks, TrainingRunResult, TrainingRunSpec } from '../types.js';
@@ -82,10 +82,11 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
     });
 
     hooks.onPhase?.('evaluating');
-    const evaluation = await evaluateModel(built.training, dataset.test, { classNames, batchSize: config.batchSize });
+    const evaluated = mainOutputModel(built.training);
+    const evaluation = await evaluateModel(evaluated, dataset.test, { classNames, batchSize: config.batchSize });
     throwIfAborted();
     const validationEvaluation = validationIndices
-      ? await evaluateModel(built.training, dataset.train, { classNames, batchSize: config.batchSize, indices: validationIndices })
+      ? await evaluateModel(evaluated, dataset.train, { classNames, batchSize: config.batchSize, indices: validationIndices })
       : null;
     log('evaluation', { loss: evaluation.loss, top1: evaluation.top1, top5: evaluation.top5 });
     throwIfAborted();

@@ -9,7 +9,7 @@ import { CnnError } from '../errors.js';
 import { encodeCheckpoint, type PartialEpoch, type TrainingCheckpoint } from '../checkpoint/format.js';
 import { assertCheckpointMatches } from '../checkpoint/compatibility.js';
 import { readModelWeights, writeModelWeights } from '../checkpoint/model-weights.js';
-import { evaluateModel } from '../evaluate/evaluate.js';
+import { evaluateModel, mainOutputModel } from '../evaluate/evaluate.js';
 import type { EpochMetrics, InputShape, Normalization, Split, TrainConfig, TrainingRunHooks } from '../types.js';
 import { augmentBatch, isAugmenting } from './augment.js';
 import { shouldStopEarly } from './early-stopping.js';
@@ -57,6 +57,7 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
   const optimizer = createOptimizer(config);
   const { variables, decayed } = trainableVariables(model);
   const context: StepContext = { model, optimizer, variables, decayed, classes: classNames.length, config };
+  const evaluated = mainOutputModel(model);
 
   let random = SeededRandom.fromSeed(config.seed);
   let history: EpochMetrics[] = [];
@@ -163,9 +164,9 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
         }
         const totals = await readPartial();
         const validation = validationIndices
-          ? await evaluateModel(model, data, { classNames, batchSize: config.batchSize, indices: validationIndices })
+          ? await evaluateModel(evaluated, data, { classNames, batchSize: config.batchSize, indices: validationIndices })
           : null;
-        const test = input.testEachEpoch ? await evaluateModel(model, input.testEachEpoch, { classNames, batchSize: config.batchSize }) : null;
+        const test = input.testEachEpoch ? await evaluateModel(evaluated, input.testEachEpoch, { classNames, batchSize: config.batchSize }) : null;
         const metrics: EpochMetrics = {
           epoch: epoch + 1,
           trainLoss: totals.lossSum / totals.seen,
