@@ -7,6 +7,7 @@ export { trainModel, BATCH_PROGRESS_INTERVAL_MS } from './trainer.js';
 export type { TrainerInput, TrainerOutput } from './trainer.js';
 export { computeNormalization } from './normalization.js';
 export { augmentBatch } from './augment.js';
+export { seedGlobalRandom } from './random.js';
 export { runTraining } from './run.js';
 export { applyInitialWeights } from './initial-weights.js';
 export type { InitialWeightsReport } from './initial-weights.js';
