@@ -11,11 +11,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createTestDatabase } from '@trainyard/db/testing';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/main.js', import.meta.url));
 
-export async function startLocalService({ extraEnv = {} } = {}) {
+/**
+ * `apiLogLevel`: the API's LOG_LEVEL (default info, which logs every request as services do in
+ * production); workers log at warn.
+ */
+export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } = {}) {
   const scratch = await mkdtemp(join(tmpdir(), 'trainyard-bench-'));
   const database = await createTestDatabase();
   const env = {
@@ -42,22 +47,15 @@ export async function startLocalService({ extraEnv = {} } = {}) {
   await once(keyProcess, 'exit');
   const key = keyOutput.trim().split('\n').at(-1);
 
-  // LOG_LEVEL info for the API alone, to read its address from the "API listening" line.
-  const api = start('api', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-  let url;
-  for await (const line of api.lines) {
-    try {
-      const entry = JSON.parse(line);
-      if (entry.msg === 'API listening') {
-        url = entry.address;
-        break;
-      }
-    } catch {
-      // not JSON
-    }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel }).lines.on('line', () => {});
+  for (let tries = 0; ; tries++) {
+    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (tries > 300) throw new Error('the API did not become ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  api.lines.on('line', () => {}); // keep draining
-  if (!url) throw new Error('the API did not start');
 
   return {
     url,
@@ -79,6 +77,17 @@ export async function startLocalService({ extraEnv = {} } = {}) {
       await rm(scratch, { recursive: true, force: true });
     },
   };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export function percentile(sorted, p) {

@@ -3,7 +3,7 @@
  * POST /v1/jobs latency under load: 50 concurrent clients (autocannon) submit LeNet-5 jobs to a real
  * `trainyard start api` process on a fresh database. Issue 4's goal: p99 under 50 ms.
  *
- *   npm run build && node bench/service/submit-latency.mjs [--requests 5000] [--connections 50] [--with-worker]
+ *   npm run build && node bench/service/submit-latency.mjs [--requests 5000] [--connections 50] [--with-worker] [--log-level info]
  *
  * --with-worker also runs a worker, which starts training the first job while the load runs (the
  * rest stay queued). Rate limiting and the queued-jobs quota are lifted for the bench.
@@ -19,10 +19,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '500' },
     'with-worker': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
   },
 });
 
-const service = await startLocalService({ extraEnv: { RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUED_JOBS_PER_TENANT: '10000000' } });
+const service = await startLocalService({
+  extraEnv: { RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUED_JOBS_PER_TENANT: '10000000' },
+  apiLogLevel: values['log-level'],
+});
 try {
   if (values['with-worker']) service.startWorker();
   const body = JSON.stringify({
@@ -61,6 +65,7 @@ try {
       connections: Number(values.connections),
       requests: latencies.length,
       withWorker: values['with-worker'],
+      apiLogLevel: values['log-level'],
       statuses: Object.fromEntries(statuses),
       requestsPerSecond: Math.round(result.requests.average),
       latencyMs: {

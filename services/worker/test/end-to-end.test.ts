@@ -49,10 +49,52 @@ async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
   return files;
 }
 
+/** An IDX pair (images, labels) of the synthetic set's first `count` test images, as a user would upload. */
+async function idxFiles(count: number): Promise<{ images: Buffer; labels: Buffer }> {
+  const dataset = await openBuiltinDataset('synthetic');
+  const batch = dataset.test.read(Array.from({ length: count }, (_, i) => i));
+  const [height, width] = dataset.inputShape;
+  const images = Buffer.alloc(16 + count * height * width);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(count, 4);
+  images.writeUInt32BE(height, 8);
+  images.writeUInt32BE(width, 12);
+  for (let i = 0; i < batch.x.length; i++) images[16 + i] = Math.round(batch.x[i]! * 255);
+  const labels = Buffer.alloc(8 + count);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) labels[8 + i] = batch.y[i]!;
+  return { images, labels };
+}
+
 function endToEnd(storage: 'disk' | 's3') {
   describe(`end to end with ${storage === 's3' ? 'S3 (s3rver)' : 'local-disk'} storage`, () => {
     const processes: ServiceProcess[] = [];
     let services: Services;
+    let base: string;
+    let headers: Record<string, string>;
+    let worker: ServiceProcess;
+    let firstJobId: string;
+
+    async function submitAndWait(body: unknown): Promise<Record<string, unknown>> {
+      const submitted = await fetch(`${base}/v1/jobs`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(submitted.status, 201, await submitted.clone().text());
+      const { id } = (await submitted.json()) as { id: string };
+      const job = await waitFor(
+        async () => {
+          const current = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as Record<string, unknown>;
+          return ['succeeded', 'failed', 'cancelled'].includes(current.status as string) ? current : undefined;
+        },
+        120_000,
+        'the job to finish',
+      );
+      assert.equal(job.status, 'succeeded', `${JSON.stringify(job.error)}\n${worker.tail()}`);
+      return job;
+    }
     after(async () => {
       for (const p of processes) {
         p.kill('SIGTERM');
@@ -65,13 +107,13 @@ function endToEnd(storage: 'disk' | 's3') {
       services = await startServices({ storage });
       const key = await createApiKey(services, `e2e-${storage}`);
       const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1' });
-      const worker = ServiceProcess.start('worker', services.env);
+      worker = ServiceProcess.start('worker', services.env);
       processes.push(api, worker);
       const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000).catch((error) => {
         throw new Error(`${error.message}\n${api.tail()}`);
       });
-      const base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
-      const headers = { authorization: `Bearer ${key}` };
+      base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
+      headers = { authorization: `Bearer ${key}` };
       const getJson = async (path: string) => {
         const response = await fetch(`${base}${path}`, { headers });
         assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
@@ -105,6 +147,7 @@ function endToEnd(storage: 'disk' | 's3') {
       });
       assert.equal(job.status, 'succeeded', `${JSON.stringify(job.error)}\n${worker.tail()}`);
       assert.equal(job.attempts, 1);
+      firstJobId = created.id;
       assert.equal(typeof job.engine, 'string');
 
       const { epochs } = (await getJson(`/v1/jobs/${created.id}/metrics`)) as { epochs: Array<Record<string, number | null>> };
@@ -157,6 +200,40 @@ function endToEnd(storage: 'disk' | 's3') {
       assert.ok(Math.abs(accuracy - evaluation.top1) <= 1 / batch.size + 1e-9, `tfjs ${accuracy} vs reported ${evaluation.top1}`);
       model.dispose();
     });
+
+    if (storage === 'disk') {
+      test('an uploaded IDX dataset is downloaded by the worker and trained on', async () => {
+        const { images, labels } = await idxFiles(400);
+        const form = new FormData();
+        form.append('name', 'synthetic as IDX');
+        form.append('images', new Blob([new Uint8Array(images)]), 'images-idx3-ubyte');
+        form.append('labels', new Blob([new Uint8Array(labels)]), 'labels-idx1-ubyte');
+        const uploaded = await fetch(`${base}/v1/datasets`, { method: 'POST', headers, body: form });
+        assert.equal(uploaded.status, 201, await uploaded.clone().text());
+        const dataset = (await uploaded.json()) as { id: string };
+        const job = await submitAndWait({
+          model: { architecture: 'lenet5' },
+          dataset: { id: dataset.id },
+          hyperparameters: { epochs: 1, validationSplit: 0 },
+        });
+        const evaluation = (await (await fetch(`${base}/v1/jobs/${job.id}/evaluation`, { headers })).json()) as { classNames: string[]; confusionMatrix: number[][] };
+        assert.equal(evaluation.classNames.length, 10);
+        // IDX brings no test split of its own here: a fifth is held out.
+        assert.equal(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0), 80);
+      });
+
+      test('fineTuneFrom starts from the weights of a succeeded job', async () => {
+        const job = await submitAndWait({
+          model: { architecture: 'lenet5' },
+          dataset: { builtin: 'synthetic' },
+          hyperparameters: { epochs: 1, validationSplit: 0 },
+          fineTuneFrom: firstJobId,
+        });
+        const loaded = worker.lines.find((line) => line.jobId === job.id && line.msg === 'initial weights loaded');
+        assert.ok(loaded, 'the worker loaded the source model');
+        assert.ok((loaded.copied as number) > 0);
+      });
+    }
   });
 }
 

@@ -138,3 +138,17 @@ test('a job that cannot work fails at once with its code and is not retried', as
   assert.equal(done.attempts, 1);
   await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
 });
+
+test('maxRuntimeSeconds ends the job as failed with code timeout, after a final checkpoint', async () => {
+  startWorker();
+  const job = await submitJob(services, { ...lenet(500), maxRuntimeSeconds: 4 });
+  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 60_000, 'the timeout');
+  assert.equal(done.status, 'failed');
+  assert.equal(done.errorCode, 'timeout');
+  const elapsed = done.finishedAt!.getTime() - done.startedAt!.getTime();
+  assert.ok(elapsed >= 4000, `ended after ${elapsed} ms`);
+  const latest = await services.db.checkpoints.latest(job.id);
+  assert.ok(latest, 'a checkpoint was kept');
+  assert.ok(await services.storage.exists(latest.storageKey));
+  assert.equal(done.attempts, 1, 'not retried');
+});
