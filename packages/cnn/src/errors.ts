@@ -13,6 +13,7 @@ export const CNN_ERROR_CODES = {
   dataset_too_large: 'A dataset exceeds a size limit (archive entries, uncompressed bytes, image pixels or memory).',
   checkpoint_invalid: 'Checkpoint bytes are corrupt or belong to a different model or configuration.',
   engine_unavailable: 'The requested TensorFlow.js engine cannot be loaded here.',
+  out_of_memory: "The engine ran out of memory (the wasm engine's heap is capped at 4 GiB): use a smaller batch, input or model.",
   aborted: 'Training was stopped by its AbortSignal.',
 } as const;
 

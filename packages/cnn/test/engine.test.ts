@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { isCnnError } from '../src/errors.js';
 import { currentEngine, initEngine } from '../src/engine/index.js';
 import { registerWasmTrainingKernels } from '../src/engine/wasm/register-training-kernels.js';
@@ -101,4 +102,25 @@ test('TRAINYARD_ENGINE forces an engine; cpu only ever when forced', async () =>
     if (previous === undefined) delete process.env.TRAINYARD_ENGINE;
     else process.env.TRAINYARD_ENGINE = previous;
   }
+});
+
+test('an allocation the wasm heap cannot hold is an out_of_memory error, not a corrupted heap', async () => {
+  await initEngine({ engine: 'wasm' });
+  const backend = tf.backend() as BackendWasm;
+  const tensorsBefore = tf.memory().numTensors;
+  // Over the 4 GiB address space: would otherwise wrap around to a small allocation.
+  assert.throws(() => tf.zeros([1200, 1024, 1024]), (error: unknown) => isCnnError(error, 'out_of_memory'));
+  // Heap exhaustion (buffers made without writing to them, so the machine's memory is not touched).
+  const held: tf.TensorInfo[] = [];
+  assert.throws(
+    () => {
+      for (let i = 0; i < 4; i++) held.push(backend.makeOutput([360, 1024, 1024], 'float32'));
+    },
+    (error: unknown) => isCnnError(error, 'out_of_memory') && /4 GiB/.test(error.message),
+  );
+  assert.ok(held.length >= 1 && held.length < 4);
+  for (const info of held) backend.disposeData(info.dataId);
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  // The engine still works.
+  assert.deepEqual(Array.from(tf.add(tf.tensor([1, 2]), 1).dataSync()), [2, 3]);
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import type { EngineName } from './engine-info.js';
+import { guardWasmAllocations } from './wasm/allocation-guard.js';
 import { registerWasmTrainingKernels } from './wasm/register-training-kernels.js';
 
 /** What a loaded engine reports about itself. */
@@ -58,6 +59,7 @@ async function loadWasm(): Promise<LoadedEngine> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
   await setBackendOrThrow('wasm');
+  guardWasmAllocations(tf.backend() as InstanceType<typeof wasm.BackendWasm>);
   return { backend: 'wasm', version: wasm.version_wasm, threads: wasm.getThreadsCount() };
 }
 
