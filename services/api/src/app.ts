@@ -50,7 +50,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await registerRateLimit(v1, config.rateLimitPerMinute);
       await jobRoutes(v1, deps);
       await datasetRoutes(v1, deps);
-      await architectureRoutes(v1);
+      await architectureRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -1,25 +1,14 @@
-/**
- * The catalog as the API shows it. Parameter counts come from the catalog when it provides them
- * (counting them here would mean building every model with tfjs inside the API process).
- */
+/** The catalog as the API shows it: the catalog's facts plus each architecture's parameter count. */
+import type { Logger } from 'pino';
 import { architectures, type ArchitectureInfo } from './catalog.js';
+import { parameterCounts } from './parameter-counts.js';
 
 export interface ArchitectureView extends ArchitectureInfo {
-  /** Trainable and non-trainable parameters with the native input and default classes; null if unknown. */
+  /** Trainable parameters at the native input shape and default classes; null if it could not be counted. */
   parameters: number | null;
 }
 
-function parameterCount(info: ArchitectureInfo): number | null {
-  const value = (info as unknown as { parameters?: unknown }).parameters;
-  return typeof value === 'number' ? value : null;
-}
-
-let cached: ArchitectureView[] | null = null;
-
-export function listArchitectureViews(): ArchitectureView[] {
-  cached ??= architectures().map((info) => ({
-    ...info,
-    parameters: parameterCount(info),
-  }));
-  return cached;
+export async function listArchitectureViews(logger?: Logger): Promise<ArchitectureView[]> {
+  const counts = await parameterCounts(logger);
+  return architectures().map((info) => ({ ...info, parameters: counts.get(info.name) ?? null }));
 }
