@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KernelRunner } from './kernel-runner.js';
+import { composite, type KernelRunner } from './kernel-runner.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -16,13 +16,13 @@ export function makeBatchMatMul(original: tf.KernelConfig) {
     if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return original.kernelFunc(args) as tf.TensorInfo;
     }
-    const kernels = new KernelRunner(args.backend);
-    const inputs = {
-      a: transposeA ? transposeLastTwo(kernels, a) : a,
-      b: transposeB ? transposeLastTwo(kernels, b) : b,
-    };
-    const attrs = { ...args.attrs, transposeA: false, transposeB: false };
-    return kernels.finish(kernels.run(original, inputs, attrs));
+    return composite(args.backend, (kernels) => {
+      const inputs = {
+        a: transposeA ? transposeLastTwo(kernels, a) : a,
+        b: transposeB ? transposeLastTwo(kernels, b) : b,
+      };
+      return kernels.run(original, inputs, { ...args.attrs, transposeA: false, transposeB: false });
+    });
   };
 }
 

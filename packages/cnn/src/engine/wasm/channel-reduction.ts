@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KernelRunner } from './kernel-runner.js';
+import { composite } from './kernel-runner.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -25,17 +25,18 @@ export function makeChannelReduction(original: tf.KernelConfig, mean: boolean) {
     const rows = tf.util.sizeFromShape(x.shape) / channels;
     const columns = rank >= 3 ? x.shape[rank - 2] : 1;
     const windowShape: [number, number] = [rows / columns, columns];
-    const kernels = new KernelRunner(args.backend);
-    const pooled = kernels.run(tf.AvgPool, { x: kernels.reshape(x, [1, ...windowShape, channels]) }, {
-      filterSize: windowShape,
-      strides: 1,
-      pad: 'valid',
-    });
-    if (!mean) {
-      const values = args.backend.typedArrayFromHeap(pooled) as Float32Array;
-      for (let c = 0; c < channels; c++) values[c] *= rows;
-    }
     const outShape = keepDims ? [...Array<number>(rank - 1).fill(1), channels] : [channels];
-    return kernels.finish(kernels.reshape(pooled, outShape));
+    return composite(args.backend, (kernels) => {
+      const pooled = kernels.run(tf.AvgPool, { x: kernels.reshape(x, [1, ...windowShape, channels]) }, {
+        filterSize: windowShape,
+        strides: 1,
+        pad: 'valid',
+      });
+      if (!mean) {
+        const values = args.backend.typedArrayFromHeap(pooled) as Float32Array;
+        for (let c = 0; c < channels; c++) values[c] *= rows;
+      }
+      return kernels.reshape(pooled, outShape);
+    });
   };
 }

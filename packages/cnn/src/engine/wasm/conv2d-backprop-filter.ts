@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { KernelRunner } from './kernel-runner.js';
+import { composite } from './kernel-runner.js';
 
 /**
  * The filter gradient of a 2-D convolution, which tfjs-backend-wasm 4.22 lacks, computed as one
@@ -39,22 +39,23 @@ export function conv2DBackpropFilter(args: {
   const bottom = (outHeight - 1) * strideHeight + filterHeight - inHeight - top;
   const right = (outWidth - 1) * strideWidth + filterWidth - inWidth - left;
 
-  const kernels = new KernelRunner(args.backend);
-  const examplesLast = kernels.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
-  const gradientAsFilter = kernels.transpose(dy, [1, 2, 0, 3]); // [outH, outW, n, co]
-  let result = kernels.run(
-    tf.Conv2D,
-    { x: examplesLast, filter: gradientAsFilter },
-    {
-      strides: [1, 1],
-      dilations: [strideHeight, strideWidth],
-      pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
-      dataFormat: 'NHWC',
-    },
-  ); // [ci, fh (or more), fw (or more), co]
-  if (bottom < 0 || right < 0) {
-    result = kernels.slice(result, [0, 0, 0, 0], [info.inChannels, filterHeight, filterWidth, info.outChannels]);
-  }
-  return kernels.finish(kernels.transpose(result, [1, 2, 0, 3]));
+  return composite(args.backend, (kernels) => {
+    const examplesLast = kernels.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
+    const gradientAsFilter = kernels.transpose(dy, [1, 2, 0, 3]); // [outH, outW, n, co]
+    let result = kernels.run(
+      tf.Conv2D,
+      { x: examplesLast, filter: gradientAsFilter },
+      {
+        strides: [1, 1],
+        dilations: [strideHeight, strideWidth],
+        pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+        dataFormat: 'NHWC',
+      },
+    ); // [ci, fh (or more), fw (or more), co]
+    if (bottom < 0 || right < 0) {
+      result = kernels.slice(result, [0, 0, 0, 0], [info.inChannels, filterHeight, filterWidth, info.outChannels]);
+    }
+    return kernels.transpose(result, [1, 2, 0, 3]);
+  });
 }
 

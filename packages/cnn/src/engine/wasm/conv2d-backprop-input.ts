@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapFloats } from './heap.js';
-import { KernelRunner } from './kernel-runner.js';
+import { composite, type KernelRunner } from './kernel-runner.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
@@ -41,21 +41,23 @@ export function makeConv2DBackpropInput(original: tf.KernelConfig | undefined) {
     const bottom = inHeight + filterHeight - 1 - spreadHeight - top;
     const right = inWidth + filterWidth - 1 - spreadWidth - left;
 
-    const kernels = new KernelRunner(args.backend);
-    const spread = strideHeight === 1 && strideWidth === 1 ? dy : insertZeros(args.backend, kernels, dy, strideHeight, strideWidth);
-    const flipped = flipFilter(args.backend, kernels, filter);
-    let dx = kernels.run(
-      tf.Conv2D,
-      { x: spread, filter: flipped },
-      {
-        strides: [1, 1],
-        dilations: [1, 1],
-        pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
-        dataFormat: 'NHWC',
-      },
-    );
-    if (bottom < 0 || right < 0) dx = kernels.slice(dx, [0, 0, 0, 0], info.inShape);
-    return kernels.finish(dx);
+    return composite(args.backend, (kernels) => {
+      const unitStride = strideHeight === 1 && strideWidth === 1;
+      const spread = unitStride ? dy : insertZeros(args.backend, kernels, dy, strideHeight, strideWidth);
+      const flipped = flipFilter(args.backend, kernels, filter);
+      let dx = kernels.run(
+        tf.Conv2D,
+        { x: spread, filter: flipped },
+        {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+          dataFormat: 'NHWC',
+        },
+      );
+      if (bottom < 0 || right < 0) dx = kernels.slice(dx, [0, 0, 0, 0], info.inShape);
+      return dx;
+    });
   };
 }
 

@@ -2,10 +2,24 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
+ * Runs `body`, a kernel made of other kernels, and frees every intermediate it made except the
+ * result it returns; if it throws (out_of_memory, say), frees them all.
+ */
+export function composite(backend: BackendWasm, body: (kernels: KernelRunner) => tf.TensorInfo): tf.TensorInfo {
+  const kernels = new KernelRunner(backend);
+  let result: tf.TensorInfo | null = null;
+  try {
+    result = body(kernels);
+    return result;
+  } finally {
+    kernels.freeAllBut(result);
+  }
+}
+
+/**
  * Calls other kernels of the wasm backend from inside a kernel, the way the backend's own composite
- * kernels do, and frees every intermediate result when done. Kernels run this way are not recorded
- * by the engine, so anything not freed here would leak wasm heap memory without showing up in
- * tf.memory().numTensors.
+ * kernels do, and keeps track of their results. Kernels run this way are not recorded by the engine,
+ * so anything not freed would leak wasm heap memory without showing up in tf.memory().numTensors.
  */
 export class KernelRunner {
   private readonly intermediates: tf.TensorInfo[] = [];
@@ -49,12 +63,11 @@ export class KernelRunner {
     return this.run(tf.Slice, { x }, { begin, size });
   }
 
-  /** Frees every intermediate except `result`, which the caller returns to the engine. */
-  finish(result: tf.TensorInfo): tf.TensorInfo {
+  /** Frees every intermediate except `result` (the one returned to the engine). */
+  freeAllBut(result: tf.TensorInfo | null): void {
     for (const info of this.intermediates) {
       if (info !== result) this.backend.disposeData(info.dataId);
     }
     this.intermediates.length = 0;
-    return result;
   }
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapFloats } from './heap.js';
-import { KernelRunner } from './kernel-runner.js';
 
 /**
  * The gradient of 2-D max pooling, replacing the wasm backend's scalar loop (about 10x slower on
@@ -23,11 +22,10 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
 
-  const kernels = new KernelRunner(args.backend);
-  const dxInfo = kernels.zeros(input.shape);
+  const dxInfo = args.backend.makeOutput(input.shape, 'float32');
   const x = heapFloats(args.backend, input);
   const gradient = heapFloats(args.backend, dy);
-  const dx = heapFloats(args.backend, dxInfo);
+  const dx = heapFloats(args.backend, dxInfo).fill(0);
   const rowSize = inWidth * channels;
   for (let n = 0; n < batchSize; n++) {
     const image = n * inHeight * rowSize;
@@ -57,6 +55,6 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
       }
     }
   }
-  return kernels.finish(dxInfo);
+  return dxInfo;
 }
 
