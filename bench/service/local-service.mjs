@@ -61,10 +61,15 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } 
     url,
     key,
     env,
+    /** Starts a worker; resolves once it waits on the queue (its "worker ready" line). */
     startWorker(workerEnv = {}) {
-      const worker = start('worker', workerEnv);
-      worker.lines.on('line', () => {});
-      return worker.child;
+      const worker = start('worker', { LOG_LEVEL: 'info', ...workerEnv });
+      return new Promise((resolve, reject) => {
+        worker.child.once('exit', (code) => reject(new Error(`the worker exited with code ${code}`)));
+        worker.lines.on('line', (line) => {
+          if (line.includes('"msg":"worker ready"')) resolve(worker.child);
+        });
+      });
     },
     async stop() {
       for (const child of processes) {

@@ -22,9 +22,9 @@ const service = await startLocalService();
 const channels = new JobChannels({ redisUrl: service.env.REDIS_URL, prefix: service.env.QUEUE_PREFIX });
 const headers = { authorization: `Bearer ${service.key}`, 'content-type': 'application/json' };
 try {
-  service.startWorker();
-  // Let the worker connect and block on the queue: an idle worker.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await service.startWorker();
+  // An idle worker: connected, blocked on the queue, its spare training child loaded.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
   const runningTimes = [];
   const trainingTimes = [];
   for (let i = 0; i < Number(values.jobs); i++) {
@@ -64,7 +64,7 @@ try {
   }
   const summary = (list) => {
     const sorted = [...list].sort((a, b) => a - b);
-    return { p50: Math.round(percentile(sorted, 50)), max: Math.round(sorted.at(-1)) };
+    return { p50: Math.round(percentile(sorted, 50)), max: Math.round(sorted.at(-1)), inOrder: list.map(Math.round) };
   };
   console.log(
     JSON.stringify({

@@ -28,7 +28,7 @@ const service = await startLocalService({
   apiLogLevel: values['log-level'],
 });
 try {
-  if (values['with-worker']) service.startWorker();
+  if (values['with-worker']) await service.startWorker();
   const body = JSON.stringify({
     model: { architecture: 'lenet5' },
     dataset: { builtin: 'synthetic' },
