@@ -44,6 +44,20 @@ describe('tenants and keys', () => {
 });
 
 describe('job transitions', () => {
+  test('a created job row has every field with its type', async () => {
+    const spec = { model: { architecture: 'lenet5' }, nested: { list: [1, 2] } };
+    const result = await db.jobs.create({ tenantId, name: null, spec, architecture: 'lenet5' });
+    assert.equal(result.kind, 'created');
+    if (result.kind !== 'created') return;
+    const job = result.job;
+    assert.deepEqual(job, await db.jobs.get(job.id), 'the raw INSERT returns what Prisma reads');
+    assert.deepEqual(job.spec, spec);
+    assert.ok(job.createdAt instanceof Date);
+    assert.equal(job.status, 'queued');
+    assert.equal(job.attempts, 0);
+    assert.equal(job.enqueuedAt, null);
+  });
+
   test('claim is won by exactly one of many concurrent workers and counts an attempt', async () => {
     const id = await queuedJob();
     const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => db.jobs.claim(id, `w${i}`)));

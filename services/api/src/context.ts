@@ -4,6 +4,8 @@ import type { Storage } from '@trainyard/storage';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import type { ApiQueue } from './ports.js';
+import type { EnqueueMarks } from './jobs/enqueue-marks.js';
+import type { TtlCache } from './ttl-cache.js';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -11,4 +13,11 @@ export interface ApiDeps {
   storage: Storage;
   queue: ApiQueue;
   logger: Logger;
+}
+
+/** State the API keeps between requests, created by buildApi. */
+export interface ApiState {
+  enqueueMarks: EnqueueMarks;
+  /** Queued jobs per tenant, remembered for a second (the quota is a soft limit). */
+  queuedCounts: TtlCache<string, number>;
 }

@@ -33,7 +33,12 @@ describe('POST /v1/jobs', () => {
     assert.equal(job.spec.hyperparameters.batchSize, 64, 'defaults filled in');
     assert.deepEqual(job.spec.hyperparameters.augmentation, { randomCropPadding: 0, horizontalFlip: true });
     assert.equal(await api.inspector.state(job.id), 'waiting');
-    const row = await api.db.jobs.get(job.id);
+    // enqueued_at is written in batches, a few milliseconds later.
+    let row = await api.db.jobs.get(job.id);
+    for (let i = 0; i < 100 && !row?.enqueuedAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      row = await api.db.jobs.get(job.id);
+    }
     assert.ok(row?.enqueuedAt, 'marked enqueued');
   });
 

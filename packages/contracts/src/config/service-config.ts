@@ -109,6 +109,12 @@ export const apiEnv = {
     description: 'Folder where uploads are validated before they go to storage (needs room for UPLOAD_LIMIT); default the system temp folder',
     parse: optional((raw) => raw),
   }),
+  authCacheSeconds: envVar({
+    name: 'AUTH_CACHE_SECONDS',
+    default: '5',
+    description: 'How long the API remembers an accepted key; a revoked key stops working within this time (0: check every request)',
+    parse: integer(0, 3600),
+  }),
   rateLimitPerMinute: envVar({
     name: 'RATE_LIMIT_PER_MINUTE',
     default: '600',

@@ -2,10 +2,14 @@
  * Bearer-key authentication for /v1. The key is looked up by its SHA-256 (packages/db); the tenant
  * found is attached to the request, and every query after this is scoped by it. The key itself is
  * never logged or kept: only the key's id and tenant go into the request's log context.
+ *
+ * Accepted keys are remembered for AUTH_CACHE_SECONDS (by hash) so that a busy client does not cost a
+ * query per request; a revoked key therefore stops working within that time.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@trainyard/contracts';
-import type { Database, Tenant } from '@trainyard/db';
+import { hashApiKey, type Authenticated, type Database, type Tenant } from '@trainyard/db';
+import { TtlCache } from '../ttl-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,14 +26,20 @@ export function bearerKey(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-export function registerAuth(scope: FastifyInstance, db: Database): void {
+export function registerAuth(scope: FastifyInstance, db: Database, cacheSeconds: number): void {
+  const accepted = new TtlCache<string, Authenticated>(cacheSeconds * 1000);
   scope.decorateRequest('tenant', null as unknown as Tenant);
   scope.decorateRequest('apiKeyId', '');
   scope.addHook('onRequest', async (request) => {
     const key = bearerKey(request);
     if (key === null) throw new ApiError('unauthorized');
-    const found = await db.tenants.authenticate(key);
-    if (!found) throw new ApiError('unauthorized', 'The API key is unknown or revoked.');
+    const hash = hashApiKey(key);
+    let found = accepted.get(hash);
+    if (!found) {
+      found = (await db.tenants.authenticate(key)) ?? undefined;
+      if (!found) throw new ApiError('unauthorized', 'The API key is unknown or revoked.');
+      accepted.set(hash, found);
+    }
     request.tenant = found.tenant;
     request.apiKeyId = found.apiKey.id;
     request.log = request.log.child({ tenantId: found.tenant.id, apiKeyId: found.apiKey.id });

@@ -18,7 +18,7 @@ import {
   type JobView,
 } from '@trainyard/contracts';
 import type { Dataset, Tenant } from '@trainyard/db';
-import type { ApiDeps } from '../context.js';
+import type { ApiDeps, ApiState } from '../context.js';
 import { checkModel } from '../architectures/catalog.js';
 import { findJob, isUuid } from './find-job.js';
 import { requestHash } from './request-hash.js';
@@ -34,6 +34,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export async function submitJob(
   deps: ApiDeps,
+  state: ApiState,
   tenant: Tenant,
   body: JobSpec,
   idempotencyKey: string | undefined,
@@ -59,7 +60,7 @@ export async function submitJob(
   const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
   if (earlier?.kind === 'conflict') throw new ApiError('idempotency_conflict');
   if (earlier?.kind === 'replayed') return { job: toJobView(earlier.job), replayed: true };
-  await checkQueuedQuota(deps, tenant.id);
+  await checkQueuedQuota(deps, state, tenant.id);
 
   const created = await deps.db.jobs.create(
     {
@@ -73,14 +74,21 @@ export async function submitJob(
     idempotency,
   );
   if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
-  if (created.kind === 'created') await enqueue(deps, created.job.id);
+  if (created.kind === 'created') {
+    state.queuedCounts.set(tenant.id, (state.queuedCounts.get(tenant.id) ?? 0) + 1);
+    await enqueue(deps, state, created.job.id);
+  }
   return { job: toJobView(created.job), replayed: created.kind === 'replayed' };
 }
 
-/** A soft limit: concurrent submissions may pass it by a few, which is harmless. */
-async function checkQueuedQuota(deps: ApiDeps, tenantId: string): Promise<void> {
+/** A soft limit: the count is remembered for a second, so a burst may pass it by a few, which is harmless. */
+async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string): Promise<void> {
   const limit = deps.config.maxQueuedJobsPerTenant;
-  const queued = await deps.db.jobs.countWithStatus(tenantId, ['queued']);
+  let queued = state.queuedCounts.get(tenantId);
+  if (queued === undefined) {
+    queued = await deps.db.jobs.countWithStatus(tenantId, ['queued']);
+    state.queuedCounts.set(tenantId, queued);
+  }
   if (queued >= limit) {
     throw new ApiError('quota_exceeded', `The tenant already has ${queued} queued jobs; the limit is ${limit} (MAX_QUEUED_JOBS_PER_TENANT).`, {
       limit,
@@ -89,10 +97,10 @@ async function checkQueuedQuota(deps: ApiDeps, tenantId: string): Promise<void> 
   }
 }
 
-async function enqueue(deps: ApiDeps, jobId: string): Promise<void> {
+async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
   try {
     await deps.queue.enqueue(jobId);
-    await deps.db.jobs.markEnqueued(jobId);
+    state.enqueueMarks.add(jobId);
   } catch (error) {
     deps.logger.warn({ jobId, err: error }, 'enqueue failed; the outbox will enqueue the job later');
   }

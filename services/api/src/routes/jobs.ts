@@ -1,7 +1,7 @@
 /** The /v1/jobs routes: HTTP in and out; the work is in ../jobs (one operation per file). */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { buildJobSpecSchema, JOB_STATUSES, type JobSpec } from '@trainyard/contracts';
-import type { ApiDeps } from '../context.js';
+import type { ApiDeps, ApiState } from '../context.js';
 import { requireJsonBody } from '../http/json-body.js';
 import { submitJob } from '../jobs/submit-job.js';
 import { listJobs, type ListJobsQuery } from '../jobs/list-jobs.js';
@@ -26,7 +26,7 @@ function send(reply: FastifyReply, download: ModelDownload, disposition: 'inline
   return reply.send(download.stream);
 }
 
-export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function jobRoutes(app: FastifyInstance, deps: ApiDeps, state: ApiState): Promise<void> {
   const jobSpecSchema = buildJobSpecSchema({
     maxEpochs: deps.config.maxEpochs,
     maxBatchSize: deps.config.maxBatchSize,
@@ -45,7 +45,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       },
     },
     async (request, reply) => {
-      const { job, replayed } = await submitJob(deps, request.tenant, request.body, request.headers['idempotency-key']);
+      const { job, replayed } = await submitJob(deps, state, request.tenant, request.body, request.headers['idempotency-key']);
       reply.header('location', job.links.self);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(job);
@@ -142,6 +142,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     { schema: { summary: 'Cancel a job', tags: ['jobs'], params: idParams } },
     async (request, reply) => {
       const { job, immediate } = await cancelJob(deps, request.tenant, request.params.id);
+      state.queuedCounts.delete(request.tenant.id); // a cancelled queued job frees its place at once
       return reply.code(immediate ? 200 : 202).send(job);
     },
   );
