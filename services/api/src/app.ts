@@ -19,6 +19,11 @@ import { jobRoutes } from './routes/jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { architectureRoutes } from './routes/architectures.js';
 
+/** A key pasted into a URL by mistake must not reach the logs either. */
+function redactKeys(text: string): string {
+  return text.replace(/ty_[A-Za-z0-9_-]{16,}/g, 'ty_[redacted]');
+}
+
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -45,7 +50,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, url: redactKeys(request.url.split('?')[0]!), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
   });

@@ -34,7 +34,10 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(env: Record<string, string> = {}, options: { queue?: ApiQueue } = {}): Promise<TestApi> {
+export async function startTestApi(
+  env: Record<string, string> = {},
+  options: { queue?: ApiQueue; logLines?: string[] } = {},
+): Promise<TestApi> {
   const database: TestDatabase = await createTestDatabase();
   const prefix = `trainyard-test-${randomBytes(5).toString('hex')}`;
   const storageDir = mkdtempSync(join(tmpdir(), 'trainyard-api-test-'));
@@ -50,7 +53,10 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
   const storage = openStorage(storageDir);
   const queue = options.queue ?? openApiQueue({ redisUrl: REDIS_URL, prefix });
   const inspector = new TrainingQueue({ redisUrl: REDIS_URL, prefix });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const lines = options.logLines;
+  const logger = lines
+    ? pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: ApiDeps = { config, db, storage, queue, logger };
   const app = await buildApi(deps);
   await app.ready();

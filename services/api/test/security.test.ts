@@ -68,6 +68,27 @@ describe('authentication', () => {
     assert.ok(rows.length > 0);
     assert.ok(rows.every((row) => row.hash !== key && !JSON.stringify(row).includes(key)));
   });
+
+  test('keys never reach the logs, whatever the request', async () => {
+    const lines: string[] = [];
+    const logged = await startTestApi({}, { logLines: lines });
+    try {
+      const auth = await logged.authFor('quiet');
+      const key = auth.authorization.slice('Bearer '.length);
+      const wrong = `ty_${'B'.repeat(43)}`;
+      for (const headers of [auth, { authorization: `Bearer ${wrong}` }, { authorization: `Bearer ${key}x` }]) {
+        await logged.app.inject({ method: 'GET', url: '/v1/jobs', headers });
+        await logged.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...headers, 'content-type': 'application/json' }, payload: '{bad' });
+        await logged.app.inject({ method: 'GET', url: `/v1/jobs/${key}`, headers });
+      }
+      assert.ok(lines.length >= 9, 'requests were logged');
+      const all = lines.join('\n');
+      for (const secret of [key, wrong, 'Bearer']) assert.ok(!all.includes(secret), `${secret.slice(0, 6)}... appears in the logs`);
+      assert.ok(lines.every((line) => JSON.parse(line).reqId || !line.includes('"url"')), 'request lines carry their request id');
+    } finally {
+      await logged.close();
+    }
+  });
 });
 
 describe('tenant isolation', () => {
