@@ -24,6 +24,8 @@ export interface StartMessage {
   spec: ResolvedJobSpec;
   dataset: DatasetSource;
   storageUrl: string;
+  /** Tries of each storage operation before the job fails with storage_unavailable. */
+  storageRetryAttempts: number;
   /** The newest recorded checkpoint to resume from, if any. */
   resumeKey: string | null;
   /** Storage keys of the fine-tuning source's exported model files. */

@@ -69,6 +69,12 @@ export const workerEnv = {
     description: 'Newest checkpoints kept per job (older ones are deleted from storage)',
     parse: integer(1, 1_000_000),
   },
+  storageRetryAttempts: {
+    name: 'STORAGE_RETRY_ATTEMPTS',
+    default: '8',
+    description: 'Tries of one storage operation (backoff 0.25 s doubling to 8 s, about 30 s in all) before a job fails with storage_unavailable and is retried',
+    parse: integer(1, 100),
+  },
   fashionMnistDir: {
     name: 'FASHION_MNIST_DIR',
     default: '/usr/share/datasets/fashion-mnist',

@@ -25,6 +25,8 @@ const STOP_PRECEDENCE: StopReason[] = ['lost', 'cancel', 'timeout', 'shutdown'];
 
 interface RunningJob {
   jobId: string;
+  /** Settles when this worker is done with the job. */
+  finished: Promise<unknown>;
   child: TrainingChildProcess | null;
   stopReason: StopReason | null;
   killTimer: NodeJS.Timeout | null;
@@ -35,6 +37,7 @@ export type JobRunnerConfig = Pick<
   WorkerConfig,
   | 'workerId'
   | 'storageUrl'
+  | 'storageRetryAttempts'
   | 'lockDurationMs'
   | 'heartbeatMs'
   | 'progressMs'
@@ -70,10 +73,20 @@ export class JobRunner {
   async run(context: JobContext): Promise<JobOutcome> {
     const { jobId } = context;
     const logger = this.logger.child({ jobId });
-    const entry: RunningJob = { jobId, child: null, stopReason: null, killTimer: null, logger };
+    const existing = this.running.get(jobId);
+    if (existing) {
+      // The queue lost this worker's lock (Redis restarted, say) and handed the job out again, to us:
+      // one run at a time, so this delivery waits for the first and leaves the outcome to it.
+      logger.warn('the queue delivered a job this worker is already running; waiting for that run instead');
+      await existing.finished.catch(() => {});
+      return 'completed';
+    }
+    const entry: RunningJob = { jobId, finished: Promise.resolve(), child: null, stopReason: null, killTimer: null, logger };
     this.running.set(jobId, entry);
     try {
-      return await this.runClaimed(context, entry);
+      const outcome = this.runClaimed(context, entry);
+      entry.finished = outcome;
+      return await outcome;
     } finally {
       if (entry.killTimer) clearTimeout(entry.killTimer);
       this.running.delete(jobId);
@@ -190,6 +203,7 @@ export class JobRunner {
       spec,
       dataset,
       storageUrl: this.config.storageUrl,
+      storageRetryAttempts: this.config.storageRetryAttempts,
       resumeKey: latest?.storageKey ?? null,
       initialModelKeys,
       tempDir: this.config.tempDir ?? tmpdir(),

@@ -67,7 +67,10 @@ function finish(outcome: ChildMessage, exitCode: number): void {
 
 async function run(start: StartMessage): Promise<ChildMessage> {
   const storage = openStorage(start.storageUrl, {
-    retry: { onRetry: ({ operation, attempt, delayMs, error }) => log('warn', 'storage retry', { operation, attempt, delayMs, error: String(error) }) },
+    retry: {
+      attempts: start.storageRetryAttempts,
+      onRetry: ({ operation, attempt, delayMs, error }) => log('warn', 'storage retry', { operation, attempt, delayMs, error: String(error) }),
+    },
   });
   const keys = jobKeys(start.jobId);
   send({ type: 'phase', phase: 'loading_data' });

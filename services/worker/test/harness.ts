@@ -32,17 +32,20 @@ export interface Services {
   channels: JobChannels;
   storageUrl: string;
   storage: Storage;
+  /** The S3 server, when storage is 's3'. */
+  s3rver: S3rverProcess | null;
   /** Environment for a service process using all of the above. */
   env: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startServices(options: { storage: 'disk' | 's3' }): Promise<Services> {
+export async function startServices(options: { storage: 'disk' | 's3'; redisUrl?: string }): Promise<Services> {
   const scratch = await mkdtemp(join(tmpdir(), 'trainyard-worker-test-'));
   const database = await createTestDatabase();
   const db = openDatabase(database.url);
   const queuePrefix = `test-${randomUUID().slice(0, 8)}`;
-  const queueSettings = { redisUrl: REDIS_URL, prefix: queuePrefix };
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const queueSettings = { redisUrl, prefix: queuePrefix };
   // Few retries with short waits, so that a failing test fails fast.
   const queue = new TrainingQueue(queueSettings, { attempts: 3, backoffMs: 500 });
   const channels = new JobChannels(queueSettings);
@@ -61,15 +64,21 @@ export async function startServices(options: { storage: 'disk' | 's3' }): Promis
     scratch,
     database,
     db,
-    redisUrl: REDIS_URL,
+    redisUrl,
     queuePrefix,
     queue,
     channels,
     storageUrl,
     storage,
+    get s3rver() {
+      return s3rver;
+    },
+    set s3rver(next: S3rverProcess | null) {
+      s3rver = next;
+    },
     env: {
       DATABASE_URL: database.url,
-      REDIS_URL,
+      REDIS_URL: redisUrl,
       QUEUE_PREFIX: queuePrefix,
       STORAGE_URL: storageUrl,
       ...storageEnv,

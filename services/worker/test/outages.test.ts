@@ -1,0 +1,127 @@
+/**
+ * The services a worker depends on go away and come back: object storage (s3rver) during a checkpoint
+ * write, and Redis while a job trains. Each test starts its own server instance, never touching the
+ * shared ones.
+ */
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startS3rver } from '@trainyard/storage/testing';
+import type { JobSpec } from '@trainyard/contracts';
+import { ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+
+const workers: ServiceProcess[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const worker of workers.splice(0)) {
+    worker.kill('SIGKILL');
+    await worker.exited;
+  }
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => {});
+});
+
+const lenet = (epochs: number): JobSpec => ({
+  model: { architecture: 'lenet5' },
+  dataset: { builtin: 'synthetic' },
+  hyperparameters: { epochs, batchSize: 32, validationSplit: 0 },
+});
+
+function startWorker(services: Services, env: Record<string, string> = {}): ServiceProcess {
+  const worker = ServiceProcess.worker({ ...services.env, ...env });
+  workers.push(worker);
+  return worker;
+}
+
+async function waitForCheckpoint(services: Services, jobId: string, epoch: number): Promise<void> {
+  await waitFor(async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
+}
+
+test('a checkpoint write during a storage outage is retried with backoff, and the job finishes once storage is back', async () => {
+  const services = await startServices({ storage: 's3' });
+  cleanups.push(() => services.close());
+  const worker = startWorker(services);
+  const job = await submitJob(services, lenet(5));
+  await waitForCheckpoint(services, job.id, 1);
+  const { port, directory } = services.s3rver!;
+  await services.s3rver!.stop();
+  // The next epoch's checkpoint write meets the outage and retries.
+  await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'storage retry', 60_000);
+  services.s3rver = await startS3rver({ directory, port });
+  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job');
+  assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${worker.tail()}`);
+  assert.equal(done.attempts, 1, 'retried within the attempt, not by the queue');
+  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5]);
+});
+
+test('when storage stays down, the job fails with storage_unavailable once the retries run out', async () => {
+  const services = await startServices({ storage: 's3' });
+  cleanups.push(() => services.close());
+  // Fewer storage tries than the default, so that the queue's three attempts end quickly.
+  const worker = startWorker(services, { STORAGE_RETRY_ATTEMPTS: '2' });
+  await worker.waitForLog((l) => l.msg === 'worker ready');
+  await services.s3rver!.stop();
+  const job = await submitJob(services, lenet(2));
+  const done = await waitForJob(services, job.id, (j) => j.status === 'failed' || j.status === 'succeeded', 120_000, 'the failure');
+  assert.equal(done.status, 'failed');
+  assert.equal(done.errorCode, 'storage_unavailable');
+  assert.match(done.errorMessage ?? '', /after 2 attempts/);
+  assert.equal(done.attempts, 3, 'the queue retried it with backoff (3 attempts in these tests)');
+});
+
+/** A private redis-server on a free port, with an append-only file so that a restart keeps the queue. */
+async function startRedis(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    if (/Ready to accept connections/.test(line)) break;
+  }
+  child.stdout!.resume();
+  return child;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+test('Redis restarted while a job trains: the worker reconnects and the job finishes once, with one row per epoch', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'trainyard-redis-'));
+  const port = await freePort();
+  let redis = await startRedis(dir, port);
+  cleanups.push(async () => {
+    redis.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  const services = await startServices({ storage: 'disk', redisUrl: `redis://127.0.0.1:${port}` });
+  cleanups.push(() => services.close());
+  const worker = startWorker(services);
+  const job = await submitJob(services, lenet(6));
+  await waitForCheckpoint(services, job.id, 1);
+
+  const stopped = once(redis, 'exit');
+  redis.kill('SIGTERM'); // a restart: Redis writes its append-only file and exits
+  await stopped;
+  // Down for twice the lock duration (2 s in these tests): the job's queue lock expires meanwhile.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  redis = await startRedis(dir, port);
+
+  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job');
+  assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${worker.tail()}`);
+  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  // Never two children on one job: every "training child started" for it came after the previous one ended.
+  const starts = worker.lines.filter((l) => l.jobId === job.id && l.msg === 'training child started');
+  assert.equal(starts.length, 1, 'trained by one child, start to finish');
+  assert.equal(done.attempts, 1);
+  const redelivered = worker.lines.some((l) => l.jobId === job.id && l.msg === 'the queue delivered a job this worker is already running; waiting for that run instead');
+  t.diagnostic(`the queue ${redelivered ? 'handed the job out again after the restart (the worker kept its one run)' : 'kept the lock across the restart'}`);
+});
