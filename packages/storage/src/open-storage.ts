@@ -15,7 +15,8 @@ export interface OpenStorageOptions {
 
 /**
  * Opens the store named by a STORAGE_URL:
- * - `file:///absolute/path`, `file:relative/path` or a plain path: a local directory, created if missing;
+ * - `file:///absolute/path`, `file://./relative/path`, `file:relative/path` or a plain path: a local
+ *   directory, created if missing;
  * - `s3://bucket/optional/prefix`: S3 or any S3-compatible server (S3_ENDPOINT for MinIO and friends).
  */
 export function openStorage(url: string | undefined, options: OpenStorageOptions = {}): Storage {
@@ -28,6 +29,8 @@ export function openStorage(url: string | undefined, options: OpenStorageOptions
 }
 
 function localPathOf(target: string): string {
+  // "file://./relative" (and "../"): a path relative to the working directory, as the config docs allow.
+  if (target.startsWith('file://./') || target.startsWith('file://../')) return target.slice('file://'.length);
   if (target.startsWith('file://')) {
     try {
       return fileURLToPath(target);

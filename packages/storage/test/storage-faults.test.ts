@@ -106,6 +106,8 @@ test('local keys cannot reach the temp area or outside the root', async () => {
 test('STORAGE_URL forms and bad settings', () => {
   assert.equal(openStorage(undefined).description, `file://${resolve('data/storage')}`);
   assert.equal(openStorage('file:relative/dir').description, `file://${resolve('relative/dir')}`);
+  assert.equal(openStorage('file://./relative/dir').description, `file://${resolve('relative/dir')}`);
+  assert.equal(openStorage('./data/storage').description, `file://${resolve('data/storage')}`);
   assert.equal(openStorage('file:///abs/dir').description, 'file:///abs/dir');
   assert.match(openStorage('s3://bucket-1/some/prefix/', { env: {} }).description, /^s3:\/\/bucket-1\/some\/prefix\/$/);
   const bad: Array<[string | undefined, NodeJS.ProcessEnv]> = [
