@@ -182,6 +182,18 @@ describe('POST /v1/datasets', () => {
     assert.equal(res.json().error.code, 'unsupported_media_type');
   });
 
+  test('an upload abandoned by a crash (row still uploading) is removed with its objects by the cleanup loop', async () => {
+    const { cleanStaleUploads } = await import('../src/background/clean-stale-uploads.js');
+    const tenant = await api.db.tenants.findByName('datasets');
+    const id = '11111111-2222-4333-8444-555555555555';
+    await api.db.datasets.createUploading({ id, tenantId: tenant!.id, name: 'half', storagePrefix: `datasets/${id}/` });
+    await api.storage.put(`datasets/${id}/files/000-part`, 'half an upload');
+    assert.equal(await cleanStaleUploads(api.deps, new Date()), 0, 'a recent upload may still be in progress');
+    assert.equal(await cleanStaleUploads(api.deps, new Date(Date.now() + 7 * 3600_000)), 1);
+    assert.equal(await api.db.datasets.get(id), null);
+    assert.deepEqual(await api.storage.list(`datasets/${id}/`), []);
+  });
+
   test('the service stays healthy after hostile uploads', async () => {
     assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
   });

@@ -230,6 +230,25 @@ describe('headers, health and documentation', () => {
     }
   });
 
+  test('requests while Postgres is unreachable answer 503 database_unavailable, not 500', async () => {
+    const { openDatabase } = await import('@trainyard/db');
+    const unreachable = openDatabase('postgres://postgres@127.0.0.1:1/none');
+    const deps = { ...api.deps, db: unreachable };
+    const { buildApi } = await import('../src/app.js');
+    const app = await buildApi(deps);
+    try {
+      const res = await app.inject({ method: 'GET', url: '/v1/jobs', headers: alice });
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.json().error.code, 'database_unavailable');
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 503);
+      assert.match(ready.json().error.details.checks.postgres, /^unavailable/);
+    } finally {
+      await app.close();
+      await unreachable.close();
+    }
+  });
+
   test('/openapi.json documents every /v1 route and /docs serves Swagger UI', async () => {
     const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/metrics', '/v1/jobs/{id}/model/{file}', '/v1/datasets', '/v1/architectures']) {
