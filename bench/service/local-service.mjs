@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createTestDatabase } from '@trainyard/db/testing';
+import { TrainingQueue } from '@trainyard/queue';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/main.js', import.meta.url));
 
@@ -78,6 +79,10 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } 
           await once(child, 'exit');
         }
       }
+      // The bench's queue keys go too: the Redis is shared.
+      const queue = new TrainingQueue({ redisUrl: env.REDIS_URL, prefix: env.QUEUE_PREFIX });
+      await queue.obliterate();
+      await queue.close();
       await database.drop();
       await rm(scratch, { recursive: true, force: true });
     },
