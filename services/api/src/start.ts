@@ -13,7 +13,7 @@ import { readApiConfig, type ApiConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openApiQueue } from './queue-adapter.js';
 import { startBackgroundTasks } from './background/index.js';
-import { parameterCounts } from './architectures/parameter-counts.js';
+import { architectureFacts } from './architectures/parameter-counts.js';
 
 export interface StartApiOptions {
   env?: Record<string, string | undefined>;
@@ -48,7 +48,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const app = await buildApi(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const stopBackground = startBackgroundTasks(deps);
-  void parameterCounts(logger); // warm the catalog's parameter counts off the request path
+  void architectureFacts(logger); // build the catalog once, off the request path (parameter counts, memory estimates)
   logger.info({ address, storage: storage.description }, 'API listening');
 
   let closing: Promise<void> | null = null;

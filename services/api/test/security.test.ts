@@ -169,6 +169,31 @@ describe('limits', () => {
     }
   });
 
+  test('a job estimated to need more memory than a worker has answers 422 model_too_large before queueing', async () => {
+    const { architectureFacts } = await import('../src/architectures/parameter-counts.js');
+    await architectureFacts(); // built once per process, as startApi does at start-up
+    const small = await startTestApi({ WORKER_MEMORY: '32mb' });
+    try {
+      const auth = await small.authFor('memory');
+      const send = (batchSize: number) =>
+        small.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { ...auth, 'content-type': 'application/json' },
+          payload: lenetJob({ hyperparameters: { batchSize } }),
+        });
+      assert.equal((await send(64)).statusCode, 201);
+      const refused = await send(4096);
+      assert.equal(refused.statusCode, 422, refused.body);
+      assert.equal(refused.json().error.code, 'model_too_large');
+      assert.equal(refused.json().error.details.limit, 32 * 1024 ** 2);
+      assert.ok(refused.json().error.details.estimatedBytes > 32 * 1024 ** 2);
+      assert.equal(await small.db.prisma.job.count(), 1, 'nothing was written for the refused job');
+    } finally {
+      await small.close();
+    }
+  });
+
   test('epochs and batch size are bounded by configuration', async () => {
     const bounded = await startTestApi({ MAX_EPOCHS: '20', MAX_BATCH_SIZE: '128' });
     try {

@@ -1,7 +1,8 @@
 /**
  * POST /v1/jobs. Everything that can be refused is refused before anything is written: the schema
  * (Ajv, before this runs), the hyperparameter rules, the architecture against the dataset's input
- * shape, the dataset and fine-tuning source, the tenant's queued-job quota.
+ * shape, the memory the training would need, the dataset and fine-tuning source, the tenant's
+ * queued-job quota.
  *
  * Then the job is inserted (with its idempotency key, in one transaction) and enqueued. Postgres is
  * the record: if the enqueue fails (Redis down, timeout), the row stays `queued` with enqueued_at
@@ -20,6 +21,7 @@ import {
 import type { Dataset, Tenant } from '@trainyard/db';
 import type { ApiDeps, ApiState } from '../context.js';
 import { checkModel } from '../architectures/catalog.js';
+import { checkMemory } from './memory-estimate.js';
 import { findJob, isUuid } from './find-job.js';
 import { requestHash } from './request-hash.js';
 import { toJobView } from './job-view.js';
@@ -54,6 +56,7 @@ export async function submitJob(
   const { inputShape, classes } = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO[('builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic')];
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
+  checkMemory(spec, inputShape, deps.config.workerMemoryBytes);
   if (spec.fineTuneFrom !== undefined) await checkFineTuneSource(deps, tenant.id, spec.fineTuneFrom, spec.model.architecture);
 
   const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
