@@ -3,12 +3,12 @@
  * fresh database and queue prefix, and `startApi` wires the real ones.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ApiDeps, ApiState } from './context.js';
 import { EnqueueMarks } from './jobs/enqueue-marks.js';
 import { TtlCache } from './ttl-cache.js';
-import { registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling, sendError, toApiError } from './http/errors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerValidation } from './http/validation.js';
 import { registerAuth } from './http/auth.js';
@@ -35,7 +35,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // Route parameters are ids and file names; longer ones are answered 404 by the router.
     routerOptions: { maxParamLength: 200 },
     // One log line per request (onResponse below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    // URLs the router cannot decode (%ff) or with over-long parameters: our error format too.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, toApiError(error));
+    },
     return503OnClosing: true,
   });
 

@@ -95,6 +95,14 @@ describe('POST /v1/jobs', () => {
     }
   });
 
+  test('hostile URLs answer 4xx in our format', async () => {
+    for (const url of ['/v1/jobs?cursor=%ff', '/v1/jobs/%ff', '/v1/jobs/%E0%A4%A', '/v1/jobs?status=queued&status=running', `/v1/jobs/${'a'.repeat(5000)}`, '/v1/jobs/..%2f..%2fetc', '/v1/datasets/%00']) {
+      const res = await api.app.inject({ method: 'GET', url, headers: auth });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode} ${res.body}`);
+      assert.equal(typeof res.json().error.code, 'string', url);
+    }
+  });
+
   test('an unknown route is a 404 in our format', async () => {
     const res = await api.app.inject({ method: 'GET', url: '/v1/nope', headers: auth });
     assert.equal(res.statusCode, 404);
