@@ -49,6 +49,11 @@ export const commonEnv = {
     description: 'S3 endpoint for MinIO or another S3-compatible server (unset: AWS)',
     parse: optional(url(['http', 'https'])),
   }),
+  s3ForcePathStyle: envVar({
+    name: 'S3_FORCE_PATH_STYLE',
+    description: 'Path-style S3 URLs (bucket in the path); default true when S3_ENDPOINT is set, else false',
+    parse: optional(boolean),
+  }),
   s3Region: envVar({ name: 'S3_REGION', default: 'us-east-1', description: 'S3 region', parse: (raw) => raw }),
   s3AccessKeyId: envVar({
     name: 'S3_ACCESS_KEY_ID',
@@ -118,7 +123,7 @@ export const apiEnv = {
   rateLimitPerMinute: envVar({
     name: 'RATE_LIMIT_PER_MINUTE',
     default: '600',
-    description: 'Requests per minute per API key (per client address without a key); 0 disables',
+    description: 'Requests per minute per API key, counted by each API process; 0 disables',
     parse: integer(0, 10_000_000),
   }),
   maxQueuedJobsPerTenant: envVar({
