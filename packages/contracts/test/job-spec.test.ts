@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
-import { HYPERPARAMETERS } from '@trainyard/cnn/hyperparameters';
+import { HYPERPARAMETER_RULES, HYPERPARAMETERS } from '@trainyard/cnn/hyperparameters';
 import { buildJobSpecSchema, hyperparameterProblems, resolveJobSpec, type JobSpec } from '../src/index.js';
 
 const validate = new Ajv({ strict: false, allErrors: true, coerceTypes: false, removeAdditional: false }).compile(
@@ -51,4 +51,12 @@ test('resolveJobSpec fills in every default, nested objects too, and keeps what 
   assert.deepEqual(spec.hyperparameters.augmentation, { randomCropPadding: 0, horizontalFlip: true });
   assert.deepEqual(hyperparameterProblems(spec.hyperparameters), ['earlyStopping requires validationSplit > 0']);
   assert.deepEqual(hyperparameterProblems(resolveJobSpec(base).hyperparameters), []);
+});
+
+test('every cross-field rule of the CNN package is checked before queueing', () => {
+  const broken = resolveJobSpec({
+    ...base,
+    hyperparameters: { optimizer: 'adam', nesterov: true, epochs: 2, warmupEpochs: 2, earlyStopping: { patience: 1, minDelta: 0 }, validationSplit: 0 },
+  });
+  assert.deepEqual([...hyperparameterProblems(broken.hyperparameters)].sort(), [...HYPERPARAMETER_RULES].sort());
 });
