@@ -74,6 +74,9 @@ export function toApiError(error: unknown): ApiError {
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const code = known ?? (status >= 400 && status < 500 ? (BY_STATUS[status] ?? 'validation_failed') : 'internal');
   if (code === 'internal') return new ApiError('internal');
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new ApiError(code, 'Send JSON with Content-Type: application/json, or a dataset upload as multipart/form-data.');
+  }
   // Fastify's own messages are clear for these (e.g. "Body cannot be empty when content-type is set to 'application/json'").
   return new ApiError(code, e.message || ERROR_CATALOGUE[code].message);
 }
