@@ -210,7 +210,7 @@ export async function tarball(entries: TarEntrySpec[], gzip = false): Promise<Bu
   const pack = tar.pack();
   const parts: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: unknown) => parts.push(chunk));
+    pack.on('data', (chunk: unknown) => parts.push(chunk as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
