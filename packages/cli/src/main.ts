@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   train: { summary: 'train a model locally and export it', load: () => import('./commands/train.js') },
   bench: { summary: 'measure training and inference throughput', load: () => import('./commands/bench.js') },
   start: { summary: 'run the service: API and a worker, or one of them', load: () => import('./commands/start.js') },
+  config: { summary: 'print every environment variable with its default and meaning', load: () => import('./commands/config.js') },
   keys: { summary: 'create or revoke API keys (connects to DATABASE_URL)', load: () => import('./commands/keys.js') },
 };
 
