@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { createTestDatabase } from '@trainyard/db/testing';
 import { TrainingQueue } from '@trainyard/queue';
 
@@ -19,9 +21,10 @@ const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/main.js', import.
 
 /**
  * `apiLogLevel`: the API's LOG_LEVEL (default info, which logs every request as services do in
- * production); workers log at warn.
+ * production); workers log at warn. `apiEnv`: more variables for the API process alone (API_PROCESSES);
+ * `apiNodeArgs`: node options for it (--cpu-prof).
  */
-export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } = {}) {
+export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', apiEnv = {}, apiNodeArgs = [] } = {}) {
   const scratch = await mkdtemp(join(tmpdir(), 'trainyard-bench-'));
   const database = await createTestDatabase();
   const env = {
@@ -35,8 +38,8 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } 
     ...extraEnv,
   };
   const processes = [];
-  const start = (role, roleEnv = {}) => {
-    const child = spawn(process.execPath, [CLI, 'start', role], { env: { ...env, ...roleEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const start = (role, roleEnv = {}, nodeArgs = []) => {
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', role], { env: { ...env, ...roleEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     processes.push(child);
     const lines = createInterface({ input: child.stdout });
     return { child, lines };
@@ -50,7 +53,8 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } 
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel }).lines.on('line', () => {});
+  const api = start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel, ...apiEnv }, apiNodeArgs);
+  api.lines.on('line', () => {});
   for (let tries = 0; ; tries++) {
     const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
     if (ready) break;
@@ -62,6 +66,19 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info' } 
     url,
     key,
     env,
+    /** CPU seconds (user + system) used so far by the API process and its cluster workers. */
+    apiCpuSeconds: () => processTreeCpuSeconds(api.child.pid),
+    /** CPU seconds used so far by the Postgres backends connected to the bench's database. */
+    async postgresCpuSeconds() {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        return rows.reduce((sum, row) => sum + processCpuSeconds(row.pid), 0);
+      } finally {
+        await client.end();
+      }
+    },
     /** Starts a worker; resolves once it waits on the queue (its "worker ready" line). */
     startWorker(workerEnv = {}) {
       const worker = start('worker', { LOG_LEVEL: 'info', ...workerEnv });
@@ -98,6 +115,43 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** CPU seconds of one process, 0 when it is gone. */
+export function processCpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of a process and its children (Linux /proc; clock ticks of 1/100 s). */
+export function processTreeCpuSeconds(rootPid) {
+  const stats = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may contain spaces): state ppid ... utime(12) stime(13).
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const tree = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const stat of stats) {
+      if (!tree.has(stat.pid) && tree.has(stat.ppid)) {
+        tree.add(stat.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0) / 100;
 }
 
 export function percentile(sorted, p) {

@@ -3,71 +3,136 @@
  * POST /v1/jobs latency under load: 50 concurrent clients (autocannon) submit LeNet-5 jobs to a real
  * `trainyard start api` process on a fresh database. Issue 4's goal: p99 under 50 ms.
  *
- *   npm run build && node bench/service/submit-latency.mjs [--requests 5000] [--connections 50] [--with-worker] [--log-level info]
+ *   npm run build && node bench/service/submit-latency.mjs [--requests 5000] [--connections 50]
+ *       [--rate 300] [--api-processes 2] [--with-worker] [--log-level info] [--cpu-prof DIR]
  *
- * --with-worker also runs a worker, which starts training the first job while the load runs (the
- * rest stay queued). Rate limiting and the queued-jobs quota are lifted for the bench.
- * Prints one JSON line with the percentiles (ms, measured per response by the client).
+ * Two kinds of load:
+ *   - closed loop (default): every client sends its next request as soon as the previous one is
+ *     answered, as fast as the machine allows. Latency there is concurrency / throughput.
+ *   - fixed rate (--rate R): the clients together send R requests a second, each client at R/N a
+ *     second. autocannon's own overallRate starts every connection at the same instant and lets each
+ *     fire its share of a second back to back, so all 50 clients hit the server at once at the start
+ *     of every second (a closed-loop burst, not a rate). Here each client is its own autocannon
+ *     instance with one connection and connectionRate R/N, started 1/N of a second after the one
+ *     before: the same rate, spread over the second as independent clients would send it. Add
+ *     --aligned to use autocannon's overallRate as it is.
+ *
+ * --with-worker also runs a worker, which trains the first job while the load runs (the rest stay
+ * queued). --api-processes sets API_PROCESSES (node:cluster). --cpu-prof writes a V8 CPU profile of
+ * the API process(es) into DIR. Rate limiting and the queued-jobs quota are lifted for the bench.
+ * Prints one JSON line with the percentiles (ms, measured per response by the client) and the CPU
+ * time spent per request (from /proc) by the API process(es), the Postgres backends of the bench's
+ * database, the Redis server (shared: includes anything else using it) and autocannon (this process).
  */
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { percentile, startLocalService } from './local-service.mjs';
+import { execFileSync } from 'node:child_process';
+import { percentile, processCpuSeconds, startLocalService } from './local-service.mjs';
 
 const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '5000' },
     connections: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '500' },
+    rate: { type: 'string' },
+    aligned: { type: 'boolean', default: false },
+    'api-processes': { type: 'string', default: '1' },
     'with-worker': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const connections = Number(values.connections);
+/** The local Redis server, to count its CPU time (shared with whatever else uses it). */
+const redisPid = Number(execFileSync('pgrep', ['-o', 'redis-server'], { encoding: 'utf8' }).trim()) || null;
+const rate = values.rate === undefined ? null : Number(values.rate);
 
+const apiEnv = { API_PROCESSES: values['api-processes'] };
 const service = await startLocalService({
   extraEnv: { RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUED_JOBS_PER_TENANT: '10000000' },
   apiLogLevel: values['log-level'],
+  apiEnv,
+  apiNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
 });
+
+const body = JSON.stringify({
+  model: { architecture: 'lenet5' },
+  dataset: { builtin: 'synthetic' },
+  hyperparameters: { epochs: 1 },
+});
+
+/** One autocannon run; resolves with its result and every response's status and latency. */
+function cannon(options, latencies, statuses) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${service.url}/v1/jobs`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${service.key}`, 'content-type': 'application/json' },
+        body,
+        ...options,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+    });
+  });
+}
+
+async function load(amount) {
+  const latencies = [];
+  const statuses = new Map();
+  const started = performance.now();
+  if (rate === null) {
+    await cannon({ connections, amount }, latencies, statuses);
+  } else if (values.aligned) {
+    await cannon({ connections, amount, overallRate: rate }, latencies, statuses);
+  } else {
+    const perClient = rate / connections;
+    if (!Number.isInteger(perClient)) throw new Error(`--rate must be a multiple of --connections (${connections})`);
+    const runs = [];
+    for (let i = 0; i < connections; i++) {
+      runs.push(cannon({ connections: 1, amount: Math.ceil(amount / connections), connectionRate: perClient }, latencies, statuses));
+      await new Promise((resolve) => setTimeout(resolve, 1000 / connections));
+    }
+    await Promise.all(runs);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { latencies, statuses, requestsPerSecond: Math.round(latencies.length / seconds) };
+}
+
 try {
   if (values['with-worker']) await service.startWorker();
-  const body = JSON.stringify({
-    model: { architecture: 'lenet5' },
-    dataset: { builtin: 'synthetic' },
-    hyperparameters: { epochs: 1 },
-  });
-  const load = (amount) =>
-    new Promise((resolve, reject) => {
-      const latencies = [];
-      const statuses = new Map();
-      const instance = autocannon(
-        {
-          url: `${service.url}/v1/jobs`,
-          method: 'POST',
-          connections: Number(values.connections),
-          amount,
-          headers: { authorization: `Bearer ${service.key}`, 'content-type': 'application/json' },
-          body,
-        },
-        (error, result) => (error ? reject(error) : resolve({ result, latencies, statuses })),
-      );
-      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-        latencies.push(responseTime);
-        statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-      });
-    });
-
   await load(Number(values.warmup));
-  const { result, latencies, statuses } = await load(Number(values.requests));
+  const cpu = async () => ({
+    api: service.apiCpuSeconds(),
+    postgres: await service.postgresCpuSeconds(),
+    redis: redisPid ? processCpuSeconds(redisPid) : NaN,
+    client: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const cpuBefore = await cpu();
+  const { latencies, statuses, requestsPerSecond } = await load(Number(values.requests));
+  const cpuAfter = await cpu();
+  // Postgres backends are per connection: the pool's connections stay open from warm-up to here.
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.keys(cpuBefore).map((part) => [part, Math.round(((cpuAfter[part] - cpuBefore[part]) * 1000 * 100) / latencies.length) / 100]),
+  );
   latencies.sort((a, b) => a - b);
   const round = (ms) => Math.round(ms * 100) / 100;
   console.log(
     JSON.stringify({
       bench: 'POST /v1/jobs',
-      connections: Number(values.connections),
+      load: rate === null ? 'closed loop' : `${rate} requests/s${values.aligned ? ' (autocannon overallRate, aligned bursts)' : ' (staggered clients)'}`,
+      connections,
+      apiProcesses: Number(values['api-processes']),
       requests: latencies.length,
       withWorker: values['with-worker'],
       apiLogLevel: values['log-level'],
       statuses: Object.fromEntries(statuses),
-      requestsPerSecond: Math.round(result.requests.average),
+      requestsPerSecond,
+      cpuMsPerRequest,
       latencyMs: {
         p50: round(percentile(latencies, 50)),
         p95: round(percentile(latencies, 95)),

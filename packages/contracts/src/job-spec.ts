@@ -111,7 +111,9 @@ function withDefaults(specs: readonly HyperparameterSpec[], given: Record<string
   const result: Record<string, unknown> = {};
   for (const spec of specs) {
     const value = given[spec.name];
-    if (value === undefined) result[spec.name] = structuredClone(spec.default);
+    // Defaults are shared: an object default is copied (a primitive needs no copy, and structuredClone
+    // of each one was a visible share of a submission's CPU time).
+    if (value === undefined) result[spec.name] = spec.default !== null && typeof spec.default === 'object' ? structuredClone(spec.default) : spec.default;
     else if (spec.properties && value !== null && typeof value === 'object') {
       result[spec.name] = withDefaults(spec.properties, value as Record<string, unknown>);
     } else result[spec.name] = value;

@@ -32,7 +32,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     pool,
     prisma,
     tenants: new TenantRepository(prisma),
-    jobs: new JobRepository(prisma),
+    jobs: new JobRepository(prisma, pool),
     metrics: new MetricsRepository(prisma),
     checkpoints: new CheckpointRepository(prisma),
     models: new ModelRepository(prisma),

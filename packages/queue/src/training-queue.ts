@@ -51,20 +51,28 @@ export class TrainingQueue {
       if (state !== 'completed' && state !== 'failed') return false;
       await before.remove();
     }
-    await this.queue.add(
-      'train',
-      { jobId },
-      {
-        jobId,
-        attempts: this.retry.attempts,
-        backoff: { type: 'exponential', delay: this.retry.backoffMs },
-        // Finished entries are kept a while (so a late duplicate add stays a no-op), then dropped:
-        // Postgres is the record of every job.
-        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
-      },
-    );
+    await this.enqueueNew(jobId);
     return true;
+  }
+
+  /**
+   * Queues a job that cannot have been queued before (its row was just inserted): one round trip to
+   * Redis, without enqueue's look for an earlier entry. Submission's hot path. Adding an id that is
+   * there after all is still a no-op.
+   */
+  async enqueueNew(jobId: string): Promise<void> {
+    await this.queue.add('train', { jobId }, { jobId, ...this.jobOptions });
+  }
+
+  private get jobOptions() {
+    return {
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.backoffMs },
+      // Finished entries are kept a while (so a late duplicate add stays a no-op), then dropped:
+      // Postgres is the record of every job.
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+    };
   }
 
   /**

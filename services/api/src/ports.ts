@@ -5,6 +5,8 @@
 export interface ApiQueue {
   /** Adds the job to the training queue; adding an id already there is a no-op. */
   enqueue(jobId: string): Promise<unknown>;
+  /** Adds a job whose row was just inserted (it cannot be in the queue yet): one round trip. */
+  enqueueNew(jobId: string): Promise<unknown>;
   /** Removes a job still waiting in the queue; false when a worker already has it or it is gone. */
   removeQueued(jobId: string): Promise<boolean>;
   /** Tells every worker to stop the job if it runs it. */

@@ -21,6 +21,7 @@ export function openApiQueue(settings: QueueSettings, timeoutMs = QUEUE_CALL_TIM
   const channels = new JobChannels(settings);
   return {
     enqueue: (jobId) => withTimeout(queue.enqueue(jobId), timeoutMs, 'enqueue'),
+    enqueueNew: (jobId) => withTimeout(queue.enqueueNew(jobId), timeoutMs, 'enqueue'),
     removeQueued: (jobId) => withTimeout(queue.removeQueued(jobId), timeoutMs, 'removing a queued job'),
     publishCancel: (jobId) => withTimeout(channels.publishCancel(jobId), timeoutMs, 'publishing a cancel'),
     check: () => withTimeout(queue.check(), timeoutMs, 'the Redis check'),

@@ -7,6 +7,7 @@
  *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
  */
 import type { JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import type pg from 'pg';
 import { Prisma, type Job, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 
@@ -45,20 +46,42 @@ export interface JobFailure {
 class IdempotencyRace extends Error {}
 
 /** Every column of jobs under its Prisma field name, for raw queries that return Job rows. */
-const JOB_COLUMNS = Prisma.raw(
-  [
-    'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
-    'fine_tune_from_id AS "fineTuneFromId"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
-    'error_message AS "errorMessage"', 'evaluation', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
-    'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
-    'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
-  ].join(', '),
-);
+const JOB_COLUMN_LIST = [
+  'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
+  'fine_tune_from_id AS "fineTuneFromId"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
+  'error_message AS "errorMessage"', 'evaluation', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
+  'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
+  'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
+].join(', ');
+const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
+
+/**
+ * The submission path's statements, sent on the pg pool directly as named (prepared once per
+ * connection) statements: submission is the API's hot path, and a query through Prisma costs several
+ * times the CPU of the query itself (measured: create 0.66 ms against 0.22 ms for the same INSERT).
+ * pg returns the same JavaScript values Prisma does for these columns (Date, parsed JSON, strings).
+ */
+const INSERT_JOB = {
+  name: 'trainyard.jobs.insert',
+  text: `INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
+         VALUES ($1::uuid, $2, $3::jsonb, $4, $5::uuid, $6::uuid) RETURNING ${JOB_COLUMN_LIST}`,
+};
+const COUNT_WITH_STATUS = {
+  name: 'trainyard.jobs.count-with-status',
+  text: 'SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1::uuid AND status = ANY($2::"JobStatus"[])',
+};
+const MARK_ENQUEUED_MANY = {
+  name: 'trainyard.jobs.mark-enqueued-many',
+  text: 'UPDATE jobs SET enqueued_at = now(), updated_at = now() WHERE id = ANY($1::uuid[]) AND enqueued_at IS NULL',
+};
 
 type Client = Pick<PrismaClient, '$queryRaw'>;
 
 export class JobRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
   /**
    * Inserts a queued job (not yet enqueued: `enqueuedAt` is null until `markEnqueued`). With an
@@ -66,7 +89,7 @@ export class JobRepository {
    * and body returns the first job, another body is a conflict.
    */
   async create(input: NewJob, idempotency?: IdempotencyRequest): Promise<CreateJobResult> {
-    if (!idempotency) return { kind: 'created', job: await this.insert(this.prisma, input) };
+    if (!idempotency) return { kind: 'created', job: await this.insertOnPool(input) };
 
     const earlier = await this.replay(input.tenantId, idempotency);
     if (earlier) return earlier;
@@ -88,10 +111,23 @@ export class JobRepository {
     }
   }
 
-  /**
-   * One INSERT ... RETURNING as raw SQL: submission is the API's hot path, and Prisma's create costs
-   * about three times the CPU of this (measured: 0.66 ms against 0.22 ms per insert).
-   */
+  /** One INSERT ... RETURNING on the pool (the submission without an idempotency key). */
+  private async insertOnPool(input: NewJob): Promise<Job> {
+    const { rows } = await this.pool.query<Job>({
+      ...INSERT_JOB,
+      values: [
+        input.tenantId,
+        input.name ?? null,
+        JSON.stringify(input.spec),
+        input.architecture,
+        input.datasetId ?? null,
+        input.fineTuneFromId ?? null,
+      ],
+    });
+    return rows[0]!;
+  }
+
+  /** The same INSERT inside a Prisma transaction (with its idempotency key). */
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
       INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
@@ -137,8 +173,9 @@ export class JobRepository {
     return toPage(rows, options.limit);
   }
 
-  countWithStatus(tenantId: string, statuses: JobStatus[]): Promise<number> {
-    return this.prisma.job.count({ where: { tenantId, status: { in: statuses } } });
+  async countWithStatus(tenantId: string, statuses: JobStatus[]): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>({ ...COUNT_WITH_STATUS, values: [tenantId, statuses] });
+    return rows[0]!.count;
   }
 
   /** Whether queued or running jobs use the dataset (it must not be deleted under them). */
@@ -156,7 +193,7 @@ export class JobRepository {
   /** markEnqueued for many jobs in one statement (the API batches its submissions' marks). */
   async markEnqueuedMany(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    return (await this.prisma.job.updateMany({ where: { id: { in: ids }, enqueuedAt: null }, data: { enqueuedAt: new Date() } })).count;
+    return (await this.pool.query({ ...MARK_ENQUEUED_MANY, values: [ids] })).rowCount ?? 0;
   }
 
   /** Queued jobs whose enqueue never happened (queue down at submission, crash in between). */

@@ -102,7 +102,7 @@ async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string
 
 async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
   try {
-    await deps.queue.enqueue(jobId);
+    await deps.queue.enqueueNew(jobId);
     state.enqueueMarks.add(jobId);
   } catch (error) {
     deps.logger.warn({ jobId, err: error }, 'enqueue failed; the outbox will enqueue the job later');
