@@ -3,17 +3,22 @@
  * migrations, opens Postgres, Redis and storage, listens, runs the housekeeping loops, and shuts down
  * cleanly on SIGTERM/SIGINT. `trainyard start api` calls this; URLs that `trainyard start` resolved
  * (embedded Postgres, a private Redis) are passed in `env`.
+ *
+ * With API_PROCESSES > 1 this process becomes the primary of a node:cluster: it runs the migrations,
+ * the housekeeping loops and the catalog's child once, and HTTP is served by that many processes on
+ * one port (cluster-process.ts), restarted if one dies.
  */
-import { applyMigrations, ensureDatabase, openDatabase } from '@trainyard/db';
+import { availableParallelism } from 'node:os';
+import { applyMigrations, ensureDatabase } from '@trainyard/db';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard/contracts';
-import { openStorage } from '@trainyard/storage';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './app.js';
 import { readApiConfig, type ApiConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { openApiQueue } from './queue-adapter.js';
+import { openApiDeps } from './deps.js';
 import { startBackgroundTasks } from './background/index.js';
 import { architectureFacts } from './architectures/parameter-counts.js';
+import { startHttpProcesses } from './cluster.js';
 
 export interface StartApiOptions {
   env?: Record<string, string | undefined>;
@@ -23,7 +28,8 @@ export interface StartApiOptions {
 }
 
 export interface RunningApi {
-  app: FastifyInstance;
+  /** The Fastify instance; null when API_PROCESSES > 1 (HTTP is served by the cluster's processes). */
+  app: FastifyInstance | null;
   config: ApiConfig;
   /** e.g. http://127.0.0.1:3000 */
   url: string;
@@ -40,23 +46,31 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   await ensureDatabase(databaseUrl);
   const migrations = await applyMigrations(databaseUrl, { log: (message) => logger.info(message) });
   logger.info({ applied: migrations.applied.length }, 'database schema up to date');
-  const db = openDatabase(databaseUrl, { onError: (error) => logger.warn({ err: error }, 'idle Postgres connection failed') });
-  const storage = openStorage(config.storageUrl, { env: env as NodeJS.ProcessEnv });
-  const queue = openApiQueue({ redisUrl, prefix: config.queuePrefix });
-  const deps = { config, db, storage, queue, logger };
+  const deps = openApiDeps(config, { databaseUrl, redisUrl, env }, logger);
+  const facts = architectureFacts(logger); // built once, off the request path (parameter counts, memory estimates)
 
-  const app = await buildApi(deps);
-  const address = await app.listen({ port: config.port, host: config.host });
+  const processes = config.apiProcesses === 0 ? availableParallelism() : config.apiProcesses;
+  let app: FastifyInstance | null = null;
+  let stopHttp: () => Promise<void>;
+  let address: string;
+  if (processes > 1) {
+    const cluster = await startHttpProcesses({ processes, env: { ...env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }, facts, logger });
+    address = cluster.address;
+    stopHttp = cluster.close;
+  } else {
+    app = await buildApi(deps);
+    address = await app.listen({ port: config.port, host: config.host });
+    stopHttp = () => app!.close();
+  }
   const stopBackground = startBackgroundTasks(deps);
-  void architectureFacts(logger); // build the catalog once, off the request path (parameter counts, memory estimates)
-  logger.info({ address, storage: storage.description }, 'API listening');
+  logger.info({ address, storage: deps.storage.description, processes }, 'API listening');
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       stopBackground();
-      await app.close();
-      await Promise.allSettled([queue.close(), db.close(), storage.close()]);
+      await stopHttp();
+      await deps.close();
     })());
 
   if (options.handleSignals !== false) {

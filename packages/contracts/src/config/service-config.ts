@@ -84,6 +84,12 @@ export const commonEnv = {
 
 export const apiEnv = {
   port: envVar({ name: 'PORT', default: '3000', description: 'HTTP port of the API', parse: integer(0, 65535) }),
+  apiProcesses: envVar({
+    name: 'API_PROCESSES',
+    default: '1',
+    description: 'HTTP processes of the API on one port (node:cluster); 0 means one per CPU core',
+    parse: integer(0, 256),
+  }),
   host: envVar({ name: 'HOST', default: '0.0.0.0', description: 'Address the API listens on', parse: (raw) => raw }),
   corsOrigins: envVar({
     name: 'CORS_ORIGINS',

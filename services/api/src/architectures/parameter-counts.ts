@@ -41,6 +41,17 @@ export function architectureFacts(logger?: Logger): Promise<Map<string, Architec
   return pending;
 }
 
+/**
+ * For the HTTP processes of a cluster (API_PROCESSES > 1): the primary builds the facts once and
+ * sends them over; `architectureFacts()` then waits for `facts` instead of starting its own child.
+ */
+export function provideArchitectureFacts(facts: Promise<Record<string, ArchitectureFacts>>): void {
+  pending = facts.then((parsed) => {
+    known = new Map(Object.entries(parsed));
+    return known;
+  });
+}
+
 /** The facts if they are already known, without waiting (for the submission hot path). */
 export function architectureFactsIfKnown(): Map<string, ArchitectureFacts> | null {
   return known;
