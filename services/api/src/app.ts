@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { architectureRoutes } from './routes/architectures.js';
+import { eventRoutes } from './routes/events.js';
 
 /** A key pasted into a URL by mistake must not reach the logs either. */
 function redactKeys(text: string): string {
@@ -73,6 +74,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await jobRoutes(v1, deps, state);
       await datasetRoutes(v1, deps);
       await architectureRoutes(v1, deps);
+      await eventRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );
