@@ -19,3 +19,12 @@ export {
   type JobHandler,
   type JobOutcome,
 } from './consumer.js';
+export {
+  jobEventLogKey,
+  compareEventIds,
+  isEventId,
+  DEFAULT_EVENT_LOG_LIMITS,
+  type LoggedJobEvent,
+  type EventLogLimits,
+} from './job-event-log.js';
+export { WorkerRegistry, workersKey, type WorkerStatus } from './worker-registry.js';

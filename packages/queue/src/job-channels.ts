@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import type { CancelMessage } from '@trainyard/contracts';
 import type { QueueSettings } from './connection.js';
-import { parseJobEvent, type JobEvent } from './job-events.js';
+import type { JobEvent } from './job-events.js';
+import { appendJobEvent, jobEventLogKey, parseLoggedJobEvent, readJobEvents, type LoggedJobEvent } from './job-event-log.js';
 import { cancelChannel, jobEventsChannel } from './names.js';
 
 type Handler = (message: string) => void;
@@ -42,15 +43,27 @@ export class JobChannels {
     });
   }
 
-  async publishEvent(event: JobEvent): Promise<void> {
-    await this.publish(jobEventsChannel(this.settings.prefix, event.jobId), JSON.stringify(event));
+  /** Appends the event to the job's event log (job-event-log.ts) and publishes it; returns its id. */
+  async publishEvent(event: JobEvent): Promise<string> {
+    const { prefix } = this.settings;
+    return appendJobEvent(this.publisherConnection(), jobEventLogKey(prefix, event.jobId), jobEventsChannel(prefix, event.jobId), event);
   }
 
   async onJobEvents(jobId: string, handler: (event: JobEvent) => void): Promise<() => Promise<void>> {
+    return this.onLoggedJobEvents(jobId, ({ event }) => handler(event));
+  }
+
+  /** Like onJobEvents, with each event's log id (what SSE sends as the event id). */
+  async onLoggedJobEvents(jobId: string, handler: (logged: LoggedJobEvent) => void): Promise<() => Promise<void>> {
     return this.subscribe(jobEventsChannel(this.settings.prefix, jobId), (text) => {
-      const event = parseJobEvent(text);
-      if (event && event.jobId === jobId) handler(event);
+      const logged = parseLoggedJobEvent(text);
+      if (logged && logged.event.jobId === jobId) handler(logged);
     });
+  }
+
+  /** The job's logged events after `afterId` (all when null), oldest first. */
+  async jobEventsSince(jobId: string, afterId: string | null): Promise<LoggedJobEvent[]> {
+    return readJobEvents(this.publisherConnection(), jobEventLogKey(this.settings.prefix, jobId), afterId);
   }
 
   /** Throws unless Redis answers. */

@@ -17,6 +17,10 @@ export type JobEvent =
       steps: number;
       imagesPerSecond: number | null;
       etaSeconds: number | null;
+      /** The latest batch's training loss, accuracy and learning rate (for live per-batch curves). */
+      loss?: number;
+      accuracy?: number;
+      learningRate?: number;
     }
   | {
       type: 'epoch';

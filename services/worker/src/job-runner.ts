@@ -31,6 +31,8 @@ interface RunningJob {
   stopReason: StopReason | null;
   killTimer: NodeJS.Timeout | null;
   logger: Logger;
+  /** From the latest batch report (worker heartbeats in GET /metrics). */
+  imagesPerSecond: number;
 }
 
 export type JobRunnerConfig = Pick<
@@ -69,6 +71,13 @@ export class JobRunner {
     return [...this.running.keys()];
   }
 
+  /** Training images per second of the running jobs together. */
+  get imagesPerSecond(): number {
+    let total = 0;
+    for (const entry of this.running.values()) total += entry.imagesPerSecond;
+    return total;
+  }
+
   /** The queue's handler for a `train` job. */
   async run(context: JobContext): Promise<JobOutcome> {
     const { jobId } = context;
@@ -81,7 +90,7 @@ export class JobRunner {
       await existing.finished.catch(() => {});
       return 'completed';
     }
-    const entry: RunningJob = { jobId, finished: Promise.resolve(), child: null, stopReason: null, killTimer: null, logger };
+    const entry: RunningJob = { jobId, finished: Promise.resolve(), child: null, stopReason: null, killTimer: null, logger, imagesPerSecond: 0 };
     this.running.set(jobId, entry);
     try {
       const outcome = this.runClaimed(context, entry);
@@ -447,9 +456,11 @@ class ProgressRecorder {
       case 'batch': {
         const progress = progressFromBatch(message.progress, message.epochs, this.spec.hyperparameters.batchSize);
         this.lastProgress = progress;
+        this.entry.imagesPerSecond = progress.imagesPerSecond ?? 0;
         if (!this.throttle.ready()) return;
         await report({ progress });
-        await this.runner.publish({ type: 'progress', jobId, at: now(), ...progress });
+        const { loss, accuracy, learningRate } = message.progress;
+        await this.runner.publish({ type: 'progress', jobId, at: now(), ...progress, loss, accuracy, learningRate });
         return;
       }
       case 'checkpoint': {

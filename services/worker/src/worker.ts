@@ -3,7 +3,7 @@
  * in its own child process, listens for cancel requests, and keeps the heartbeats of its jobs.
  */
 import { applyMigrations, ensureDatabase, openDatabase, type Database } from '@trainyard/db';
-import { JobChannels, TrainingConsumer, TrainingQueue } from '@trainyard/queue';
+import { JobChannels, TrainingConsumer, TrainingQueue, WorkerRegistry } from '@trainyard/queue';
 import { openStorage } from '@trainyard/storage';
 import type { WorkerConfig } from './config.js';
 import { JobRunner } from './job-runner.js';
@@ -43,6 +43,7 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const channels = new JobChannels(queueSettings);
   const queue = new TrainingQueue(queueSettings);
   const runner = new JobRunner(config, db, storage, channels, logger);
+  const registry = new WorkerRegistry(queueSettings);
 
   await Promise.all([db.ping(), storage.check()]);
   const unsubscribe = await channels.onCancel((jobId) => runner.cancel(jobId));
@@ -61,7 +62,20 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   await consumer.ready();
 
   let beating = false;
+  // This worker's own heartbeat, in Redis for GET /metrics (idle workers report too).
+  const reportAlive = () =>
+    registry
+      .report({
+        workerId: config.workerId,
+        at: new Date().toISOString(),
+        concurrency: config.concurrency,
+        runningJobIds: runner.runningJobIds,
+        imagesPerSecond: runner.imagesPerSecond,
+      })
+      .catch((error) => logger.debug({ err: error }, 'could not report the worker heartbeat'));
+  void reportAlive();
   const heartbeat = setInterval(() => {
+    void reportAlive();
     if (beating) return; // a slow database must not pile heartbeats up
     beating = true;
     runner
@@ -99,6 +113,8 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
         clearInterval(heartbeat);
         clearInterval(reaper);
         await unsubscribe().catch(() => {});
+        await registry.remove(config.workerId).catch(() => {});
+        await registry.close();
         await channels.close();
         await queue.close();
         await storage.close();

@@ -1,0 +1,71 @@
+/**
+ * GET /v1/jobs/{id}/events: the job's status changes, progress and per-epoch metrics as Server-Sent
+ * Events (the work is in ../events/job-event-stream.ts).
+ *
+ * Authentication is the usual bearer header: the dashboard and the CLI read the stream with fetch,
+ * which can send it. A browser's EventSource cannot send headers; we do not accept the key in the
+ * URL instead, because URLs end up in proxy logs, browser history and Referer headers.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, DEFAULT_REDIS_URL } from '@trainyard/contracts';
+import { isEventId, JobChannels } from '@trainyard/queue';
+import type { ApiDeps } from '../context.js';
+import { findJob } from '../jobs/find-job.js';
+import { DEFAULT_STREAM_OPTIONS, JobEventStream, type JobEventStreamOptions } from '../events/job-event-stream.js';
+
+const EVENT_TYPES_DOC =
+  'Events: `status` {status, error?}, `phase` {phase}, `progress` {epoch, epochs, step, steps, imagesPerSecond, etaSeconds, loss, accuracy, learningRate} ' +
+  '(per batch, throttled), `epoch` {epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, learningRate, seconds}. ' +
+  'Each has an id; reconnect with Last-Event-ID to receive what you missed. Comments (": heartbeat") keep the connection open. ' +
+  'The stream ends after the final status (succeeded, failed, cancelled).';
+
+export async function eventRoutes(app: FastifyInstance, deps: ApiDeps, options: Partial<JobEventStreamOptions> = {}): Promise<void> {
+  const streamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
+  const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
+  const open = new Set<JobEventStream>();
+  // Open streams would hold the server's close up for as long as their jobs run.
+  app.addHook('preClose', async () => {
+    await Promise.all([...open].map((stream) => stream.close()));
+  });
+  app.addHook('onClose', async () => channels.close());
+
+  app.get<{ Params: { id: string }; Querystring: { lastEventId?: string }; Headers: { 'last-event-id'?: string } }>(
+    '/jobs/:id/events',
+    {
+      schema: {
+        summary: 'Live events of a job (Server-Sent Events)',
+        description: EVENT_TYPES_DOC,
+        tags: ['jobs'],
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { lastEventId: { type: 'string', maxLength: 50, description: 'Same as the Last-Event-ID header' } },
+        },
+        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', maxLength: 50 } } },
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const job = await findJob(deps.db, request.tenant.id, request.params.id);
+      const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId ?? null;
+      if (lastEventId !== null && lastEventId !== '' && !isEventId(lastEventId)) {
+        throw new ApiError('validation_failed', 'Last-Event-ID must be an id this stream sent, like "1700000000000-0".');
+      }
+      const stream = new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, (ended) => open.delete(ended));
+      try {
+        await stream.open();
+      } catch (error) {
+        request.log.warn({ err: error, jobId: job.id }, 'could not open the event stream');
+        throw new ApiError('queue_unavailable', 'Live events are unavailable (Redis unreachable); poll GET /v1/jobs/{id} instead.');
+      }
+      if (!stream.body.writableEnded) open.add(stream);
+      reply.raw.once('close', () => void stream.close());
+      reply
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('x-accel-buffering', 'no'); // nginx: do not buffer the stream
+      return reply.send(stream.body);
+    },
+  );
+}
