@@ -16,8 +16,11 @@ export function testServerUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const serverUrl = testServerUrl();
+export { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
+
+/** `serverUrl`: another server than the shared one (a private Postgres a test restarts). */
+export async function createTestDatabase(options: { migrate?: boolean; serverUrl?: string } = {}): Promise<TestDatabase> {
+  const serverUrl = options.serverUrl ?? testServerUrl();
   const name = `trainyard_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

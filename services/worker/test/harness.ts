@@ -39,9 +39,10 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function startServices(options: { storage: 'disk' | 's3'; redisUrl?: string }): Promise<Services> {
+/** `databaseServerUrl` / `redisUrl`: private servers a test restarts, instead of the shared ones. */
+export async function startServices(options: { storage: 'disk' | 's3'; redisUrl?: string; databaseServerUrl?: string }): Promise<Services> {
   const scratch = await mkdtemp(join(tmpdir(), 'trainyard-worker-test-'));
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ serverUrl: options.databaseServerUrl });
   const db = openDatabase(database.url);
   const queuePrefix = `test-${randomUUID().slice(0, 8)}`;
   const redisUrl = options.redisUrl ?? REDIS_URL;

@@ -5,16 +5,10 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startS3rver } from '@trainyard/storage/testing';
 import type { JobSpec } from '@trainyard/contracts';
 import { ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+import { startPrivateRedis } from './private-redis.js';
 
 const workers: ServiceProcess[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -74,46 +68,19 @@ test('when storage stays down, the job fails with storage_unavailable once the r
   assert.equal(done.attempts, 3, 'the queue retried it with backoff (3 attempts in these tests)');
 });
 
-/** A private redis-server on a free port, with an append-only file so that a restart keeps the queue. */
-async function startRedis(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for await (const line of createInterface({ input: child.stdout! })) {
-    if (/Ready to accept connections/.test(line)) break;
-  }
-  child.stdout!.resume();
-  return child;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
 test('Redis restarted while a job trains: the worker reconnects and the job finishes once, with one row per epoch', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'trainyard-redis-'));
-  const port = await freePort();
-  let redis = await startRedis(dir, port);
-  cleanups.push(async () => {
-    redis.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-  });
-  const services = await startServices({ storage: 'disk', redisUrl: `redis://127.0.0.1:${port}` });
+  const redis = await startPrivateRedis();
+  cleanups.push(() => redis.close());
+  const services = await startServices({ storage: 'disk', redisUrl: redis.url });
   cleanups.push(() => services.close());
   const worker = startWorker(services);
   const job = await submitJob(services, lenet(6));
   await waitForCheckpoint(services, job.id, 1);
 
-  const stopped = once(redis, 'exit');
-  redis.kill('SIGTERM'); // a restart: Redis writes its append-only file and exits
-  await stopped;
+  await redis.stop();
   // Down for twice the lock duration (2 s in these tests): the job's queue lock expires meanwhile.
   await new Promise((resolve) => setTimeout(resolve, 4000));
-  redis = await startRedis(dir, port);
+  await redis.start();
 
   const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${worker.tail()}`);
