@@ -19,6 +19,8 @@ import { jobRoutes } from './routes/jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { architectureRoutes } from './routes/architectures.js';
 import { eventRoutes } from './routes/events.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 /** A key pasted into a URL by mistake must not reach the logs either. */
 function redactKeys(text: string): string {
@@ -65,6 +67,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
   });
   await registerOpenApi(app, { docs: config.docsEnabled });
+  await metricsRoutes(app, deps);
+  await app.register(async (scope) => serveDashboard(scope));
 
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(
