@@ -19,6 +19,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { architectureRoutes } from './routes/architectures.js';
 import { eventRoutes } from './routes/events.js';
+import { sampleRoutes } from './routes/samples.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
@@ -79,6 +80,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await datasetRoutes(v1, deps);
       await architectureRoutes(v1, deps);
       await eventRoutes(v1, deps);
+      await sampleRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );
