@@ -1,0 +1,83 @@
+/**
+ * Sample test images for the dashboard: a few per class from the test split the worker evaluates
+ * on, read in a worker thread. The browser shows them, and runs the trained model on them to show
+ * predicted against true labels. Computed once per dataset: uploaded datasets keep the result in
+ * storage beside their files, built-in ones in memory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
+import { ApiError, isErrorCode } from '@trainyard/contracts';
+import { datasetFiles, type Dataset } from '@trainyard/db';
+import { datasetKeys } from '@trainyard/storage';
+import type { ApiDeps } from '../context.js';
+import type { SampleRequest, SampleSet } from './sample-types.js';
+
+export const SAMPLES_PER_CLASS = 4;
+/** At most this many classes are sampled (CIFAR-100 would otherwise be 400 images). */
+const MAX_CLASSES_SHOWN = 20;
+const THREAD_HEAP_MB = 4096;
+
+const builtinCache = new Map<string, Promise<SampleSet>>();
+
+function sampleInThread(request: SampleRequest): Promise<SampleSet> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./samples-thread.js', import.meta.url), {
+      workerData: request,
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
+    let answered = false;
+    worker.once('message', (answer: { ok: true; result: SampleSet } | { ok: false; error: { code?: string; message: string } }) => {
+      answered = true;
+      if (answer.ok) resolve(answer.result);
+      else if (answer.error.code === 'dataset_unavailable' || answer.error.code === 'not_found') {
+        reject(new ApiError('dataset_unavailable', answer.error.message));
+      } else reject(isErrorCode(answer.error.code) ? new ApiError(answer.error.code, answer.error.message) : new Error(answer.error.message));
+    });
+    worker.once('error', (error) => {
+      answered = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`sample thread exited with code ${code}`));
+    });
+  });
+}
+
+function limitClasses(set: SampleSet): SampleSet {
+  return { ...set, samples: set.samples.filter((sample) => sample.label < MAX_CLASSES_SHOWN) };
+}
+
+export function builtinSamples(name: string): Promise<SampleSet> {
+  let cached = builtinCache.get(name);
+  if (!cached) {
+    cached = sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS }).then(limitClasses);
+    cached.catch(() => builtinCache.delete(name)); // a missing dataset may be installed later
+    builtinCache.set(name, cached);
+  }
+  return cached;
+}
+
+export async function uploadedSamples(deps: ApiDeps, dataset: Dataset): Promise<SampleSet> {
+  const key = `${datasetKeys(dataset.id).root}samples.json`;
+  if (await deps.storage.head(key)) return JSON.parse(Buffer.from(await deps.storage.getBytes(key)).toString('utf8')) as SampleSet;
+  const folder = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), `trainyard-samples-${dataset.id}-`));
+  try {
+    const files = [];
+    for (const [index, file] of datasetFiles(dataset).entries()) {
+      const path = join(folder, `${index}-${file.part}`); // our names: a client's file name never becomes a path
+      await pipeline(await deps.storage.get(file.key), createWriteStream(path));
+      files.push({ name: file.name, path });
+    }
+    const set = limitClasses(
+      await sampleInThread({ kind: 'files', name: dataset.name, format: dataset.format, files, perClass: SAMPLES_PER_CLASS }),
+    );
+    await deps.storage.put(key, Buffer.from(JSON.stringify(set)), { contentType: 'application/json' });
+    return set;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
