@@ -19,10 +19,25 @@ export const ERROR_CATALOGUE = {
   job_not_cancellable: { httpStatus: 409, message: 'The job has already finished and cannot be cancelled.' },
   job_not_finished: { httpStatus: 409, message: 'The job has not succeeded, so this result does not exist yet.' },
   dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
-  payload_too_large: { httpStatus: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { httpStatus: 415, message: 'The Content-Type is not accepted by this route.' },
-  rate_limited: { httpStatus: 429, message: 'Too many requests for this API key; retry later.' },
-  quota_exceeded: { httpStatus: 429, message: 'The tenant has reached a limit on its jobs or datasets.' },
+
+  // -- limits: each has its own code, and its answer says the limit (details.limit) and its variable
+  payload_too_large: { httpStatus: 413, message: 'The JSON request body is larger than BODY_LIMIT.' },
+  upload_too_large: { httpStatus: 413, message: 'The dataset upload is larger than UPLOAD_LIMIT, or has too many parts.' },
+  rate_limited: { httpStatus: 429, message: 'More requests a minute for this API key than RATE_LIMIT_PER_MINUTE; retry later.' },
+  queued_jobs_limit: {
+    httpStatus: 429,
+    message: 'The tenant has as many queued jobs as MAX_QUEUED_JOBS_PER_TENANT allows; submit more once some have started.',
+  },
+  running_jobs_limit: {
+    httpStatus: 429,
+    message: 'The tenant has as many running jobs as MAX_RUNNING_JOBS_PER_TENANT allows; the job waits in the queue.',
+  },
+  datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
+  hyperparameter_limit: {
+    httpStatus: 400,
+    message: 'A value is above a limit of this service (MAX_EPOCHS, MAX_BATCH_SIZE or MAX_RUNTIME_SECONDS); see details.',
+  },
 
   // -- what a job asks for
   unknown_architecture: { httpStatus: 400, message: 'The architecture name is not in the catalog.' },

@@ -165,7 +165,7 @@ describe('POST /v1/datasets', () => {
       413,
       'dataset_too_large',
     ],
-    ['an upload over UPLOAD_LIMIT', () => [file('file', 'big.bin', Buffer.alloc(9 * 1024 * 1024, 1))], 413, 'payload_too_large'],
+    ['an upload over UPLOAD_LIMIT', () => [file('file', 'big.bin', Buffer.alloc(9 * 1024 * 1024, 1))], 413, 'upload_too_large'],
   ];
   for (const [what, parts, status, code] of hostile) {
     test(`refuses ${what}: ${status} ${code}, nothing left behind`, async () => {

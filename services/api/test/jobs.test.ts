@@ -47,7 +47,7 @@ describe('POST /v1/jobs', () => {
     ['an unknown hyperparameter', lenetJob({ hyperparameters: { epoch: 3 } }), 400, 'validation_failed'],
     ['"4" for a number', lenetJob({ hyperparameters: { epochs: '4' } }), 400, 'validation_failed'],
     ['a negative batch size', lenetJob({ hyperparameters: { batchSize: -1 } }), 400, 'validation_failed'],
-    ['a huge epoch count', lenetJob({ hyperparameters: { epochs: 1e12 } }), 400, 'validation_failed'],
+    ['a huge epoch count (above MAX_EPOCHS)', lenetJob({ hyperparameters: { epochs: 1e12 } }), 400, 'hyperparameter_limit'],
     ['a fractional epoch count', lenetJob({ hyperparameters: { epochs: 2.5 } }), 400, 'validation_failed'],
     ['an unknown optimizer', lenetJob({ hyperparameters: { optimizer: 'lion' } }), 400, 'validation_failed'],
     ['a missing model', { dataset: { builtin: 'synthetic' } }, 400, 'validation_failed'],

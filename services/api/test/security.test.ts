@@ -1,4 +1,4 @@
-/** Authentication, tenant isolation on every route, limits, security headers, health and docs. */
+/** Authentication, tenant isolation on every route, security headers, health and docs (limits: limits.test.ts). */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -126,93 +126,6 @@ describe('tenant isolation', () => {
     for (const body of [lenetJob({ dataset: { id: aliceDataset } }), lenetJob({ fineTuneFrom: aliceJob })]) {
       const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...alice, 'content-type': 'application/json' }, payload: body });
       assert.equal(res.statusCode, 201, res.body);
-    }
-  });
-});
-
-describe('limits', () => {
-  test('requests over the per-key rate answer 429 rate_limited with Retry-After, per key', async () => {
-    const limited = await startTestApi({ RATE_LIMIT_PER_MINUTE: '3' });
-    try {
-      const one = await limited.authFor('one');
-      const two = await limited.authFor('two');
-      const codes = [];
-      for (let i = 0; i < 4; i++) codes.push((await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: one })).statusCode);
-      assert.deepEqual(codes, [200, 200, 200, 429]);
-      const res = await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: one });
-      assert.equal(res.json().error.code, 'rate_limited');
-      assert.equal(res.json().error.details.limit, 3);
-      assert.ok(Number(res.headers['retry-after']) > 0);
-      assert.equal((await limited.app.inject({ method: 'GET', url: '/v1/jobs', headers: two })).statusCode, 200);
-      assert.equal((await limited.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-    } finally {
-      await limited.close();
-    }
-  });
-
-  test('queued jobs beyond the tenant quota answer 429 quota_exceeded and say the limit', async () => {
-    const small = await startTestApi({ MAX_QUEUED_JOBS_PER_TENANT: '2' });
-    try {
-      const auth = await small.authFor('busy');
-      const send = () =>
-        small.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
-      assert.equal((await send()).statusCode, 201);
-      const second = (await send()).json();
-      const third = await send();
-      assert.equal(third.statusCode, 429);
-      assert.equal(third.json().error.code, 'quota_exceeded');
-      assert.equal(third.json().error.details.limit, 2);
-      await small.app.inject({ method: 'POST', url: `/v1/jobs/${second.id}/cancel`, headers: auth });
-      assert.equal((await send()).statusCode, 201, 'a cancelled job frees its place');
-    } finally {
-      await small.close();
-    }
-  });
-
-  test('a job estimated to need more memory than a worker has answers 422 model_too_large before queueing', async () => {
-    const { architectureFacts } = await import('../src/architectures/parameter-counts.js');
-    await architectureFacts(); // built once per process, as startApi does at start-up
-    const small = await startTestApi({ WORKER_MEMORY: '32mb' });
-    try {
-      const auth = await small.authFor('memory');
-      const send = (batchSize: number) =>
-        small.app.inject({
-          method: 'POST',
-          url: '/v1/jobs',
-          headers: { ...auth, 'content-type': 'application/json' },
-          payload: lenetJob({ hyperparameters: { batchSize } }),
-        });
-      assert.equal((await send(64)).statusCode, 201);
-      const refused = await send(4096);
-      assert.equal(refused.statusCode, 422, refused.body);
-      assert.equal(refused.json().error.code, 'model_too_large');
-      assert.equal(refused.json().error.details.limit, 32 * 1024 ** 2);
-      assert.ok(refused.json().error.details.estimatedBytes > 32 * 1024 ** 2);
-      assert.equal(await small.db.prisma.job.count(), 1, 'nothing was written for the refused job');
-    } finally {
-      await small.close();
-    }
-  });
-
-  test('epochs and batch size are bounded by configuration', async () => {
-    const bounded = await startTestApi({ MAX_EPOCHS: '20', MAX_BATCH_SIZE: '128' });
-    try {
-      const auth = await bounded.authFor('bounded');
-      for (const [hyperparameters, status] of [
-        [{ epochs: 20, batchSize: 128 }, 201],
-        [{ epochs: 21 }, 400],
-        [{ batchSize: 129 }, 400],
-      ] as const) {
-        const res = await bounded.app.inject({
-          method: 'POST',
-          url: '/v1/jobs',
-          headers: { ...auth, 'content-type': 'application/json' },
-          payload: lenetJob({ hyperparameters }),
-        });
-        assert.equal(res.statusCode, status, JSON.stringify(hyperparameters));
-      }
-    } finally {
-      await bounded.close();
     }
   });
 });

@@ -135,13 +135,13 @@ export const apiEnv = {
   maxQueuedJobsPerTenant: envVar({
     name: 'MAX_QUEUED_JOBS_PER_TENANT',
     default: '1000',
-    description: 'Queued jobs a tenant may have at once; more submissions answer 429 quota_exceeded',
+    description: 'Queued jobs a tenant may have at once; more submissions answer 429 queued_jobs_limit',
     parse: integer(1, 10_000_000),
   }),
   maxDatasetsPerTenant: envVar({
     name: 'MAX_DATASETS_PER_TENANT',
     default: '1000',
-    description: 'Datasets a tenant may keep',
+    description: 'Datasets a tenant may keep; more uploads answer 429 datasets_limit',
     parse: integer(1, 10_000_000),
   }),
   maxEpochs: envVar({ name: 'MAX_EPOCHS', default: '1000', description: 'Largest epochs a job may ask for', parse: integer(1, 1_000_000) }),

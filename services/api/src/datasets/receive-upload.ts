@@ -26,6 +26,10 @@ export interface ReceivedUpload {
 
 const FILE_PARTS = new Set(['images', 'labels', 'file']);
 
+function tooLarge(limitBytes: number): ApiError {
+  return new ApiError('upload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes, variable: 'UPLOAD_LIMIT' });
+}
+
 function invalid(message: string, path: string): ApiError {
   return new ApiError('validation_failed', message, [{ path, rule: 'multipart' }]);
 }
@@ -70,16 +74,20 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
         if (total + bytes > limitBytes) {
-          callback(new ApiError('payload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes }));
+          callback(tooLarge(limitBytes));
           return;
         }
         callback(null, chunk);
       },
     });
-    await pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-    if (part.file.truncated) {
-      throw new ApiError('payload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes });
+    try {
+      await pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      // The multipart plugin's own per-file limit is UPLOAD_LIMIT too.
+      if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(limitBytes);
+      throw error;
     }
+    if (part.file.truncated) throw tooLarge(limitBytes);
     total += bytes;
     upload.files.push({ part: part.fieldname as ReceivedFile['part'], name: original.slice(0, 200), path, bytes });
   }

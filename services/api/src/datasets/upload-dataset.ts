@@ -21,9 +21,12 @@ import { toDatasetView, type DatasetView } from './dataset-view.js';
 
 export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: FastifyRequest): Promise<DatasetView> {
   const count = await deps.db.datasets.countForTenant(tenant.id);
-  if (count >= deps.config.maxDatasetsPerTenant) {
-    throw new ApiError('quota_exceeded', `The tenant already has ${count} datasets; the limit is ${deps.config.maxDatasetsPerTenant} (MAX_DATASETS_PER_TENANT).`, {
-      limit: deps.config.maxDatasetsPerTenant,
+  const limit = deps.config.maxDatasetsPerTenant;
+  if (count >= limit) {
+    throw new ApiError('datasets_limit', `The tenant already has ${count} datasets; the limit is ${limit} (MAX_DATASETS_PER_TENANT). Delete some first.`, {
+      limit,
+      datasets: count,
+      variable: 'MAX_DATASETS_PER_TENANT',
     });
   }
   const dir = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), 'trainyard-upload-'));

@@ -15,10 +15,10 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
   FST_ERR_VALIDATION: 'validation_failed',
-  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
-  FST_PARTS_LIMIT: 'payload_too_large',
-  FST_FILES_LIMIT: 'payload_too_large',
-  FST_FIELDS_LIMIT: 'payload_too_large',
+  FST_REQ_FILE_TOO_LARGE: 'upload_too_large',
+  FST_PARTS_LIMIT: 'upload_too_large',
+  FST_FILES_LIMIT: 'upload_too_large',
+  FST_FIELDS_LIMIT: 'upload_too_large',
   FST_PROTO_VIOLATION: 'validation_failed',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
   FST_INVALID_JSON_FIELD_ERROR: 'validation_failed',
@@ -106,7 +106,7 @@ function cnnErrorCode(error: unknown): ErrorCode | null {
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  if (error.code === 'rate_limited' || error.code === 'quota_exceeded') {
+  if (error.httpStatus === 429) {
     const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   }
@@ -115,7 +115,12 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
-    const apiError = toApiError(error);
+    let apiError = toApiError(error);
+    if (apiError.code === 'payload_too_large' && apiError.details === undefined) {
+      // Fastify's message does not say the limit; the route knows it.
+      const limit = request.routeOptions.bodyLimit;
+      apiError = new ApiError('payload_too_large', `The request body is larger than ${limit} bytes (BODY_LIMIT).`, { limit, variable: 'BODY_LIMIT' });
+    }
     if (apiError.httpStatus >= 500) {
       request.log.error({ err: error, code: apiError.code }, 'request failed');
     } else {

@@ -67,8 +67,9 @@ export async function registerRateLimit(scope: FastifyInstance, perMinute: numbe
     hook: 'preHandler',
     keyGenerator: (request) => (request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
-      new ApiError('rate_limited', `More than ${context.max} requests a minute for this API key; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+      new ApiError('rate_limited', `More than ${context.max} requests a minute for this API key (RATE_LIMIT_PER_MINUTE); retry in ${Math.ceil(context.ttl / 1000)} s.`, {
         limit: context.max,
+        variable: 'RATE_LIMIT_PER_MINUTE',
         windowSeconds: 60,
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),

@@ -37,7 +37,7 @@ export function checkMemory(spec: ResolvedJobSpec, inputShape: [number, number, 
   throw new ApiError(
     'model_too_large',
     `Training ${spec.model.architecture} on ${inputShape.join('x')} images with batch size ${spec.hyperparameters.batchSize} ` +
-      `needs about ${mb(needed)} MB; a worker has ${mb(workerMemoryBytes)} MB (WORKER_MEMORY). Choose a smaller batch size or model.`,
-    { estimatedBytes: needed, limit: workerMemoryBytes },
+      `needs about ${mb(needed)} MB; a worker has ${mb(workerMemoryBytes)} MB (WORKER_MEMORY=${workerMemoryBytes} bytes). Choose a smaller batch size or model.`,
+    { estimatedBytes: needed, limit: workerMemoryBytes, variable: 'WORKER_MEMORY' },
   );
 }

@@ -93,10 +93,11 @@ async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string
     state.queuedCounts.set(tenantId, queued);
   }
   if (queued >= limit) {
-    throw new ApiError('quota_exceeded', `The tenant already has ${queued} queued jobs; the limit is ${limit} (MAX_QUEUED_JOBS_PER_TENANT).`, {
-      limit,
-      queued,
-    });
+    throw new ApiError(
+      'queued_jobs_limit',
+      `The tenant already has ${queued} queued jobs; the limit is ${limit} (MAX_QUEUED_JOBS_PER_TENANT). Submit more once some have started.`,
+      { limit, queued, variable: 'MAX_QUEUED_JOBS_PER_TENANT' },
+    );
   }
 }
 
@@ -127,7 +128,7 @@ function checkInputLimits(deps: ApiDeps, inputShape: [number, number, number]): 
     throw new ApiError(
       'input_too_large',
       `Images of ${height}x${width} exceed this service's limit of ${deps.config.maxInputPixels} pixels (MAX_INPUT_PIXELS).`,
-      { inputShape, limit: deps.config.maxInputPixels },
+      { inputShape, limit: deps.config.maxInputPixels, variable: 'MAX_INPUT_PIXELS' },
     );
   }
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { buildJobSpecSchema, JOB_STATUSES, type JobSpec } from '@trainyard/contracts';
 import type { ApiDeps, ApiState } from '../context.js';
 import { requireJsonBody } from '../http/json-body.js';
+import { jobSpecValidationError } from '../http/limit-errors.js';
 import { submitJob } from '../jobs/submit-job.js';
 import { listJobs, type ListJobsQuery } from '../jobs/list-jobs.js';
 import { getJob } from '../jobs/get-job.js';
@@ -37,6 +38,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps, state: ApiS
     '/jobs',
     {
       preValidation: requireJsonBody,
+      attachValidation: true,
       schema: {
         summary: 'Submit a training job',
         tags: ['jobs'],
@@ -45,6 +47,7 @@ export async function jobRoutes(app: FastifyInstance, deps: ApiDeps, state: ApiS
       },
     },
     async (request, reply) => {
+      if (request.validationError) throw jobSpecValidationError(request.validationError, deps.config);
       const { job, replayed } = await submitJob(deps, state, request.tenant, request.body, request.headers['idempotency-key']);
       reply.header('location', job.links.self);
       if (replayed) reply.header('idempotent-replayed', 'true');
