@@ -1,0 +1,240 @@
+// 2-D convolution on NHWC activations (tfjs's layout, used in place) with HWIO filters reordered to
+// the layout oneDNN picks (format_tag::any): forcing HWIO makes oneDNN fall back to a gemm path
+// several times slower, reordering the small filter costs microseconds.
+#include <algorithm>
+
+#include "context.h"
+#include "ops.h"
+#include "parallel.h"
+
+namespace trainyard {
+namespace {
+
+using dnnl::algorithm;
+using dnnl::prop_kind;
+
+enum Activation { kLinear = 0, kRelu = 1 };
+
+/** params: N H W C  OH OW O  KH KW  SH SW  DH DW  PT PL PB PR  activation hasBias */
+constexpr size_t kConvParams = 19;
+
+struct ConvShape {
+  int64_t n, h, w, c, oh, ow, o, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  int activation;
+  bool bias;
+
+  explicit ConvShape(const int32_t* p)
+      : n(p[0]), h(p[1]), w(p[2]), c(p[3]), oh(p[4]), ow(p[5]), o(p[6]), kh(p[7]), kw(p[8]), sh(p[9]), sw(p[10]),
+        dh(p[11]), dw(p[12]), pt(p[13]), pl(p[14]), pb(p[15]), pr(p[16]), activation(p[17]), bias(p[18] != 0) {
+    pb = far_padding(h, kh, dh, sh, pt, pb, oh, "height");
+    pr = far_padding(w, kw, dw, sw, pl, pr, ow, "width");
+  }
+
+  memory::desc src() const { return {{n, c, h, w}, dt::f32, tag::nhwc}; }
+  memory::desc dst() const { return {{n, o, oh, ow}, dt::f32, tag::nhwc}; }
+  memory::desc user_weights() const { return {{o, c, kh, kw}, dt::f32, tag::hwio}; }
+  memory::desc any_weights() const { return {{o, c, kh, kw}, dt::f32, tag::any}; }
+  memory::desc bias_desc() const { return {{o}, dt::f32, tag::a}; }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilates() const { return {dh - 1, dw - 1}; }
+  memory::dims pad_l() const { return {pt, pl}; }
+  memory::dims pad_r() const { return {pb, pr}; }
+  int64_t dst_size() const { return n * oh * ow * o; }
+
+  /**
+   * oneDNN wants (in + near + far - extent) / stride + 1 == out exactly; tfjs's 'valid' leaves the far
+   * side's leftover rows unused instead, which is the same windows with a smaller far padding.
+   */
+  static int64_t far_padding(int64_t in, int64_t k, int64_t d, int64_t s, int64_t near, int64_t far, int64_t out,
+                             const char* axis) {
+    int64_t extent = (k - 1) * d + 1;
+    auto fits = [&](int64_t p) { return in + near + p - extent >= 0 && (in + near + p - extent) / s + 1 == out; };
+    if (fits(far)) return far;
+    int64_t needed = (out - 1) * s + extent - in - near;
+    if (needed >= 0 && fits(needed)) return needed;
+    throw std::invalid_argument(std::string("convolution ") + axis + " padding does not produce the output size");
+  }
+};
+
+dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool with_bias) {
+  if (with_bias) {
+    return {prop_kind::forward_training, algorithm::convolution_direct, s.src(), s.any_weights(), s.bias_desc(),
+            s.dst(), s.strides(), s.dilates(), s.pad_l(), s.pad_r()};
+  }
+  return {prop_kind::forward_training, algorithm::convolution_direct, s.src(), s.any_weights(), s.dst(), s.strides(),
+          s.dilates(), s.pad_l(), s.pad_r()};
+}
+
+/** The user's HWIO filter and, when the primitive wants another layout, a reorder into its own copy. */
+struct FilterLayout {
+  memory::desc user;
+  memory::desc wanted;
+  bool reorder = false;
+  memory internal;
+  dnnl::reorder to_internal;    // user -> internal (forward, backward data)
+  dnnl::reorder from_internal;  // internal -> user (backward weights)
+
+  FilterLayout() = default;
+  FilterLayout(const memory::desc& user_desc, const memory::desc& wanted_desc, bool into_internal)
+      : user(user_desc), wanted(wanted_desc), reorder(user_desc != wanted_desc) {
+    if (!reorder) return;
+    internal = memory(wanted, cpu_engine());
+    if (into_internal) {
+      to_internal = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), user, cpu_engine(), wanted));
+    } else {
+      from_internal = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), wanted, cpu_engine(), user));
+    }
+  }
+
+  /** The filter as the primitive reads it. */
+  memory read(float* user_data) {
+    memory user_memory(user, cpu_engine(), user_data);
+    if (!reorder) return user_memory;
+    to_internal.execute(cpu_stream(), user_memory, internal);
+    return internal;
+  }
+
+  /** Where the primitive writes the filter gradient. */
+  memory target(float* user_data) { return reorder ? internal : memory(user, cpu_engine(), user_data); }
+
+  void write_back(float* user_data) {
+    if (!reorder) return;
+    memory user_memory(user, cpu_engine(), user_data);
+    from_internal.execute(cpu_stream(), internal, user_memory);
+  }
+};
+
+struct ForwardPlan : Cached {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward primitive;
+  FilterLayout filter;
+};
+
+struct BackwardDataPlan : Cached {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data primitive;
+  FilterLayout filter;
+};
+
+struct BackwardWeightsPlan : Cached {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights primitive;
+  FilterLayout filter;
+};
+
+/** dy masked by the ReLU that followed the convolution: dy where y > 0, else 0. */
+const float* relu_masked(const float* dy, const float* y, int64_t count) {
+  auto* masked = static_cast<float*>(scratch(kMaskedGradient, count * sizeof(float)));
+#pragma omp parallel for simd if (count > kParallelThreshold)
+  for (int64_t i = 0; i < count; i++) masked[i] = y[i] > 0.f ? dy[i] : 0.f;
+  return masked;
+}
+
+const float* gradient_before_activation(const ConvShape& s, const float* dy, const float* y) {
+  if (s.activation == kLinear) return dy;
+  if (y == nullptr) throw std::invalid_argument("the ReLU mask needs the forward output");
+  return relu_masked(dy, y, s.dst_size());
+}
+
+}  // namespace
+
+/** conv2dForward(params, x, filter, bias | null, y) */
+void conv2d_forward(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* x = call.floats(1, s.n * s.h * s.w * s.c);
+  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
+  float* bias = call.optional_floats(3, s.o);
+  float* y = call.floats(4, s.dst_size());
+  if (s.bias != (bias != nullptr)) throw std::invalid_argument("bias flag and bias argument disagree");
+
+  auto& plan = plan_for<ForwardPlan>("conv_fwd", params, kConvParams, [&] {
+    auto made = std::make_unique<ForwardPlan>();
+    dnnl::primitive_attr attr = base_attr();
+    if (s.activation == kRelu) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    made->pd = dnnl::convolution_forward::primitive_desc(forward_desc(s, s.bias), attr, cpu_engine());
+    made->primitive = dnnl::convolution_forward(made->pd);
+    made->filter = FilterLayout(s.user_weights(), made->pd.weights_desc(), true);
+    return made;
+  });
+
+  dnnl::engine& engine = cpu_engine();
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, memory(s.src(), engine, x)},
+      {DNNL_ARG_WEIGHTS, plan.filter.read(filter)},
+      {DNNL_ARG_DST, memory(s.dst(), engine, y)},
+      {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
+  };
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memory(s.bias_desc(), engine, bias));
+  plan.primitive.execute(cpu_stream(), args);
+  cpu_stream().wait();
+}
+
+/** conv2dBackwardData(params, dy, filter, dx, y | null): y is the forward output, for a fused ReLU. */
+void conv2d_backward_data(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* dy = call.floats(1, s.dst_size());
+  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
+  float* dx = call.floats(3, s.n * s.h * s.w * s.c);
+  float* y = call.optional_floats(4, s.dst_size());
+
+  auto& plan = plan_for<BackwardDataPlan>("conv_bwd_data", params, kConvParams, [&] {
+    auto made = std::make_unique<BackwardDataPlan>();
+    auto hint = dnnl::convolution_forward::primitive_desc(forward_desc(s, false), cpu_engine());
+    dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, s.src(), s.any_weights(), s.dst(),
+                                               s.strides(), s.dilates(), s.pad_l(), s.pad_r());
+    made->pd = dnnl::convolution_backward_data::primitive_desc(desc, base_attr(), cpu_engine(), hint);
+    made->primitive = dnnl::convolution_backward_data(made->pd);
+    made->filter = FilterLayout(s.user_weights(), made->pd.weights_desc(), true);
+    return made;
+  });
+
+  const float* gradient = gradient_before_activation(s, dy, y);
+  dnnl::engine& engine = cpu_engine();
+  plan.primitive.execute(cpu_stream(), {
+                                           {DNNL_ARG_DIFF_DST, memory(s.dst(), engine, const_cast<float*>(gradient))},
+                                           {DNNL_ARG_WEIGHTS, plan.filter.read(filter)},
+                                           {DNNL_ARG_DIFF_SRC, memory(s.src(), engine, dx)},
+                                           {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
+                                       });
+  cpu_stream().wait();
+}
+
+/** conv2dBackwardWeights(params, x, dy, dFilter, y | null) */
+void conv2d_backward_weights(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* x = call.floats(1, s.n * s.h * s.w * s.c);
+  float* dy = call.floats(2, s.dst_size());
+  float* dfilter = call.floats(3, s.kh * s.kw * s.c * s.o);
+  float* y = call.optional_floats(4, s.dst_size());
+
+  auto& plan = plan_for<BackwardWeightsPlan>("conv_bwd_weights", params, kConvParams, [&] {
+    auto made = std::make_unique<BackwardWeightsPlan>();
+    auto hint = dnnl::convolution_forward::primitive_desc(forward_desc(s, false), cpu_engine());
+    dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct, s.src(), s.any_weights(), s.dst(),
+                                                  s.strides(), s.dilates(), s.pad_l(), s.pad_r());
+    made->pd = dnnl::convolution_backward_weights::primitive_desc(desc, base_attr(), cpu_engine(), hint);
+    made->primitive = dnnl::convolution_backward_weights(made->pd);
+    made->filter = FilterLayout(s.user_weights(), made->pd.diff_weights_desc(), false);
+    return made;
+  });
+
+  const float* gradient = gradient_before_activation(s, dy, y);
+  dnnl::engine& engine = cpu_engine();
+  plan.primitive.execute(cpu_stream(), {
+                                           {DNNL_ARG_SRC, memory(s.src(), engine, x)},
+                                           {DNNL_ARG_DIFF_DST, memory(s.dst(), engine, const_cast<float*>(gradient))},
+                                           {DNNL_ARG_DIFF_WEIGHTS, plan.filter.target(dfilter)},
+                                           {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
+                                       });
+  plan.filter.write_back(dfilter);
+  cpu_stream().wait();
+}
+
+}  // namespace trainyard

@@ -1,0 +1,30 @@
+/**
+ * The fast paths: tfjs entry points (fused ops, the batch-norm layer, the softmax cross-entropy loss,
+ * optimizer updates, the Relu gradient) that take this package's fused kernels while 'onednn' is the
+ * active backend and behave exactly as before on every other backend.
+ *
+ * TRAINYARD_ONEDNN_SKIP (comma-separated names below) leaves some out: for measuring what each one
+ * brings, and for ruling one out when a result looks wrong.
+ */
+import { installBatchNormLayer } from './batch-norm-layer.js';
+import { installFusedOps } from './fused-ops.js';
+import { installOptimizers } from './optimizers.js';
+import { installReluGradient } from './relu-gradient.js';
+import { installSoftmaxCrossEntropy } from './softmax-cross-entropy.js';
+
+export const FAST_PATHS: Record<string, () => void> = {
+  'fused-ops': installFusedOps,
+  'batch-norm': installBatchNormLayer,
+  'softmax-cross-entropy': installSoftmaxCrossEntropy,
+  optimizers: installOptimizers,
+  'relu-gradient': installReluGradient,
+};
+
+let installed = false;
+
+export function installFastPaths(): void {
+  if (installed) return;
+  installed = true;
+  const skipped = new Set((process.env.TRAINYARD_ONEDNN_SKIP ?? '').split(',').map((s) => s.trim()));
+  for (const [name, install] of Object.entries(FAST_PATHS)) if (!skipped.has(name)) install();
+}

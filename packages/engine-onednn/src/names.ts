@@ -1,0 +1,2 @@
+/** The tfjs backend name this package registers. */
+export const BACKEND_NAME = 'onednn';
