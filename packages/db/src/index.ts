@@ -12,6 +12,7 @@ export {
   type IdempotencyRequest,
   type ListJobsOptions,
   type JobFailure,
+  type ClaimResult,
 } from './repositories/jobs.js';
 export { MetricsRepository } from './repositories/metrics.js';
 export { CheckpointRepository, type CheckpointRecord } from './repositories/checkpoints.js';

@@ -1,4 +1,4 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { QueueMessage } from '@trainyard/contracts';
 import { bullConnection, type QueueSettings } from './connection.js';
 import { assertHandlersComplete, isJobType, type JobType } from './job-types.js';
@@ -37,12 +37,13 @@ export interface JobContext {
 }
 
 /**
- * How a handler ended: `completed`, or `handed_back` (it stopped early on purpose, e.g. the worker is
- * shutting down, and the job goes back to the queue for another worker, not counted as a failure).
- * A thrown error is a failure: retried with backoff while attempts remain, unless it is a
- * PermanentJobError.
+ * How a handler ended: `completed`; `handed_back` (it stopped early on purpose, e.g. the worker is
+ * shutting down, and the job goes back to the queue for another worker, not counted as a failure); or
+ * deferred (`{ deferMs }`: not now, a limit is reached; the job waits that long in the queue, not
+ * counted as a failure either). A thrown error is a failure: retried with backoff while attempts
+ * remain, unless it is a PermanentJobError.
  */
-export type JobOutcome = 'completed' | 'handed_back';
+export type JobOutcome = 'completed' | 'handed_back' | { deferMs: number };
 export type JobHandler = (context: JobContext) => Promise<JobOutcome>;
 
 /** A failure that no retry can fix (bad dataset, model too large): the job fails at once. */
@@ -82,6 +83,10 @@ export class TrainingConsumer {
         if (outcome === 'handed_back') {
           await job.moveToWait(token);
           throw new WaitingError();
+        }
+        if (typeof outcome === 'object') {
+          await job.moveToDelayed(Date.now() + outcome.deferMs, token);
+          throw new DelayedError();
         }
       },
       {

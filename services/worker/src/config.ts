@@ -63,6 +63,13 @@ export const workerEnv = {
     description: 'How long a cancelled job may take to stop before its child is killed',
     parse: integer(0, 3_600_000),
   },
+  maxRunningJobsPerTenant: {
+    name: 'MAX_RUNNING_JOBS_PER_TENANT',
+    default: '100',
+    description:
+      "Jobs of one tenant training at once across all workers; a worker that would go beyond it puts the job back in the queue for a few seconds (not a failed attempt)",
+    parse: integer(1, 10_000_000),
+  },
   checkpointsKept: {
     name: 'CHECKPOINTS_KEPT',
     default: '3',

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
-import type { Database, Job } from '@trainyard/db';
+import type { ClaimResult, Database, Job } from '@trainyard/db';
 import { datasetFiles, modelFiles } from '@trainyard/db';
 import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
 import { PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
@@ -18,6 +18,12 @@ import type { Logger } from './logger.js';
 import { retryDatabase } from './retry-database.js';
 import type { ChildOutcome, TrainingChildProcess } from './training-child-process.js';
 import { WarmChild } from './warm-child.js';
+
+/**
+ * A job whose tenant is at MAX_RUNNING_JOBS_PER_TENANT goes back to the queue for about this long
+ * (0.5x to 1.5x, so that the waiting jobs of one tenant do not all come back at once).
+ */
+const LIMIT_RETRY_MS = 5_000;
 
 /** Why the worker asked a child to stop; a cancel outranks a timeout, which outranks a shutdown. */
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
@@ -44,6 +50,7 @@ export type JobRunnerConfig = Pick<
   | 'heartbeatMs'
   | 'progressMs'
   | 'maxStarts'
+  | 'maxRunningJobsPerTenant'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
   | 'checkpointsKept'
@@ -135,8 +142,16 @@ export class JobRunner {
 
   private async runClaimed(context: JobContext, entry: RunningJob): Promise<JobOutcome> {
     const { jobId, logger } = entry;
-    const job = await this.claim(jobId, logger);
-    if (!job) return 'completed';
+    const claim = await this.claim(jobId, logger);
+    if (!claim) return 'completed';
+    if (claim.kind === 'limited') {
+      logger.info(
+        { code: 'running_jobs_limit', running: claim.running, limit: claim.limit, variable: 'MAX_RUNNING_JOBS_PER_TENANT' },
+        'the tenant has as many running jobs as its limit allows; the job waits in the queue',
+      );
+      return { deferMs: Math.round(LIMIT_RETRY_MS * (0.5 + Math.random())) };
+    }
+    const { job } = claim;
     logger.info({ attempt: job.attempts, workerId: this.config.workerId }, 'job claimed');
     await this.publish({ type: 'status', jobId, at: now(), status: 'running' });
 
@@ -164,16 +179,17 @@ export class JobRunner {
   }
 
   /**
-   * queued -> running for this worker. A job still marked running belongs to a worker that vanished
+   * queued -> running for this worker, unless its tenant already runs MAX_RUNNING_JOBS_PER_TENANT jobs
+   * (`limited`: the job stays queued). A job still marked running belongs to a worker that vanished
    * (the queue gave it to us only after that worker's lock expired); once its heartbeat is stale it
    * is taken back and claimed. Returns null when there is nothing to run (finished, deleted).
    */
-  private async claim(jobId: string, logger: Logger): Promise<Job | null> {
-    const { workerId, lockDurationMs, heartbeatMs } = this.config;
+  private async claim(jobId: string, logger: Logger): Promise<Exclude<ClaimResult, { kind: 'not_queued' }> | null> {
+    const { workerId, lockDurationMs, heartbeatMs, maxRunningJobsPerTenant } = this.config;
     const deadline = Date.now() + 2 * lockDurationMs + 2 * heartbeatMs;
     for (;;) {
-      const claimed = await retryDatabase(() => this.db.jobs.claim(jobId, workerId));
-      if (claimed) return claimed;
+      const claimed = await retryDatabase(() => this.db.jobs.claimWithinTenantLimit(jobId, workerId, maxRunningJobsPerTenant));
+      if (claimed.kind !== 'not_queued') return claimed;
       const job = await retryDatabase(() => this.db.jobs.get(jobId));
       if (!job) {
         logger.warn('job not found in the database; dropping its queue entry');

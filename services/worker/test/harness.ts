@@ -103,9 +103,9 @@ export async function startServices(options: { storage: 'disk' | 's3'; redisUrl?
   };
 }
 
-/** Inserts a job for a fresh tenant and queues it, as the API does. */
-export async function submitJob(services: Services, spec: JobSpec, options: { enqueue?: boolean } = {}): Promise<Job> {
-  const { tenant } = await services.db.tenants.findOrCreate(`tenant-${randomUUID().slice(0, 8)}`);
+/** Inserts a job for a fresh tenant (or the one named) and queues it, as the API does. */
+export async function submitJob(services: Services, spec: JobSpec, options: { enqueue?: boolean; tenant?: string } = {}): Promise<Job> {
+  const { tenant } = await services.db.tenants.findOrCreate(options.tenant ?? `tenant-${randomUUID().slice(0, 8)}`);
   const resolved = resolveJobSpec(spec);
   const created = await services.db.jobs.create({
     tenantId: tenant.id,

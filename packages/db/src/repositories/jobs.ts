@@ -43,6 +43,12 @@ export interface JobFailure {
   message: string;
 }
 
+export type ClaimResult =
+  | { kind: 'claimed'; job: Job }
+  /** The tenant already has `limit` running jobs (MAX_RUNNING_JOBS_PER_TENANT); the job stays queued. */
+  | { kind: 'limited'; running: number; limit: number }
+  | { kind: 'not_queued' };
+
 class IdempotencyRace extends Error {}
 
 /** Every column of jobs under its Prisma field name, for raw queries that return Job rows. */
@@ -69,6 +75,20 @@ const INSERT_JOB = {
 const COUNT_WITH_STATUS = {
   name: 'trainyard.jobs.count-with-status',
   text: 'SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1::uuid AND status = ANY($2::"JobStatus"[])',
+};
+/** Advisory lock namespace of per-tenant claims (the migrations' lock is 72707369). */
+const TENANT_CLAIM_LOCK = 72707370;
+const QUEUED_JOB_TENANT = {
+  name: 'trainyard.jobs.queued-job-tenant',
+  text: `SELECT tenant_id AS "tenantId" FROM jobs WHERE id = $1::uuid AND status = 'queued'`,
+};
+const LOCK_TENANT_CLAIMS = { name: 'trainyard.jobs.lock-tenant-claims', text: 'SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))' };
+/** queued -> running, as claim() does: one attempt more; started_at keeps the first start. */
+const CLAIM_QUEUED_JOB = {
+  name: 'trainyard.jobs.claim-queued',
+  text: `UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
+           heartbeat_at = $3, updated_at = $3, started_at = COALESCE(started_at, $3)
+         WHERE id = $1::uuid AND status = 'queued' RETURNING ${JOB_COLUMN_LIST}`,
 };
 const MARK_ENQUEUED_MANY = {
   name: 'trainyard.jobs.mark-enqueued-many',
@@ -230,6 +250,45 @@ export class JobRepository {
     // started_at keeps the first start across attempts.
     await this.prisma.job.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
     return this.get(id);
+  }
+
+  /**
+   * claim, unless the job's tenant already has `maxRunning` running jobs: then `limited` and the job
+   * stays queued. Claims of one tenant's jobs take a transaction-scoped advisory lock on the tenant
+   * first, so two workers claiming at the same moment count each other and never go over the limit
+   * together (a plain `count < limit` condition would let both pass).
+   */
+  async claimWithinTenantLimit(id: string, workerId: string, maxRunning: number): Promise<ClaimResult> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows: queued } = await client.query<{ tenantId: string }>({ ...QUEUED_JOB_TENANT, values: [id] });
+      if (!queued[0]) {
+        await client.query('ROLLBACK');
+        return { kind: 'not_queued' };
+      }
+      const tenantId = queued[0].tenantId;
+      await client.query({ ...LOCK_TENANT_CLAIMS, values: [TENANT_CLAIM_LOCK, tenantId] });
+      // A new statement after the lock: it sees every claim committed before the lock was ours.
+      const { rows: counted } = await client.query<{ count: number }>({ ...COUNT_WITH_STATUS, values: [tenantId, ['running']] });
+      const running = counted[0]!.count;
+      if (running >= maxRunning) {
+        await client.query('ROLLBACK');
+        return { kind: 'limited', running, limit: maxRunning };
+      }
+      const now = new Date();
+      const { rows: claimed } = await client.query<Job>({ ...CLAIM_QUEUED_JOB, values: [id, workerId, now] });
+      await client.query('COMMIT');
+      return claimed[0] ? { kind: 'claimed', job: claimed[0] } : { kind: 'not_queued' };
+    } catch (error) {
+      broken = error as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is not handed out again.
+      client.release(broken);
+    }
   }
 
   async heartbeat(id: string, workerId: string): Promise<boolean> {
