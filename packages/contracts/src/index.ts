@@ -6,3 +6,4 @@ export * from './config/env-reader.js';
 export * as parsers from './config/parsers.js';
 export * from './config/service-config.js';
 export * from './job-view.js';
+export * from './tenant.js';

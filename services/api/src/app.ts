@@ -22,6 +22,7 @@ import { eventRoutes } from './routes/events.js';
 import { sampleRoutes } from './routes/samples.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
+import { adminRoutes } from './routes/admin.js';
 
 /** A key pasted into a URL by mistake must not reach the logs either. */
 function redactKeys(text: string): string {
@@ -84,5 +85,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  const { adminToken } = config;
+  if (adminToken) await app.register(async (admin) => adminRoutes(admin, deps, adminToken), { prefix: '/admin/v1' });
   return app;
 }

@@ -90,6 +90,15 @@ export const apiEnv = {
     description: 'HTTP processes of the API on one port (node:cluster); 0 means one per CPU core',
     parse: integer(0, 256),
   }),
+  adminToken: envVar({
+    name: 'ADMIN_TOKEN',
+    description:
+      'Enables /admin/v1 (tenants; create, list and revoke API keys) for "Authorization: Bearer <ADMIN_TOKEN>"; at least 32 characters. Unset: no /admin/v1',
+    parse: optional((raw: string) => {
+      if (raw.length < 32) throw new Error('must be at least 32 characters (for example: openssl rand -base64 32)');
+      return raw;
+    }),
+  }),
   host: envVar({ name: 'HOST', default: '0.0.0.0', description: 'Address the API listens on', parse: (raw) => raw }),
   corsOrigins: envVar({
     name: 'CORS_ORIGINS',

@@ -55,6 +55,16 @@ export class TenantRepository {
     return result.count;
   }
 
+  /** Revokes one key by its id; false when there is no active key with that id. */
+  async revokeApiKeyById(id: string): Promise<boolean> {
+    const result = await this.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return result.count > 0;
+  }
+
+  list(): Promise<Tenant[]> {
+    return this.prisma.tenant.findMany({ orderBy: { name: 'asc' } });
+  }
+
   listApiKeys(tenantId: string): Promise<ApiKey[]> {
     return this.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
   }
