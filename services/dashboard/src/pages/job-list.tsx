@@ -1,0 +1,89 @@
+/** #/jobs: the tenant's jobs, newest first, with status filters and progress bars; refreshed while jobs run. */
+import { h, replaceChildren } from '../dom/h.js';
+import { getJson } from '../api/client.js';
+import type { JobView } from '../api/types.js';
+import { ErrorBox, ProgressBar, StatusBadge } from '../components.js';
+import { percent, shortId, when } from '../format.js';
+import { every, type PageContext } from './page.js';
+
+const FILTERS = ['all', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+function accuracyOf(job: JobView): string {
+  const best = job.metrics.best;
+  if (!best) return '–';
+  return percent(best.validationAccuracy ?? best.trainAccuracy);
+}
+
+function JobRow(props: { job: JobView }): Element {
+  const { job } = props;
+  return (
+    <tr class="job-row" data-job-id={job.id} data-status={job.status} onClick={() => (location.hash = `#/jobs/${job.id}`)}>
+      <td>
+        <a href={`#/jobs/${job.id}`}>{job.name ?? shortId(job.id)}</a>
+        <div class="muted mono">{shortId(job.id)}</div>
+      </td>
+      <td>{job.architecture}</td>
+      <td>{'builtin' in job.spec.dataset ? job.spec.dataset.builtin : `dataset ${shortId(job.spec.dataset.id)}`}</td>
+      <td>
+        <StatusBadge status={job.status} />
+      </td>
+      <td class="progress-cell">
+        <ProgressBar job={job} />
+      </td>
+      <td class="num">{accuracyOf(job)}</td>
+      <td class="muted">{when(job.createdAt)}</td>
+    </tr>
+  );
+}
+
+export function jobListPage({ root, signal }: PageContext): void {
+  const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? 'all';
+  const body = <tbody /> as HTMLTableSectionElement;
+  const message = <div />;
+  replaceChildren(
+    root,
+    <section>
+      <div class="page-head">
+        <h1>Jobs</h1>
+        <a class="button primary" href="#/jobs/new">
+          New job
+        </a>
+      </div>
+      <nav class="filters" aria-label="Filter by status">
+        {FILTERS.map((name) => (
+          <a class={`chip${name === filter ? ' active' : ''}`} href={name === 'all' ? '#/jobs' : `#/jobs?status=${name}`}>
+            {name}
+          </a>
+        ))}
+      </nav>
+      {message}
+      <table class="table jobs">
+        <thead>
+          <tr>
+            <th>Job</th>
+            <th>Architecture</th>
+            <th>Dataset</th>
+            <th>Status</th>
+            <th>Progress</th>
+            <th class="num">Accuracy</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        {body}
+      </table>
+    </section>,
+  );
+
+  every(2_000, signal, async () => {
+    try {
+      const query = filter === 'all' ? '' : `&status=${filter}`;
+      const { jobs } = await getJson<{ jobs: JobView[] }>(`/v1/jobs?limit=50${query}`);
+      replaceChildren(body, jobs.map((job) => <JobRow job={job} />));
+      replaceChildren(message, jobs.length === 0 ? <p class="empty">No jobs yet. <a href="#/jobs/new">Submit one.</a></p> : null);
+      return true;
+    } catch (error) {
+      replaceChildren(message, <ErrorBox error={error} />);
+      return true;
+    }
+  });
+}

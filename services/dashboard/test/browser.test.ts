@@ -1,0 +1,113 @@
+/**
+ * The dashboard in a real headless Chromium against the real service (API and worker processes,
+ * Postgres, Redis, local storage): sign in, submit a LeNet-5 job on the synthetic dataset from the
+ * form, watch it finish on the job page, see the curves, the confusion matrix and the sample images
+ * labelled by the model running in the page, and classify a drawn image and a sample image.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { startLiveService, type LiveService } from './live-service.js';
+
+const missing = chromiumMissing();
+
+describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
+  let service: LiveService;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    [service, browser] = await Promise.all([startLiveService({ tenant: 'browser-test' }), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+  });
+  after(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  test('sign in, submit LeNet-5 on synthetic, watch it finish, see the curves, classify images', async () => {
+    await page.goto(service.url);
+    // A wrong key is refused with the API's own error code.
+    await page.fill('[data-testid=api-key]', 'ty_not-a-real-key-000000000000');
+    await page.click('[data-testid=sign-in]');
+    await page.waitForSelector('.error-box >> text=unauthorized');
+    await page.fill('[data-testid=api-key]', service.key);
+    await page.click('[data-testid=sign-in]');
+    await page.waitForSelector('h1:has-text("Jobs")');
+
+    // The form comes from the API: the catalog with parameter counts, the hyperparameter table from OpenAPI.
+    await page.click('a:has-text("New job")');
+    await page.waitForSelector('[data-testid=submit-form]');
+    const lenet = await page.locator('[data-testid=architecture] option[value=lenet5]').textContent();
+    assert.match(lenet ?? '', /lenet5 — 62,006 parameters/);
+    assert.equal(await page.inputValue('#hp-epochs'), '5'); // the CNN package's default
+    await page.selectOption('[data-testid=architecture]', 'lenet5');
+    await page.selectOption('[data-testid=dataset]', 'builtin:synthetic');
+    await page.fill('#job-name', 'browser test');
+    await page.fill('#hp-epochs', '2');
+    await page.fill('#hp-validationSplit', '0.1');
+    await page.click('[data-testid=submit]');
+
+    // The job page follows the job live until it succeeds.
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    const jobId = page.url().split('/').at(-1)!;
+    await page.waitForSelector('.job-header .badge.status-succeeded', { timeout: 90_000 }).catch((error) => {
+      throw new Error(`${error.message}\nworker:\n${service.worker.tail()}`);
+    });
+
+    // Curves: per-batch lines from the event stream and per-epoch points from the metrics.
+    await page.waitForSelector('[data-testid=charts] path[data-series="train (batch)"]');
+    const batchPath = await page.getAttribute('[data-testid=charts] svg:first-child path[data-series="train (batch)"]', 'd');
+    assert.ok((batchPath?.split('L').length ?? 0) >= 2, `a per-batch loss line: ${batchPath}`);
+    assert.equal(await page.locator('[data-testid=charts] svg:nth-child(2) circle').count(), 4, 'train and validation accuracy for 2 epochs');
+    assert.equal(await page.locator('table.epochs tbody tr').count(), 2);
+
+    // Evaluation: the confusion matrix holds every test image once.
+    await page.waitForSelector('[data-testid=evaluation] table.heatmap');
+    const cells = await page.locator('table.heatmap tbody td').allTextContents();
+    assert.equal(cells.length, 100);
+    assert.equal(cells.reduce((sum, text) => sum + Number(text), 0), 500);
+    assert.equal(await page.locator('table.per-class tbody tr').count(), 10);
+
+    // Sample images labelled in the page by the model that TensorFlow.js loaded from the API.
+    await page.waitForSelector('[data-testid=samples] .sample.right, [data-testid=samples] .sample.wrong', { timeout: 30_000 });
+    const summary = await page.locator('p:has-text("labels")').textContent();
+    const [, correct, total] = /labels (\d+) of (\d+)/.exec(summary ?? '') ?? [];
+    assert.equal(Number(total), 40);
+    assert.ok(Number(correct) >= 20, `the trained model labels most samples right: ${summary}`);
+
+    // Try the model: a drawn stroke, then a sample image clicked into the canvas.
+    const canvas = page.locator('[data-testid=draw-canvas]');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + 80, box.y + 60);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 140, box.y + 220, { steps: 8 });
+    await page.mouse.move(box.x + 200, box.y + 60, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('[data-testid=predictions] li');
+    assert.equal(await page.locator('[data-testid=predictions] li').count(), 5);
+    const firstRight = page.locator('[data-testid=samples] .sample.right').first();
+    const trueLabel = (await firstRight.locator('.true-label').textContent())!.replace('true: ', '');
+    await firstRight.click();
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid=predictions] li .prediction-name')?.textContent === expected,
+      trueLabel,
+    );
+
+    // The job list shows it finished, with a full progress bar.
+    await page.click('header a:has-text("Jobs")');
+    const row = page.locator(`tr[data-job-id="${jobId}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-status'), 'succeeded');
+    assert.equal(await row.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+    // The only failed request is the deliberate wrong key at the start.
+    assert.deepEqual(consoleErrors, ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+  });
+});
