@@ -91,7 +91,7 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
     },
     async stop() {
       for (const child of processes) {
-        if (child.exitCode === null) {
+        if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
           await once(child, 'exit');
         }
