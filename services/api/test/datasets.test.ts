@@ -132,6 +132,14 @@ describe('POST /v1/datasets', () => {
       422,
       'dataset_malformed',
     ],
+    [
+      'an IDX pair with no images (0 classes)',
+      () => [file('images', 'train-images-idx3-ubyte', idxImages(0, 28, 28)), file('labels', 'train-labels-idx1-ubyte', idxLabels([]))],
+      422,
+      'dataset_malformed',
+    ],
+    ['an image-folder zip without class folders (0 classes)', () => [file('file', 'flat.zip', zip([{ name: '1.png', data: png(4, 4, 1) }, { name: '2.png', data: png(4, 4, 2) }]))], 422, 'dataset_malformed'],
+    ['an image-folder zip with a single class', () => [file('file', 'cats.zip', zip([{ name: 'cat/1.png', data: png(4, 4, 1) }, { name: 'cat/2.png', data: png(4, 4, 2) }]))], 422, 'dataset_malformed'],
     ['random bytes', () => [file('file', 'data.bin', Buffer.from('this is not a dataset at all'))], 422, 'dataset_malformed'],
     ['a lone image', () => [file('file', 'cat.png', png(8, 8, 1))], 415, 'dataset_unsupported'],
     [

@@ -49,6 +49,9 @@ describe('POST /v1/jobs', () => {
     ['a negative batch size', lenetJob({ hyperparameters: { batchSize: -1 } }), 400, 'validation_failed'],
     ['a huge epoch count (above MAX_EPOCHS)', lenetJob({ hyperparameters: { epochs: 1e12 } }), 400, 'hyperparameter_limit'],
     ['a fractional epoch count', lenetJob({ hyperparameters: { epochs: 2.5 } }), 400, 'validation_failed'],
+    // JSON has no Infinity, but 1e999 parses to it.
+    ['an infinite learning rate', '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"learningRate":1e999}}', 400, 'validation_failed'],
+    ['a negative infinite epoch count', '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"epochs":-1e999}}', 400, 'validation_failed'],
     ['an unknown optimizer', lenetJob({ hyperparameters: { optimizer: 'lion' } }), 400, 'validation_failed'],
     ['a missing model', { dataset: { builtin: 'synthetic' } }, 400, 'validation_failed'],
     ['an unknown builtin dataset', lenetJob({ dataset: { builtin: 'imagenet' } }), 400, 'validation_failed'],

@@ -5,7 +5,9 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isProcessAlive, ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+import { randomUUID } from 'node:crypto';
 import type { JobSpec } from '@trainyard/contracts';
+import { datasetKeys } from '@trainyard/storage';
 
 let services: Services;
 const workers: ServiceProcess[] = [];
@@ -136,6 +138,41 @@ test('a job that cannot work fails at once with its code and is not retried', as
   assert.equal(done.errorCode, 'input_too_small');
   assert.ok(done.errorMessage && done.errorMessage.length > 10);
   assert.equal(done.attempts, 1);
+  await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+});
+
+test('a dataset corrupted in storage after its upload fails the job at once with dataset_malformed', async () => {
+  startWorker();
+  const { tenant } = await services.db.tenants.findOrCreate('corrupt');
+  const id = randomUUID();
+  const keys = datasetKeys(id);
+  // An IDX pair whose images file claims 100 images of 28x28 but holds 10 (the labels are whole).
+  const images = Buffer.alloc(16 + 10 * 28 * 28);
+  images.writeUInt32BE(0x803, 0);
+  images.writeUInt32BE(100, 4);
+  images.writeUInt32BE(28, 8);
+  images.writeUInt32BE(28, 12);
+  const labels = Buffer.alloc(8 + 100);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(100, 4);
+  for (let i = 0; i < 100; i++) labels[8 + i] = i % 2;
+  await services.storage.put(keys.file('000-images'), images);
+  await services.storage.put(keys.file('001-labels'), labels);
+  await services.db.datasets.createUploading({ id, tenantId: tenant.id, name: 'corrupt', storagePrefix: keys.root });
+  await services.db.datasets.markReady(id, {
+    format: 'idx',
+    summary: { format: 'idx', name: 'corrupt', inputShape: [28, 28, 1], classNames: ['0', '1'], classCounts: [50, 50], trainSize: 100, testSize: 0 },
+    files: [
+      { part: 'images', name: 'train-images-idx3-ubyte', key: keys.file('000-images'), bytes: images.length },
+      { part: 'labels', name: 'train-labels-idx1-ubyte', key: keys.file('001-labels'), bytes: labels.length },
+    ],
+    bytes: images.length + labels.length,
+  });
+  const job = await submitJob(services, { model: { architecture: 'lenet5' }, dataset: { id } }, { tenant: 'corrupt' });
+  const done = await waitForJob(services, job.id, (j) => j.status === 'failed' || j.status === 'succeeded', 60_000, 'the failure');
+  assert.equal(done.status, 'failed');
+  assert.equal(done.errorCode, 'dataset_malformed', done.errorMessage ?? '');
+  assert.equal(done.attempts, 1, 'not retried');
   await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
 });
 
