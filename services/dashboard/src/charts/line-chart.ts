@@ -68,8 +68,8 @@ export class LineChart {
     const xMax = Math.max(1, ...xs);
     let [yMin, yMax] = this.options.yRange ?? [Math.min(...ys, Infinity), Math.max(...ys, -Infinity)];
     if (!Number.isFinite(yMin) || !Number.isFinite(yMax)) [yMin, yMax] = [0, 1];
-    if (yMin === yMax) [yMin, yMax] = [yMin - 0.5, yMax + 0.5];
     if (!this.options.yRange) yMin = Math.min(0, yMin);
+    if (yMin === yMax) yMax = yMin === 0 ? 1 : yMin + Math.abs(yMin) * 0.2; // a constant series (learning rate)
     const x = (value: number) => MARGIN.left + ((value - xMin) / (xMax - xMin)) * plotWidth;
     const y = (value: number) => MARGIN.top + (1 - (value - yMin) / (yMax - yMin)) * plotHeight;
 
