@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   start: { summary: 'run the service: API and a worker, or one of them', load: () => import('./commands/start.js') },
   config: { summary: 'print every environment variable with its default and meaning', load: () => import('./commands/config.js') },
   keys: { summary: 'create or revoke API keys (connects to DATABASE_URL)', load: () => import('./commands/keys.js') },
+  jobs: { summary: 'submit, list, show, watch, cancel and download jobs (over the API)', load: () => import('./commands/jobs.js') },
+  datasets: { summary: 'upload and list datasets (over the API)', load: () => import('./commands/datasets.js') },
 };
 
 function usage(): string {
