@@ -1,0 +1,81 @@
+/**
+ * `trainyard datasets upload|list` over the service's HTTP API (--api URL; the key from
+ * TRAINYARD_API_KEY). Files are streamed from disk, never read whole into memory.
+ */
+import { stat } from 'node:fs/promises';
+import { UsageError, printJson } from '../args.js';
+import { ApiClient, DEFAULT_API_URL } from '../client/api-client.js';
+import { parseClientArgs } from '../client/command-line.js';
+
+const USAGE = [
+  'usage: trainyard datasets upload --images FILE --labels FILE [--name TEXT]      an IDX pair (MNIST format, .gz or not)',
+  '       trainyard datasets upload FILE... [--format cifar10|cifar100|imagefolder|idx] [--name TEXT]',
+  '                                          CIFAR binary batches, or one zip/tar.gz with a folder of images per class',
+  '       trainyard datasets list',
+  '',
+  `Both take --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
+].join('\n');
+
+type Dataset = Record<string, unknown> & { id: string; name: string; classNames: string[]; inputShape: number[] | null; trainSize: number; testSize: number };
+
+function describe(dataset: Dataset): string {
+  return `${dataset.id}  ${dataset.name}  ${String(dataset.format ?? '')}  ${dataset.inputShape?.join('x') ?? '?'}  ${dataset.classNames.length} classes  ${dataset.trainSize} train / ${dataset.testSize} test`;
+}
+
+async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: files } = parseClientArgs(argv, {
+    images: { type: 'string' },
+    labels: { type: 'string' },
+    name: { type: 'string' },
+    format: { type: 'string' },
+  });
+  const parts: Array<{ name: string; file: string }> = [];
+  if (values.images !== undefined || values.labels !== undefined) {
+    if (values.images === undefined || values.labels === undefined) throw new UsageError('an IDX upload needs both --images FILE and --labels FILE');
+    parts.push({ name: 'images', file: String(values.images) }, { name: 'labels', file: String(values.labels) });
+  }
+  for (const file of files) parts.push({ name: 'file', file });
+  if (parts.length === 0) throw new UsageError('give the files to upload (see --help)');
+  const fields: Record<string, string> = {};
+  if (values.name !== undefined) fields.name = String(values.name);
+  if (values.format !== undefined) fields.format = String(values.format);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  for (const part of parts) {
+    const info = await stat(part.file).catch(() => null);
+    if (!info?.isFile()) throw new UsageError(`no such file: ${part.file}`);
+  }
+  const dataset = await client.upload<Dataset>('/v1/datasets', parts, fields);
+  if (values.json) printJson(dataset);
+  else {
+    process.stdout.write(`${describe(dataset)}\n`);
+    process.stdout.write(`classes: ${dataset.classNames.join(', ')}\n`);
+  }
+  return 0;
+}
+
+async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { limit: { type: 'string' }, cursor: { type: 'string' } });
+  if (rest.length > 0) throw new UsageError(`datasets list takes no arguments (got ${rest.join(' ')})`);
+  const query = new URLSearchParams();
+  for (const name of ['limit', 'cursor']) if (values[name] !== undefined) query.set(name, String(values[name]));
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const page = await client.get<{ datasets: Dataset[]; nextCursor: string | null }>(`/v1/datasets${query.size > 0 ? `?${query}` : ''}`);
+  if (values.json) printJson(page);
+  else {
+    if (page.datasets.length === 0) process.stderr.write('no datasets\n');
+    for (const dataset of page.datasets) process.stdout.write(`${describe(dataset)}\n`);
+    if (page.nextCursor) process.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+  }
+  return 0;
+}
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stderr.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'upload') return upload(rest, env);
+  if (name === 'list') return list(rest, env);
+  throw new UsageError(`unknown datasets command "${name}"\n${USAGE}`);
+}

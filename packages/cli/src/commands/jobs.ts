@@ -1,0 +1,208 @@
+/**
+ * `trainyard jobs submit|list|show|watch|cancel|download`: the service's jobs over its HTTP API
+ * (--api URL, default http://127.0.0.1:3000; the key from TRAINYARD_API_KEY). --json prints the API's
+ * JSON on stdout (one line); otherwise a human summary. Errors print the API's code and message.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UsageError, printJson } from '../args.js';
+import { ApiClient, DEFAULT_API_URL, type JobEvent } from '../client/api-client.js';
+import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
+import { epochLine, progressLine, type ProgressState } from '../client/progress-line.js';
+
+const USAGE = [
+  'usage: trainyard jobs submit --arch NAME --dataset synthetic|fashion-mnist|DATASET_ID [--name TEXT]',
+  '                             [--hp key=value ...] [--max-runtime SECONDS] [--idempotency-key KEY] [--watch]',
+  '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--limit N]',
+  '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
+  '       trainyard jobs watch JOB_ID         live progress until the job ends (exit 0 only if it succeeded)',
+  '       trainyard jobs cancel JOB_ID',
+  '       trainyard jobs download JOB_ID [--output FILE]   the trained model as .tar.gz (default JOB_ID.tar.gz)',
+  '',
+  `Every command takes --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
+  '--hp sets one hyperparameter (repeatable): --hp epochs=10 --hp optimizer=sgd --hp \'augmentation={"horizontalFlip":true}\'.',
+].join('\n');
+
+type Job = Record<string, unknown> & { id: string; status: string; name: string | null; architecture: string; progress: ProgressState | null };
+
+function write(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function pct(value: unknown): string {
+  return typeof value === 'number' ? `${(value * 100).toFixed(2)}%` : '–';
+}
+
+function datasetOf(job: Job): string {
+  const dataset = (job.spec as { dataset: { builtin?: string; id?: string } }).dataset;
+  return dataset.builtin ?? `dataset ${dataset.id}`;
+}
+
+function summary(job: Job): string {
+  const p = job.progress;
+  const progress = p ? `epoch ${p.epoch}/${p.epochs}` : '';
+  const error = job.error ? ` [${(job.error as { code: string }).code}] ${(job.error as { message: string }).message}` : '';
+  return `${job.id}  ${job.status.padEnd(9)}  ${job.architecture.padEnd(14)}  ${datasetOf(job).padEnd(14)}  ${progress.padEnd(12)}  ${job.name ?? ''}${error}`;
+}
+
+async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, {
+    arch: { type: 'string' },
+    dataset: { type: 'string' },
+    name: { type: 'string' },
+    hp: { type: 'string', multiple: true },
+    'max-runtime': { type: 'string' },
+    'idempotency-key': { type: 'string' },
+    watch: { type: 'boolean' },
+  });
+  positionals(rest, []);
+  const architecture = values.arch as string | undefined;
+  const dataset = values.dataset as string | undefined;
+  if (!architecture) throw new UsageError('--arch NAME is required (`trainyard models` lists them)');
+  if (!dataset) throw new UsageError('--dataset is required: synthetic, fashion-mnist, or the id of an uploaded dataset');
+  const body: Record<string, unknown> = {
+    model: { architecture },
+    dataset: dataset === 'synthetic' || dataset === 'fashion-mnist' ? { builtin: dataset } : { id: dataset },
+  };
+  if (values.name) body.name = values.name;
+  const hyperparameters = Object.fromEntries(((values.hp as string[] | undefined) ?? []).map((text) => keyValue(text, '--hp')));
+  if (Object.keys(hyperparameters).length > 0) body.hyperparameters = hyperparameters;
+  if (values['max-runtime'] !== undefined) body.maxRuntimeSeconds = Number(values['max-runtime']);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const headers: Record<string, string> = values['idempotency-key'] ? { 'idempotency-key': String(values['idempotency-key']) } : {};
+  const job = await client.post<Job>('/v1/jobs', body, headers);
+  if (values.json && !values.watch) printJson(job);
+  else process.stderr.write(`submitted job ${job.id} (${job.status})\n`);
+  if (!values.json) write(job.id);
+  return values.watch ? follow(client, job.id, Boolean(values.json)) : 0;
+}
+
+async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } });
+  positionals(rest, []);
+  const query = new URLSearchParams();
+  for (const name of ['status', 'limit', 'cursor']) if (values[name] !== undefined) query.set(name, String(values[name]));
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const page = await client.get<{ jobs: Job[]; nextCursor: string | null }>(`/v1/jobs${query.size > 0 ? `?${query}` : ''}`);
+  if (values.json) {
+    printJson(page);
+    return 0;
+  }
+  if (page.jobs.length === 0) process.stderr.write('no jobs\n');
+  for (const job of page.jobs) write(summary(job));
+  if (page.nextCursor) process.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+  return 0;
+}
+
+async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, {});
+  const [id] = positionals(rest, ['job-id']);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const job = await client.get<Job>(`/v1/jobs/${encodeURIComponent(id!)}`);
+  const { epochs } = await client.get<{ epochs: Array<Record<string, unknown>> }>(`/v1/jobs/${job.id}/metrics`);
+  const evaluation = job.status === 'succeeded' ? await client.get<Record<string, unknown>>(`/v1/jobs/${job.id}/evaluation`) : null;
+  if (values.json) {
+    printJson({ job, metrics: { epochs }, evaluation });
+    return 0;
+  }
+  write(summary(job));
+  write(`created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}, attempts ${job.attempts}`);
+  for (const epoch of epochs) write(`  ${epochLine(epoch)}`);
+  if (evaluation) {
+    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${Number(evaluation.loss).toFixed(4)}`);
+    for (const c of evaluation.perClass as Array<Record<string, unknown>>) {
+      write(`  ${String(c.className).padEnd(16)} precision ${pct(c.precision)}  recall ${pct(c.recall)}  f1 ${pct(c.f1)}  support ${c.support}`);
+    }
+  }
+  return 0;
+}
+
+/**
+ * Follows the job's events to its end. On a terminal: one progress line redrawn in place, a line per
+ * epoch. Otherwise (a pipe, a log file): a plain line per event. With --json: the events as JSON lines.
+ */
+async function follow(client: ApiClient, id: string, json: boolean): Promise<number> {
+  const tty = process.stdout.isTTY === true && !json;
+  let drawn = false;
+  const clearLine = () => {
+    if (drawn) process.stdout.write('\r\x1b[2K');
+    drawn = false;
+  };
+  const status = await client.followEvents(id, (event: JobEvent) => {
+    if (json) return printJson({ id: event.id ?? null, type: event.type, ...event.data });
+    const d = event.data;
+    if (event.type === 'progress') {
+      const line = progressLine(d as unknown as ProgressState);
+      if (tty) {
+        process.stdout.write(`\r\x1b[2K${line}`);
+        drawn = true;
+      } else write(line);
+      return;
+    }
+    if (tty) clearLine();
+    if (event.type === 'epoch') write(epochLine(d));
+    else if (event.type === 'phase') write(`phase: ${d.phase}`);
+    else if (event.type === 'status') {
+      const error = d.error as { code: string; message: string } | undefined;
+      write(`status: ${d.status}${error ? ` [${error.code}] ${error.message}` : ''}`);
+    }
+  });
+  if (tty) clearLine();
+  if (!json && status === 'succeeded') {
+    const evaluation = await client.get<Record<string, unknown>>(`/v1/jobs/${id}/evaluation`);
+    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${Number(evaluation.loss).toFixed(4)}`);
+  }
+  return status === 'succeeded' ? 0 : 1;
+}
+
+async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, {});
+  const [id] = positionals(rest, ['job-id']);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  return follow(client, id!, Boolean(values.json));
+}
+
+async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, {});
+  const [id] = positionals(rest, ['job-id']);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const job = await client.post<Job>(`/v1/jobs/${encodeURIComponent(id!)}/cancel`);
+  if (values.json) printJson(job);
+  else write(job.status === 'cancelled' ? `job ${job.id} cancelled` : `job ${job.id}: cancel requested (${job.status}); it stops at its next batch`);
+  return 0;
+}
+
+async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { output: { type: 'string', short: 'o' } });
+  const [id] = positionals(rest, ['job-id']);
+  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const output = (values.output as string | undefined) ?? `${id}.tar.gz`;
+  const response = await client.request(`/v1/jobs/${encodeURIComponent(id!)}/model`);
+  // Written beside the target and renamed at the end: an interrupted download leaves no half file.
+  const partial = `${output}.partial`;
+  try {
+    await pipeline(Readable.fromWeb(response.body as never), createWriteStream(partial));
+    await rename(partial, output);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  if (values.json) printJson({ id, file: output, bytes: Number(response.headers.get('content-length') ?? 0) || null });
+  else write(output);
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, cancel, download };
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stderr.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const subcommand = SUBCOMMANDS[name];
+  if (!subcommand) throw new UsageError(`unknown jobs command "${name}"\n${USAGE}`);
+  return subcommand(rest, env);
+}
