@@ -58,6 +58,21 @@ describe('job transitions', () => {
     assert.equal(job.enqueuedAt, null);
   });
 
+  test('concurrent creates share statements yet each caller gets its own row; a bad row fails alone', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    const missingDataset = '00000000-0000-4000-8000-000000000000';
+    const results = await Promise.allSettled([
+      ...names.map((name) => db.jobs.create({ tenantId, name, spec: { name }, architecture: 'lenet5' })),
+      db.jobs.create({ tenantId, name: 'bad', spec: {}, architecture: 'lenet5', datasetId: missingDataset }),
+    ]);
+    const created = results.slice(0, names.length).map((r) => (r.status === 'fulfilled' && r.value.kind === 'created' ? r.value.job : null));
+    assert.deepEqual(created.map((job) => job?.name), names);
+    assert.deepEqual(created.map((job) => (job?.spec as { name: string }).name), names);
+    assert.equal(new Set(created.map((job) => job?.id)).size, names.length);
+    assert.equal(results.at(-1)!.status, 'rejected', 'the row with a dataset that does not exist');
+    assert.equal(await db.prisma.job.count({ where: { name: { startsWith: 'burst-' } } }), names.length);
+  });
+
   test('claim is won by exactly one of many concurrent workers and counts an attempt', async () => {
     const id = await queuedJob();
     const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => db.jobs.claim(id, `w${i}`)));

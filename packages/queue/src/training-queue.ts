@@ -32,7 +32,8 @@ export class TrainingQueue {
 
   constructor(settings: QueueSettings, private readonly retry: RetryOptions = DEFAULT_JOB_RETRY) {
     this.queue = new Queue<QueueMessage>(TRAINING_QUEUE_NAME, {
-      connection: bullConnection(settings.redisUrl),
+      // Commands issued in the same tick go out in one write (concurrent submissions' adds share it).
+      connection: bullConnection(settings.redisUrl, { enableAutoPipelining: true }),
       prefix: settings.prefix,
     });
     // Errors surface through the rejected calls; without a listener EventEmitter would throw.

@@ -7,9 +7,11 @@
  *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
  */
 import type { JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+import { Batcher } from '../batcher.js';
 
 export interface NewJob {
   tenantId: string;
@@ -67,10 +69,11 @@ const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
  * times the CPU of the query itself (measured: create 0.66 ms against 0.22 ms for the same INSERT).
  * pg returns the same JavaScript values Prisma does for these columns (Date, parsed JSON, strings).
  */
-const INSERT_JOB = {
-  name: 'trainyard.jobs.insert',
-  text: `INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
-         VALUES ($1::uuid, $2, $3::jsonb, $4, $5::uuid, $6::uuid) RETURNING ${JOB_COLUMN_LIST}`,
+const INSERT_JOBS = {
+  name: 'trainyard.jobs.insert-many',
+  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[])
+         RETURNING ${JOB_COLUMN_LIST}`,
 };
 const COUNT_WITH_STATUS = {
   name: 'trainyard.jobs.count-with-status',
@@ -131,20 +134,40 @@ export class JobRepository {
     }
   }
 
-  /** One INSERT ... RETURNING on the pool (the submission without an idempotency key). */
-  private async insertOnPool(input: NewJob): Promise<Job> {
-    const { rows } = await this.pool.query<Job>({
-      ...INSERT_JOB,
-      values: [
-        input.tenantId,
-        input.name ?? null,
-        JSON.stringify(input.spec),
-        input.architecture,
-        input.datasetId ?? null,
-        input.fineTuneFromId ?? null,
-      ],
-    });
-    return rows[0]!;
+  /**
+   * The INSERTs of concurrent submissions (without idempotency keys) share statements: one INSERT ...
+   * SELECT FROM unnest(...) RETURNING for all the jobs that arrived while earlier ones were written.
+   * The ids are made here, so that each caller gets its own row back whatever order Postgres returns.
+   */
+  private readonly inserts = new Batcher<NewJob, Job>((inputs) => this.insertMany(inputs), { maxInFlight: 4, maxBatch: 64 });
+
+  private insertOnPool(input: NewJob): Promise<Job> {
+    return this.inserts.add(input);
+  }
+
+  private async insertMany(inputs: NewJob[]): Promise<Array<PromiseSettledResult<Job>>> {
+    const ids = inputs.map(() => randomUUID());
+    try {
+      const { rows } = await this.pool.query<Job>({
+        ...INSERT_JOBS,
+        values: [
+          ids,
+          inputs.map((input) => input.tenantId),
+          inputs.map((input) => input.name ?? null),
+          inputs.map((input) => JSON.stringify(input.spec)),
+          inputs.map((input) => input.architecture),
+          inputs.map((input) => input.datasetId ?? null),
+          inputs.map((input) => input.fineTuneFromId ?? null),
+        ],
+      });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => ({ status: 'fulfilled', value: byId.get(id)! }));
+    } catch (error) {
+      // One bad row (a dataset deleted meanwhile) fails the whole statement: then each row alone, so
+      // that only its own request fails.
+      if (inputs.length === 1) return [{ status: 'rejected', reason: error }];
+      return Promise.all(inputs.map(async (input) => (await this.insertMany([input]))[0]!));
+    }
   }
 
   /** The same INSERT inside a Prisma transaction (with its idempotency key). */
