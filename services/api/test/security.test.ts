@@ -1,9 +1,9 @@
 /** Authentication, tenant isolation on every route, security headers, health and docs (limits: limits.test.ts). */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { jobKeys } from '@trainyard/storage';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+import { idxPair, multipart } from './dataset-files.js';
 
 let api: TestApi;
 let alice: { authorization: string };
@@ -28,18 +28,17 @@ before(async () => {
   aliceDataset = await datasetOf('alice');
 });
 
-/** A ready dataset row (the upload path itself is tested in datasets.test.ts). */
+/** A ready dataset, uploaded (hostile uploads are tested in datasets.test.ts). */
 async function datasetOf(tenantName: string): Promise<string> {
-  const tenant = await api.db.tenants.findByName(tenantName);
-  const id = randomUUID();
-  await api.db.datasets.createUploading({ id, tenantId: tenant!.id, name: 'd', storagePrefix: `datasets/${id}/` });
-  await api.db.datasets.markReady(id, {
-    format: 'idx',
-    summary: { format: 'idx', name: 'd', inputShape: [28, 28, 1], classNames: ['a', 'b'], classCounts: [1, 1], testClassCounts: [1, 1], trainSize: 2, testSize: 2, testSplit: 'files' },
-    files: [],
-    bytes: 0,
-  });
-  return id;
+  const auth = tenantName === 'alice' ? alice : mallory;
+  const { images, labels } = idxPair(20, 2);
+  const body = multipart([
+    { name: 'images', file: { filename: 'train-images-idx3-ubyte', data: images } },
+    { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: labels } },
+  ]);
+  const res = await api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...auth, ...body.headers }, payload: body.payload });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().id;
 }
 after(async () => api?.close());
 
@@ -95,11 +94,15 @@ describe('tenant isolation', () => {
   test('every documented route answers 404 for another tenant’s ids', async () => {
     const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const checked: string[] = [];
-    for (const [path, operations] of Object.entries(spec.paths as Record<string, Record<string, unknown>>)) {
-      if (!path.includes('{id}')) continue;
+    // DELETE last: alice's own delete would remove what later routes need.
+    const operations = Object.entries(spec.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.includes('{id}'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => [path, method] as const))
+      .sort(([, a], [, b]) => Number(a === 'delete') - Number(b === 'delete'));
+    for (const [path, method] of operations) {
       const id = path.startsWith('/v1/datasets') ? aliceDataset : aliceJob;
       const url = path.replace('{id}', id).replace('{epoch}', '1').replace('{file}', 'model.json');
-      for (const method of Object.keys(operations)) {
+      {
         const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: mallory });
         assert.equal(res.statusCode, 404, `${method} ${path}: ${res.body}`);
         assert.equal(res.json().error.code, 'not_found');
