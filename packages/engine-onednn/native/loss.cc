@@ -52,7 +52,9 @@ void softmax_cross_entropy(Call& call) {
 
 /**
  * softmaxCrossEntropyBackward(labels, logits, classes, smoothing, dLoss, dLogits, dLabels | null):
- * dLogits = dLoss / rows * (softmax - labels); dLabels = -dLoss / rows * logSoftmax * (1 - smoothing).
+ * dLogits = dLoss / rows * (softmax - labels). For the labels, tfjs's gradient is
+ * dLoss / rows * (labels - softmax) (not the derivative, -logSoftmax); it is reproduced so that both
+ * engines agree, times (1 - smoothing) for the smoothing applied to the labels before.
  */
 void softmax_cross_entropy_backward(Call& call) {
   size_t n = call.float_count(1);
@@ -75,7 +77,9 @@ void softmax_cross_entropy_backward(Call& call) {
       if (dlogits != nullptr) {
         dlogits[r * classes + j] = scale * (std::exp(log_softmax) - smoothed(label[j], smoothing, classes));
       }
-      if (dlabels != nullptr) dlabels[r * classes + j] = -scale * log_softmax * (1.f - smoothing);
+      if (dlabels != nullptr) {
+        dlabels[r * classes + j] = scale * (smoothed(label[j], smoothing, classes) - std::exp(log_softmax)) * (1.f - smoothing);
+      }
     }
   }
 }
