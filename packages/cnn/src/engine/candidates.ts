@@ -20,12 +20,13 @@ export interface EngineCandidate {
 }
 
 /**
- * The engines in order of preference. A native oneDNN engine (issue 3) belongs between `tensorflow`
- * and `wasm`.
+ * The engines in order of preference: libtensorflow (GPU, then CPU), the native oneDNN engine
+ * (@trainyard/engine-onednn, when its addon built at install), then wasm.
  */
 export const ENGINE_CANDIDATES: readonly EngineCandidate[] = [
   { name: 'tensorflow-gpu', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node-gpu') },
   { name: 'tensorflow', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node') },
+  { name: 'onednn', forcedOnly: false, load: loadOnednn },
   { name: 'wasm', forcedOnly: false, load: loadWasm },
   { name: 'cpu', forcedOnly: true, load: loadCpu },
 ];
@@ -53,6 +54,22 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
     version: binding.version?.['tfjs-node'] ?? tf.version_core,
     threads: Number.isInteger(intraOpThreads) && intraOpThreads > 0 ? intraOpThreads : os.availableParallelism(),
   };
+}
+
+/**
+ * The oneDNN engine is a workspace package that depends on this one's models only in its tests, so it
+ * is imported by a name TypeScript does not resolve here. It throws with the reason (e.g. "oneDNN not
+ * found (install libdnnl-dev)") when its native addon was not built.
+ */
+async function loadOnednn(): Promise<LoadedEngine> {
+  const packageName = '@trainyard/engine-onednn';
+  let engine: { activateOnednnBackend(): Promise<LoadedEngine> };
+  try {
+    engine = (await import(packageName)) as typeof engine;
+  } catch (error) {
+    throw new Error(`cannot import ${packageName}: ${firstLine(error)}`);
+  }
+  return engine.activateOnednnBackend();
 }
 
 async function loadWasm(): Promise<LoadedEngine> {

@@ -1,5 +1,5 @@
 /** The engines the CNN package can train on, fastest first. */
-export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
 
 export interface EngineInfo {
   name: EngineName;
