@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { addOpenApiExamples } from './openapi-examples.js';
 
 export async function registerOpenApi(app: FastifyInstance, options: { docs: boolean }): Promise<void> {
   await app.register(swagger, {
@@ -17,6 +18,7 @@ export async function registerOpenApi(app: FastifyInstance, options: { docs: boo
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (document) => addOpenApiExamples(('openapiObject' in document ? document.openapiObject : {}) as never),
   });
   if (options.docs) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
