@@ -130,6 +130,7 @@ async function follow(client: ApiClient, id: string, json: boolean): Promise<num
     if (drawn) process.stdout.write('\r\x1b[2K');
     drawn = false;
   };
+  let lastPhase: unknown = null;
   const status = await client.followEvents(id, (event: JobEvent) => {
     if (json) return printJson({ id: event.id ?? null, type: event.type, ...event.data });
     const d = event.data;
@@ -141,10 +142,12 @@ async function follow(client: ApiClient, id: string, json: boolean): Promise<num
       } else write(line);
       return;
     }
+    if (event.type === 'phase' && d.phase === lastPhase) return; // the worker and its child may both announce one
     if (tty) clearLine();
     if (event.type === 'epoch') write(epochLine(d));
-    else if (event.type === 'phase') write(`phase: ${d.phase}`);
+    else if (event.type === 'phase') write(`phase: ${(lastPhase = d.phase)}`);
     else if (event.type === 'status') {
+      lastPhase = null;
       const error = d.error as { code: string; message: string } | undefined;
       write(`status: ${d.status}${error ? ` [${error.code}] ${error.message}` : ''}`);
     }
