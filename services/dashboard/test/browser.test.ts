@@ -2,13 +2,29 @@
  * The dashboard in a real headless Chromium against the real service (API and worker processes,
  * Postgres, Redis, local storage): sign in, submit a LeNet-5 job on the synthetic dataset from the
  * form, watch it finish on the job page, see the curves, the confusion matrix and the sample images
- * labelled by the model running in the page, and classify a drawn image and a sample image.
+ * labelled by the model running in the page, classify a drawn image and a sample image, download the
+ * model, and upload a dataset to see its classes and sample images.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './chromium.js';
 import { startLiveService, type LiveService } from './live-service.js';
+
+/** An IDX pair (MNIST format) of `count` 28x28 images with labels cycling over `classes`. */
+function idxPair(count: number, classes: number): { images: Buffer; labels: Buffer } {
+  const images = Buffer.alloc(16 + count * 28 * 28);
+  images.writeUInt32BE(0x803, 0);
+  images.writeUInt32BE(count, 4);
+  images.writeUInt32BE(28, 8);
+  images.writeUInt32BE(28, 12);
+  for (let i = 16; i < images.length; i++) images[i] = (i * 37) % 256;
+  const labels = Buffer.alloc(8 + count);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) labels[8 + i] = i % classes;
+  return { images, labels };
+}
 
 const missing = chromiumMissing();
 
@@ -101,12 +117,33 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
       trueLabel,
     );
 
+    // The model downloads as a .tar.gz (fetched with the key, saved from a blob).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-model]')]);
+    assert.equal(download.suggestedFilename(), `${jobId}.tar.gz`);
+    const archive = await download.createReadStream();
+    const head: Buffer = await new Promise((resolve) => archive.once('data', resolve));
+    assert.deepEqual([...head.subarray(0, 2)], [0x1f, 0x8b]);
+
     // The job list shows it finished, with a full progress bar.
     await page.click('header a:has-text("Jobs")');
     const row = page.locator(`tr[data-job-id="${jobId}"]`);
     await row.waitFor();
     assert.equal(await row.getAttribute('data-status'), 'succeeded');
     assert.equal(await row.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+
+    // Upload a dataset (an IDX pair) and see its classes and sample images.
+    await page.click('header a:has-text("Datasets")');
+    await page.selectOption('#upload-kind', 'idx');
+    const { images, labels } = idxPair(60, 3);
+    await page.setInputFiles('#upload-images', { name: 'train-images-idx3-ubyte', mimeType: 'application/octet-stream', buffer: images });
+    await page.setInputFiles('#upload-labels', { name: 'train-labels-idx1-ubyte', mimeType: 'application/octet-stream', buffer: labels });
+    await page.fill('#upload-name', 'three classes');
+    await page.click('.upload-form button[type=submit]');
+    await page.waitForSelector('h1:has-text("three classes")');
+    assert.equal(await page.locator('.card table tbody tr').count(), 3);
+    await page.waitForSelector('.samples .sample canvas');
+    assert.equal(await page.locator('.samples .sample').count(), 12);
+
     // The only failed request is the deliberate wrong key at the start.
     assert.deepEqual(consoleErrors, ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   });
