@@ -125,8 +125,14 @@ struct BackwardWeightsPlan : Cached {
 /** dy masked by the ReLU that followed the convolution: dy where y > 0, else 0. */
 const float* relu_masked(const float* dy, const float* y, int64_t count) {
   auto* masked = static_cast<float*>(scratch(kMaskedGradient, count * sizeof(float)));
-#pragma omp parallel for simd if (count > kParallelThreshold)
-  for (int64_t i = 0; i < count; i++) masked[i] = y[i] > 0.f ? dy[i] : 0.f;
+  parallel_ranges(count, worth_splitting(count), [&](int, int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; i++) {
+      const float gradient = dy[i];
+      const float output = y[i];
+      masked[i] = output > 0.f ? gradient : 0.f;
+    }
+  });
   return masked;
 }
 

@@ -98,30 +98,31 @@ void run_binary(const Broadcast& s, const float* a, const float* b, float* out, 
   const int64_t as = s.a[last], bs = s.b[last];
   if (rows == 1) {
     // One long row: split it between the threads.
-#pragma omp parallel for if (inner > kParallelThreshold)
-    for (int64_t start = 0; start < inner; start += 4096) {
-      int64_t n = std::min<int64_t>(4096, inner - start);
-      row(a + start * as, as, b + start * bs, bs, out + start, n, f);
-    }
+    parallel_ranges(inner, worth_splitting(inner), [&](int, int64_t begin, int64_t end) {
+      row(a + begin * as, as, b + begin * bs, bs, out + begin, end - begin, f);
+    });
     return;
   }
-#pragma omp parallel for if (rows * inner > kParallelThreshold)
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t rest = r, a_offset = 0, b_offset = 0;
-    for (int axis = last - 1; axis >= 0; axis--) {
-      int64_t index = rest % s.shape[axis];
-      rest /= s.shape[axis];
-      a_offset += index * s.a[axis];
-      b_offset += index * s.b[axis];
+  parallel_ranges(rows, worth_splitting(rows * inner), [&](int, int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      int64_t rest = r, a_offset = 0, b_offset = 0;
+      for (int axis = last - 1; axis >= 0; axis--) {
+        int64_t index = rest % s.shape[axis];
+        rest /= s.shape[axis];
+        a_offset += index * s.a[axis];
+        b_offset += index * s.b[axis];
+      }
+      row(a + a_offset, as, b + b_offset, bs, out + r * inner, inner, f);
     }
-    row(a + a_offset, as, b + b_offset, bs, out + r * inner, inner, f);
-  }
+  });
 }
 
 template <typename F>
 void run_unary(const float* x, float* out, int64_t n, F f) {
-#pragma omp parallel for simd if (n > kParallelThreshold)
-  for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
+  parallel_ranges(n, worth_splitting(n), [&](int, int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; i++) out[i] = f(x[i]);
+  });
 }
 
 }  // namespace
@@ -205,8 +206,14 @@ void relu_backward(Call& call) {
   const float* x = call.floats(1, n);
   float* dx = call.floats(2, n);
   const int64_t count = static_cast<int64_t>(n);
-#pragma omp parallel for simd if (count > kParallelThreshold)
-  for (int64_t i = 0; i < count; i++) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+  parallel_ranges(count, worth_splitting(count), [&](int, int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; i++) {
+      const float gradient = dy[i];
+      const float input = x[i];
+      dx[i] = input > 0.f ? gradient : 0.f;
+    }
+  });
 }
 
 /** addN([a, b, ...], out) */
@@ -221,22 +228,24 @@ void add_n(Call& call) {
     if (length != n) throw std::invalid_argument("addN inputs differ in size");
   }
   const int64_t count = static_cast<int64_t>(n);
-#pragma omp parallel for if (count > kParallelThreshold)
-  for (int64_t start = 0; start < count; start += 4096) {
-    int64_t end = std::min<int64_t>(count, start + 4096);
+  parallel_ranges(count, worth_splitting(count * inputs), [&](int, int64_t begin, int64_t end) {
 #pragma omp simd
-    for (int64_t i = start; i < end; i++) out[i] = sources[0][i];
+    for (int64_t i = begin; i < end; i++) out[i] = sources[0][i];
     for (uint32_t k = 1; k < inputs; k++) {
       const float* source = sources[k];
 #pragma omp simd
-      for (int64_t i = start; i < end; i++) out[i] += source[i];
+      for (int64_t i = begin; i < end; i++) out[i] += source[i];
     }
-  }
+  });
 }
 
 /**
  * columnSums(x, columns, out, reluOutput | null): out[c] = sum over rows of x[r, c], counting only
  * the entries where reluOutput > 0 when given (the bias gradient under a fused ReLU).
+ *
+ * Rows are few columns wide (6 for LeNet's first layer), too narrow to vectorise one row at a time, so
+ * the data is summed in flat blocks of a whole number of rows (at least 64 values) and the block's
+ * columns folded at the end. Each thread sums its own rows into its own block.
  */
 void column_sums(Call& call) {
   size_t n = call.float_count(0);
@@ -246,27 +255,39 @@ void column_sums(Call& call) {
   const float* mask = call.optional_floats(3, n);
   if (columns <= 0 || n % columns != 0) throw std::invalid_argument("columnSums: size is not a multiple of columns");
   const int64_t rows = static_cast<int64_t>(n) / columns;
-  int threads = rows * columns > kParallelThreshold ? omp_get_max_threads() : 1;
-  std::vector<float> partial(static_cast<size_t>(threads * columns), 0.f);
-#pragma omp parallel num_threads(threads)
-  {
-    float* sums = partial.data() + omp_get_thread_num() * columns;
-#pragma omp for
-    for (int64_t r = 0; r < rows; r++) {
-      const float* values = x + r * columns;
+  const int64_t rows_per_block = std::max<int64_t>(1, (64 + columns - 1) / columns);
+  const int64_t block = rows_per_block * columns;
+  const int64_t blocks = rows / rows_per_block;
+  const int threads = max_threads();
+  // Per thread, rounded up to whole cache lines so that threads never share one.
+  const int64_t stride = (block + 15) / 16 * 16;
+  std::vector<float> partial(static_cast<size_t>(threads * stride), 0.f);
+  parallel_ranges(blocks, worth_splitting(static_cast<int64_t>(n)), [&](int thread, int64_t begin, int64_t end) {
+    float* sums = partial.data() + thread * stride;
+    for (int64_t b = begin; b < end; b++) {
+      const float* values = x + b * block;
       if (mask == nullptr) {
 #pragma omp simd
-        for (int64_t c = 0; c < columns; c++) sums[c] += values[c];
+        for (int64_t j = 0; j < block; j++) sums[j] += values[j];
       } else {
-        const float* m = mask + r * columns;
+        const float* m = mask + b * block;
 #pragma omp simd
-        for (int64_t c = 0; c < columns; c++) sums[c] += m[c] > 0.f ? values[c] : 0.f;
+        for (int64_t j = 0; j < block; j++) {
+          const float value = values[j];
+          const float output = m[j];
+          sums[j] += output > 0.f ? value : 0.f;
+        }
       }
     }
-  }
+  });
   for (int64_t c = 0; c < columns; c++) {
     float total = 0.f;
-    for (int t = 0; t < threads; t++) total += partial[t * columns + c];
+    for (int t = 0; t < threads; t++) {
+      for (int64_t r = 0; r < rows_per_block; r++) total += partial[t * stride + r * columns + c];
+    }
+    for (int64_t r = blocks * rows_per_block; r < rows; r++) {
+      if (mask == nullptr || mask[r * columns + c] > 0.f) total += x[r * columns + c];
+    }
     out[c] = total;
   }
 }

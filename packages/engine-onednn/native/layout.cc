@@ -48,14 +48,15 @@ void concat(Call& call) {
   const int64_t outer = call.integer(2);
   Parts parts = read_parts(call, 0, 1, outer);
   float* out = call.floats(3, outer * parts.row);
-#pragma omp parallel for if (outer * parts.row > kParallelThreshold)
-  for (int64_t o = 0; o < outer; o++) {
-    float* target = out + o * parts.row;
-    for (size_t i = 0; i < parts.data.size(); i++) {
-      std::memcpy(target, parts.data[i] + o * parts.inner[i], parts.inner[i] * sizeof(float));
-      target += parts.inner[i];
+  parallel_ranges(outer, worth_splitting(outer * parts.row), [&](int, int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o++) {
+      float* target = out + o * parts.row;
+      for (size_t i = 0; i < parts.data.size(); i++) {
+        std::memcpy(target, parts.data[i] + o * parts.inner[i], parts.inner[i] * sizeof(float));
+        target += parts.inner[i];
+      }
     }
-  }
+  });
 }
 
 /** split(x, innerSizes, outer, [parts...]): concat's inverse. */
@@ -63,14 +64,15 @@ void split(Call& call) {
   const int64_t outer = call.integer(2);
   Parts parts = read_parts(call, 3, 1, outer);
   const float* x = call.floats(0, outer * parts.row);
-#pragma omp parallel for if (outer * parts.row > kParallelThreshold)
-  for (int64_t o = 0; o < outer; o++) {
-    const float* source = x + o * parts.row;
-    for (size_t i = 0; i < parts.data.size(); i++) {
-      std::memcpy(parts.data[i] + o * parts.inner[i], source, parts.inner[i] * sizeof(float));
-      source += parts.inner[i];
+  parallel_ranges(outer, worth_splitting(outer * parts.row), [&](int, int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; o++) {
+      const float* source = x + o * parts.row;
+      for (size_t i = 0; i < parts.data.size(); i++) {
+        std::memcpy(parts.data[i] + o * parts.inner[i], source, parts.inner[i] * sizeof(float));
+        source += parts.inner[i];
+      }
     }
-  }
+  });
 }
 
 /** slice(x, out, [rank, inShape..., begin..., size...]) */
@@ -99,16 +101,17 @@ void slice(Call& call) {
   while (k > 0 && begin[k] == 0 && size[k] == in_shape[k]) inner *= in_shape[k--];
   const int64_t run = size[k] * inner;
   const int64_t rows = out_total / run;
-#pragma omp parallel for if (out_total > kParallelThreshold)
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t rest = r, offset = begin[k] * in_strides[k];
-    for (int axis = k - 1; axis >= 0; axis--) {
-      int64_t index = rest % size[axis];
-      rest /= size[axis];
-      offset += (begin[axis] + index) * in_strides[axis];
+  parallel_ranges(rows, worth_splitting(out_total), [&](int, int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; r++) {
+      int64_t rest = r, offset = begin[k] * in_strides[k];
+      for (int axis = k - 1; axis >= 0; axis--) {
+        int64_t index = rest % size[axis];
+        rest /= size[axis];
+        offset += (begin[axis] + index) * in_strides[axis];
+      }
+      std::memcpy(out + r * run, x + offset, run * sizeof(float));
     }
-    std::memcpy(out + r * run, x + offset, run * sizeof(float));
-  }
+  });
 }
 
 /** pad(x, out, [rank, inShape..., before..., after...], value) */
@@ -137,29 +140,29 @@ void pad(Call& call) {
   int64_t inner = 1;
   while (k > 0 && before[k] == 0 && after[k] == 0) inner *= in_shape[k--];
   const int64_t out_row = out_shape[k] * inner, in_row = in_shape[k] * inner;
-  const int64_t lead = before[k] * inner, trail = after[k] * inner;
+  const int64_t lead = before[k] * inner;
   const int64_t rows = out_total / out_row;
-#pragma omp parallel for if (out_total > kParallelThreshold)
-  for (int64_t r = 0; r < rows; r++) {
-    float* target = out + r * out_row;
-    int64_t rest = r, source_row = 0, scale = 1;
-    bool inside = true;
-    for (int axis = k - 1; axis >= 0; axis--) {
-      int64_t index = rest % out_shape[axis] - before[axis];
-      rest /= out_shape[axis];
-      if (index < 0 || index >= in_shape[axis]) inside = false;
-      source_row += index * scale;
-      scale *= in_shape[axis];
+  parallel_ranges(rows, worth_splitting(out_total), [&](int, int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; r++) {
+      float* target = out + r * out_row;
+      int64_t rest = r, source_row = 0, scale = 1;
+      bool inside = true;
+      for (int axis = k - 1; axis >= 0; axis--) {
+        int64_t index = rest % out_shape[axis] - before[axis];
+        rest /= out_shape[axis];
+        if (index < 0 || index >= in_shape[axis]) inside = false;
+        source_row += index * scale;
+        scale *= in_shape[axis];
+      }
+      if (!inside) {
+        std::fill(target, target + out_row, value);
+        continue;
+      }
+      std::fill(target, target + lead, value);
+      std::memcpy(target + lead, x + source_row * in_row, in_row * sizeof(float));
+      std::fill(target + lead + in_row, target + out_row, value);
     }
-    if (!inside) {
-      std::fill(target, target + out_row, value);
-      continue;
-    }
-    std::fill(target, target + lead, value);
-    std::memcpy(target + lead, x + source_row * in_row, in_row * sizeof(float));
-    std::fill(target + lead + in_row, target + out_row, value);
-  }
-  (void)trail;
+  });
 }
 
 /** transpose(x, out, [rank, inShape..., perm...]): out axis i is input axis perm[i]. */
@@ -186,17 +189,18 @@ void transpose(Call& call) {
   if (total == 0) return;
   const int64_t inner = out_shape[rank - 1], inner_stride = source_strides[rank - 1];
   const int64_t rows = total / inner;
-#pragma omp parallel for if (total > kParallelThreshold)
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t rest = r, offset = 0;
-    for (int axis = rank - 2; axis >= 0; axis--) {
-      offset += (rest % out_shape[axis]) * source_strides[axis];
-      rest /= out_shape[axis];
+  parallel_ranges(rows, worth_splitting(total), [&](int, int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; r++) {
+      int64_t rest = r, offset = 0;
+      for (int axis = rank - 2; axis >= 0; axis--) {
+        offset += (rest % out_shape[axis]) * source_strides[axis];
+        rest /= out_shape[axis];
+      }
+      float* target = out + r * inner;
+      const float* source = x + offset;
+      for (int64_t j = 0; j < inner; j++) target[j] = source[j * inner_stride];
     }
-    float* target = out + r * inner;
-    const float* source = x + offset;
-    for (int64_t j = 0; j < inner; j++) target[j] = source[j * inner_stride];
-  }
+  });
 }
 
 }  // namespace trainyard

@@ -62,16 +62,18 @@ void adam_update(Call& call) {
     float* first = m.arrays[k];
     float* second = v.arrays[k];
     const int64_t n = static_cast<int64_t>(values.sizes[k]);
-#pragma omp parallel for simd if (n > kParallelThreshold)
-    for (int64_t i = 0; i < n; i++) {
-      const float new_first = first[i] * beta1 + g[i] * one_minus_beta1;
-      const float new_second = second[i] * beta2 + (g[i] * g[i]) * one_minus_beta2;
-      const float corrected_first = new_first / one_minus_acc_beta1;
-      const float corrected_second = new_second / one_minus_acc_beta2;
-      first[i] = new_first;
-      second[i] = new_second;
-      value[i] = (corrected_first / (std::sqrt(corrected_second) + epsilon)) * negative_rate + value[i];
-    }
+    parallel_ranges(n, worth_splitting(n), [&](int, int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; i++) {
+        const float new_first = first[i] * beta1 + g[i] * one_minus_beta1;
+        const float new_second = second[i] * beta2 + (g[i] * g[i]) * one_minus_beta2;
+        const float corrected_first = new_first / one_minus_acc_beta1;
+        const float corrected_second = new_second / one_minus_acc_beta2;
+        first[i] = new_first;
+        second[i] = new_second;
+        value[i] = (corrected_first / (std::sqrt(corrected_second) + epsilon)) * negative_rate + value[i];
+      }
+    });
   }
 }
 
@@ -91,18 +93,27 @@ void momentum_update(Call& call) {
     float* value = values.arrays[k];
     const float* g = gradients.arrays[k];
     const int64_t n = static_cast<int64_t>(values.sizes[k]);
-    if (sgd) {
-#pragma omp parallel for simd if (n > kParallelThreshold)
-      for (int64_t i = 0; i < n; i++) value[i] = c * g[i] + value[i];
-      continue;
-    }
-    float* accumulation = accumulations.arrays[k];
-#pragma omp parallel for simd if (n > kParallelThreshold)
-    for (int64_t i = 0; i < n; i++) {
-      const float next = momentum * accumulation[i] + g[i];
-      accumulation[i] = next;
-      value[i] = nesterov ? c * (g[i] + next * momentum) + value[i] : c * next + value[i];
-    }
+    float* accumulation = sgd ? nullptr : accumulations.arrays[k];
+    parallel_ranges(n, worth_splitting(n), [&](int, int64_t begin, int64_t end) {
+      if (sgd) {
+#pragma omp simd
+        for (int64_t i = begin; i < end; i++) value[i] = c * g[i] + value[i];
+      } else if (nesterov) {
+#pragma omp simd
+        for (int64_t i = begin; i < end; i++) {
+          const float next = momentum * accumulation[i] + g[i];
+          accumulation[i] = next;
+          value[i] = c * (g[i] + next * momentum) + value[i];
+        }
+      } else {
+#pragma omp simd
+        for (int64_t i = begin; i < end; i++) {
+          const float next = momentum * accumulation[i] + g[i];
+          accumulation[i] = next;
+          value[i] = c * next + value[i];
+        }
+      }
+    });
   }
 }
 

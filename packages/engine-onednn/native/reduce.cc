@@ -2,8 +2,6 @@
 // (the caller merges the axes). The per-channel sums of batch-norm-like code are [1, rows, channels],
 // global average pooling is [batch, height*width, channels], a softmax row is [rows, classes, 1].
 // oneDNN 2.6's reduction primitive is a slow reference implementation, hence these loops.
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -57,44 +55,29 @@ void reduce_rows(const float* x, int64_t count, int64_t inner, float* out) {
 
 template <typename R>
 void run(const float* x, int64_t outer, int64_t reduced, int64_t inner, float* out) {
-  const int64_t total = outer * reduced * inner;
-  const bool parallel = total > kParallelThreshold;
-  if (inner == 1) {
-    if (outer == 1 && parallel) {
-      // One long row: each thread reduces a part.
-      int threads = omp_get_max_threads();
-      std::vector<float> partial(threads, R::identity());
-#pragma omp parallel num_threads(threads)
-      {
-        int t = omp_get_thread_num();
-        int64_t chunk = (reduced + threads - 1) / threads;
-        int64_t start = std::min<int64_t>(reduced, t * chunk), end = std::min<int64_t>(reduced, start + chunk);
-        partial[t] = reduce_row<R>(x + start, end - start);
-      }
-      float acc = R::identity();
-      for (float p : partial) acc = R::combine(acc, p);
-      out[0] = acc;
-      return;
-    }
-#pragma omp parallel for if (parallel)
-    for (int64_t o = 0; o < outer; o++) out[o] = reduce_row<R>(x + o * reduced, reduced);
-    return;
-  }
+  const bool parallel = worth_splitting(outer * reduced * inner);
   if (outer >= 2 || !parallel) {
-#pragma omp parallel for if (parallel)
-    for (int64_t o = 0; o < outer; o++) reduce_rows<R>(x + o * reduced * inner, reduced, inner, out + o * inner);
+    parallel_ranges(outer, parallel, [&](int, int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; o++) {
+        if (inner == 1) {
+          out[o] = reduce_row<R>(x + o * reduced, reduced);
+        } else {
+          reduce_rows<R>(x + o * reduced * inner, reduced, inner, out + o * inner);
+        }
+      }
+    });
     return;
   }
-  // outer == 1: split the reduced rows between threads, then combine their partial rows.
-  int threads = omp_get_max_threads();
-  std::vector<float> partial(static_cast<size_t>(threads * inner));
-#pragma omp parallel num_threads(threads)
-  {
-    int t = omp_get_thread_num();
-    int64_t chunk = (reduced + threads - 1) / threads;
-    int64_t start = std::min<int64_t>(reduced, t * chunk), end = std::min<int64_t>(reduced, start + chunk);
-    reduce_rows<R>(x + start * inner, end - start, inner, partial.data() + t * inner);
-  }
+  // One large block: each thread reduces a range of its rows, then the partial results are combined.
+  const int threads = max_threads();
+  std::vector<float> partial(static_cast<size_t>(threads * inner), R::identity());
+  parallel_ranges(reduced, true, [&](int thread, int64_t begin, int64_t end) {
+    if (inner == 1) {
+      partial[thread] = reduce_row<R>(x + begin, end - begin);
+    } else {
+      reduce_rows<R>(x + begin * inner, end - begin, inner, partial.data() + thread * inner);
+    }
+  });
   for (int64_t i = 0; i < inner; i++) {
     float acc = R::identity();
     for (int t = 0; t < threads; t++) acc = R::combine(acc, partial[t * inner + i]);

@@ -11,7 +11,7 @@ type DataId = object;
 type BackendValues = tf.backend_util.BackendValues;
 
 /** Bytes of freed arrays kept for reuse, unless TRAINYARD_ONEDNN_POOL_MIB says otherwise. */
-const DEFAULT_POOL_MIB = 256;
+const DEFAULT_POOL_MIB = 1024;
 
 interface Owned {
   array: Float32Array;
@@ -130,6 +130,11 @@ export class OnednnBackend extends tf.MathBackendCPU {
   /** Bytes held for reuse by the pool. */
   get pooledBytes(): number {
     return this.pool.bytes;
+  }
+
+  /** Output arrays served from the pool and freshly allocated, since the backend started. */
+  get poolCounts(): { hits: number; misses: number } {
+    return { hits: this.pool.hits, misses: this.pool.misses };
   }
 
   /** Frees the recycled arrays and the native caches (primitives, scratch memory). */

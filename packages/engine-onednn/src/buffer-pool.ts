@@ -6,6 +6,9 @@
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private heldBytes = 0;
+  /** Requests served from the pool and requests that allocated. */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly limitBytes: number) {}
 
@@ -14,8 +17,10 @@ export class BufferPool {
     const recycled = this.free.get(length)?.pop();
     if (recycled !== undefined) {
       this.heldBytes -= recycled.byteLength;
+      this.hits++;
       return recycled;
     }
+    this.misses++;
     return new Float32Array(length);
   }
 

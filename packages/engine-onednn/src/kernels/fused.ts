@@ -226,10 +226,11 @@ tf.registerGradient({
     return {
       x: () => {
         let dx = all()[0];
-        // Gradients reaching the batch statistics directly (not through the normalised output).
+        // Gradients reaching the batch statistics directly (not through the normalised output). tfjs
+        // passes zeros for outputs outside the gradient's path: the usual case, skipped.
         const rows = sizeOf(x.shape) / x.shape[x.shape.length - 1];
-        if (dMean != null) dx = tf.add(dx, tf.div(dMean, rows));
-        if (dVariance != null) dx = tf.add(dx, tf.mul(tf.sub(x, mean), tf.mul(dVariance, 2 / rows)));
+        if (!allZero(dMean)) dx = tf.add(dx, tf.div(dMean!, rows));
+        if (!allZero(dVariance)) dx = tf.add(dx, tf.mul(tf.sub(x, mean), tf.mul(dVariance!, 2 / rows)));
         return dx;
       },
       scale: () => tf.tensor1d(memo?.dScale ?? (all(), memo!.dScale)),
@@ -237,6 +238,13 @@ tf.registerGradient({
     };
   },
 });
+
+/** True for a missing gradient or one of zeros (a per-channel vector: cheap to read). */
+function allZero(gradient: tf.Tensor | null): boolean {
+  if (gradient == null) return true;
+  const values = (tf.backend() as OnednnBackend).floats(gradient);
+  return values.every((v) => v === 0);
+}
 
 // ---- softmax cross-entropy ------------------------------------------------------------------------
 
