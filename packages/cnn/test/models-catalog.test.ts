@@ -203,8 +203,8 @@ test('the layers agree with the size arithmetic: every variant builds at its min
 
 test('training outputs all heads, inference only the main one behind a softmax, over shared layers', () => {
   const cases: Array<[string, BuildOptions, number]> = [
-    ['googlenet', { inputShape: [47, 47, 3], classes: 4 }, 2],
-    ['googlenet', { inputShape: [47, 47, 3], classes: 4, auxLogits: false }, 0],
+    ['googlenet', { inputShape: [15, 15, 3], classes: 4 }, 2],
+    ['googlenet', { inputShape: [15, 15, 3], classes: 4, auxLogits: false }, 0],
     ['resnet20', { inputShape: [16, 16, 1], classes: 4 }, 0],
   ];
   for (const [name, options, aux] of cases) {
@@ -247,7 +247,7 @@ test('layer and weight names are torchvision\'s module paths, the same in every 
     disposeBuiltModel(first);
     disposeBuiltModel(second);
   }
-  const googlenet = buildModel('googlenet', { inputShape: [47, 47, 3], classes: 10 });
+  const googlenet = buildModel('googlenet', { inputShape: [15, 15, 3], classes: 10 });
   try {
     const layers = googlenet.training.layers.map((layer) => layer.name);
     for (const expected of ['conv1.conv', 'inception3a.branch3.1.conv', 'inception4e.branch4.0', 'aux1.fc2', 'aux2.conv.bn', 'fc']) {

@@ -119,7 +119,11 @@ export function conv2d(x: Tensor, name: string, spec: ConvSpec): Tensor {
   return applyLayer(layer, x);
 }
 
-/** nn.BatchNorm2d: scale 1, shift 0, and tfjs momentum 0.9 = PyTorch momentum 0.1. */
+/**
+ * nn.BatchNorm2d: scale 1, shift 0, and tfjs momentum 0.9 = PyTorch momentum 0.1. One difference no
+ * built-in layer can remove: tfjs tracks the biased batch variance, PyTorch the unbiased one (a
+ * factor n/(n-1) in the moving variance, n = batch x height x width, negligible but for tiny maps).
+ */
 export function batchNorm(x: Tensor, name: string, epsilon: number): Tensor {
   return applyLayer(tf.layers.batchNormalization({ name, axis: -1, momentum: 0.9, epsilon }), x);
 }

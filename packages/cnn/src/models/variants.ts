@@ -59,7 +59,8 @@ function vgg(name: keyof typeof VGG_LAYERS, batchNorm: boolean): Variant {
     name: batchNorm ? `${name}_bn` : name,
     description:
       `VGG-${depth}${batchNorm ? ' with batch normalisation after every convolution' : ''} ` +
-      '(Simonyan & Zisserman 2014), as torchvision defines it.',
+      '(Simonyan & Zisserman 2014), as torchvision defines it. smallInput: the classifier reads the ' +
+      'feature map as it is instead of pooling it to 7x7 (512 inputs instead of 25,088 at 32x32).',
     nativeInputShape: IMAGENET,
     defaultClasses: 1000,
     config: { family: 'vgg', layers: VGG_LAYERS[name], batchNorm },
@@ -72,7 +73,8 @@ function imagenetResNet(depth: number, block: 'basic' | 'bottleneck', blocksPerS
     description:
       `ResNet-${depth} (He et al. 2015), ImageNet layout, ${block} blocks ${JSON.stringify(blocksPerStage)}, ` +
       'as torchvision defines it' +
-      (block === 'bottleneck' ? ' (stride in the 3x3 convolution: "ResNet v1.5").' : '.'),
+      (block === 'bottleneck' ? ' (stride in the 3x3 convolution: "ResNet v1.5").' : '.') +
+      ' smallInput: CIFAR-style stem (3x3 stride-1 convolution, no max pooling).',
     nativeInputShape: IMAGENET,
     defaultClasses: 1000,
     config: { family: 'resnet', layout: 'imagenet', block, blocksPerStage },
@@ -97,7 +99,8 @@ function imagenetDenseNet(depth: number, growthRate: number, blocksPerStage: num
     name: `densenet${depth}`,
     description:
       `DenseNet-${depth} (Huang et al. 2017, DenseNet-BC: bottleneck and compression 0.5), growth rate ` +
-      `${growthRate}, dense blocks ${JSON.stringify(blocksPerStage)}, as torchvision defines it.`,
+      `${growthRate}, dense blocks ${JSON.stringify(blocksPerStage)}, as torchvision defines it. ` +
+      'smallInput: 3x3 stride-1 stem without max pooling.',
     nativeInputShape: IMAGENET,
     defaultClasses: 1000,
     config: { family: 'densenet', layout: 'imagenet', growthRate, blocksPerStage, initFeatures, bottleneckWidth: 4 },
@@ -138,7 +141,8 @@ export const VARIANTS: readonly Variant[] = [
     name: 'alexnet',
     description:
       'AlexNet as torchvision defines it: the single-GPU "one weird trick" variant (Krizhevsky 2014) with ' +
-      '64-192-384-256-256 filters and no local response normalisation, not the 2012 paper\'s two-GPU model.',
+      '64-192-384-256-256 filters and no local response normalisation, not the 2012 paper\'s two-GPU model. ' +
+      'smallInput: the classifier reads the feature map as it is instead of pooling it to 6x6.',
     nativeInputShape: IMAGENET,
     defaultClasses: 1000,
     config: { family: 'alexnet' },
