@@ -17,8 +17,9 @@
  *     before: the same rate, spread over the second as independent clients would send it. Add
  *     --aligned to use autocannon's overallRate as it is.
  *
- * --with-worker also runs a worker, which trains the first job while the load runs (the rest stay
- * queued). --api-processes sets API_PROCESSES (node:cluster). --cpu-prof writes a V8 CPU profile of
+ * --with-worker also runs a worker, which trains the submitted jobs one after the other while the
+ * load runs (--epochs each, default 1: short jobs, so the worker also exports a model every few
+ * seconds; --epochs 50: one long training). --api-processes sets API_PROCESSES (node:cluster). --cpu-prof writes a V8 CPU profile of
  * the API process(es) into DIR. Rate limiting and the queued-jobs quota are lifted for the bench.
  * Prints one JSON line with the percentiles (ms, measured per response by the client) and the CPU
  * time spent per request (from /proc) by the API process(es), the Postgres backends of the bench's
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     aligned: { type: 'boolean', default: false },
     'api-processes': { type: 'string', default: '1' },
     'with-worker': { type: 'boolean', default: false },
+    epochs: { type: 'string', default: '1' },
     'log-level': { type: 'string', default: 'info' },
     'cpu-prof': { type: 'string' },
   },
@@ -58,7 +60,7 @@ const service = await startLocalService({
 const body = JSON.stringify({
   model: { architecture: 'lenet5' },
   dataset: { builtin: 'synthetic' },
-  hyperparameters: { epochs: 1 },
+  hyperparameters: { epochs: Number(values.epochs) },
 });
 
 /** One autocannon run; resolves with its result and every response's status and latency. */
@@ -132,6 +134,7 @@ try {
       apiProcesses: Number(values['api-processes']),
       requests: latencies.length,
       withWorker: values['with-worker'],
+      epochsPerJob: Number(values.epochs),
       apiLogLevel: values['log-level'],
       statuses: Object.fromEntries(statuses),
       requestsPerSecond,

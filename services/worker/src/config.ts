@@ -70,6 +70,13 @@ export const workerEnv = {
       "Jobs of one tenant training at once across all workers; a worker that would go beyond it puts the job back in the queue for a few seconds (not a failed attempt)",
     parse: integer(1, 10_000_000),
   },
+  trainingNice: {
+    name: 'WORKER_TRAINING_NICE',
+    default: '10',
+    description:
+      'Scheduling niceness (0-19) of the training processes: where they share a machine with the API, Postgres or Redis, those get the CPU first; 0 keeps the normal priority',
+    parse: integer(0, 19),
+  },
   checkpointsKept: {
     name: 'CHECKPOINTS_KEPT',
     default: '3',

@@ -51,6 +51,7 @@ export type JobRunnerConfig = Pick<
   | 'progressMs'
   | 'maxStarts'
   | 'maxRunningJobsPerTenant'
+  | 'trainingNice'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
   | 'checkpointsKept'
@@ -70,7 +71,7 @@ export class JobRunner {
     private readonly channels: JobChannels,
     private readonly logger: Logger,
   ) {
-    this.children = new WarmChild(logger);
+    this.children = new WarmChild(logger, config.trainingNice);
     this.children.prepare();
   }
 

@@ -4,6 +4,7 @@
  * stdout/stderr to the job's log, and tells how it ended.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, FailureReport, ParentMessage, StartMessage } from './child-protocol.js';
@@ -33,9 +34,21 @@ export class TrainingChildProcess {
    * Forks the child, which loads TensorFlow.js and its engine right away and then waits for `start`;
    * until then its output goes to `logger` (the worker's), afterwards to the job's.
    */
-  constructor(private logger: Logger) {
+  constructor(
+    private logger: Logger,
+    nice = 0,
+  ) {
     // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
     this.child = fork(CHILD_MAIN, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    if (nice > 0 && this.child.pid !== undefined) {
+      // Set at once, before the child starts its compute threads (Linux niceness is per thread and
+      // inherited by the threads it creates afterwards).
+      try {
+        setPriority(this.child.pid, nice);
+      } catch (error) {
+        logger.warn({ err: error, nice }, 'could not lower the training process priority');
+      }
+    }
     this.forwardOutput();
     this.child.on('message', (message: ChildMessage) => this.receive(message));
     this.done = new Promise((resolve) => {

@@ -11,15 +11,19 @@ export class WarmChild {
   private spare: TrainingChildProcess | null = null;
   private closed = false;
 
-  constructor(private readonly logger: Logger) {}
+  /** `nice`: the children's scheduling niceness (WORKER_TRAINING_NICE). */
+  constructor(
+    private readonly logger: Logger,
+    private readonly nice: number,
+  ) {}
 
   /** Forks a spare unless one is ready. */
   prepare(): void {
-    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger);
+    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice);
   }
 
   take(): TrainingChildProcess {
-    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger);
+    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice);
     this.spare = null;
     return child;
   }

@@ -1,5 +1,6 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getPriority } from 'node:os';
 import { jobKeys } from '@trainyard/storage';
 import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
 
@@ -31,6 +32,9 @@ test('a worker process trains a queued job and records every result', async () =
     dataset: { builtin: 'synthetic' },
     hyperparameters: { epochs: 2, batchSize: 64, validationSplit: 0.1 },
   });
+  // Training yields the CPU to the services that answer requests (WORKER_TRAINING_NICE, default 10).
+  const started = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'training child started');
+  assert.equal(getPriority(started.pid as number), 10);
   const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job to finish').catch(
     (error) => {
       throw new Error(`${error.message}\n${worker.tail()}`);
