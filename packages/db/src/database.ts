@@ -31,7 +31,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
   return {
     pool,
     prisma,
-    tenants: new TenantRepository(prisma),
+    tenants: new TenantRepository(prisma, pool),
     jobs: new JobRepository(prisma, pool),
     metrics: new MetricsRepository(prisma),
     checkpoints: new CheckpointRepository(prisma),

@@ -36,6 +36,11 @@ describe('tenants and keys', () => {
     const { key, apiKey } = await db.tenants.createApiKey(tenantId);
     assert.match(key, /^ty_[A-Za-z0-9_-]{43}$/);
     assert.equal((await db.tenants.authenticate(key))?.tenant.id, tenantId);
+    assert.deepEqual(
+      await db.tenants.authenticate(key),
+      { tenant: await db.prisma.tenant.findUnique({ where: { id: tenantId } }), apiKey: await db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }) },
+      'the raw query returns what Prisma reads',
+    );
     assert.equal(await db.tenants.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')), null);
     assert.equal(await db.tenants.revokeApiKey(apiKey.prefix), 1);
     assert.equal(await db.tenants.authenticate(key), null);
