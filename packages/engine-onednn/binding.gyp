@@ -21,7 +21,7 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-fexceptions", "-frtti", "-O3", "-std=c++17", "-fopenmp", "-ffp-contract=off"],
+      "cflags_cc": ["-fexceptions", "-frtti", "-O3", "-std=c++17", "-fopenmp", "-ffp-contract=off", "-fno-math-errno"],
       "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]
