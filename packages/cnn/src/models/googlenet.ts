@@ -13,29 +13,16 @@
  */
 import type { Heads } from './heads.js';
 import type { WeightInit } from './init.js';
-import {
-  adaptiveAvgPool2d,
-  batchNorm,
-  concat,
-  conv2d,
-  dense,
-  dropout,
-  flatten,
-  globalAvgPool,
-  maxPool2d,
-  relu,
-  type Tensor,
-} from './layers.js';
+import { adaptiveAvgPool2d, concat, convBnRelu, dense, dropout, flatten, globalAvgPool, maxPool2d, type Tensor } from './layers.js';
 import type { ResolvedOptions } from './options.js';
 
 const BN_EPSILON = 1e-3;
 const INIT: WeightInit = { kernel: { kind: 'normal', std: 0.01 }, bias: 'torch-default' };
 const AUX_DROPOUT = 0.7;
 
-/** torchvision's BasicConv2d: convolution without bias, batch norm, ReLU. */
-function convBnRelu(x: Tensor, name: string, filters: number, kernel: number, stride = 1, padding = 0): Tensor {
-  x = conv2d(x, `${name}.conv`, { filters, kernel, stride, padding, bias: false, init: INIT });
-  return relu(batchNorm(x, `${name}.bn`, BN_EPSILON), `${name}.relu`);
+/** BasicConv2d with GoogLeNet's batch-norm epsilon and initialisation. */
+function basicConv(x: Tensor, name: string, filters: number, kernel: number, stride = 1, padding = 0): Tensor {
+  return convBnRelu(x, name, { filters, kernel, stride, padding, init: INIT }, BN_EPSILON);
 }
 
 /** Output widths of one inception module's branches. */
@@ -49,18 +36,18 @@ export interface InceptionWidths {
 }
 
 export function inceptionModule(x: Tensor, name: string, w: InceptionWidths): Tensor {
-  const branch1 = convBnRelu(x, `${name}.branch1`, w.ch1x1, 1);
-  const branch2 = convBnRelu(convBnRelu(x, `${name}.branch2.0`, w.ch3x3red, 1), `${name}.branch2.1`, w.ch3x3, 3, 1, 1);
+  const branch1 = basicConv(x, `${name}.branch1`, w.ch1x1, 1);
+  const branch2 = basicConv(basicConv(x, `${name}.branch2.0`, w.ch3x3red, 1), `${name}.branch2.1`, w.ch3x3, 3, 1, 1);
   // torchvision's "5x5" branch convolves 3x3.
-  const branch3 = convBnRelu(convBnRelu(x, `${name}.branch3.0`, w.ch5x5red, 1), `${name}.branch3.1`, w.ch5x5, 3, 1, 1);
+  const branch3 = basicConv(basicConv(x, `${name}.branch3.0`, w.ch5x5red, 1), `${name}.branch3.1`, w.ch5x5, 3, 1, 1);
   const pooled = maxPool2d(x, `${name}.branch4.0`, { kernel: 3, stride: 1, padding: 1, ceilMode: true });
-  const branch4 = convBnRelu(pooled, `${name}.branch4.1`, w.poolProj, 1);
+  const branch4 = basicConv(pooled, `${name}.branch4.1`, w.poolProj, 1);
   return concat([branch1, branch2, branch3, branch4], `${name}.concat`);
 }
 
 export function inceptionAux(x: Tensor, name: string, classes: number): Tensor {
   x = adaptiveAvgPool2d(x, `${name}.pool`, [4, 4]);
-  x = flatten(convBnRelu(x, `${name}.conv`, 128, 1), `${name}.flatten`);
+  x = flatten(basicConv(x, `${name}.conv`, 128, 1), `${name}.flatten`);
   x = dense(x, `${name}.fc1`, { units: 1024, activation: 'relu', init: INIT });
   x = dropout(x, `${name}.dropout`, AUX_DROPOUT);
   return dense(x, `${name}.fc2`, { units: classes, init: INIT });
@@ -77,10 +64,10 @@ const widths = (...[ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, poolProj]: number[]
 
 export function buildGoogLeNet(x: Tensor, options: ResolvedOptions): Heads {
   const auxLogits: Tensor[] = [];
-  x = convBnRelu(x, 'conv1', 64, 7, 2, 3);
+  x = basicConv(x, 'conv1', 64, 7, 2, 3);
   x = maxPool2d(x, 'maxpool1', { kernel: 3, stride: 2, ceilMode: true });
-  x = convBnRelu(x, 'conv2', 64, 1);
-  x = convBnRelu(x, 'conv3', 192, 3, 1, 1);
+  x = basicConv(x, 'conv2', 64, 1);
+  x = basicConv(x, 'conv3', 192, 3, 1, 1);
   x = maxPool2d(x, 'maxpool2', { kernel: 3, stride: 2, ceilMode: true });
 
   x = inceptionModule(x, 'inception3a', widths(64, 96, 128, 16, 32, 32));

@@ -14,18 +14,7 @@
  */
 import type { Heads } from './heads.js';
 import type { WeightInit } from './init.js';
-import {
-  avgPool2d,
-  batchNorm,
-  concat,
-  conv2d,
-  dense,
-  dropout,
-  globalAvgPool,
-  maxPool2d,
-  relu,
-  type Tensor,
-} from './layers.js';
+import { avgPool2d, concat, convBnRelu, dense, dropout, globalAvgPool, maxPool2d, type Tensor } from './layers.js';
 import type { ResolvedOptions } from './options.js';
 
 const BN_EPSILON = 1e-3;
@@ -34,33 +23,32 @@ const AUX_FC_INIT: WeightInit = { kernel: { kind: 'normal', std: 0.001 }, bias: 
 
 type Pair = [number, number];
 
-/** torchvision's BasicConv2d: convolution without bias, batch norm, ReLU. */
-function convBnRelu(x: Tensor, name: string, filters: number, kernel: number | Pair, stride = 1, padding: number | Pair = 0): Tensor {
-  x = conv2d(x, `${name}.conv`, { filters, kernel, stride, padding, bias: false, init: INIT });
-  return relu(batchNorm(x, `${name}.bn`, BN_EPSILON), `${name}.relu`);
+/** BasicConv2d with Inception v3's batch-norm epsilon and initialisation. */
+function basicConv(x: Tensor, name: string, filters: number, kernel: number | Pair, stride = 1, padding: number | Pair = 0): Tensor {
+  return convBnRelu(x, name, { filters, kernel, stride, padding, init: INIT }, BN_EPSILON);
 }
 
 /** 3x3 average pooling, stride 1, padding 1 (zeros counted): the pooling branch of A, C and E. */
 function poolBranch(x: Tensor, name: string, filters: number): Tensor {
-  return convBnRelu(avgPool2d(x, `${name}.avg_pool`, { kernel: 3, stride: 1, padding: 1 }), `${name}.branch_pool`, filters, 1);
+  return basicConv(avgPool2d(x, `${name}.avg_pool`, { kernel: 3, stride: 1, padding: 1 }), `${name}.branch_pool`, filters, 1);
 }
 
 export function inceptionA(x: Tensor, name: string, poolFeatures: number): Tensor {
-  const branch1x1 = convBnRelu(x, `${name}.branch1x1`, 64, 1);
-  let branch5x5 = convBnRelu(x, `${name}.branch5x5_1`, 48, 1);
-  branch5x5 = convBnRelu(branch5x5, `${name}.branch5x5_2`, 64, 5, 1, 2);
-  let branch3x3dbl = convBnRelu(x, `${name}.branch3x3dbl_1`, 64, 1);
-  branch3x3dbl = convBnRelu(branch3x3dbl, `${name}.branch3x3dbl_2`, 96, 3, 1, 1);
-  branch3x3dbl = convBnRelu(branch3x3dbl, `${name}.branch3x3dbl_3`, 96, 3, 1, 1);
+  const branch1x1 = basicConv(x, `${name}.branch1x1`, 64, 1);
+  let branch5x5 = basicConv(x, `${name}.branch5x5_1`, 48, 1);
+  branch5x5 = basicConv(branch5x5, `${name}.branch5x5_2`, 64, 5, 1, 2);
+  let branch3x3dbl = basicConv(x, `${name}.branch3x3dbl_1`, 64, 1);
+  branch3x3dbl = basicConv(branch3x3dbl, `${name}.branch3x3dbl_2`, 96, 3, 1, 1);
+  branch3x3dbl = basicConv(branch3x3dbl, `${name}.branch3x3dbl_3`, 96, 3, 1, 1);
   return concat([branch1x1, branch5x5, branch3x3dbl, poolBranch(x, name, poolFeatures)], `${name}.concat`);
 }
 
 /** Grid reduction 35 -> 17. */
 export function inceptionB(x: Tensor, name: string): Tensor {
-  const branch3x3 = convBnRelu(x, `${name}.branch3x3`, 384, 3, 2);
-  let branch3x3dbl = convBnRelu(x, `${name}.branch3x3dbl_1`, 64, 1);
-  branch3x3dbl = convBnRelu(branch3x3dbl, `${name}.branch3x3dbl_2`, 96, 3, 1, 1);
-  branch3x3dbl = convBnRelu(branch3x3dbl, `${name}.branch3x3dbl_3`, 96, 3, 2);
+  const branch3x3 = basicConv(x, `${name}.branch3x3`, 384, 3, 2);
+  let branch3x3dbl = basicConv(x, `${name}.branch3x3dbl_1`, 64, 1);
+  branch3x3dbl = basicConv(branch3x3dbl, `${name}.branch3x3dbl_2`, 96, 3, 1, 1);
+  branch3x3dbl = basicConv(branch3x3dbl, `${name}.branch3x3dbl_3`, 96, 3, 2);
   const branchPool = maxPool2d(x, `${name}.max_pool`, { kernel: 3, stride: 2 });
   return concat([branch3x3, branch3x3dbl, branchPool], `${name}.concat`);
 }
@@ -68,47 +56,47 @@ export function inceptionB(x: Tensor, name: string): Tensor {
 /** Factorised 7x7 convolutions (1x7 then 7x1). */
 export function inceptionC(x: Tensor, name: string, channels7x7: number): Tensor {
   const c7 = channels7x7;
-  const branch1x1 = convBnRelu(x, `${name}.branch1x1`, 192, 1);
-  let branch7x7 = convBnRelu(x, `${name}.branch7x7_1`, c7, 1);
-  branch7x7 = convBnRelu(branch7x7, `${name}.branch7x7_2`, c7, [1, 7], 1, [0, 3]);
-  branch7x7 = convBnRelu(branch7x7, `${name}.branch7x7_3`, 192, [7, 1], 1, [3, 0]);
-  let branch7x7dbl = convBnRelu(x, `${name}.branch7x7dbl_1`, c7, 1);
-  branch7x7dbl = convBnRelu(branch7x7dbl, `${name}.branch7x7dbl_2`, c7, [7, 1], 1, [3, 0]);
-  branch7x7dbl = convBnRelu(branch7x7dbl, `${name}.branch7x7dbl_3`, c7, [1, 7], 1, [0, 3]);
-  branch7x7dbl = convBnRelu(branch7x7dbl, `${name}.branch7x7dbl_4`, c7, [7, 1], 1, [3, 0]);
-  branch7x7dbl = convBnRelu(branch7x7dbl, `${name}.branch7x7dbl_5`, 192, [1, 7], 1, [0, 3]);
+  const branch1x1 = basicConv(x, `${name}.branch1x1`, 192, 1);
+  let branch7x7 = basicConv(x, `${name}.branch7x7_1`, c7, 1);
+  branch7x7 = basicConv(branch7x7, `${name}.branch7x7_2`, c7, [1, 7], 1, [0, 3]);
+  branch7x7 = basicConv(branch7x7, `${name}.branch7x7_3`, 192, [7, 1], 1, [3, 0]);
+  let branch7x7dbl = basicConv(x, `${name}.branch7x7dbl_1`, c7, 1);
+  branch7x7dbl = basicConv(branch7x7dbl, `${name}.branch7x7dbl_2`, c7, [7, 1], 1, [3, 0]);
+  branch7x7dbl = basicConv(branch7x7dbl, `${name}.branch7x7dbl_3`, c7, [1, 7], 1, [0, 3]);
+  branch7x7dbl = basicConv(branch7x7dbl, `${name}.branch7x7dbl_4`, c7, [7, 1], 1, [3, 0]);
+  branch7x7dbl = basicConv(branch7x7dbl, `${name}.branch7x7dbl_5`, 192, [1, 7], 1, [0, 3]);
   return concat([branch1x1, branch7x7, branch7x7dbl, poolBranch(x, name, 192)], `${name}.concat`);
 }
 
 /** Grid reduction 17 -> 8. */
 export function inceptionD(x: Tensor, name: string): Tensor {
-  let branch3x3 = convBnRelu(x, `${name}.branch3x3_1`, 192, 1);
-  branch3x3 = convBnRelu(branch3x3, `${name}.branch3x3_2`, 320, 3, 2);
-  let branch7x7x3 = convBnRelu(x, `${name}.branch7x7x3_1`, 192, 1);
-  branch7x7x3 = convBnRelu(branch7x7x3, `${name}.branch7x7x3_2`, 192, [1, 7], 1, [0, 3]);
-  branch7x7x3 = convBnRelu(branch7x7x3, `${name}.branch7x7x3_3`, 192, [7, 1], 1, [3, 0]);
-  branch7x7x3 = convBnRelu(branch7x7x3, `${name}.branch7x7x3_4`, 192, 3, 2);
+  let branch3x3 = basicConv(x, `${name}.branch3x3_1`, 192, 1);
+  branch3x3 = basicConv(branch3x3, `${name}.branch3x3_2`, 320, 3, 2);
+  let branch7x7x3 = basicConv(x, `${name}.branch7x7x3_1`, 192, 1);
+  branch7x7x3 = basicConv(branch7x7x3, `${name}.branch7x7x3_2`, 192, [1, 7], 1, [0, 3]);
+  branch7x7x3 = basicConv(branch7x7x3, `${name}.branch7x7x3_3`, 192, [7, 1], 1, [3, 0]);
+  branch7x7x3 = basicConv(branch7x7x3, `${name}.branch7x7x3_4`, 192, 3, 2);
   const branchPool = maxPool2d(x, `${name}.max_pool`, { kernel: 3, stride: 2 });
   return concat([branch3x3, branch7x7x3, branchPool], `${name}.concat`);
 }
 
 /** Expanded filter bank: 1x3 and 3x1 convolutions side by side. */
 export function inceptionE(x: Tensor, name: string): Tensor {
-  const branch1x1 = convBnRelu(x, `${name}.branch1x1`, 320, 1);
-  const split3x3 = convBnRelu(x, `${name}.branch3x3_1`, 384, 1);
+  const branch1x1 = basicConv(x, `${name}.branch1x1`, 320, 1);
+  const split3x3 = basicConv(x, `${name}.branch3x3_1`, 384, 1);
   const branch3x3 = concat(
     [
-      convBnRelu(split3x3, `${name}.branch3x3_2a`, 384, [1, 3], 1, [0, 1]),
-      convBnRelu(split3x3, `${name}.branch3x3_2b`, 384, [3, 1], 1, [1, 0]),
+      basicConv(split3x3, `${name}.branch3x3_2a`, 384, [1, 3], 1, [0, 1]),
+      basicConv(split3x3, `${name}.branch3x3_2b`, 384, [3, 1], 1, [1, 0]),
     ],
     `${name}.branch3x3`,
   );
-  let split3x3dbl = convBnRelu(x, `${name}.branch3x3dbl_1`, 448, 1);
-  split3x3dbl = convBnRelu(split3x3dbl, `${name}.branch3x3dbl_2`, 384, 3, 1, 1);
+  let split3x3dbl = basicConv(x, `${name}.branch3x3dbl_1`, 448, 1);
+  split3x3dbl = basicConv(split3x3dbl, `${name}.branch3x3dbl_2`, 384, 3, 1, 1);
   const branch3x3dbl = concat(
     [
-      convBnRelu(split3x3dbl, `${name}.branch3x3dbl_3a`, 384, [1, 3], 1, [0, 1]),
-      convBnRelu(split3x3dbl, `${name}.branch3x3dbl_3b`, 384, [3, 1], 1, [1, 0]),
+      basicConv(split3x3dbl, `${name}.branch3x3dbl_3a`, 384, [1, 3], 1, [0, 1]),
+      basicConv(split3x3dbl, `${name}.branch3x3dbl_3b`, 384, [3, 1], 1, [1, 0]),
     ],
     `${name}.branch3x3dbl`,
   );
@@ -117,18 +105,18 @@ export function inceptionE(x: Tensor, name: string): Tensor {
 
 export function inceptionAux(x: Tensor, name: string, classes: number): Tensor {
   x = avgPool2d(x, `${name}.avg_pool`, { kernel: 5, stride: 3 });
-  x = convBnRelu(x, `${name}.conv0`, 128, 1);
-  x = convBnRelu(x, `${name}.conv1`, 768, 5);
+  x = basicConv(x, `${name}.conv0`, 128, 1);
+  x = basicConv(x, `${name}.conv1`, 768, 5);
   return dense(globalAvgPool(x, `${name}.avgpool`), `${name}.fc`, { units: classes, init: AUX_FC_INIT });
 }
 
 export function buildInceptionV3(x: Tensor, options: ResolvedOptions): Heads {
-  x = convBnRelu(x, 'Conv2d_1a_3x3', 32, 3, 2);
-  x = convBnRelu(x, 'Conv2d_2a_3x3', 32, 3);
-  x = convBnRelu(x, 'Conv2d_2b_3x3', 64, 3, 1, 1);
+  x = basicConv(x, 'Conv2d_1a_3x3', 32, 3, 2);
+  x = basicConv(x, 'Conv2d_2a_3x3', 32, 3);
+  x = basicConv(x, 'Conv2d_2b_3x3', 64, 3, 1, 1);
   x = maxPool2d(x, 'maxpool1', { kernel: 3, stride: 2 });
-  x = convBnRelu(x, 'Conv2d_3b_1x1', 80, 1);
-  x = convBnRelu(x, 'Conv2d_4a_3x3', 192, 3);
+  x = basicConv(x, 'Conv2d_3b_1x1', 80, 1);
+  x = basicConv(x, 'Conv2d_4a_3x3', 192, 3);
   x = maxPool2d(x, 'maxpool2', { kernel: 3, stride: 2 });
   x = inceptionA(x, 'Mixed_5b', 32);
   x = inceptionA(x, 'Mixed_5c', 64);

@@ -132,6 +132,12 @@ export function relu(x: Tensor, name: string): Tensor {
   return applyLayer(tf.layers.activation({ name, activation: 'relu' }), x);
 }
 
+/** torchvision's BasicConv2d (GoogLeNet, Inception v3): convolution without bias, batch norm, ReLU. */
+export function convBnRelu(x: Tensor, name: string, spec: Omit<ConvSpec, 'bias' | 'activation'>, epsilon: number): Tensor {
+  x = conv2d(x, `${name}.conv`, { ...spec, bias: false });
+  return relu(batchNorm(x, `${name}.bn`, epsilon), `${name}.relu`);
+}
+
 export interface PoolSpec {
   kernel: number;
   stride: number;
