@@ -44,12 +44,12 @@ float* constant_vector(std::vector<float>& storage, int64_t length, float value)
 }
 
 float* scale_or_ones(float* scale, int64_t c) {
-  static std::vector<float> ones;
+  thread_local std::vector<float> ones;
   return scale != nullptr ? scale : constant_vector(ones, c, 1.f);
 }
 
 float* shift_or_zeros(float* shift, int64_t c) {
-  static std::vector<float> zeros;
+  thread_local std::vector<float> zeros;
   return shift != nullptr ? shift : constant_vector(zeros, c, 0.f);
 }
 

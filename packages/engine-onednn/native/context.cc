@@ -6,29 +6,30 @@
 namespace trainyard {
 
 dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  thread_local dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }
 
 dnnl::stream& cpu_stream() {
-  static dnnl::stream stream(cpu_engine());
+  thread_local dnnl::stream stream(cpu_engine());
   return stream;
 }
 
 namespace {
 
 std::unordered_map<std::string, std::unique_ptr<Cached>>& cache() {
-  static std::unordered_map<std::string, std::unique_ptr<Cached>> plans;
+  thread_local std::unordered_map<std::string, std::unique_ptr<Cached>> plans;
   return plans;
 }
 
 struct ScratchBuffer {
   void* data = nullptr;
   size_t bytes = 0;
+  ~ScratchBuffer() { std::free(data); }
 };
 
 ScratchBuffer& slot_buffer(ScratchSlot slot) {
-  static ScratchBuffer buffers[kSlotCount];
+  thread_local ScratchBuffer buffers[kSlotCount];
   return buffers[slot];
 }
 
@@ -57,7 +58,8 @@ void clear_caches() {
   for (int slot = 0; slot < kSlotCount; slot++) {
     ScratchBuffer& buffer = slot_buffer(static_cast<ScratchSlot>(slot));
     std::free(buffer.data);
-    buffer = ScratchBuffer{};
+    buffer.data = nullptr;
+    buffer.bytes = 0;
   }
 }
 

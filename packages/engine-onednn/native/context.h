@@ -1,6 +1,7 @@
-// The process-wide oneDNN state: one CPU engine and stream, primitives cached by shape (creating one
-// costs 1-8 ms, running a cached one microseconds), and reusable scratch memory, so that a training
-// step allocates nothing natively once its shapes have been seen.
+// The oneDNN state: one CPU engine and stream, primitives cached by shape (creating one costs 1-8 ms,
+// running a cached one microseconds), and reusable scratch memory, so that a training step allocates
+// nothing natively once its shapes have been seen. All of it is per thread (thread_local): Node worker
+// threads that load the addon each get their own and never share a cache.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
