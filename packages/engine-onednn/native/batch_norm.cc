@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "ops.h"
+#include "parallel.h"
 
 namespace trainyard {
 namespace {
@@ -23,6 +24,7 @@ struct NormShape {
   memory::desc data() const { return {{n, c, h, w}, dt::f32, tag::nhwc}; }
   memory::desc vector() const { return {{c}, dt::f32, tag::a}; }
   int64_t size() const { return n * h * w * c; }
+  bool serial() const { return !worth_splitting(size()); }
 };
 
 const normalization_flags kScaleShift = normalization_flags::use_scale | normalization_flags::use_shift;
@@ -75,6 +77,7 @@ ForwardPlan& forward_plan(const int32_t* params, float epsilon, bool training) {
 void batch_norm_inference(Call& call) {
   const int32_t* params = call.ints(0, kBatchNormParams);
   NormShape s(params);
+  SerialIf guard(s.serial());
   float epsilon = static_cast<float>(call.number(1));
   float* x = call.floats(2, s.size());
   float* mean = call.floats(3, s.c);
@@ -100,6 +103,7 @@ void batch_norm_inference(Call& call) {
 void batch_norm_training(Call& call) {
   const int32_t* params = call.ints(0, kBatchNormParams);
   NormShape s(params);
+  SerialIf guard(s.serial());
   float epsilon = static_cast<float>(call.number(1));
   float* x = call.floats(2, s.size());
   float* scale = scale_or_ones(call.optional_floats(3, s.c), s.c);
@@ -128,6 +132,7 @@ void batch_norm_training(Call& call) {
 void batch_norm_backward(Call& call) {
   const int32_t* params = call.ints(0, kBatchNormParams);
   NormShape s(params);
+  SerialIf guard(s.serial());
   float epsilon = static_cast<float>(call.number(1));
   float* x = call.floats(2, s.size());
   float* dy = call.floats(3, s.size());

@@ -40,6 +40,9 @@ struct ConvShape {
   memory::dims pad_l() const { return {pt, pl}; }
   memory::dims pad_r() const { return {pb, pr}; }
   int64_t dst_size() const { return n * oh * ow * o; }
+  /** Forward, backward-data and backward-weights passes all take this many multiply-adds. */
+  int64_t multiply_adds() const { return n * oh * ow * o * kh * kw * c; }
+  bool serial() const { return multiply_adds() < kSerialMultiplyAdds; }
 
   /**
    * oneDNN wants (in + near + far - extent) / stride + 1 == out exactly; tfjs's 'valid' leaves the far
@@ -78,6 +81,7 @@ struct FilterLayout {
   FilterLayout(const memory::desc& user_desc, const memory::desc& wanted_desc, bool into_internal)
       : user(user_desc), wanted(wanted_desc), reorder(user_desc != wanted_desc) {
     if (!reorder) return;
+    SerialIf guard(small());
     internal = memory(wanted, cpu_engine());
     if (into_internal) {
       to_internal = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), user, cpu_engine(), wanted));
@@ -86,10 +90,14 @@ struct FilterLayout {
     }
   }
 
+  /** Filters are mostly small: their reorders run on one thread (see SerialIf). */
+  bool small() const { return static_cast<int64_t>(user.get_size() / sizeof(float)) < kParallelThreshold; }
+
   /** The filter as the primitive reads it. */
   memory read(float* user_data) {
     memory user_memory(user, cpu_engine(), user_data);
     if (!reorder) return user_memory;
+    SerialIf guard(small());
     to_internal.execute(cpu_stream(), user_memory, internal);
     return internal;
   }
@@ -99,6 +107,7 @@ struct FilterLayout {
 
   void write_back(float* user_data) {
     if (!reorder) return;
+    SerialIf guard(small());
     memory user_memory(user, cpu_engine(), user_data);
     from_internal.execute(cpu_stream(), internal, user_memory);
   }
@@ -148,6 +157,7 @@ const float* gradient_before_activation(const ConvShape& s, const float* dy, con
 void conv2d_forward(Call& call) {
   const int32_t* params = call.ints(0, kConvParams);
   ConvShape s(params);
+  SerialIf guard(s.serial());
   float* x = call.floats(1, s.n * s.h * s.w * s.c);
   float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
   float* bias = call.optional_floats(3, s.o);
@@ -184,6 +194,7 @@ void conv2d_forward(Call& call) {
 void conv2d_backward_data(Call& call) {
   const int32_t* params = call.ints(0, kConvParams);
   ConvShape s(params);
+  SerialIf guard(s.serial());
   float* dy = call.floats(1, s.dst_size());
   float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
   float* dx = call.floats(3, s.n * s.h * s.w * s.c);
@@ -215,6 +226,7 @@ void conv2d_backward_data(Call& call) {
 void conv2d_backward_weights(Call& call) {
   const int32_t* params = call.ints(0, kConvParams);
   ConvShape s(params);
+  SerialIf guard(s.serial());
   float* x = call.floats(1, s.n * s.h * s.w * s.c);
   float* dy = call.floats(2, s.dst_size());
   float* dfilter = call.floats(3, s.kh * s.kw * s.c * s.o);

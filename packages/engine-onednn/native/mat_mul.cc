@@ -4,6 +4,7 @@
 
 #include "context.h"
 #include "ops.h"
+#include "parallel.h"
 
 namespace trainyard {
 namespace {
@@ -31,6 +32,7 @@ struct MatMulShape {
   }
   memory::desc bias_desc() const { return {{1, 1, n}, dt::f32, tag::abc}; }
   memory::desc c() const { return {{batch(), m, n}, dt::f32, tag::abc}; }
+  bool serial() const { return batch() * m * n * k < kSerialMultiplyAdds; }
 };
 
 struct MatMulPlan : Cached {
@@ -44,6 +46,7 @@ struct MatMulPlan : Cached {
 void mat_mul(Call& call) {
   const int32_t* params = call.ints(0, kMatMulParams);
   MatMulShape s(params);
+  SerialIf guard(s.serial());
   float* a = call.floats(1, s.batch_a * s.m * s.k);
   float* b = call.floats(2, s.batch_b * s.k * s.n);
   float* bias = call.optional_floats(3, s.n);

@@ -24,6 +24,30 @@ inline bool worth_splitting(int64_t elements) { return elements > kParallelThres
 inline int max_threads() { return omp_get_max_threads(); }
 
 /**
+ * Makes oneDNN create and run a primitive on the calling thread only, while it lives, when `serial`:
+ * small primitives (LeNet-5's pooling, a filter's reorder) take microseconds, less than waking the
+ * other thread, which on a busy machine can take a scheduler time slice. oneDNN with OpenMP sizes its
+ * work split by omp_get_max_threads() when a primitive is created and when it runs.
+ */
+class SerialIf {
+ public:
+  explicit SerialIf(bool serial) : restore_(serial ? omp_get_max_threads() : 0) {
+    if (serial) omp_set_num_threads(1);
+  }
+  ~SerialIf() {
+    if (restore_ > 0) omp_set_num_threads(restore_);
+  }
+  SerialIf(const SerialIf&) = delete;
+  SerialIf& operator=(const SerialIf&) = delete;
+
+ private:
+  int restore_;
+};
+
+/** Multiply-adds below which a convolution or matrix product runs on one thread. */
+constexpr int64_t kSerialMultiplyAdds = 1 << 21;
+
+/**
  * Runs body(thread, begin, end) over [0, n): once on the calling thread when `parallel` is false,
  * else once per thread on contiguous ranges (multiples of 16 items, so that threads writing floats
  * never share a cache line).

@@ -2,6 +2,7 @@
 // position of each window's maximum) so that its gradient needs no second pass over the input.
 #include "context.h"
 #include "ops.h"
+#include "parallel.h"
 
 namespace trainyard {
 namespace {
@@ -47,6 +48,7 @@ struct PoolShape {
   memory::desc dst() const { return {{n, c, oh, ow}, dt::f32, tag::nhwc}; }
   int64_t src_size() const { return n * h * w * c; }
   int64_t dst_size() const { return n * oh * ow * c; }
+  bool serial() const { return !worth_splitting(src_size()); }
 
   dnnl::pooling_forward::desc forward_desc(prop_kind prop) const {
     return {prop, alg(), src(), dst(), {sh, sw}, {kh, kw}, {pt, pl}, {pb, pr}};
@@ -65,6 +67,7 @@ struct BackwardPlan : Cached {
   dnnl::pooling_backward primitive;
 };
 
+/** Call with a SerialIf for the shape in scope (creation and execution must agree). */
 ForwardPlan& forward_plan(const int32_t* params, bool training) {
   PoolShape s(params);
   return plan_for<ForwardPlan>(training ? "pool_fwd_train" : "pool_fwd_infer", params, kPoolParams, [&] {
@@ -83,6 +86,7 @@ ForwardPlan& forward_plan(const int32_t* params, bool training) {
 void pool_workspace_bytes(Call& call) {
   const int32_t* params = call.ints(0, kPoolParams);
   PoolShape s(params);
+  SerialIf guard(s.serial());
   size_t bytes = s.kind == kMax ? forward_plan(params, true).pd.workspace_desc().get_size() : 0;
   napi_create_double(call.env(), static_cast<double>(bytes), &call.result);
 }
@@ -91,6 +95,7 @@ void pool_workspace_bytes(Call& call) {
 void pool_forward(Call& call) {
   const int32_t* params = call.ints(0, kPoolParams);
   PoolShape s(params);
+  SerialIf guard(s.serial());
   float* x = call.floats(1, s.src_size());
   float* y = call.floats(2, s.dst_size());
   bool training = s.kind == kMax && !call.is_null(3);
@@ -115,6 +120,7 @@ void pool_forward(Call& call) {
 void pool_backward(Call& call) {
   const int32_t* params = call.ints(0, kPoolParams);
   PoolShape s(params);
+  SerialIf guard(s.serial());
   float* dy = call.floats(1, s.dst_size());
   float* dx = call.floats(2, s.src_size());
 
