@@ -98,13 +98,13 @@ const conv2dBackpropFilter = nativeKernel<{ x: tf.TensorInfo; dy: tf.TensorInfo;
 );
 
 /** Per-channel sums of dy (where y > 0 under a ReLU): the bias gradient. */
-const biasGrad = nativeKernel<{ dy: tf.TensorInfo; y: tf.TensorInfo }, { activation: string }>(
+const biasGrad = nativeKernel<{ dy: tf.TensorInfo; y?: tf.TensorInfo }, { activation: string }>(
   N.biasGrad,
   ({ inputs: { dy, y }, backend, attrs }) => {
     const channels = dy.shape[dy.shape.length - 1];
     const out = backend.allocate(channels);
     const relu = activationOf(attrs.activation) === Activation.Relu;
-    backend.native.columnSums(backend.floats(dy), channels, out, relu ? backend.floats(y) : null);
+    backend.native.columnSums(backend.floats(dy), channels, out, relu ? backend.floats(y!) : null);
     return backend.output(out, [channels]);
   },
 );
@@ -165,7 +165,7 @@ tf.registerGradient({
       // The usual matMul gradients, for each combination of transposes.
       a: () => (transposeA ? product(b, g, transposeB, true) : product(g, b, false, !transposeB)),
       b: () => (transposeB ? product(g, a, true, transposeA) : product(a, g, !transposeA, false)),
-      bias: () => run(N.biasGrad, { dy: g, y: g }, { activation: 'linear' }),
+      bias: () => run(N.biasGrad, { dy: g }, { activation: 'linear' }),
     };
   },
 });
@@ -223,6 +223,10 @@ tf.registerGradient({
       memo = { dScale: backend.floats(outputs[1]).slice(), dShift: backend.floats(outputs[2]).slice() };
       return outputs;
     };
+    const parameterGradients = (): { dScale: Float32Array; dShift: Float32Array } => {
+      if (memo === null) all();
+      return memo!;
+    };
     return {
       x: () => {
         let dx = all()[0];
@@ -233,8 +237,8 @@ tf.registerGradient({
         if (!allZero(dVariance)) dx = tf.add(dx, tf.mul(tf.sub(x, mean), tf.mul(dVariance!, 2 / rows)));
         return dx;
       },
-      scale: () => tf.tensor1d(memo?.dScale ?? (all(), memo!.dScale)),
-      offset: () => tf.tensor1d(memo?.dShift ?? (all(), memo!.dShift)),
+      scale: () => tf.tensor1d(parameterGradients().dScale),
+      offset: () => tf.tensor1d(parameterGradients().dShift),
     };
   },
 });
