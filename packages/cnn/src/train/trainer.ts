@@ -104,7 +104,8 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
   };
 
   try {
-    let lastProgress = 0;
+    // -Infinity: the first batch always reports, however young the process (performance.now() starts at 0).
+    let lastProgress = Number.NEGATIVE_INFINITY;
     while (epoch < config.epochs && !shouldStopEarly(history, config.earlyStopping)) {
       const order = resumedOrder ?? shuffled(trainIndices, random);
       const partial: PartialEpoch = resumedPartial ? { ...resumedPartial } : { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
