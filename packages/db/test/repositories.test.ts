@@ -190,7 +190,13 @@ describe('job transitions', () => {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
-    assert.deepEqual(seen, [...ids].reverse());
+    // created_at has millisecond precision: jobs created in the same millisecond are ordered by id.
+    const rows = await db.prisma.job.findMany({ where: { tenantId: other }, select: { id: true, createdAt: true } });
+    const newestFirst = rows
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .map((row) => row.id);
+    assert.deepEqual(seen, newestFirst);
+    assert.deepEqual(new Set(seen), new Set(ids));
     await db.jobs.cancelQueued(ids[3]!);
     const cancelled = await db.jobs.list(other, { limit: 10, status: 'cancelled' });
     assert.ok(!('invalidCursor' in cancelled) && cancelled.items.length === 1);
