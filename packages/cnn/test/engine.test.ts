@@ -1,6 +1,7 @@
 /**
  * Engine selection: here neither tfjs-node-gpu nor tfjs-node can be installed, so the default is the
- * wasm engine with both recorded as skipped; forcing an engine that cannot load is a typed error.
+ * native oneDNN engine where its addon built (libdnnl-dev present at install), else the wasm engine,
+ * with what could not load recorded as skipped; forcing an engine that cannot load is a typed error.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -21,50 +22,66 @@ const tensorflowInstalled = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu
   }
 });
 
+/** The oneDNN engine's own answer: null when its addon built and loads, else why not. */
+async function onednnUnavailable(): Promise<string | null> {
+  const packageName = '@trainyard/engine-onednn';
+  try {
+    const engine = (await import(packageName)) as { onednnUnavailableReason(): string | null };
+    return engine.onednnUnavailableReason();
+  } catch (error) {
+    return String(error);
+  }
+}
+
 test('currentEngine() before initEngine() says so', () => {
   assert.throws(() => currentEngine(), /initEngine/);
 });
 
-test('the default engine here is wasm with our kernels; both tensorflow engines are skipped, logged once', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
+test('the default engine here is onednn where its addon built, else wasm with our kernels; what could not load is skipped, logged once', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
   const previous = process.env.TRAINYARD_ENGINE;
   delete process.env.TRAINYARD_ENGINE;
   try {
     const logs: Array<{ msg: string; fields?: object }> = [];
     const log = (msg: string, fields?: object) => logs.push({ msg, fields });
+    const onednnReason = await onednnUnavailable();
+    const expected = onednnReason === null ? 'onednn' : 'wasm';
     const engine = await initEngine({ log });
-    assert.equal(engine.name, 'wasm');
-    assert.equal(engine.backend, 'wasm');
-    assert.equal(tf.getBackend(), 'wasm');
-    assert.match(engine.version, /^\d+\.\d+\.\d+/);
+    assert.equal(engine.name, expected, `onednn: ${onednnReason ?? 'available'}`);
+    assert.equal(engine.backend, expected);
+    assert.equal(tf.getBackend(), expected);
+    assert.match(engine.version, /\d+\.\d+\.\d+/);
     assert.ok(engine.threads >= 1);
-    assert.deepEqual(
-      engine.skipped.map((s) => s.engine),
-      ['tensorflow-gpu', 'tensorflow'],
-    );
-    for (const skip of engine.skipped) assert.match(skip.reason, /@tensorflow\/tfjs-node/);
-    assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), 'the training kernel wasm lacks is registered');
+    const skippedEngines = onednnReason === null ? ['tensorflow-gpu', 'tensorflow'] : ['tensorflow-gpu', 'tensorflow', 'onednn'];
+    assert.deepEqual(engine.skipped.map((s) => s.engine), skippedEngines);
+    for (const skip of engine.skipped.slice(0, 2)) assert.match(skip.reason, /@tensorflow\/tfjs-node/);
     assert.deepEqual(
       logs.map((l) => l.msg),
-      ['engine unavailable', 'engine unavailable', 'engine selected'],
+      [...skippedEngines.map(() => 'engine unavailable'), 'engine selected'],
     );
 
     // Idempotent: the same info, nothing loaded or logged again.
     assert.equal(await initEngine({ log }), engine);
-    assert.equal(await initEngine({ engine: 'wasm', log }), engine);
+    assert.equal(await initEngine({ engine: expected, log }), engine);
     assert.equal(currentEngine(), engine);
-    assert.equal(logs.length, 3);
+    assert.equal(logs.length, skippedEngines.length + 1);
+
+    // The wasm fallback carries the training kernel the stock backend lacks.
+    assert.equal((await initEngine({ engine: 'wasm', log })).name, 'wasm');
+    assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), 'the training kernel wasm lacks is registered');
   } finally {
     if (previous !== undefined) process.env.TRAINYARD_ENGINE = previous;
   }
 });
 
-test('registering the training kernels twice keeps one registration', () => {
+test('registering the training kernels twice keeps one registration', async () => {
+  await initEngine({ engine: 'wasm' });
   const kernel = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
   registerWasmTrainingKernels();
   assert.equal(tf.getKernel(tf.Conv2DBackpropInput, 'wasm'), kernel);
 });
 
 test('forcing an engine that cannot load fails with engine_unavailable and the reason', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
+  await initEngine({ engine: 'wasm' });
   for (const engine of ['tensorflow', 'tensorflow-gpu']) {
     await assert.rejects(initEngine({ engine }), (error: unknown) => {
       assert.ok(isCnnError(error, 'engine_unavailable'), String(error));
