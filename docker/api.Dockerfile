@@ -13,10 +13,13 @@ COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
 COPY packages/cli/package.json packages/cli/
+COPY services/dashboard/package.json services/dashboard/
+# The whole engine package: its install script builds the native addon where oneDNN is installed.
+COPY packages/engine-onednn/ packages/engine-onednn/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # The Prisma client is generated offline (no schema-engine download), then everything is compiled.
-RUN node packages/db/scripts/generate-client.mjs && npx tsc -b && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 WORKDIR /app

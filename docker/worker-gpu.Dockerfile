@@ -17,10 +17,13 @@ COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
 COPY packages/cli/package.json packages/cli/
+COPY services/dashboard/package.json services/dashboard/
+# The whole engine package: its install script builds the native addon where oneDNN is installed.
+COPY packages/engine-onednn/ packages/engine-onednn/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # tfjs-node-gpu downloads libtensorflow 2.9.1 (GPU) when it installs: added after the prune, not locked.
-RUN node packages/db/scripts/generate-client.mjs && npx tsc -b && npm prune --omit=dev --no-audit --no-fund \
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
     && npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0
 
 FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04

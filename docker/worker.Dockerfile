@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
-# A CPU training worker: `trainyard start worker` with @tensorflow/tfjs-node (libtensorflow), which the
-# CNN package's engine selection prefers over its wasm engine whenever it loads. Build from the root:
+# A CPU training worker: `trainyard start worker` on the native oneDNN engine (packages/engine-onednn,
+# built against Debian's libdnnl-dev), which trains at PyTorch's speed without libtensorflow.
+# --build-arg TFJS_NODE=true adds @tensorflow/tfjs-node (downloads libtensorflow at build time), which
+# the engine selection then prefers. Build from the root:
 #   docker build -f docker/worker.Dockerfile -t trainyard-worker .
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# python3, make and g++ build the native addons if no prebuilt binary fits.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+# python3, make and g++ build the native addons; libdnnl-dev is oneDNN for the native engine.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates libdnnl-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
@@ -16,16 +18,21 @@ COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
 COPY packages/cli/package.json packages/cli/
+COPY services/dashboard/package.json services/dashboard/
+# The whole engine package: its install script builds the native addon where oneDNN is installed.
+COPY packages/engine-onednn/ packages/engine-onednn/
 RUN npm ci --no-audit --no-fund
 COPY . .
-# tfjs-node downloads libtensorflow 2.9.1 (CPU) when it installs: it is added here, after the prune
+# tfjs-node downloads libtensorflow 2.9.1 (CPU) when it installs: only on request, after the prune
 # (which would remove it), and not in the lock file, which must install on machines without internet.
-RUN node packages/db/scripts/generate-client.mjs && npx tsc -b && npm prune --omit=dev --no-audit --no-fund \
-    && npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@4.22.0
+ARG TFJS_NODE=false
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
+    && if [ "$TFJS_NODE" = "true" ]; then npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@4.22.0; fi
 
 FROM node:20-bookworm-slim
 # Fashion-MNIST for the `fashion-mnist` builtin dataset (FASHION_MNIST_DIR's default).
-RUN apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist \
+# libdnnl2: the oneDNN runtime the native engine's addon links.
+RUN apt-get update && apt-get install -y --no-install-recommends dataset-fashion-mnist libdnnl2 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
