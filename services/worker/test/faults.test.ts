@@ -80,15 +80,18 @@ test('a job survives two SIGKILLed workers, resumes from its checkpoints and has
 });
 
 test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next worker resumes it', async () => {
-  const job = await submitJob(services, lenet(4));
+  // Enough epochs that the run is still going when the stop arrives, on the fastest engine too
+  // (the synthetic set is small: an epoch takes a fraction of a second on the oneDNN engine).
+  const epochs = 20;
+  const job = await submitJob(services, lenet(epochs));
   const first = startWorker();
-  // Some batches into the second epoch: a mid-epoch stop.
+  // Past the first epoch: the stop lands at whatever batch boundary comes next, usually mid-epoch.
   await waitForJob(
     services,
     job.id,
     (j) => {
       const progress = j.progress as { epoch: number; step: number } | null;
-      return progress !== null && progress.epoch === 2 && progress.step >= 5;
+      return progress !== null && progress.epoch >= 2 && progress.step >= 1;
     },
     60_000,
     'the second epoch',
@@ -110,7 +113,7 @@ test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next work
   const resumed = second.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
   assert.ok(resumed);
   assert.deepEqual({ epoch: resumed.epoch, step: resumed.stepInEpoch }, resumedFrom);
-  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4]);
+  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1));
 });
 
 test('cancel stops a running job (by pub/sub, or by the database flag alone) and frees the worker', async () => {
