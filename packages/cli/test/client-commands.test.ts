@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_MAIN, startLiveService, type LiveService } from './live-service.js';
+import { CLI_MAIN, startLiveService, type LiveService } from '../src/testing/live-service.js';
 import { progressLine } from '../src/client/progress-line.js';
 
 interface Result {

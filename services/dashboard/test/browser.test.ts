@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './chromium.js';
-import { startLiveService, type LiveService } from './live-service.js';
+import { startLiveService, type LiveService } from '@trainyard/cli/testing';
 
 /** An IDX pair (MNIST format) of `count` 28x28 images with labels cycling over `classes`. */
 function idxPair(count: number, classes: number): { images: Buffer; labels: Buffer } {

@@ -1,5 +1,6 @@
 /**
- * The whole service as real processes for the browser test and the screenshot script: a fresh
+ * The whole service as real processes, for the CLI client tests, the dashboard's browser test and its
+ * screenshot script: a fresh
  * Postgres database, a fresh queue prefix on the local Redis, a temporary storage folder, then
  * `trainyard start api` and `trainyard start worker`, and an API key made by `trainyard keys create`.
  */
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@trainyard/db/testing';
 
-export const CLI_MAIN = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface LogLine {
@@ -83,19 +84,19 @@ async function run(args: string[], env: Record<string, string>): Promise<string>
 }
 
 export async function startLiveService(options: { env?: Record<string, string>; tenant?: string } = {}): Promise<LiveService> {
-  const scratch = await mkdtemp(join(tmpdir(), 'trainyard-dashboard-'));
+  const scratch = await mkdtemp(join(tmpdir(), 'trainyard-live-'));
   const database = await createTestDatabase();
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     REDIS_URL,
-    QUEUE_PREFIX: `dashboard-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: `live-${randomUUID().slice(0, 8)}`,
     STORAGE_URL: `file://${join(scratch, 'storage')}`,
     LOG_LEVEL: 'info',
     WORKER_PROGRESS_MS: '100',
     WORKER_HEARTBEAT_MS: '1000',
     ...options.env,
   };
-  const key = (await run(['keys', 'create', '--tenant', options.tenant ?? 'dashboard'], env)).trim().split('\n').at(-1)!;
+  const key = (await run(['keys', 'create', '--tenant', options.tenant ?? 'live'], env)).trim().split('\n').at(-1)!;
   const api = new ServiceProcess(['start', 'api'], { ...env, PORT: '0', HOST: '127.0.0.1' });
   const worker = new ServiceProcess(['start', 'worker'], env);
   const close = async () => {
