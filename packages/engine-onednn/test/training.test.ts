@@ -138,8 +138,8 @@ describe('whole models train on onednn as on the cpu backend', { skip: skipReaso
 
   const forcedCases: Array<[string, BuildOptions, number, number]> = [
     ['resnet20', { inputShape: [8, 8, 3], classes: 10 }, 2, 20],
-    ['densenet_bc_40', { inputShape: [8, 8, 3], classes: 10 }, 2, 10],
-    ['googlenet', { inputShape: [15, 15, 3], classes: 10, auxLogits: true }, 2, 5],
+    ['densenet_bc_40', { inputShape: [8, 8, 3], classes: 10 }, 2, 20],
+    ['googlenet', { inputShape: [15, 15, 3], classes: 10, auxLogits: true }, 2, 20],
   ];
   for (const [architecture, options, batch, steps] of forcedCases) {
     it(`${architecture}: ${steps} SGD steps from the cpu run's weights give its losses (0.01%) and updates (0.1%)`, () => {
