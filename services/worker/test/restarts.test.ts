@@ -70,8 +70,12 @@ async function assertEachRanOnce(services: Services, jobIds: string[], epochs: n
     assert.equal(done.status, 'succeeded', `${id}: ${done.errorCode} ${done.errorMessage}`);
     assert.deepEqual((await services.db.metrics.list(id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1), id);
     const starts = workers.flatMap((w) => w.lines.filter((l) => l.jobId === id && l.msg === 'training child started'));
-    assert.equal(starts.length, 1, `${id} was trained by ${starts.length} children`);
-    assert.equal(done.attempts, 1, id);
+    // Never twice at once. A second child is allowed only after a logged failure of the first (an
+    // outage can fail a database write past its retries: the job is then retried from its checkpoint).
+    const failures = workers.flatMap((w) => w.lines.filter((l) => l.jobId === id && (l.msg === 'job failed; it will be retried' || l.msg === 'training child crashed')));
+    assert.ok(starts.length >= 1, `${id} was never trained`);
+    assert.ok(starts.length <= failures.length + 1, `${id} was trained by ${starts.length} children after ${failures.length} logged failures`);
+    if (failures.length === 0) assert.equal(done.attempts, 1, id);
   }
 }
 
