@@ -5,5 +5,6 @@ export * from './queue-message.js';
 export * from './config/env-reader.js';
 export * as parsers from './config/parsers.js';
 export * from './config/service-config.js';
-export * from './job-view.js';
+export * from './schemas/common.js';
+export * from './schemas/jobs.js';
 export * from './tenant.js';

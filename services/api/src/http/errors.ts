@@ -106,6 +106,8 @@ function cnnErrorCode(error: unknown): ErrorCode | null {
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  // RFC 9110: a 401 says which scheme it wants.
+  if (error.httpStatus === 401) reply.header('www-authenticate', 'Bearer realm="trainyard"');
   if (error.httpStatus === 429) {
     const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));

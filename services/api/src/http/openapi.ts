@@ -11,11 +11,18 @@ export async function registerOpenApi(app: FastifyInstance, options: { docs: boo
       info: {
         title: 'Trainyard API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Train CNN image classifiers on demand. Every /v1 route needs "Authorization: Bearer <key>" ' +
           '(create one with `trainyard keys create --tenant NAME`). Errors are { "error": { "code", "message", "details"? } }.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      servers: [{ url: '/', description: 'This service (the document is served by the API it describes)' }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`trainyard keys create --tenant NAME`)' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /admin/v1' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transformObject: (document) => addOpenApiExamples(('openapiObject' in document ? document.openapiObject : {}) as never),

@@ -1,17 +1,9 @@
 /** GET /v1/jobs/{id}/checkpoints and the download of one checkpoint's bytes. */
 import type { Readable } from 'node:stream';
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, type CheckpointView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { findJob } from './find-job.js';
-
-export interface CheckpointView {
-  epoch: number;
-  step: number;
-  bytes: number;
-  createdAt: string;
-  download: string;
-}
 
 export async function listCheckpoints(deps: ApiDeps, tenant: Tenant, id: string): Promise<{ checkpoints: CheckpointView[] }> {
   const job = await findJob(deps.db, tenant.id, id);

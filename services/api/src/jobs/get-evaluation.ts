@@ -1,18 +1,8 @@
 /** GET /v1/jobs/{id}/evaluation: the final metrics on the test set, once the job has succeeded. */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, type EvaluationView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { findJob } from './find-job.js';
-
-export interface EvaluationView {
-  top1: number;
-  top5: number;
-  loss: number;
-  classNames: string[];
-  perClass: unknown[];
-  confusionMatrix: number[][];
-  examples?: number;
-}
 
 export async function getEvaluation(deps: ApiDeps, tenant: Tenant, id: string): Promise<EvaluationView> {
   const job = await findJob(deps.db, tenant.id, id);

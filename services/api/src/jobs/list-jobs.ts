@@ -1,16 +1,10 @@
 /** GET /v1/jobs: the tenant's jobs, newest first, a page at a time. */
-import { ApiError, type JobStatus, type JobView } from '@trainyard/contracts';
+import { ApiError, type JobList, type ListJobsQuery } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { toJobView } from './job-view.js';
 
-export interface ListJobsQuery {
-  status?: JobStatus;
-  limit?: number;
-  cursor?: string;
-}
-
-export async function listJobs(deps: ApiDeps, tenant: Tenant, query: ListJobsQuery): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+export async function listJobs(deps: ApiDeps, tenant: Tenant, query: ListJobsQuery): Promise<JobList> {
   const page = await deps.db.jobs.list(tenant.id, { status: query.status, limit: query.limit ?? 20, cursor: query.cursor });
   if ('invalidCursor' in page) {
     throw new ApiError('validation_failed', 'The cursor is not one this API returned.', [{ path: 'querystring.cursor', rule: 'cursor' }]);

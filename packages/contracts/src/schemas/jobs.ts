@@ -1,0 +1,303 @@
+/**
+ * /v1/jobs: the job resource's request and response schemas and its operations. The static types
+ * (JobView, EvaluationView...) are derived from the schemas, so the API, the CLI, the dashboard and
+ * @trainyard/client read the same shapes the OpenAPI document publishes.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { JOB_PHASES, JOB_STATUSES } from '../job-status.js';
+import { buildJobSpecSchema, type JobSpec, type JobSpecLimits, type ResolvedJobSpec } from '../job-spec.js';
+import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, json, keyOperation, media } from './common.js';
+
+export const JobStatusSchema = StringEnum(JOB_STATUSES);
+export const JobPhaseSchema = StringEnum(JOB_PHASES);
+
+/** The body of POST /v1/jobs with a deployment's limits (MAX_EPOCHS...). */
+export const jobSpecBodySchema = (limits?: JobSpecLimits) => Type.Unsafe<JobSpec>(buildJobSpecSchema(limits));
+/** ... and with the default limits. */
+export const JobSpecSchema = jobSpecBodySchema();
+export const ResolvedJobSpecSchema = Type.Unsafe<ResolvedJobSpec>({
+  ...buildJobSpecSchema(),
+  description: 'The spec as submitted, with every hyperparameter filled in',
+});
+
+/** Written by the worker on the job row while it trains; null fields are not known yet. */
+export const JobProgressSchema = Type.Object({
+  epoch: Type.Integer(),
+  epochs: Type.Integer(),
+  step: Type.Integer(),
+  steps: Type.Integer(),
+  imagesPerSecond: Nullable(Type.Number()),
+  etaSeconds: Nullable(Type.Number()),
+});
+export type JobProgress = Static<typeof JobProgressSchema>;
+
+/** One row of GET /v1/jobs/{id}/metrics. */
+export const EpochMetricsSchema = Type.Object({
+  epoch: Type.Integer({ minimum: 1 }),
+  trainLoss: Type.Number(),
+  trainAccuracy: Type.Number(),
+  validationLoss: Nullable(Type.Number()),
+  validationAccuracy: Nullable(Type.Number()),
+  learningRate: Type.Number(),
+  seconds: Type.Number(),
+  imagesPerSecond: Type.Number(),
+});
+export type EpochMetricsView = Static<typeof EpochMetricsSchema>;
+
+export const JobLinksSchema = Type.Object(
+  {
+    self: Type.String(),
+    metrics: Type.String(),
+    evaluation: Type.String(),
+    checkpoints: Type.String(),
+    model: Type.String(),
+    modelJson: Type.String(),
+    cancel: Type.String(),
+  },
+  { additionalProperties: Type.String() },
+);
+
+export const JobViewSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Nullable(Type.String()),
+    status: JobStatusSchema,
+    phase: Nullable(JobPhaseSchema),
+    architecture: Type.String(),
+    spec: ResolvedJobSpecSchema,
+    progress: Nullable(JobProgressSchema),
+    metrics: Type.Object({
+      latest: Nullable(EpochMetricsSchema),
+      best: Nullable(EpochMetricsSchema, { description: 'The epoch with the best validation (else training) accuracy' }),
+    }),
+    engine: Nullable(Type.String()),
+    attempts: Type.Integer({ minimum: 0 }),
+    cancelRequested: Type.Boolean(),
+    error: Nullable(Type.Object({ code: Type.String({ description: 'A code of the error catalogue' }), message: Type.String() })),
+    createdAt: Timestamp,
+    startedAt: Nullable(Timestamp),
+    finishedAt: Nullable(Timestamp),
+    updatedAt: Timestamp,
+    links: JobLinksSchema,
+  },
+  { title: 'Job' },
+);
+export type JobView = Static<typeof JobViewSchema>;
+
+export const JobListSchema = Type.Object({ jobs: Type.Array(JobViewSchema), nextCursor: Nullable(Type.String()) });
+export type JobList = Static<typeof JobListSchema>;
+
+export const ListJobsQuerySchema = Type.Object({ status: Type.Optional(JobStatusSchema), ...PageQuery }, { additionalProperties: false });
+export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
+
+export const JobMetricsSchema = Type.Object({ epochs: Type.Array(EpochMetricsSchema) });
+
+export const ClassMetricsSchema = Type.Object({
+  className: Type.String(),
+  precision: Type.Number(),
+  recall: Type.Number(),
+  f1: Type.Number(),
+  support: Type.Integer(),
+});
+
+export const EvaluationSchema = Type.Object(
+  {
+    top1: Type.Number({ minimum: 0, maximum: 1, description: 'Top-1 accuracy on the test set' }),
+    top5: Type.Number({ minimum: 0, maximum: 1 }),
+    loss: Type.Number(),
+    classNames: Type.Array(Type.String()),
+    perClass: Type.Array(ClassMetricsSchema),
+    confusionMatrix: Type.Array(Type.Array(Type.Integer()), { description: 'confusionMatrix[true][predicted]' }),
+    examples: Type.Optional(Type.Integer({ description: 'Test images evaluated' })),
+  },
+  { title: 'Evaluation' },
+);
+export type EvaluationView = Static<typeof EvaluationSchema>;
+
+export const CheckpointSchema = Type.Object({
+  epoch: Type.Integer(),
+  step: Type.Integer(),
+  bytes: Type.Integer(),
+  createdAt: Timestamp,
+  download: Type.String({ description: 'The path of its download' }),
+});
+export type CheckpointView = Static<typeof CheckpointSchema>;
+export const CheckpointListSchema = Type.Object({ checkpoints: Type.Array(CheckpointSchema) });
+
+const download = { 'content-disposition': Header.contentDisposition };
+
+export const submitJob = keyOperation(
+  'POST',
+  '/v1/jobs',
+  {
+    operationId: 'submitJob',
+    summary: 'Submit a training job',
+    tags: ['jobs'],
+    body: JobSpecSchema,
+    headers: Type.Object({
+      'idempotency-key': Type.Optional(Type.String({ description: 'Repeating a request with the same key answers the same job instead of a second one' })),
+    }),
+    response: {
+      201: json('The queued job', JobViewSchema, { location: Header.location, 'idempotent-replayed': Header.idempotentReplayed }),
+    },
+  },
+  [
+    ...BODY_ERRORS,
+    'hyperparameter_limit',
+    'unknown_architecture',
+    'invalid_option',
+    'not_found',
+    'idempotency_conflict',
+    'dataset_not_ready',
+    'input_too_small',
+    'input_too_large',
+    'model_too_large',
+    'fine_tune_source_invalid',
+    'queued_jobs_limit',
+  ],
+);
+
+export const listJobs = keyOperation(
+  'GET',
+  '/v1/jobs',
+  {
+    operationId: 'listJobs',
+    summary: 'List jobs, newest first',
+    tags: ['jobs'],
+    querystring: ListJobsQuerySchema,
+    response: { 200: json('A page of jobs', JobListSchema) },
+  },
+  ['validation_failed'],
+);
+
+const byId = ['validation_failed', 'not_found'] as const;
+
+export const getJob = keyOperation(
+  'GET',
+  '/v1/jobs/{id}',
+  {
+    operationId: 'getJob',
+    summary: 'One job: status, phase, progress, metrics, error',
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 200: json('The job', JobViewSchema) },
+  },
+  [...byId],
+);
+
+export const getJobMetrics = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/metrics',
+  {
+    operationId: 'getJobMetrics',
+    summary: 'Per-epoch metrics, ascending',
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 200: json('One row per finished epoch', JobMetricsSchema) },
+  },
+  [...byId],
+);
+
+export const getJobEvaluation = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/evaluation',
+  {
+    operationId: 'getJobEvaluation',
+    summary: 'Final metrics on the test set',
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 200: json('The evaluation', EvaluationSchema) },
+  },
+  [...byId, 'job_not_finished'],
+);
+
+export const listJobCheckpoints = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/checkpoints',
+  {
+    operationId: 'listJobCheckpoints',
+    summary: 'Stored checkpoints',
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 200: json('The checkpoints, by epoch', CheckpointListSchema) },
+  },
+  [...byId],
+);
+
+export const downloadJobCheckpoint = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/checkpoints/{epoch}',
+  {
+    operationId: 'downloadJobCheckpoint',
+    summary: "Download one epoch's checkpoint",
+    tags: ['jobs'],
+    params: Type.Object({ id: Type.String({ maxLength: 100 }), epoch: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
+    response: { 200: media('The checkpoint file', 'application/octet-stream', download) },
+  },
+  [...byId, 'storage_unavailable'],
+);
+
+export const downloadJobModel = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/model',
+  {
+    operationId: 'downloadJobModel',
+    summary: 'The trained model as one .tar.gz',
+    tags: ['models'],
+    params: IdParams,
+    response: { 200: media('model.json, its weight shards and manifest.json in one archive', 'application/gzip', download) },
+  },
+  [...byId, 'job_not_finished', 'storage_unavailable'],
+);
+
+export const downloadJobModelFile = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/model/{file}',
+  {
+    operationId: 'downloadJobModelFile',
+    summary: 'One file of the trained model (model.json, weight shards, manifest.json) for tf.loadLayersModel',
+    tags: ['models'],
+    params: Type.Object({ id: Type.String({ maxLength: 100 }), file: Type.String({ maxLength: 200 }) }),
+    response: {
+      200: {
+        description: 'The file: JSON for model.json and manifest.json, bytes for weight shards',
+        headers: download,
+        content: {
+          'application/json': { schema: Type.Object({}, { additionalProperties: true }) },
+          'application/octet-stream': { schema: Type.String({ format: 'binary' }) },
+        },
+      },
+    },
+  },
+  [...byId, 'job_not_finished', 'storage_unavailable'],
+);
+
+export const cancelJob = keyOperation(
+  'POST',
+  '/v1/jobs/{id}/cancel',
+  {
+    operationId: 'cancelJob',
+    summary: 'Cancel a job',
+    description: 'A queued job is cancelled at once (200); a running one stops at its next batch (202, cancelRequested true).',
+    tags: ['jobs'],
+    params: IdParams,
+    response: {
+      200: json('Cancelled', JobViewSchema),
+      202: json('Cancellation requested; the worker stops the job', JobViewSchema),
+    },
+  },
+  [...byId, 'job_not_cancellable', 'invalid_json', 'unsupported_media_type', 'payload_too_large'],
+);
+
+export const JOB_OPERATIONS = {
+  submitJob,
+  listJobs,
+  getJob,
+  getJobMetrics,
+  getJobEvaluation,
+  listJobCheckpoints,
+  downloadJobCheckpoint,
+  downloadJobModel,
+  downloadJobModelFile,
+  cancelJob,
+};
