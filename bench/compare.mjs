@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs Trainyard and the PyTorch reference (../shared/bench/torch_reference.py) side by side on this
+// Runs Trainyard and the PyTorch reference (bench/torch_reference.py) side by side on this
 // machine and prints one table with the ratio. Needs `npm run build` and Debian's python3-torch.
 //
 //   node bench/compare.mjs throughput            # LeNet-5 28x28x1 and ResNet-20 32x32x3, batch 64
@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, '../shared/bench/torch_reference.py');
+const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
 const cli = join(root, 'packages/cli/dist/src/main.js');
 const [task = 'throughput', ...rest] = process.argv.slice(2);
 const only = rest.includes('--only') ? rest[rest.indexOf('--only') + 1] : null;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// LeNet-5 on the real Fashion-MNIST with the recipe of ../../../shared/bench/torch_reference.py
+// LeNet-5 on the real Fashion-MNIST with the recipe of bench/torch_reference.py
 // (batch 64, Adam 1e-3, all 60,000 training images, test accuracy after every epoch), through the
 // package's own runTraining, so the numbers compare with PyTorch's directly.
 //

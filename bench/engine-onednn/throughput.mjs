@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, '../shared/bench/torch_reference.py');
+const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
 const cli = join(root, 'packages/cli/dist/src/main.js');
 const INPUTS = { lenet5: '28,28,1', resnet20: '32,32,3' };
 

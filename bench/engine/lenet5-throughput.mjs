@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Training and inference throughput of LeNet-5 on the engine initEngine picks, measured with the
-// PyTorch reference's method (../../../shared/bench/torch_reference.py throughput).
+// PyTorch reference's method (bench/torch_reference.py throughput).
 //   npx tsc -b packages/cnn && node bench/engine/lenet5-throughput.mjs [--batch 64] [--steps 30] [--repeat 3]
 // TRAINYARD_ENGINE=wasm|cpu|... forces an engine. Prints one JSON line per repeat.
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Training and inference throughput of any catalog architecture on the engine initEngine picks,
-// measured with the PyTorch reference's method (../../../shared/bench/torch_reference.py throughput).
+// measured with the PyTorch reference's method (bench/torch_reference.py throughput).
 //   npx tsc -b packages/cnn && node bench/engine/model-throughput.mjs --model resnet20 --input 32,32,3 [--batch 64] [--steps 30] [--repeat 1]
 // TRAINYARD_ENGINE=wasm|cpu|... forces an engine. Prints one JSON line per repeat; logs go to stderr.
 import { parseArgs } from 'node:util';

@@ -61,10 +61,10 @@ for (const [name, expected] of REFERENCE) {
 }
 
 /**
- * From the PyTorch reference script (shared/bench/torch_reference.py) for LeNet-5 and the CIFAR
+ * From the PyTorch reference script (bench/torch_reference.py) for LeNet-5 and the CIFAR
  * ResNets, and from torchvision's own _DenseBlock and _Transition under a 3x3 stem for DenseNet-BC:
- *   cd shared/bench && /usr/bin/python3 -c "import torch_reference as r; \
- *     print(sum(p.numel() for p in r.build('resnet56', 3, 32).parameters()))"
+ *   cd bench && /usr/bin/python3 -c "import torch_reference as r; \
+ *     print(sum(p.numel() for p in r.build_model('resnet56', 32, 3).parameters()))"
  * and, for DenseNet-BC (L, k), nn.Sequential(Conv2d(3, 2k, 3, padding=1, bias=False), then three
  * _DenseBlock((L-4)//6, f, 4, k, 0) with _Transition(f, f//2) between them, BatchNorm2d(f),
  * Linear(f, 10)).

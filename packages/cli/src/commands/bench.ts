@@ -3,9 +3,9 @@ import { logToStderr, parseCommandLine, parsePositiveInt, parseShape, printJson,
 
 const HELP = `usage: trainyard bench --model NAME --input H,W,C [--batch B] [--classes N] [--warmup N] [--steps N] [--json]
 
-Training and inference throughput by the method of ../shared/bench/torch_reference.py: random inputs,
-Adam 1e-3, ${5} warm-up steps then the median of ${30}; train = forward, backward and update; eval =
-forward with the result read back.`;
+Training and inference throughput by the method of the repository's PyTorch reference,
+bench/torch_reference.py: random inputs, Adam 1e-3, ${5} warm-up steps then the median of ${30};
+train = forward, backward and update; eval = forward with the result read back.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {

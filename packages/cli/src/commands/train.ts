@@ -31,7 +31,7 @@ function help(flags: HyperparameterFlag[]): string {
     'usage: trainyard train --model NAME --dataset fashion-mnist|synthetic|PATH --out DIR [options] [--json]',
     '',
     'PATH is a directory or file in a supported format: IDX files, CIFAR-10/100 binary batches, or a',
-    'zip/tar(.gz) image folder. Defaults are the PyTorch reference recipe (../shared/bench/torch_reference.py).',
+    'zip/tar(.gz) image folder. Defaults are the recipe of the repository\'s PyTorch reference (bench/torch_reference.py).',
     '',
     '  --model NAME                     an architecture from `trainyard models`',
     '  --dropout RATE                   where the architecture has dropout',

@@ -20,7 +20,7 @@ export interface Throughput {
 const RANDOM_BATCHES = 4;
 
 /**
- * Training and inference speed of `model` measured exactly as ../shared/bench/torch_reference.py
+ * Training and inference speed of `model` measured exactly as bench/torch_reference.py
  * measures PyTorch, so the two compare as a ratio: 4 random batches cycled, Adam, softmax
  * cross-entropy on the logits; a train step is forward + backward + update; eval is a forward pass
  * whose result is read back. Each is the median over `steps` timed steps after `warmup` untimed ones.

@@ -1,5 +1,5 @@
 /**
- * LeNet-5 exactly as the PyTorch reference script (shared/bench/torch_reference.py) defines it, the
+ * LeNet-5 exactly as the PyTorch reference script (bench/torch_reference.py) defines it, the
  * yardstick our Fashion-MNIST results are compared with: 44,426 parameters at 28x28x1 and 62,006 at
  * 32x32x3 with 10 classes. PyTorch's default initialisation throughout, as the script leaves it.
  */

@@ -3,7 +3,7 @@
  * validates against this table (config.ts) and the API builds its JSON schema from it, so this file
  * must stay free of TensorFlow.js (it is exported as `@trainyard/cnn/hyperparameters`).
  *
- * Defaults are the recipe of ../shared/bench/torch_reference.py (Adam 1e-3, batch 64, 5 epochs, no
+ * Defaults are the recipe of bench/torch_reference.py (Adam 1e-3, batch 64, 5 epochs, no
  * schedule, no augmentation, no normalisation), so a run with defaults compares directly with PyTorch.
  */
 import type { TrainConfig } from '../types.js';
