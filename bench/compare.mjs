@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
-const cli = join(root, 'packages/cli/dist/src/main.js');
+const cli = join(root, 'services/cli/dist/src/main.js');
 const [task = 'throughput', ...rest] = process.argv.slice(2);
 const only = rest.includes('--only') ? rest[rest.indexOf('--only') + 1] : null;
 

@@ -12,7 +12,7 @@ COPY packages/storage/package.json packages/storage/
 COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
-COPY packages/cli/package.json packages/cli/
+COPY services/cli/package.json services/cli/
 COPY services/dashboard/package.json services/dashboard/
 # The whole engine package: its install script builds the native addon where oneDNN is installed.
 COPY packages/engine-onednn/ packages/engine-onednn/
@@ -27,4 +27,4 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3000
-CMD ["node", "packages/cli/dist/src/main.js", "start", "api"]
+CMD ["node", "services/cli/dist/src/main.js", "start", "api"]

@@ -16,7 +16,7 @@ COPY packages/storage/package.json packages/storage/
 COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
-COPY packages/cli/package.json packages/cli/
+COPY services/cli/package.json services/cli/
 COPY services/dashboard/package.json services/dashboard/
 # The whole engine package: its install script builds the native addon where oneDNN is installed.
 COPY packages/engine-onednn/ packages/engine-onednn/
@@ -36,4 +36,4 @@ ENV NODE_ENV=production TRAINYARD_ENGINE=tensorflow-gpu
 COPY --from=build --chown=node:node /app /app
 USER node
 STOPSIGNAL SIGTERM
-CMD ["node", "packages/cli/dist/src/main.js", "start", "worker"]
+CMD ["node", "services/cli/dist/src/main.js", "start", "worker"]

@@ -17,7 +17,7 @@ COPY packages/storage/package.json packages/storage/
 COPY packages/db/package.json packages/db/
 COPY services/api/package.json services/api/
 COPY services/worker/package.json services/worker/
-COPY packages/cli/package.json packages/cli/
+COPY services/cli/package.json services/cli/
 COPY services/dashboard/package.json services/dashboard/
 # The whole engine package: its install script builds the native addon where oneDNN is installed.
 COPY packages/engine-onednn/ packages/engine-onednn/
@@ -41,4 +41,4 @@ USER node
 # On SIGTERM running jobs checkpoint at the next batch and go back to the queue: give them time
 # (docker stop -t / compose stop_grace_period above WORKER_SHUTDOWN_GRACE_MS).
 STOPSIGNAL SIGTERM
-CMD ["node", "packages/cli/dist/src/main.js", "start", "worker"]
+CMD ["node", "services/cli/dist/src/main.js", "start", "worker"]

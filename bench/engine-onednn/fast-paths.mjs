@@ -25,7 +25,7 @@ for (const [label, skip] of configurations) {
   const load = loadavg()[0];
   const result = spawnSync(
     process.execPath,
-    [join(root, 'packages/cli/dist/src/main.js'), 'bench', '--model', values.model, '--input', values.input, '--batch', '64', '--json'],
+    [join(root, 'services/cli/dist/src/main.js'), 'bench', '--model', values.model, '--input', values.input, '--batch', '64', '--json'],
     { encoding: 'utf8', env: { ...process.env, TRAINYARD_ENGINE: 'onednn', TRAINYARD_ONEDNN_SKIP: skip, OMP_NUM_THREADS: values.threads } },
   );
   if (result.status !== 0) throw new Error(result.stderr.slice(-2000));

@@ -17,7 +17,7 @@ import pg from 'pg';
 import { createTestDatabase } from '@trainyard/db/testing';
 import { TrainingQueue } from '@trainyard/queue';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/src/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../services/cli/dist/src/main.js', import.meta.url));
 
 /**
  * `apiLogLevel`: the API's LOG_LEVEL (default info, which logs every request as services do in

@@ -3,6 +3,7 @@
  * evaluate, checkpoint, export) depends on these types, never on another part's internals.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { OptimizerName, ScheduleName, TrainConfig } from '@trainyard/contracts';
 
 /** Height, width, channels: tfjs's NHWC layout without the batch dimension. */
 export type InputShape = [height: number, width: number, channels: number];
@@ -82,39 +83,8 @@ export interface ArchitectureInfo {
 
 // ---------------------------------------------------------------- training
 
-export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
-export type ScheduleName = 'constant' | 'step' | 'cosine';
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  /** SGD and RMSprop momentum. */
-  momentum: number;
-  nesterov: boolean;
-  /** L2 weight decay added to the gradient of every kernel (PyTorch's weight_decay). */
-  weightDecay: number;
-  schedule: ScheduleName;
-  /** step schedule: multiply the rate by `stepGamma` every `stepSize` epochs. */
-  stepSize: number;
-  stepGamma: number;
-  /** Linear warm-up from 0 over this many epochs, then the schedule. */
-  warmupEpochs: number;
-  /** Clip the global gradient norm to this value; 0 disables. */
-  gradientClipNorm: number;
-  labelSmoothing: number;
-  /** Weight of each auxiliary classifier's loss (GoogLeNet, Inception v3). */
-  auxLossWeight: number;
-  /** Fraction of the training set held out for validation (stratified, seeded); 0 disables. */
-  validationSplit: number;
-  /** Stop when validation loss has not improved by minDelta for `patience` epochs; null disables. */
-  earlyStopping: { patience: number; minDelta: number } | null;
-  augmentation: { randomCropPadding: number; horizontalFlip: boolean };
-  /** Compute per-channel mean/std from the training data and bake it into the model. */
-  normalize: boolean;
-  seed: number;
-}
+/** The training configuration and its table are the contracts package's (the API validates the same fields). */
+export type { OptimizerName, ScheduleName, TrainConfig };
 
 export interface EpochMetrics {
   epoch: number; // from 1

@@ -3,8 +3,9 @@
  * has the HTTP status the API uses when it raises it and a default message a user can act on; a
  * thrown error may carry a more precise message and `details`.
  *
- * The CNN package's codes (packages/cnn/src/errors.ts) are listed too, because the worker stores them
- * on failed jobs and the API can raise some of them (a dataset upload that its readers refuse).
+ * The CNN package raises a subset of these codes (CNN_ERROR_CODES in packages/cnn/src/errors.ts, checked
+ * against this list by the compiler); the worker stores them on failed jobs and the API can raise some
+ * of them (a dataset upload that its readers refuse).
  */
 export const ERROR_CATALOGUE = {
   // -- requests

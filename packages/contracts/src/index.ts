@@ -1,6 +1,7 @@
 export * from './job-status.js';
 export * from './errors.js';
 export * from './job-spec.js';
+export * from './hyperparameters.js';
 export * from './queue-message.js';
 export * from './config/env-reader.js';
 export * as parsers from './config/parsers.js';

@@ -3,9 +3,8 @@
  * and how a submitted spec becomes the complete spec stored on the job (every hyperparameter filled in,
  * so that a later change of defaults never changes an old job).
  */
-import type { TrainConfig } from '@trainyard/cnn/types';
 import { BUILTIN_DATASETS, type BuiltinDataset } from './job-status.js';
-import { HYPERPARAMETERS, trainConfigJsonSchema, type HyperparameterSpec } from '@trainyard/cnn/hyperparameters';
+import { brokenHyperparameterRules, HYPERPARAMETERS, trainConfigJsonSchema, type HyperparameterSpec, type TrainConfig } from './hyperparameters.js';
 
 export interface ModelOptions {
   dropout?: number;
@@ -122,17 +121,11 @@ function withDefaults(specs: readonly HyperparameterSpec[], given: Record<string
 }
 
 /**
- * Rules between fields (HYPERPARAMETER_RULES of the CNN package), as a list of problems; empty when
- * the configuration is consistent. The API answers them as invalid_option before queueing.
+ * The rules between fields (HYPERPARAMETER_RULES) a configuration breaks, as a list of problems; empty
+ * when it is consistent. The API answers them as invalid_option before queueing.
  */
 export function hyperparameterProblems(config: TrainConfig): string[] {
-  const problems: string[] = [];
-  if (config.nesterov && (config.optimizer !== 'sgd' || config.momentum <= 0)) {
-    problems.push('nesterov requires optimizer "sgd" and momentum > 0');
-  }
-  if (config.warmupEpochs >= config.epochs) problems.push('warmupEpochs must be less than epochs');
-  if (config.earlyStopping !== null && config.validationSplit <= 0) problems.push('earlyStopping requires validationSplit > 0');
-  return problems;
+  return brokenHyperparameterRules(config).map((rule) => rule.text);
 }
 
 /** Fills in every hyperparameter left out (nested objects too). The spec must already be schema-valid. */

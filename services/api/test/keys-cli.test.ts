@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '@trainyard/db/testing';
 import { openDatabase } from '@trainyard/db';
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
 
 let database: TestDatabase;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Regenerates the README's screenshots of the dashboard (docs/screenshots/*.png) from a real run:
- * starts the API and a worker on a fresh database (packages/cli/src/testing/live-service.ts), trains
+ * starts the API and a worker on a fresh database (services/cli/src/testing/live-service.ts), trains
  * LeNet-5 on Fashion-MNIST (or the synthetic set when Fashion-MNIST is not installed), and takes the
  * pictures in Debian's Chromium. Build first (`npm run build`); takes about two minutes.
  *

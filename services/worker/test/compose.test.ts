@@ -77,9 +77,9 @@ test('the Dockerfiles start the runtime the README documents', async () => {
   const api = await readFile(join(ROOT, 'docker/api.Dockerfile'), 'utf8');
   const worker = await readFile(join(ROOT, 'docker/worker.Dockerfile'), 'utf8');
   const gpu = await readFile(join(ROOT, 'docker/worker-gpu.Dockerfile'), 'utf8');
-  assert.match(api, /CMD \["node", "packages\/cli\/dist\/src\/main\.js", "start", "api"\]/);
-  for (const file of [worker, gpu]) assert.match(file, /CMD \["node", "packages\/cli\/dist\/src\/main\.js", "start", "worker"\]/);
+  assert.match(api, /CMD \["node", "services\/cli\/dist\/src\/main\.js", "start", "api"\]/);
+  for (const file of [worker, gpu]) assert.match(file, /CMD \["node", "services\/cli\/dist\/src\/main\.js", "start", "worker"\]/);
   assert.match(gpu, /^FROM nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/m);
   assert.match(gpu, /@tensorflow\/tfjs-node-gpu@4\.22\.0/);
-  assert.ok(existsSync(join(ROOT, 'packages/cli/dist/src/main.js')), 'the CMD path exists after a build');
+  assert.ok(existsSync(join(ROOT, 'services/cli/dist/src/main.js')), 'the CMD path exists after a build');
 });

@@ -1,10 +1,9 @@
 /**
  * Turns a partial, untrusted training configuration into a complete TrainConfig, checking every field
- * against the hyperparameter table. Free of TensorFlow.js, like the table.
+ * against the hyperparameter table of the contracts package. Free of TensorFlow.js, like the table.
  */
+import { brokenHyperparameterRules, defaultTrainConfig, HYPERPARAMETERS, type HyperparameterSpec, type TrainConfig } from '@trainyard/contracts';
 import { CnnError } from '../errors.js';
-import type { TrainConfig } from '../types.js';
-import { HYPERPARAMETERS, defaultTrainConfig, type HyperparameterSpec } from './hyperparameters.js';
 
 export { defaultTrainConfig };
 
@@ -83,19 +82,8 @@ function describeRange(spec: HyperparameterSpec): string {
 }
 
 function checkRules(config: TrainConfig): void {
-  if (config.nesterov && (config.optimizer !== 'sgd' || config.momentum === 0)) {
-    throw new CnnError('invalid_option', 'nesterov requires optimizer "sgd" and momentum > 0.', { field: 'nesterov' });
-  }
-  if (config.warmupEpochs > 0 && config.warmupEpochs >= config.epochs) {
-    throw new CnnError('invalid_option', `warmupEpochs must be less than epochs (${config.epochs}); got ${config.warmupEpochs}.`, {
-      field: 'warmupEpochs',
-    });
-  }
-  if (config.earlyStopping && config.validationSplit === 0) {
-    throw new CnnError('invalid_option', 'earlyStopping requires validationSplit > 0 (it watches validation loss).', {
-      field: 'earlyStopping',
-    });
-  }
+  const [broken] = brokenHyperparameterRules(config);
+  if (broken) throw new CnnError('invalid_option', `${broken.text}.`, { field: broken.field });
 }
 
 function invalid(field: string, allowed: string, value: unknown): CnnError {

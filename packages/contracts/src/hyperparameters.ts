@@ -1,12 +1,46 @@
 /**
- * Every training hyperparameter, described once: its type, default, range and meaning. The trainer
- * validates against this table (config.ts) and the API builds its JSON schema from it, so this file
- * must stay free of TensorFlow.js (it is exported as `@trainyard/cnn/hyperparameters`).
+ * Every training hyperparameter, described once: its type, default, range and meaning, and the rules
+ * between fields. The CNN package's trainer validates against this table (cnn/train/config.ts) and the
+ * API builds its JSON schema from it and checks the same rules before queueing.
  *
  * Defaults are the recipe of bench/torch_reference.py (Adam 1e-3, batch 64, 5 epochs, no
  * schedule, no augmentation, no normalisation), so a run with defaults compares directly with PyTorch.
  */
-import type { TrainConfig } from '../types.js';
+
+export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
+export type ScheduleName = 'constant' | 'step' | 'cosine';
+
+/** A complete training configuration: every field of HYPERPARAMETERS, filled in. */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD and RMSprop momentum. */
+  momentum: number;
+  nesterov: boolean;
+  /** L2 weight decay added to the gradient of every kernel (PyTorch's weight_decay). */
+  weightDecay: number;
+  schedule: ScheduleName;
+  /** step schedule: multiply the rate by `stepGamma` every `stepSize` epochs. */
+  stepSize: number;
+  stepGamma: number;
+  /** Linear warm-up from 0 over this many epochs, then the schedule. */
+  warmupEpochs: number;
+  /** Clip the global gradient norm to this value; 0 disables. */
+  gradientClipNorm: number;
+  labelSmoothing: number;
+  /** Weight of each auxiliary classifier's loss (GoogLeNet, Inception v3). */
+  auxLossWeight: number;
+  /** Fraction of the training set held out for validation (stratified, seeded); 0 disables. */
+  validationSplit: number;
+  /** Stop when validation loss has not improved by minDelta for `patience` epochs; null disables. */
+  earlyStopping: { patience: number; minDelta: number } | null;
+  augmentation: { randomCropPadding: number; horizontalFlip: boolean };
+  /** Compute per-channel mean/std from the training data and bake it into the model. */
+  normalize: boolean;
+  seed: number;
+}
 
 /** One field, in JSON-schema vocabulary (minimum, exclusiveMinimum, enum...). */
 export interface HyperparameterSpec {
@@ -26,12 +60,36 @@ export interface HyperparameterSpec {
   properties?: HyperparameterSpec[];
 }
 
-/** Rules that involve more than one field; resolveTrainConfig enforces each of them. */
-export const HYPERPARAMETER_RULES: readonly string[] = [
-  'nesterov requires optimizer "sgd" and momentum > 0',
-  'warmupEpochs must be less than epochs',
-  'earlyStopping requires validationSplit > 0',
+/** A rule that involves more than one field: the field it is reported on, its wording, its test. */
+export interface HyperparameterRule {
+  field: keyof TrainConfig;
+  text: string;
+  isBroken(config: TrainConfig): boolean;
+}
+
+/** The API checks these before queueing and the trainer's resolveTrainConfig enforces them. */
+export const HYPERPARAMETER_RULES: readonly HyperparameterRule[] = [
+  {
+    field: 'nesterov',
+    text: 'nesterov requires optimizer "sgd" and momentum > 0',
+    isBroken: (config) => config.nesterov && (config.optimizer !== 'sgd' || config.momentum <= 0),
+  },
+  {
+    field: 'warmupEpochs',
+    text: 'warmupEpochs must be less than epochs',
+    isBroken: (config) => config.warmupEpochs > 0 && config.warmupEpochs >= config.epochs,
+  },
+  {
+    field: 'earlyStopping',
+    text: 'earlyStopping requires validationSplit > 0',
+    isBroken: (config) => config.earlyStopping !== null && config.validationSplit <= 0,
+  },
 ];
+
+/** The rules a configuration breaks; empty when it is consistent. */
+export function brokenHyperparameterRules(config: TrainConfig): HyperparameterRule[] {
+  return HYPERPARAMETER_RULES.filter((rule) => rule.isBroken(config));
+}
 
 export const HYPERPARAMETERS: readonly HyperparameterSpec[] = [
   {
@@ -231,7 +289,7 @@ export function trainConfigJsonSchema(): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     properties: Object.fromEntries(HYPERPARAMETERS.map((spec) => [spec.name, specToSchema(spec)])),
-    description: `Training hyperparameters; every field is optional. Rules: ${HYPERPARAMETER_RULES.join('; ')}.`,
+    description: `Training hyperparameters; every field is optional. Rules: ${HYPERPARAMETER_RULES.map((rule) => rule.text).join('; ')}.`,
   };
 }
 

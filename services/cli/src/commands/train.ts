@@ -1,15 +1,13 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import {
-  HYPERPARAMETERS, openBuiltinDataset, openDataset, resolveTrainConfig, runTraining,
-  type EpochMetrics, type HyperparameterSpec, type LoadedDataset,
-} from '@trainyard/cnn';
+import { openBuiltinDataset, openDataset, resolveTrainConfig, runTraining, type EpochMetrics, type LoadedDataset } from '@trainyard/cnn';
+import { HYPERPARAMETERS, type HyperparameterSpec } from '@trainyard/contracts';
 import { logToStderr, parseCommandLine, printJson, UsageError } from '../args.js';
 
 /**
- * Every hyperparameter of the CNN package becomes a flag: learningRate -> --learning-rate, and the
- * fields of an object one -> --early-stopping-patience, --augmentation-horizontal-flip. The table in
- * @trainyard/cnn is the single description of them, so the CLI, the API and the trainer agree.
+ * Every hyperparameter becomes a flag: learningRate -> --learning-rate, and the fields of an object
+ * one -> --early-stopping-patience, --augmentation-horizontal-flip. The table in @trainyard/contracts
+ * is the single description of them, so the CLI, the API and the trainer agree.
  */
 interface HyperparameterFlag { flag: string; path: string[]; spec: HyperparameterSpec }
 
