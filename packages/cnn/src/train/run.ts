@@ -2,15 +2,16 @@
  * One whole training run, as both `trainyard train` and the service worker's child process perform it:
  * data -> model -> training (resumed from the latest checkpoint if there is one) -> evaluation -> export.
  */
-import { assertCheckpointMatches } from '../checkpoint/compatibility.js';
-import { decodeCheckpoint } from '../checkpoint/format.js';
+import { decodeCheckpoint, type TrainingCheckpoint } from '../checkpoint/format.js';
 import { stratifiedSplit } from '../data/stratified-split.js';
 import { initEngine } from '../engine/index.js';
 import { CnnError } from '../errors.js';
 import { evaluateModel, mainOutputModel } from '../evaluate/evaluate.js';
 import { exportModel } from '../export/export-model.js';
 import { buildModel, disposeBuiltModel } from '../models/index.js';
-import type { Evaluation, ModelManifest, Normalization, TrainConfig, TrainingRunHooks, TrainingRunResult, TrainingRunSpec } from '../types.js';
+import type {
+  BuiltModel, Dataset, Evaluation, ModelManifest, Normalization, TrainConfig, TrainingRunHooks, TrainingRunResult, TrainingRunSpec,
+} from '../types.js';
 import { resolveTrainConfig } from './config.js';
 import { applyInitialWeights } from './initial-weights.js';
 import { computeNormalization } from './normalization.js';
@@ -19,45 +20,25 @@ import { trainModel } from './trainer.js';
 
 export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks = {}): Promise<TrainingRunResult> {
   const log = hooks.log ?? (() => undefined);
-  const throwIfAborted = (): void => {
-    if (hooks.signal?.aborted) throw new CnnError('aborted', 'Training was aborted.');
-  };
-
   hooks.onPhase?.('loading_data');
   const engine = await initEngine({ log });
   const config = resolveTrainConfig(spec.config as unknown as Record<string, unknown>);
   const { dataset, architecture } = spec;
-  const { inputShape, classNames } = dataset;
-  const classes = classNames.length;
-  if (classes < 2) throw new CnnError('invalid_option', `A classifier needs at least 2 classes; the dataset has ${classes}.`);
   log('training run', { architecture, dataset: dataset.name, engine: engine.name, config });
-
+  // The trainer checks that the checkpoint belongs to this run before it loads it.
   const latest = hooks.checkpoints ? await hooks.checkpoints.readLatest() : null;
   const resume = latest ? decodeCheckpoint(latest) : null;
-  if (resume) assertCheckpointMatches(resume, { architecture, inputShape, classes, config });
-  throwIfAborted();
-
-  const labels = dataset.train.labels();
-  const badLabel = labels.findIndex((label) => !(label >= 0 && label < classes));
-  if (badLabel >= 0) {
-    throw new CnnError('dataset_malformed', `Training example ${badLabel} has label ${labels[badLabel]}, outside the ${classes} classes.`);
-  }
-  const { trainIndices, validationIndices } = validationSplit(labels, config);
-  const normalization: Normalization | null = resume
-    ? resume.normalization
-    : config.normalize
-      ? computeNormalization(dataset.train, trainIndices, inputShape)
-      : null;
-  if (normalization) log('normalization', { ...normalization });
-  throwIfAborted();
+  throwIfAborted(hooks);
+  const prepared = prepareData(dataset, config, resume, log);
+  throwIfAborted(hooks);
 
   // Initialisers draw from Math.random: seed it before building, so the same seed builds the same model.
   seedGlobalRandom(config.seed);
   const built = buildModel(architecture, {
     ...spec.modelOptions,
-    inputShape,
-    classes,
-    ...(normalization ? { normalization } : {}),
+    inputShape: dataset.inputShape,
+    classes: dataset.classNames.length,
+    ...(prepared.normalization ? { normalization: prepared.normalization } : {}),
   });
   try {
     if (spec.initialModel && !resume) {
@@ -69,54 +50,95 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
     const trained = await trainModel({
       architecture,
       model: built.training,
-      inputShape,
-      classNames,
+      inputShape: dataset.inputShape,
+      classNames: dataset.classNames,
       config,
-      normalization,
+      normalization: prepared.normalization,
       data: dataset.train,
-      trainIndices,
-      validationIndices,
+      trainIndices: prepared.trainIndices,
+      validationIndices: prepared.validationIndices,
       testEachEpoch: spec.evaluateTestEachEpoch ? dataset.test : null,
       hooks,
       resume,
     });
 
     hooks.onPhase?.('evaluating');
-    const evaluated = mainOutputModel(built.training);
-    const evaluation = await evaluateModel(evaluated, dataset.test, { classNames, batchSize: config.batchSize });
-    throwIfAborted();
-    const validationEvaluation = validationIndices
-      ? await evaluateModel(evaluated, dataset.train, { classNames, batchSize: config.batchSize, indices: validationIndices })
-      : null;
-    log('evaluation', { loss: evaluation.loss, top1: evaluation.top1, top5: evaluation.top5 });
-    throwIfAborted();
+    const { evaluation, validationEvaluation } = await evaluateTrained(built.training, dataset, prepared, config, hooks);
 
     hooks.onPhase?.('saving');
     const manifest: ModelManifest = {
       format: 'trainyard-model/1',
       architecture,
-      inputShape,
-      classes,
-      classNames,
-      normalization,
+      inputShape: dataset.inputShape,
+      classes: dataset.classNames.length,
+      classNames: dataset.classNames,
+      normalization: prepared.normalization,
       engine: engine.name,
       metrics: manifestMetrics(evaluation, validationEvaluation, trained.history.length, trained.trainSeconds, config),
       createdAt: new Date().toISOString(),
     };
-    const model = await exportModel(built.inference, manifest);
     return {
       engine: engine.name,
       history: trained.history,
       stoppedEarly: trained.stoppedEarly,
       evaluation,
       validationEvaluation,
-      model,
+      model: await exportModel(built.inference, manifest),
       manifest,
       trainSeconds: trained.trainSeconds,
     };
   } finally {
     disposeBuiltModel(built);
   }
+}
+
+function throwIfAborted(hooks: TrainingRunHooks): void {
+  if (hooks.signal?.aborted) throw new CnnError('aborted', 'Training was aborted.');
+}
+
+interface PreparedData {
+  trainIndices: Int32Array;
+  validationIndices: Int32Array | null;
+  normalization: Normalization | null;
+}
+
+/** Checks the labels, holds out the validation split, and computes the normalisation (or takes the checkpoint's). */
+function prepareData(dataset: Dataset, config: TrainConfig, resume: TrainingCheckpoint | null, log: (message: string, fields?: object) => void): PreparedData {
+  const classes = dataset.classNames.length;
+  if (classes < 2) throw new CnnError('invalid_option', `A classifier needs at least 2 classes; the dataset has ${classes}.`);
+  const labels = dataset.train.labels();
+  const badLabel = labels.findIndex((label) => !(label >= 0 && label < classes));
+  if (badLabel >= 0) {
+    throw new CnnError('dataset_malformed', `Training example ${badLabel} has label ${labels[badLabel]}, outside the ${classes} classes.`);
+  }
+  const { trainIndices, validationIndices } = validationSplit(labels, config);
+  const normalization: Normalization | null = resume
+    ? resume.normalization
+    : config.normalize
+      ? computeNormalization(dataset.train, trainIndices, dataset.inputShape)
+      : null;
+  if (normalization) log('normalization', { ...normalization });
+  return { trainIndices, validationIndices, normalization };
+}
+
+/** The trained model on the test set, then on the validation split when there is one. */
+async function evaluateTrained(
+  training: BuiltModel['training'],
+  dataset: Dataset,
+  prepared: PreparedData,
+  config: TrainConfig,
+  hooks: TrainingRunHooks,
+): Promise<{ evaluation: Evaluation; validationEvaluation: Evaluation | null }> {
+  const { classNames } = dataset;
+  const evaluated = mainOutputModel(training);
+  const evaluation = await evaluateModel(evaluated, dataset.test, { classNames, batchSize: config.batchSize });
+  throwIfAborted(hooks);
+  const validationEvaluation = prepared.validationIndices
+    ? await evaluateModel(evaluated, dataset.train, { classNames, batchSize: config.batchSize, indices: prepared.validationIndices })
+    : null;
+  hooks.log?.('evaluation', { loss: evaluation.loss, top1: evaluation.top1, top5: evaluation.top5 });
+  throwIfAborted(hooks);
+  return { evaluation, validationEvaluation };
 }
 
 /** The stratified, seeded hold-out of config.validationSplit (all examples train when it is 0). */

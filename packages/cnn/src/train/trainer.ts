@@ -18,6 +18,8 @@ import { globalRandomState, restoreGlobalRandom, SeededRandom, shuffled } from '
 import { learningRateAt } from './schedule.js';
 import { trainableVariables, trainStep, type StepContext } from './train-step.js';
 
+type TrainerHooks = NonNullable<TrainerInput['hooks']>;
+
 /** At most one onBatch call per this many milliseconds (plus one on every epoch's last batch). */
 export const BATCH_PROGRESS_INTERVAL_MS = 500;
 
@@ -48,153 +50,253 @@ export interface TrainerOutput {
   trainSeconds: number;
 }
 
+/** What stays fixed for a whole run, prepared once. */
+interface TrainingSetup {
+  input: TrainerInput;
+  hooks: TrainerHooks;
+  log: NonNullable<TrainerHooks['log']>;
+  step: StepContext;
+  /** The main output only, for validation and test evaluation. */
+  evaluated: tf.LayersModel;
+  stepsPerEpoch: number;
+}
+
+/** Everything that changes from batch to batch: what a checkpoint saves and a resumed run restores. */
+interface TrainingState {
+  epoch: number;
+  stepInEpoch: number;
+  globalStep: number;
+  history: EpochMetrics[];
+  random: SeededRandom;
+  /** The data order and running sums of an epoch a checkpoint interrupted, until that epoch resumes. */
+  resumedOrder: Int32Array | null;
+  resumedPartial: PartialEpoch | null;
+  /** When onBatch was last called (not checkpointed: a resumed run reports its first batch). */
+  lastProgressAt: number;
+}
+
+/** The epoch in progress. Its running sums stay on the device: reading them back every step would stall asynchronous engines. */
+interface EpochInProgress {
+  order: Int32Array;
+  lossSum: tf.Scalar;
+  correct: tf.Scalar;
+  seen: number;
+  startedAt: number;
+  learningRate: number;
+}
+
 export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
-  const { model, config, data, trainIndices, validationIndices, inputShape, classNames } = input;
-  const hooks = input.hooks ?? {};
-  const log = hooks.log ?? (() => undefined);
-  if (trainIndices.length === 0) throw new CnnError('invalid_option', 'The training set is empty.');
-  const stepsPerEpoch = Math.ceil(trainIndices.length / config.batchSize);
-  const optimizer = createOptimizer(config);
-  const { variables, decayed } = trainableVariables(model);
-  const context: StepContext = { model, optimizer, variables, decayed, classes: classNames.length, config };
-  const evaluated = mainOutputModel(model);
-
-  let random = SeededRandom.fromSeed(config.seed);
-  let history: EpochMetrics[] = [];
-  let epoch = 0;
-  let stepInEpoch = 0;
-  let globalStep = 0;
-  let resumedOrder: Int32Array | null = null;
-  let resumedPartial: PartialEpoch | null = null;
-  const resume = input.resume ?? null;
-  if (resume) {
-    assertCheckpointMatches(resume, { architecture: input.architecture, inputShape, classes: classNames.length, config });
-    writeModelWeights(model, resume.weights);
-    await restoreOptimizerState(optimizer, resume.optimizer);
-    random = SeededRandom.fromState(resume.random);
-    if (resume.globalRandom) restoreGlobalRandom(resume.globalRandom);
-    history = resume.history.slice();
-    ({ epoch, stepInEpoch, globalStep } = resume);
-    resumedOrder = resume.epochOrder;
-    resumedPartial = resume.partialEpoch;
-    log('resuming from checkpoint', { epoch, stepInEpoch, globalStep });
-  }
-
-  const checkpoint = async (order: Int32Array | null, partial: PartialEpoch | null): Promise<void> => {
-    if (!hooks.checkpoints) return;
-    const state: TrainingCheckpoint = {
-      architecture: input.architecture,
-      inputShape,
-      classes: classNames.length,
-      config,
-      normalization: input.normalization,
-      epoch,
-      stepInEpoch,
-      globalStep,
-      history,
-      random: random.state(),
-      globalRandom: globalRandomState(),
-      epochOrder: order,
-      partialEpoch: partial,
-      weights: await readModelWeights(model),
-      optimizer: await captureOptimizerState(optimizer),
-    };
-    await hooks.checkpoints.write(encodeCheckpoint(state), { epoch, step: stepInEpoch });
-    log('checkpoint written', { epoch, step: stepInEpoch });
-  };
-
+  if (input.trainIndices.length === 0) throw new CnnError('invalid_option', 'The training set is empty.');
+  const setup = prepareSetup(input);
   try {
-    // -Infinity: the first batch always reports, however young the process (performance.now() starts at 0).
-    let lastProgress = Number.NEGATIVE_INFINITY;
-    while (epoch < config.epochs && !shouldStopEarly(history, config.earlyStopping)) {
-      const order = resumedOrder ?? shuffled(trainIndices, random);
-      const partial: PartialEpoch = resumedPartial ? { ...resumedPartial } : { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
-      resumedOrder = null;
-      resumedPartial = null;
-      // Running sums stay on the device; reading them back every step would stall asynchronous engines.
-      let lossSum: tf.Scalar = tf.scalar(partial.lossSum);
-      let correct: tf.Scalar = tf.scalar(partial.correct);
-      const epochStart = performance.now() - partial.trainSeconds * 1000;
-      let learningRate = learningRateAt(config, globalStep, stepsPerEpoch);
-      const readPartial = async (): Promise<PartialEpoch> => ({
-        lossSum: (await lossSum.data())[0],
-        correct: (await correct.data())[0],
-        seen: partial.seen,
-        trainSeconds: (performance.now() - epochStart) / 1000,
-      });
-      try {
-        for (; stepInEpoch < stepsPerEpoch; stepInEpoch++) {
-          // A batch boundary: let pending events (abort, checkpoint requests) in, then honour them.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          if (hooks.checkpointRequested?.()) await checkpoint(order, await readPartial());
-          if (hooks.signal?.aborted) throw new CnnError('aborted', 'Training was aborted.', { epoch, step: stepInEpoch });
-
-          const indices = order.subarray(stepInEpoch * config.batchSize, (stepInEpoch + 1) * config.batchSize);
-          const batch = data.read(indices);
-          const pixels = isAugmenting(config.augmentation)
-            ? augmentBatch(batch.x, batch.size, inputShape, config.augmentation, random)
-            : batch.x;
-          learningRate = learningRateAt(config, globalStep, stepsPerEpoch);
-          setLearningRate(optimizer, learningRate);
-          const x = tf.tensor4d(pixels, [batch.size, ...inputShape]);
-          const labels = tf.tensor1d(batch.y, 'int32');
-          const step = trainStep(context, x, labels);
-          const nextLoss = tf.tidy(() => lossSum.add(step.loss.mul(batch.size)));
-          const nextCorrect = tf.tidy(() => correct.add(step.correct));
-          tf.dispose([x, labels, step.loss, step.correct, lossSum, correct]);
-          lossSum = nextLoss as tf.Scalar;
-          correct = nextCorrect as tf.Scalar;
-          partial.seen += batch.size;
-          globalStep += 1;
-
-          const now = performance.now();
-          const last = stepInEpoch === stepsPerEpoch - 1;
-          if (hooks.onBatch && (last || now - lastProgress >= BATCH_PROGRESS_INTERVAL_MS)) {
-            lastProgress = now;
-            const current = await readPartial();
-            hooks.onBatch({
-              epoch: epoch + 1,
-              step: stepInEpoch + 1,
-              stepsPerEpoch,
-              loss: current.lossSum / current.seen,
-              accuracy: current.correct / current.seen,
-              learningRate,
-              imagesPerSecond: current.seen / Math.max(current.trainSeconds, 1e-9),
-            });
-          }
-        }
-        const totals = await readPartial();
-        const validation = validationIndices
-          ? await evaluateModel(evaluated, data, { classNames, batchSize: config.batchSize, indices: validationIndices })
-          : null;
-        const test = input.testEachEpoch ? await evaluateModel(evaluated, input.testEachEpoch, { classNames, batchSize: config.batchSize }) : null;
-        const metrics: EpochMetrics = {
-          epoch: epoch + 1,
-          trainLoss: totals.lossSum / totals.seen,
-          trainAccuracy: totals.correct / totals.seen,
-          validationLoss: validation ? validation.loss : null,
-          validationAccuracy: validation ? validation.top1 : null,
-          ...(test ? { testLoss: test.loss, testAccuracy: test.top1 } : {}),
-          learningRate,
-          seconds: (performance.now() - epochStart) / 1000,
-          imagesPerSecond: totals.seen / Math.max(totals.trainSeconds, 1e-9),
-        };
-        history = [...history, metrics];
-        epoch += 1;
-        stepInEpoch = 0;
-        await checkpoint(null, null);
-        log('epoch finished', { ...metrics });
-        await hooks.onEpoch?.(metrics);
-      } finally {
-        tf.dispose([lossSum, correct]);
-      }
+    const state = input.resume ? await restoreState(setup, input.resume) : initialState(input.config);
+    while (state.epoch < input.config.epochs && !shouldStopEarly(state.history, input.config.earlyStopping)) {
+      await runEpoch(setup, state);
     }
+    return {
+      history: state.history,
+      stoppedEarly: state.epoch < input.config.epochs,
+      trainSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0),
+    };
   } finally {
-    disposeOptimizer(optimizer);
+    disposeOptimizer(setup.step.optimizer);
   }
+}
+
+function prepareSetup(input: TrainerInput): TrainingSetup {
+  const { model, config, classNames } = input;
+  const hooks = input.hooks ?? {};
+  const { variables, decayed } = trainableVariables(model);
   return {
-    history,
-    stoppedEarly: epoch < config.epochs,
-    trainSeconds: history.reduce((sum, m) => sum + m.seconds, 0),
+    input,
+    hooks,
+    log: hooks.log ?? (() => undefined),
+    step: { model, optimizer: createOptimizer(config), variables, decayed, classes: classNames.length, config },
+    evaluated: mainOutputModel(model),
+    stepsPerEpoch: Math.ceil(input.trainIndices.length / config.batchSize),
   };
+}
+
+function initialState(config: TrainConfig): TrainingState {
+  return {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    history: [],
+    random: SeededRandom.fromSeed(config.seed),
+    resumedOrder: null,
+    resumedPartial: null,
+    // -Infinity: the first batch always reports, however young the process (performance.now() starts at 0).
+    lastProgressAt: Number.NEGATIVE_INFINITY,
+  };
+}
+
+/** Checks that the checkpoint belongs to this run (the one place that does), then loads it into the model and optimizer. */
+async function restoreState(setup: TrainingSetup, checkpoint: TrainingCheckpoint): Promise<TrainingState> {
+  const { input, step } = setup;
+  assertCheckpointMatches(checkpoint, {
+    architecture: input.architecture,
+    inputShape: input.inputShape,
+    classes: input.classNames.length,
+    config: input.config,
+  });
+  writeModelWeights(input.model, checkpoint.weights);
+  await restoreOptimizerState(step.optimizer, checkpoint.optimizer);
+  if (checkpoint.globalRandom) restoreGlobalRandom(checkpoint.globalRandom);
+  const { epoch, stepInEpoch, globalStep } = checkpoint;
+  setup.log('resuming from checkpoint', { epoch, stepInEpoch, globalStep });
+  return {
+    ...initialState(input.config),
+    epoch,
+    stepInEpoch,
+    globalStep,
+    history: checkpoint.history.slice(),
+    random: SeededRandom.fromState(checkpoint.random),
+    resumedOrder: checkpoint.epochOrder,
+    resumedPartial: checkpoint.partialEpoch,
+  };
+}
+
+async function runEpoch(setup: TrainingSetup, state: TrainingState): Promise<void> {
+  const current = startEpoch(setup, state);
+  try {
+    for (; state.stepInEpoch < setup.stepsPerEpoch; state.stepInEpoch++) {
+      await batchBoundary(setup, state, current);
+      runBatch(setup, state, current);
+      await reportBatch(setup, state, current);
+    }
+    const metrics = await epochMetrics(setup, state, current);
+    state.history = [...state.history, metrics];
+    state.epoch += 1;
+    state.stepInEpoch = 0;
+    await writeCheckpoint(setup, state, null);
+    setup.log('epoch finished', { ...metrics });
+    await setup.hooks.onEpoch?.(metrics);
+  } finally {
+    tf.dispose([current.lossSum, current.correct]);
+  }
+}
+
+/** A new epoch, or the rest of the one a checkpoint interrupted. */
+function startEpoch(setup: TrainingSetup, state: TrainingState): EpochInProgress {
+  const { config, trainIndices } = setup.input;
+  const partial = state.resumedPartial ?? { lossSum: 0, correct: 0, seen: 0, trainSeconds: 0 };
+  const order = state.resumedOrder ?? shuffled(trainIndices, state.random);
+  state.resumedOrder = null;
+  state.resumedPartial = null;
+  return {
+    order,
+    lossSum: tf.scalar(partial.lossSum),
+    correct: tf.scalar(partial.correct),
+    seen: partial.seen,
+    startedAt: performance.now() - partial.trainSeconds * 1000,
+    learningRate: learningRateAt(config, state.globalStep, setup.stepsPerEpoch),
+  };
+}
+
+/** Between two batches: let pending events (abort, checkpoint requests) in, then honour them. */
+async function batchBoundary(setup: TrainingSetup, state: TrainingState, current: EpochInProgress): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (setup.hooks.checkpointRequested?.()) {
+    await writeCheckpoint(setup, state, { order: current.order, partial: await readSums(current) });
+  }
+  if (setup.hooks.signal?.aborted) throw new CnnError('aborted', 'Training was aborted.', { epoch: state.epoch, step: state.stepInEpoch });
+}
+
+function runBatch(setup: TrainingSetup, state: TrainingState, current: EpochInProgress): void {
+  const { config, data, inputShape } = setup.input;
+  const indices = current.order.subarray(state.stepInEpoch * config.batchSize, (state.stepInEpoch + 1) * config.batchSize);
+  const batch = data.read(indices);
+  const pixels = isAugmenting(config.augmentation)
+    ? augmentBatch(batch.x, batch.size, inputShape, config.augmentation, state.random)
+    : batch.x;
+  current.learningRate = learningRateAt(config, state.globalStep, setup.stepsPerEpoch);
+  setLearningRate(setup.step.optimizer, current.learningRate);
+  const x = tf.tensor4d(pixels, [batch.size, ...inputShape]);
+  const labels = tf.tensor1d(batch.y, 'int32');
+  const step = trainStep(setup.step, x, labels);
+  const lossSum = tf.tidy(() => current.lossSum.add(step.loss.mul(batch.size)));
+  const correct = tf.tidy(() => current.correct.add(step.correct));
+  tf.dispose([x, labels, step.loss, step.correct, current.lossSum, current.correct]);
+  current.lossSum = lossSum as tf.Scalar;
+  current.correct = correct as tf.Scalar;
+  current.seen += batch.size;
+  state.globalStep += 1;
+}
+
+/** Throttled onBatch: at most one call per BATCH_PROGRESS_INTERVAL_MS, plus the epoch's last batch. */
+async function reportBatch(setup: TrainingSetup, state: TrainingState, current: EpochInProgress): Promise<void> {
+  const { onBatch } = setup.hooks;
+  const now = performance.now();
+  const last = state.stepInEpoch === setup.stepsPerEpoch - 1;
+  if (!onBatch || (!last && now - state.lastProgressAt < BATCH_PROGRESS_INTERVAL_MS)) return;
+  state.lastProgressAt = now;
+  const sums = await readSums(current);
+  onBatch({
+    epoch: state.epoch + 1,
+    step: state.stepInEpoch + 1,
+    stepsPerEpoch: setup.stepsPerEpoch,
+    loss: sums.lossSum / sums.seen,
+    accuracy: sums.correct / sums.seen,
+    learningRate: current.learningRate,
+    imagesPerSecond: sums.seen / Math.max(sums.trainSeconds, 1e-9),
+  });
+}
+
+/** The finished epoch's metrics, with validation (and test, when asked for) evaluated now. */
+async function epochMetrics(setup: TrainingSetup, state: TrainingState, current: EpochInProgress): Promise<EpochMetrics> {
+  const { config, data, classNames, validationIndices, testEachEpoch } = setup.input;
+  const sums = await readSums(current);
+  const batchSize = config.batchSize;
+  const validation = validationIndices ? await evaluateModel(setup.evaluated, data, { classNames, batchSize, indices: validationIndices }) : null;
+  const test = testEachEpoch ? await evaluateModel(setup.evaluated, testEachEpoch, { classNames, batchSize }) : null;
+  return {
+    epoch: state.epoch + 1,
+    trainLoss: sums.lossSum / sums.seen,
+    trainAccuracy: sums.correct / sums.seen,
+    validationLoss: validation ? validation.loss : null,
+    validationAccuracy: validation ? validation.top1 : null,
+    ...(test ? { testLoss: test.loss, testAccuracy: test.top1 } : {}),
+    learningRate: current.learningRate,
+    seconds: (performance.now() - current.startedAt) / 1000,
+    imagesPerSecond: sums.seen / Math.max(sums.trainSeconds, 1e-9),
+  };
+}
+
+async function readSums(current: EpochInProgress): Promise<PartialEpoch> {
+  return {
+    lossSum: (await current.lossSum.data())[0]!,
+    correct: (await current.correct.data())[0]!,
+    seen: current.seen,
+    trainSeconds: (performance.now() - current.startedAt) / 1000,
+  };
+}
+
+/** Writes the state through hooks.checkpoints: at an epoch's end (`interrupted` null) or inside one. */
+async function writeCheckpoint(
+  setup: TrainingSetup,
+  state: TrainingState,
+  interrupted: { order: Int32Array; partial: PartialEpoch } | null,
+): Promise<void> {
+  const { input, hooks } = setup;
+  if (!hooks.checkpoints) return;
+  const checkpoint: TrainingCheckpoint = {
+    architecture: input.architecture,
+    inputShape: input.inputShape,
+    classes: input.classNames.length,
+    config: input.config,
+    normalization: input.normalization,
+    epoch: state.epoch,
+    stepInEpoch: state.stepInEpoch,
+    globalStep: state.globalStep,
+    history: state.history,
+    random: state.random.state(),
+    globalRandom: globalRandomState(),
+    epochOrder: interrupted?.order ?? null,
+    partialEpoch: interrupted?.partial ?? null,
+    weights: await readModelWeights(input.model),
+    optimizer: await captureOptimizerState(setup.step.optimizer),
+  };
+  await hooks.checkpoints.write(encodeCheckpoint(checkpoint), { epoch: state.epoch, step: state.stepInEpoch });
+  setup.log('checkpoint written', { epoch: state.epoch, step: state.stepInEpoch });
 }
