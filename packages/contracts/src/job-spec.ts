@@ -14,6 +14,17 @@ export interface ModelOptions {
 
 export type DatasetRef = { builtin: BuiltinDataset } | { id: string };
 
+/** The workers a job may run on: any worker, GPU workers only, or CPU workers only. */
+export const ACCELERATORS = ['any', 'gpu', 'cpu'] as const;
+export type Accelerator = (typeof ACCELERATORS)[number];
+/** The class a worker declares: it is offered the jobs of its class and the `any` jobs. */
+export type WorkerAccelerator = Exclude<Accelerator, 'any'>;
+
+/** What a job needs from the worker that runs it. */
+export interface JobResources {
+  accelerator?: Accelerator;
+}
+
 /** The body of POST /v1/jobs. */
 export interface JobSpec {
   name?: string;
@@ -22,11 +33,13 @@ export interface JobSpec {
   hyperparameters?: Partial<TrainConfig>;
   maxRuntimeSeconds?: number;
   fineTuneFrom?: string;
+  resources?: JobResources;
 }
 
-/** The spec as stored on a job: hyperparameters complete. */
+/** The spec as stored on a job: hyperparameters and resources complete. */
 export interface ResolvedJobSpec extends JobSpec {
   hyperparameters: TrainConfig;
+  resources: Required<JobResources>;
 }
 
 /** Bounds an operator may tighten or widen (issue 5: each limit is configurable). */
@@ -101,6 +114,18 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
       hyperparameters: hyperparametersSchema(limits),
       maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: limits.maxRuntimeSeconds },
       fineTuneFrom: { ...uuidSchema, description: 'A succeeded job of the same tenant whose weights to start from.' },
+      resources: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          accelerator: {
+            type: 'string',
+            enum: [...ACCELERATORS],
+            default: 'any',
+            description: 'Workers the job may run on: "gpu" or "cpu" workers only, or "any" (the default).',
+          },
+        },
+      },
     },
   };
 }
@@ -131,5 +156,9 @@ export function hyperparameterProblems(config: TrainConfig): string[] {
 /** Fills in every hyperparameter left out (nested objects too). The spec must already be schema-valid. */
 export function resolveJobSpec(spec: JobSpec): ResolvedJobSpec {
   const hyperparameters = withDefaults(HYPERPARAMETERS, (spec.hyperparameters ?? {}) as Record<string, unknown>);
-  return { ...structuredClone(spec), hyperparameters: hyperparameters as unknown as TrainConfig };
+  return {
+    ...structuredClone(spec),
+    hyperparameters: hyperparameters as unknown as TrainConfig,
+    resources: { accelerator: spec.resources?.accelerator ?? 'any' },
+  };
 }

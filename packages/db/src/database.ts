@@ -9,6 +9,7 @@ import { DatasetRepository } from './repositories/datasets.js';
 import { JobRepository } from './repositories/jobs.js';
 import { MetricsRepository } from './repositories/metrics.js';
 import { ModelRepository } from './repositories/models.js';
+import { SchedulerRepository } from './repositories/scheduler.js';
 import { TenantRepository } from './repositories/tenants.js';
 
 export interface Database {
@@ -16,6 +17,8 @@ export interface Database {
   readonly prisma: PrismaClient;
   readonly tenants: TenantRepository;
   readonly jobs: JobRepository;
+  /** Which queued job a free worker runs next. */
+  readonly scheduler: SchedulerRepository;
   readonly metrics: MetricsRepository;
   readonly checkpoints: CheckpointRepository;
   readonly models: ModelRepository;
@@ -33,6 +36,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     prisma,
     tenants: new TenantRepository(prisma, pool),
     jobs: new JobRepository(prisma, pool),
+    scheduler: new SchedulerRepository(pool),
     metrics: new MetricsRepository(prisma),
     checkpoints: new CheckpointRepository(prisma),
     models: new ModelRepository(prisma),

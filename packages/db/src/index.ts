@@ -12,8 +12,8 @@ export {
   type IdempotencyRequest,
   type ListJobsOptions,
   type JobFailure,
-  type ClaimResult,
 } from './repositories/jobs.js';
+export { SchedulerRepository, runnableAccelerators, type SchedulingPolicy, type ClaimDecision } from './repositories/scheduler.js';
 export { MetricsRepository } from './repositories/metrics.js';
 export { CheckpointRepository, type CheckpointRecord } from './repositories/checkpoints.js';
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';

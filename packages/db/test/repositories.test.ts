@@ -88,31 +88,6 @@ describe('job transitions', () => {
     assert.ok(winners[0]!.startedAt);
   });
 
-  test('claims within a tenant limit: concurrent workers never take more than the limit of one tenant, other tenants are not held up', async () => {
-    const busy = (await db.tenants.findOrCreate('busy-tenant')).tenant.id;
-    const other = (await db.tenants.findOrCreate('other-tenant')).tenant.id;
-    const create = async (tenant: string) => {
-      const result = await db.jobs.create({ tenantId: tenant, name: 'limited', spec: {}, architecture: 'lenet5' });
-      return result.kind === 'created' ? result.job.id : '';
-    };
-    const busyJobs = await Promise.all(Array.from({ length: 6 }, () => create(busy)));
-    const results = await Promise.all(busyJobs.map((id, i) => db.jobs.claimWithinTenantLimit(id, `w${i}`, 2)));
-    assert.equal(results.filter((r) => r.kind === 'claimed').length, 2);
-    const limited = results.filter((r) => r.kind === 'limited');
-    assert.equal(limited.length, 4);
-    assert.ok(limited.every((r) => r.kind === 'limited' && r.limit === 2 && r.running === 2));
-    assert.equal(await db.jobs.countWithStatus(busy, ['running']), 2);
-    assert.equal(await db.jobs.countWithStatus(busy, ['queued']), 4, 'limited jobs stay queued');
-    const claimed = results.find((r) => r.kind === 'claimed');
-    assert.ok(claimed?.kind === 'claimed' && claimed.job.attempts === 1 && claimed.job.startedAt instanceof Date);
-    assert.equal((await db.jobs.claimWithinTenantLimit(await create(other), 'w9', 2)).kind, 'claimed');
-    assert.equal((await db.jobs.claimWithinTenantLimit(claimed.job.id, 'w9', 2)).kind, 'not_queued');
-    // A finished job frees its place.
-    assert.ok(await db.jobs.succeed(claimed.job.id, claimed.job.workerId!, { engine: 'wasm', evaluation: {} }));
-    const next = limited.length > 0 ? busyJobs.find((id) => !results.some((r) => r.kind === 'claimed' && r.job.id === id))! : '';
-    assert.equal((await db.jobs.claimWithinTenantLimit(next, 'w10', 2)).kind, 'claimed');
-  });
-
   test('only the owning worker moves a running job; finished jobs never move again', async () => {
     const id = await queuedJob();
     await db.jobs.claim(id, 'owner');

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { QueueMessage } from '@trainyard/contracts';
 import { bullConnection, type QueueSettings } from './connection.js';
 import { TRAINING_QUEUE_NAME } from './names.js';
@@ -91,6 +92,52 @@ export class TrainingQueue {
       return false; // a worker took it between the two calls
     }
     return (await this.queue.getJob(jobId)) === undefined;
+  }
+
+  /**
+   * Makes a job's entry the next one a worker takes (the scheduler chose it): `moved` when it was
+   * waiting or delayed, `added` when it had no live entry (lost, or a finished one left from an
+   * earlier run: callers ask only for jobs Postgres says are queued), `busy` when a worker holds it.
+   */
+  async moveToFront(jobId: string): Promise<'moved' | 'added' | 'busy'> {
+    let job = await this.queue.getJob(jobId);
+    let state = job ? await job.getState() : 'missing';
+    if (state === 'active') return 'busy';
+    let result: 'moved' | 'added' = 'moved';
+    if (!job || state === 'completed' || state === 'failed' || state === 'unknown' || state === 'missing') {
+      await this.enqueue(jobId);
+      result = 'added';
+      job = await this.queue.getJob(jobId);
+      state = job ? await job.getState() : 'missing';
+    }
+    if (!job) return 'busy';
+    if (state === 'delayed') await job.promote().catch(() => {}); // it may have become due meanwhile
+    // Priority 0 with lifo: pushed to the end of the wait list that workers take from.
+    await job.changePriority({ priority: 0, lifo: true });
+    return result;
+  }
+
+  /** Ids of every job with a live entry (waiting, delayed or held by a worker). */
+  async liveEntryIds(): Promise<Set<string>> {
+    return new Set(await this.queue.getRanges(['waiting', 'prioritized', 'delayed', 'active'], 0, -1));
+  }
+
+  /** Counts entries given back to queued jobs that had lost theirs (GET /metrics shows the total). */
+  async countRestored(count: number): Promise<void> {
+    if (count > 0) await (await this.redis()).incrby(this.restoredKey, count);
+  }
+
+  /** Entries restored so far, by every worker of this queue. */
+  async restoredCount(): Promise<number> {
+    return Number((await (await this.redis()).get(this.restoredKey)) ?? 0);
+  }
+
+  private async redis(): Promise<Pick<Redis, 'incrby' | 'get'>> {
+    return (await this.queue.getBackend().client) as unknown as Redis;
+  }
+
+  private get restoredKey(): string {
+    return this.queue.toKey('restored');
   }
 
   async state(jobId: string): Promise<QueueState> {

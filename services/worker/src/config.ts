@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { commonEnv, parsers, readEnv, type EnvValues } from '@trainyard/contracts';
 
-const { integer, optional } = parsers;
+const { integer, oneOf, optional } = parsers;
 
 export const workerEnv = {
   concurrency: {
@@ -67,8 +67,26 @@ export const workerEnv = {
     name: 'MAX_RUNNING_JOBS_PER_TENANT',
     default: '100',
     description:
-      "Jobs of one tenant training at once across all workers; a worker that would go beyond it puts the job back in the queue for a few seconds (not a failed attempt)",
+      'Jobs of one tenant training at once across all workers; below it, a free worker takes the next job of the tenant with the fewest running jobs',
     parse: integer(1, 10_000_000),
+  },
+  accelerator: {
+    name: 'WORKER_ACCELERATOR',
+    default: 'cpu',
+    description: 'The class this worker declares, gpu or cpu: it runs the jobs of its class (resources.accelerator) and the "any" jobs',
+    parse: oneOf(['cpu', 'gpu'] as const),
+  },
+  defaultMaxRuntimeSeconds: {
+    name: 'DEFAULT_MAX_RUNTIME_SECONDS',
+    default: '86400',
+    description: 'Run time of a job that gives no maxRuntimeSeconds; past it the job fails with timeout after a final checkpoint',
+    parse: integer(1, 2_000_000),
+  },
+  reconcileMs: {
+    name: 'WORKER_RECONCILE_MS',
+    default: '30000',
+    description: 'How often a worker checks that every queued job has a queue entry, and enqueues those that lost theirs',
+    parse: integer(500, 3_600_000),
   },
   trainingNice: {
     name: 'WORKER_TRAINING_NICE',

@@ -6,15 +6,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
-import type { ClaimResult, Database, Job } from '@trainyard/db';
+import type { Database, Job } from '@trainyard/db';
 import { datasetFiles, modelFiles } from '@trainyard/db';
 import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
-import { PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
+import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
 import type { Storage } from '@trainyard/storage';
 import type { ChildMessage, DatasetSource, FailureReport, StartMessage } from './child-protocol.js';
 import type { WorkerConfig } from './config.js';
 import { progressFromBatch, Throttle } from './job-progress.js';
 import type { Logger } from './logger.js';
+import type { JobScheduler, SchedulerClaim } from './job-scheduler.js';
 import { retryDatabase } from './retry-database.js';
 import type { ChildOutcome, TrainingChildProcess } from './training-child-process.js';
 import { WarmChild } from './warm-child.js';
@@ -24,6 +25,10 @@ import { WarmChild } from './warm-child.js';
  * (0.5x to 1.5x, so that the waiting jobs of one tenant do not all come back at once).
  */
 const LIMIT_RETRY_MS = 5_000;
+/** An entry that stepped back for the job that goes first waits this long (that job is at the front). */
+const STEP_BACK_MS = 250;
+/** An entry no job of this worker's class could replace waits this long (0.5x to 1.5x). */
+const OTHER_CLASS_RETRY_MS = 30_000;
 
 /** Why the worker asked a child to stop; a cancel outranks a timeout, which outranks a shutdown. */
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost';
@@ -50,7 +55,7 @@ export type JobRunnerConfig = Pick<
   | 'heartbeatMs'
   | 'progressMs'
   | 'maxStarts'
-  | 'maxRunningJobsPerTenant'
+  | 'defaultMaxRuntimeSeconds'
   | 'trainingNice'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
@@ -70,6 +75,7 @@ export class JobRunner {
     private readonly storage: Storage,
     private readonly channels: JobChannels,
     private readonly logger: Logger,
+    private readonly scheduler: Pick<JobScheduler, 'claim'>,
   ) {
     this.children = new WarmChild(logger, config.trainingNice);
     this.children.prepare();
@@ -152,6 +158,11 @@ export class JobRunner {
       );
       return { deferMs: Math.round(LIMIT_RETRY_MS * (0.5 + Math.random())) };
     }
+    if (claim.kind === 'step_back') {
+      logger.info({ reason: claim.reason, next: claim.next }, 'another job goes first; the job waits in the queue');
+      if (claim.reason === 'other_class' && claim.next === null) return { deferMs: Math.round(OTHER_CLASS_RETRY_MS * (0.5 + Math.random())) };
+      return { deferMs: STEP_BACK_MS };
+    }
     const { job } = claim;
     logger.info({ attempt: job.attempts, workerId: this.config.workerId }, 'job claimed');
     await this.publish({ type: 'status', jobId, at: now(), status: 'running' });
@@ -180,16 +191,16 @@ export class JobRunner {
   }
 
   /**
-   * queued -> running for this worker, unless its tenant already runs MAX_RUNNING_JOBS_PER_TENANT jobs
-   * (`limited`: the job stays queued). A job still marked running belongs to a worker that vanished
+   * queued -> running for this worker if the scheduler says the job goes next (else `limited` or
+   * `step_back`: the job stays queued). A job still marked running belongs to a worker that vanished
    * (the queue gave it to us only after that worker's lock expired); once its heartbeat is stale it
    * is taken back and claimed. Returns null when there is nothing to run (finished, deleted).
    */
-  private async claim(jobId: string, logger: Logger): Promise<Exclude<ClaimResult, { kind: 'not_queued' }> | null> {
-    const { workerId, lockDurationMs, heartbeatMs, maxRunningJobsPerTenant } = this.config;
+  private async claim(jobId: string, logger: Logger): Promise<Exclude<SchedulerClaim, { kind: 'not_queued' }> | null> {
+    const { workerId, lockDurationMs, heartbeatMs } = this.config;
     const deadline = Date.now() + 2 * lockDurationMs + 2 * heartbeatMs;
     for (;;) {
-      const claimed = await retryDatabase(() => this.db.jobs.claimWithinTenantLimit(jobId, workerId, maxRunningJobsPerTenant));
+      const claimed = await this.scheduler.claim(jobId, workerId);
       if (claimed.kind !== 'not_queued') return claimed;
       const job = await retryDatabase(() => this.db.jobs.get(jobId));
       if (!job) {
@@ -278,19 +289,19 @@ export class JobRunner {
     entry.child = child;
     logger.info({ pid: child.pid, resumeFrom: start.resumeKey }, 'training child started');
 
-    let runtimeTimer: NodeJS.Timeout | null = null;
-    if (spec.maxRuntimeSeconds) {
-      // The limit counts from the job's first start, across attempts.
-      const elapsedMs = Date.now() - (job.startedAt ?? new Date()).getTime();
-      const remainingMs = Math.max(0, spec.maxRuntimeSeconds * 1000 - elapsedMs);
-      runtimeTimer = setTimeout(() => this.requestStop(entry, 'timeout'), remainingMs);
-    }
+    // The limit counts from the job's first start, across attempts; DEFAULT_MAX_RUNTIME_SECONDS when
+    // the job gives none, so that no job holds a worker for ever.
+    const maxRuntimeSeconds = spec.maxRuntimeSeconds ?? this.config.defaultMaxRuntimeSeconds;
+    const elapsedMs = Date.now() - (job.startedAt ?? new Date()).getTime();
+    const remainingMs = Math.max(0, maxRuntimeSeconds * 1000 - elapsedMs);
+    // setTimeout waits at most 2^31-1 ms (24.8 days).
+    const runtimeTimer = setTimeout(() => this.requestStop(entry, 'timeout'), Math.min(remainingMs, 2 ** 31 - 1));
     // A stop requested before the child existed (shutdown, cancel) applies now.
     if (entry.stopReason) this.sendStop(entry);
     try {
       return await child.done;
     } finally {
-      if (runtimeTimer) clearTimeout(runtimeTimer);
+      clearTimeout(runtimeTimer);
     }
   }
 
@@ -330,9 +341,12 @@ export class JobRunner {
             { code: 'timeout', message: `The job ran longer than its maxRuntimeSeconds; its last checkpoint is kept.`, transient: false },
             context,
           );
-        case 'lost':
-          logger.warn('the job was taken from this worker (cancelled or reassigned); leaving it alone');
-          return 'completed';
+        case 'lost': {
+          // Put back in line by the reaper: its entry goes back to the queue too, not to `completed`.
+          const now = await retryDatabase(() => this.db.jobs.get(entry.jobId));
+          logger.warn({ status: now?.status }, 'the job was taken from this worker (cancelled or reassigned); leaving it alone');
+          return now?.status === 'queued' ? 'handed_back' : 'completed';
+        }
         case 'shutdown':
         case null:
           return this.handBack(entry);
@@ -401,7 +415,9 @@ export class JobRunner {
     const { workerId } = this.config;
     if (failure.transient && context.willRetryOnFailure) {
       logger.warn({ code: failure.code, error: failure.message, failedAttempts: context.failedAttempts }, 'job failed; it will be retried');
-      const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId }));
+      // The queue retries after an exponential backoff; the scheduler does not choose the job before then either.
+      const retryAfter = new Date(Date.now() + DEFAULT_JOB_RETRY.backoffMs * 2 ** context.failedAttempts);
+      const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId }, retryAfter));
       if (requeued) {
         await retryDatabase(() => this.db.jobs.markEnqueued(jobId));
         await this.publish({ type: 'status', jobId, at: now(), status: 'queued' });

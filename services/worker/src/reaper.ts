@@ -13,9 +13,12 @@ export async function reapStaleJobs(db: Database, queue: TrainingQueue, staleAft
   let reaped = 0;
   for (const job of await db.jobs.findStale(staleBefore)) {
     if (!(await db.jobs.requeue(job.id, { staleBefore }))) continue;
-    await queue.enqueue(job.id);
-    await db.jobs.markEnqueued(job.id);
-    logger.warn({ jobId: job.id, previousWorker: job.workerId, heartbeatAt: job.heartbeatAt }, 'requeued a job whose worker stopped beating');
+    const added = await queue.enqueue(job.id);
+    // An entry still held by a worker may yet be completed by it: the job is marked enqueued only
+    // once it has an entry that will be handed out (else the queue reconciliation restores one).
+    const entry = added ? 'waiting' : await queue.state(job.id);
+    if (entry !== 'active') await db.jobs.markEnqueued(job.id);
+    logger.warn({ jobId: job.id, previousWorker: job.workerId, heartbeatAt: job.heartbeatAt, entry }, 'requeued a job whose worker stopped beating');
     reaped += 1;
   }
   return reaped;

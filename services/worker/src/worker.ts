@@ -7,8 +7,10 @@ import { JobChannels, TrainingConsumer, TrainingQueue, WorkerRegistry } from '@t
 import { openStorage } from '@trainyard/storage';
 import type { WorkerConfig } from './config.js';
 import { JobRunner } from './job-runner.js';
+import { JobScheduler } from './job-scheduler.js';
 import type { Logger } from './logger.js';
 import { reapStaleJobs } from './reaper.js';
+import { reconcileQueue } from './reconcile-queue.js';
 
 /**
  * A running job whose heartbeat is older than this many lock durations is reaped. The queue's own
@@ -42,7 +44,14 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const channels = new JobChannels(queueSettings);
   const queue = new TrainingQueue(queueSettings);
-  const runner = new JobRunner(config, db, storage, channels, logger);
+  const scheduler = new JobScheduler(
+    db,
+    queue,
+    { accelerator: config.accelerator, maxRunningPerTenant: config.maxRunningJobsPerTenant },
+    logger,
+    () => void queue.countRestored(1).catch(() => {}),
+  );
+  const runner = new JobRunner(config, db, storage, channels, logger, scheduler);
   const registry = new WorkerRegistry(queueSettings);
 
   await Promise.all([db.ping(), storage.check()]);
@@ -96,6 +105,30 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   reap();
   const reaper = setInterval(reap, reapAfterMs / 2);
 
+  const reconcile = every(config.reconcileMs, () => reconcileQueue(db, queue, logger), 'queue reconciliation failed');
+  // A worker with a free slot brings the job it should run next to the front of the queue, whatever
+  // order the entries are in (a job deferred for another class, a tenant that was at its limit).
+  const promote = every(
+    Math.max(1000, config.heartbeatMs),
+    async () => {
+      if (runner.runningJobIds.length < config.concurrency) await scheduler.promoteNext();
+    },
+    'bringing the next job forward failed',
+  );
+
+  function every(ms: number, task: () => Promise<unknown>, failure: string): NodeJS.Timeout {
+    let busy = false;
+    const run = () => {
+      if (busy) return;
+      busy = true;
+      task()
+        .catch((error) => logger.warn({ err: error }, failure))
+        .finally(() => (busy = false));
+    };
+    run();
+    return setInterval(run, ms);
+  }
+
   logger.info(
     { concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
     'worker ready',
@@ -112,6 +145,8 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
         await consumer.close();
         clearInterval(heartbeat);
         clearInterval(reaper);
+        clearInterval(reconcile);
+        clearInterval(promote);
         await unsubscribe().catch(() => {});
         await registry.remove(config.workerId).catch(() => {});
         await registry.close();

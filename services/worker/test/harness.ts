@@ -113,6 +113,7 @@ export async function submitJob(services: Services, spec: JobSpec, options: { en
     spec: resolved as never,
     architecture: spec.model.architecture,
     datasetId: 'id' in spec.dataset ? spec.dataset.id : null,
+    accelerator: resolved.resources.accelerator,
   });
   if (created.kind !== 'created') throw new Error('job not created');
   if (options.enqueue !== false) {

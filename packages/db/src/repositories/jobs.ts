@@ -6,7 +6,7 @@
  *   queued -> running -> succeeded | failed | cancelled
  *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
  */
-import type { JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import type { Accelerator, JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
@@ -20,6 +20,8 @@ export interface NewJob {
   architecture: string;
   datasetId?: string | null;
   fineTuneFromId?: string | null;
+  /** resources.accelerator of the spec (default any). */
+  accelerator?: Accelerator;
 }
 
 export interface IdempotencyRequest {
@@ -45,18 +47,12 @@ export interface JobFailure {
   message: string;
 }
 
-export type ClaimResult =
-  | { kind: 'claimed'; job: Job }
-  /** The tenant already has `limit` running jobs (MAX_RUNNING_JOBS_PER_TENANT); the job stays queued. */
-  | { kind: 'limited'; running: number; limit: number }
-  | { kind: 'not_queued' };
-
 class IdempotencyRace extends Error {}
 
 /** Every column of jobs under its Prisma field name, for raw queries that return Job rows. */
-const JOB_COLUMN_LIST = [
+export const JOB_COLUMN_LIST = [
   'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
-  'fine_tune_from_id AS "fineTuneFromId"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
+  'fine_tune_from_id AS "fineTuneFromId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
   'error_message AS "errorMessage"', 'evaluation', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
   'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
   'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
@@ -71,27 +67,14 @@ const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
  */
 const INSERT_JOBS = {
   name: 'trainyard.jobs.insert-many',
-  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[])
+  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
+                              $8::"JobAccelerator"[])
          RETURNING ${JOB_COLUMN_LIST}`,
 };
 const COUNT_WITH_STATUS = {
   name: 'trainyard.jobs.count-with-status',
   text: 'SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1::uuid AND status = ANY($2::"JobStatus"[])',
-};
-/** Advisory lock namespace of per-tenant claims (the migrations' lock is 72707369). */
-const TENANT_CLAIM_LOCK = 72707370;
-const QUEUED_JOB_TENANT = {
-  name: 'trainyard.jobs.queued-job-tenant',
-  text: `SELECT tenant_id AS "tenantId" FROM jobs WHERE id = $1::uuid AND status = 'queued'`,
-};
-const LOCK_TENANT_CLAIMS = { name: 'trainyard.jobs.lock-tenant-claims', text: 'SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))' };
-/** queued -> running, as claim() does: one attempt more; started_at keeps the first start. */
-const CLAIM_QUEUED_JOB = {
-  name: 'trainyard.jobs.claim-queued',
-  text: `UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
-           heartbeat_at = $3, updated_at = $3, started_at = COALESCE(started_at, $3)
-         WHERE id = $1::uuid AND status = 'queued' RETURNING ${JOB_COLUMN_LIST}`,
 };
 const MARK_ENQUEUED_MANY = {
   name: 'trainyard.jobs.mark-enqueued-many',
@@ -158,6 +141,7 @@ export class JobRepository {
           inputs.map((input) => input.architecture),
           inputs.map((input) => input.datasetId ?? null),
           inputs.map((input) => input.fineTuneFromId ?? null),
+          inputs.map((input) => input.accelerator ?? 'any'),
         ],
       });
       const byId = new Map(rows.map((row) => [row.id, row]));
@@ -173,9 +157,9 @@ export class JobRepository {
   /** The same INSERT inside a Prisma transaction (with its idempotency key). */
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
-      INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id)
+      INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator)
       VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
-              ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid)
+              ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator")
       RETURNING ${JOB_COLUMNS}`;
     return rows[0]!;
   }
@@ -248,6 +232,17 @@ export class JobRepository {
     });
   }
 
+  /** Ids of queued jobs not changed since `updatedBefore`, oldest first (the queue reconciliation's list). */
+  async findQueuedIds(updatedBefore: Date, limit = 10_000): Promise<string[]> {
+    const rows = await this.prisma.job.findMany({
+      where: { status: 'queued', updatedAt: { lt: updatedBefore } },
+      orderBy: { createdAt: 'asc' },
+      select: { id: true },
+      take: limit,
+    });
+    return rows.map((row) => row.id);
+  }
+
   /** Forgets that a queued job was enqueued (its queue entry was lost), so the outbox sends it again. */
   async markNotEnqueued(id: string): Promise<boolean> {
     return this.changed(await this.prisma.job.updateMany({ where: { id, status: 'queued' }, data: { enqueuedAt: null } }));
@@ -273,45 +268,6 @@ export class JobRepository {
     // started_at keeps the first start across attempts.
     await this.prisma.job.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
     return this.get(id);
-  }
-
-  /**
-   * claim, unless the job's tenant already has `maxRunning` running jobs: then `limited` and the job
-   * stays queued. Claims of one tenant's jobs take a transaction-scoped advisory lock on the tenant
-   * first, so two workers claiming at the same moment count each other and never go over the limit
-   * together (a plain `count < limit` condition would let both pass).
-   */
-  async claimWithinTenantLimit(id: string, workerId: string, maxRunning: number): Promise<ClaimResult> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const { rows: queued } = await client.query<{ tenantId: string }>({ ...QUEUED_JOB_TENANT, values: [id] });
-      if (!queued[0]) {
-        await client.query('ROLLBACK');
-        return { kind: 'not_queued' };
-      }
-      const tenantId = queued[0].tenantId;
-      await client.query({ ...LOCK_TENANT_CLAIMS, values: [TENANT_CLAIM_LOCK, tenantId] });
-      // A new statement after the lock: it sees every claim committed before the lock was ours.
-      const { rows: counted } = await client.query<{ count: number }>({ ...COUNT_WITH_STATUS, values: [tenantId, ['running']] });
-      const running = counted[0]!.count;
-      if (running >= maxRunning) {
-        await client.query('ROLLBACK');
-        return { kind: 'limited', running, limit: maxRunning };
-      }
-      const now = new Date();
-      const { rows: claimed } = await client.query<Job>({ ...CLAIM_QUEUED_JOB, values: [id, workerId, now] });
-      await client.query('COMMIT');
-      return claimed[0] ? { kind: 'claimed', job: claimed[0] } : { kind: 'not_queued' };
-    } catch (error) {
-      broken = error as Error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      // A connection that failed mid-transaction is not handed out again.
-      client.release(broken);
-    }
   }
 
   async heartbeat(id: string, workerId: string): Promise<boolean> {
@@ -366,9 +322,10 @@ export class JobRepository {
   /**
    * running -> queued: the job goes back to the queue (SIGTERM, or the reaper found its worker gone).
    * With `workerId` only that worker's job moves; with `staleBefore` only if its heartbeat is older.
-   * The caller enqueues it again (or leaves it to the outbox: enqueuedAt is cleared).
+   * The caller enqueues it again (or leaves it to the outbox: enqueuedAt is cleared). `retryAfter`: a
+   * retry's backoff, before which the scheduler does not choose the job.
    */
-  async requeue(id: string, condition: { workerId: string } | { staleBefore: Date }): Promise<boolean> {
+  async requeue(id: string, condition: { workerId: string } | { staleBefore: Date }, retryAfter: Date | null = null): Promise<boolean> {
     const where: Prisma.JobWhereInput =
       'workerId' in condition
         ? { id, status: 'running', workerId: condition.workerId }
@@ -376,7 +333,7 @@ export class JobRepository {
     return this.changed(
       await this.prisma.job.updateMany({
         where,
-        data: { status: 'queued', phase: null, workerId: null, heartbeatAt: null, enqueuedAt: null, updatedAt: new Date() },
+        data: { status: 'queued', phase: null, workerId: null, heartbeatAt: null, enqueuedAt: null, notBefore: retryAfter, updatedAt: new Date() },
       }),
     );
   }

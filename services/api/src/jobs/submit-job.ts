@@ -73,6 +73,7 @@ export async function submitJob(
       architecture: spec.model.architecture,
       datasetId: dataset?.id ?? null,
       fineTuneFromId: spec.fineTuneFrom ?? null,
+      accelerator: spec.resources.accelerator,
     },
     idempotency,
   );

@@ -22,7 +22,7 @@ const READ_TIMEOUT_MS = 2_000;
 
 export interface ClusterSources {
   db: Database;
-  queue: Pick<TrainingQueue, 'counts'>;
+  queue: Pick<TrainingQueue, 'counts' | 'restoredCount'>;
   workers: Pick<WorkerRegistry, 'list' | 'forget'>;
   logger: Logger;
 }
@@ -43,6 +43,16 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterSourc
       const counts = await withTimeout(queue.counts(), READ_TIMEOUT_MS, 'queue counts').catch(failed('the queue depth'));
       if (!counts) return;
       for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
+    },
+  });
+
+  new Gauge({
+    name: 'trainyard_queue_entries_restored',
+    help: 'Queued jobs that had lost their queue entry and were enqueued again by the workers (since the queue was created)',
+    registers: [registry],
+    async collect() {
+      const restored = await withTimeout(queue.restoredCount(), READ_TIMEOUT_MS, 'restored entries').catch(failed('restored queue entries'));
+      if (restored !== undefined) this.set(restored);
     },
   });
 

@@ -24,7 +24,10 @@ export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   const workers = new WorkerRegistry(settings);
   registerClusterMetrics(registry, {
     db: deps.db,
-    queue: { counts: () => (queue ??= new TrainingQueue(settings)).counts() },
+    queue: {
+      counts: () => (queue ??= new TrainingQueue(settings)).counts(),
+      restoredCount: () => (queue ??= new TrainingQueue(settings)).restoredCount(),
+    },
     workers,
     logger: deps.logger,
   });
