@@ -3,7 +3,7 @@
  * evaluate, checkpoint, export) depends on these types, never on another part's internals.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { OptimizerName, ScheduleName, TrainConfig } from '@trainyard/contracts';
+import type { FreezeSpec, NormalizeMode, OptimizerName, ScheduleName, TrainConfig } from '@trainyard/contracts';
 
 /** Height, width, channels: tfjs's NHWC layout without the batch dimension. */
 export type InputShape = [height: number, width: number, channels: number];
@@ -84,7 +84,7 @@ export interface ArchitectureInfo {
 // ---------------------------------------------------------------- training
 
 /** The training configuration and its table are the contracts package's (the API validates the same fields). */
-export type { OptimizerName, ScheduleName, TrainConfig };
+export type { FreezeSpec, NormalizeMode, OptimizerName, ScheduleName, TrainConfig };
 
 export interface EpochMetrics {
   epoch: number; // from 1
@@ -138,6 +138,11 @@ export interface CheckpointStore {
   write(bytes: Uint8Array, info: { epoch: number; step: number }): Promise<void>;
   /** The newest checkpoint's bytes, or null when there is none. */
   readLatest(): Promise<Uint8Array | null>;
+  /**
+   * The end-of-epoch checkpoint after `epoch` epochs, or null when it is gone. With it, restoreBestWeights
+   * reads the best epoch back from the store instead of keeping a copy of its weights in memory.
+   */
+  readEpoch?(epoch: number): Promise<Uint8Array | null>;
 }
 
 /** A file of an exported model: model.json, weight shards, manifest.json. */
@@ -169,6 +174,8 @@ export interface TrainingRunSpec {
   config: TrainConfig;
   /** Start from an exported model's weights (fine-tuning); a new head when the class count differs. */
   initialModel?: ExportedFile[];
+  /** Layers that do not train (until config.unfreezeAtEpoch): see train/freeze.ts. Default "none". */
+  freeze?: FreezeSpec;
   /**
    * Also evaluate the test set after every epoch (EpochMetrics.testLoss/testAccuracy), as the reference
    * script does for its testAccuracyByEpoch. Off by default: picking anything by test metrics leaks.

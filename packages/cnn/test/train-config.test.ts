@@ -30,7 +30,9 @@ describe('training configuration', () => {
       validationSplit: 0,
       earlyStopping: null,
       augmentation: { randomCropPadding: 0, horizontalFlip: false },
-      normalize: false,
+      normalize: 'none',
+      unfreezeAtEpoch: null,
+      restoreBestWeights: false,
       seed: 55,
     });
     assert.deepEqual(resolveTrainConfig({}), defaultTrainConfig());
@@ -70,7 +72,10 @@ describe('training configuration', () => {
       [{ augmentation: null }, /^augmentation must be an object/],
       [{ augmentation: { randomCropPadding: 100 } }, /^augmentation\.randomCropPadding must be an integer >= 0 and <= 64/],
       [{ augmentation: { flip: true } }, /^Unknown training option "augmentation\.flip"/],
-      [{ normalize: 1 }, /^normalize must be true or false/],
+      [{ normalize: 1 }, /^normalize must be one of none, dataset, imagenet, true \(dataset\), false \(none\); got 1/],
+      [{ unfreezeAtEpoch: 0 }, /^unfreezeAtEpoch must be an integer >= 1/],
+      [{ unfreezeAtEpoch: 6, epochs: 5 }, /unfreezeAtEpoch must be at most epochs \(5\)/],
+      [{ restoreBestWeights: true }, /restoreBestWeights requires validationSplit > 0/],
       [{ seed: -1 }, /^seed must be an integer >= 0 and <= 4294967295/],
       [{ learningrate: 0.1 }, /^Unknown training option "learningrate"/],
       [{ nesterov: true, optimizer: 'adam' }, /nesterov requires optimizer "sgd"/],

@@ -80,6 +80,10 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async readLatest(): Promise<Uint8Array | null> {
     return this.written.at(-1)?.bytes ?? null;
   }
+
+  async readEpoch(epoch: number): Promise<Uint8Array | null> {
+    return this.written.findLast((c) => c.epoch === epoch && c.step === 0)?.bytes ?? null;
+  }
 }
 
 /** Every weight of a model as plain arrays, to compare two models exactly. */

@@ -9,6 +9,9 @@
 
 export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
 export type ScheduleName = 'constant' | 'step' | 'cosine';
+export type NormalizeMode = 'none' | 'dataset' | 'imagenet';
+/** Values of `normalize` (see its description). */
+export const NORMALIZE_MODES = ['none', 'dataset', 'imagenet'] as const satisfies readonly NormalizeMode[];
 
 /** A complete training configuration: every field of HYPERPARAMETERS, filled in. */
 export interface TrainConfig {
@@ -37,8 +40,12 @@ export interface TrainConfig {
   /** Stop when validation loss has not improved by minDelta for `patience` epochs; null disables. */
   earlyStopping: { patience: number; minDelta: number } | null;
   augmentation: { randomCropPadding: number; horizontalFlip: boolean };
-  /** Compute per-channel mean/std from the training data and bake it into the model. */
-  normalize: boolean;
+  /** Per-channel normalisation baked into the model: none, the training data's mean/std, or ImageNet's. */
+  normalize: NormalizeMode;
+  /** 1-based epoch at whose start every frozen layer is unfrozen; null keeps them frozen. */
+  unfreezeAtEpoch: number | null;
+  /** Export and test the weights of the epoch with the lowest validation loss. */
+  restoreBestWeights: boolean;
   seed: number;
 }
 
@@ -46,6 +53,11 @@ export interface TrainConfig {
 export interface HyperparameterSpec {
   name: string;
   type: 'integer' | 'number' | 'boolean' | 'string' | 'object';
+  /**
+   * Older spellings still accepted, and the value each one means (normalize: true means "dataset").
+   * Resolving replaces them, so a resolved configuration only holds current values.
+   */
+  aliases?: ReadonlyArray<{ value: boolean; means: string }>;
   /** The default value; for `nullable` objects, null means "off". */
   default: unknown;
   description: string;
@@ -83,6 +95,16 @@ export const HYPERPARAMETER_RULES: readonly HyperparameterRule[] = [
     field: 'earlyStopping',
     text: 'earlyStopping requires validationSplit > 0',
     isBroken: (config) => config.earlyStopping !== null && config.validationSplit <= 0,
+  },
+  {
+    field: 'restoreBestWeights',
+    text: 'restoreBestWeights requires validationSplit > 0',
+    isBroken: (config) => config.restoreBestWeights && config.validationSplit <= 0,
+  },
+  {
+    field: 'unfreezeAtEpoch',
+    text: 'unfreezeAtEpoch must be at most epochs',
+    isBroken: (config) => config.unfreezeAtEpoch !== null && config.unfreezeAtEpoch > config.epochs,
   },
 ];
 
@@ -267,11 +289,36 @@ export const HYPERPARAMETERS: readonly HyperparameterSpec[] = [
   },
   {
     name: 'normalize',
+    type: 'string',
+    default: 'none',
+    enum: NORMALIZE_MODES,
+    aliases: [
+      { value: true, means: 'dataset' },
+      { value: false, means: 'none' },
+    ],
+    description:
+      'Per-channel (x - mean) / std baked into the model, so the exported model still takes [0, 1] pixels: ' +
+      'none; dataset (mean and standard deviation of the training images; true means this); imagenet ' +
+      '(mean 0.485/0.456/0.406, std 0.229/0.224/0.225, what torchvision weights expect; for googlenet and ' +
+      'inception_v3 mean 0.5 and std 0.5, what their transform_input does). Left out, it is imagenet with ' +
+      'pretrained weights and the source job\'s normalisation when fine-tuning from a job.',
+  },
+  {
+    name: 'unfreezeAtEpoch',
+    type: 'integer',
+    default: null,
+    nullable: true,
+    minimum: 1,
+    maximum: 10_000,
+    description: 'Unfreeze every layer model.freeze froze at the start of this epoch (1-based); null keeps them frozen.',
+  },
+  {
+    name: 'restoreBestWeights',
     type: 'boolean',
     default: false,
     description:
-      'Compute the per-channel mean and standard deviation of the training images and bake (x - mean) / std ' +
-      'into the model, so the exported model still takes [0, 1] pixels.',
+      'Export and test the weights of the epoch with the lowest validation loss instead of the last epoch ' +
+      '(needs validationSplit > 0; that epoch\'s checkpoint is kept whatever CHECKPOINTS_KEPT says).',
   },
   {
     name: 'seed',
@@ -294,14 +341,16 @@ export function trainConfigJsonSchema(): Record<string, unknown> {
 }
 
 function specToSchema(spec: HyperparameterSpec): Record<string, unknown> {
+  const types = [spec.type, ...(spec.aliases ? [...new Set(spec.aliases.map((a) => typeof a.value))] : []), ...(spec.nullable ? ['null'] : [])];
   const schema: Record<string, unknown> = {
-    type: spec.nullable ? [spec.type, 'null'] : spec.type,
+    type: types.length === 1 ? spec.type : types,
     description: spec.description,
     default: spec.default,
   };
   for (const key of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum'] as const) {
     if (spec[key] !== undefined) schema[key] = spec[key];
   }
+  if (spec.enum && spec.aliases) schema.enum = [...spec.enum, ...spec.aliases.map((alias) => alias.value)];
   if (spec.properties) {
     schema.additionalProperties = false;
     schema.properties = Object.fromEntries(spec.properties.map((p) => [p.name, specToSchema(p)]));

@@ -12,7 +12,23 @@ export interface ModelOptions {
   smallInput?: boolean;
 }
 
-export type DatasetRef = { builtin: BuiltinDataset } | { id: string };
+/** How a job reads its dataset; left out, the dataset's own (an upload's fields, else what the files say). */
+export interface DatasetReadOptions {
+  /** Resize every image to [height, width]. */
+  imageSize?: [number, number];
+  /** 1 or 3: grey images are replicated to 3 channels, colour ones averaged to 1. */
+  channels?: 1 | 3;
+  /** Fraction held out as the test split when the files bring none. */
+  testFraction?: number;
+}
+
+/** Which layers train: all ("none" frozen), all but the classifier, or all but those whose name starts with a prefix. */
+export type FreezeSpec = 'none' | 'backbone' | string[];
+
+export type DatasetRef = ({ builtin: BuiltinDataset } | { id: string }) & DatasetReadOptions;
+
+/** Where a job's initial weights come from: an upload of POST /v1/weights, or a succeeded job's model. */
+export type PretrainedRef = { weightsId: string } | { jobId: string };
 
 /** The workers a job may run on: any worker, GPU workers only, or CPU workers only. */
 export const ACCELERATORS = ['any', 'gpu', 'cpu'] as const;
@@ -28,10 +44,11 @@ export interface JobResources {
 /** The body of POST /v1/jobs. */
 export interface JobSpec {
   name?: string;
-  model: { architecture: string; options?: ModelOptions };
+  model: { architecture: string; options?: ModelOptions; pretrained?: PretrainedRef; freeze?: FreezeSpec };
   dataset: DatasetRef;
   hyperparameters?: Partial<TrainConfig>;
   maxRuntimeSeconds?: number;
+  /** Kept from before model.pretrained: the same as model.pretrained { jobId }. */
   fineTuneFrom?: string;
   resources?: JobResources;
 }
@@ -58,6 +75,42 @@ export const DEFAULT_JOB_SPEC_LIMITS: JobSpecLimits = {
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 export const uuidSchema = { type: 'string', pattern: UUID_PATTERN, maxLength: 36 } as const;
+
+/** The dataset options a job and an upload both accept (the upload as multipart fields of the same names). */
+export const datasetReadOptionsSchema = {
+  imageSize: {
+    type: 'array',
+    items: { type: 'integer', minimum: 1, maximum: 4096 },
+    minItems: 2,
+    maxItems: 2,
+    description: 'Resize every image to [height, width].',
+  },
+  channels: { type: 'integer', enum: [1, 3], description: '1 or 3 channels: grey is replicated to 3 (for 3-channel pretrained weights), colour averaged to 1.' },
+  testFraction: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    exclusiveMaximum: 1,
+    description: 'Fraction held out as the test split when the files bring no test set of their own.',
+  },
+} as const;
+
+const freezeSchema = {
+  description:
+    '"none" (default): every layer trains; "backbone": everything but the classifier (and auxiliary heads); ' +
+    'or a list of layer-name prefixes (names as in torchvision, e.g. "layer1"). Frozen batch norms run in inference mode.',
+  oneOf: [
+    { type: 'string', enum: ['none', 'backbone'] },
+    { type: 'array', minItems: 1, maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 200 } },
+  ],
+} as const;
+
+const pretrainedSchema = {
+  description: 'Initial weights: an upload of POST /v1/weights, or the model of a succeeded job of the same architecture.',
+  oneOf: [
+    { type: 'object', additionalProperties: false, required: ['weightsId'], properties: { weightsId: { ...uuidSchema, description: 'Weights uploaded with POST /v1/weights.' } } },
+    { type: 'object', additionalProperties: false, required: ['jobId'], properties: { jobId: { ...uuidSchema, description: 'A succeeded job of this tenant.' } } },
+  ],
+} as const;
 
 function hyperparametersSchema(limits: JobSpecLimits): Record<string, unknown> {
   const schema = trainConfigJsonSchema();
@@ -93,6 +146,8 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
               smallInput: { type: 'boolean' },
             },
           },
+          pretrained: pretrainedSchema,
+          freeze: freezeSchema,
         },
       },
       dataset: {
@@ -101,19 +156,19 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
             type: 'object',
             additionalProperties: false,
             required: ['builtin'],
-            properties: { builtin: { type: 'string', enum: [...BUILTIN_DATASETS] } },
+            properties: { builtin: { type: 'string', enum: [...BUILTIN_DATASETS] }, ...datasetReadOptionsSchema },
           },
           {
             type: 'object',
             additionalProperties: false,
             required: ['id'],
-            properties: { id: { ...uuidSchema, description: 'A dataset uploaded with POST /v1/datasets.' } },
+            properties: { id: { ...uuidSchema, description: 'A dataset uploaded with POST /v1/datasets.' }, ...datasetReadOptionsSchema },
           },
         ],
       },
       hyperparameters: hyperparametersSchema(limits),
       maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: limits.maxRuntimeSeconds },
-      fineTuneFrom: { ...uuidSchema, description: 'A succeeded job of the same tenant whose weights to start from.' },
+      fineTuneFrom: { ...uuidSchema, description: 'The same as model.pretrained { "jobId": ... } (kept for older clients; not with model.pretrained).' },
       resources: {
         type: 'object',
         additionalProperties: false,
@@ -137,7 +192,9 @@ function withDefaults(specs: readonly HyperparameterSpec[], given: Record<string
     const value = given[spec.name];
     // Defaults are shared: an object default is copied (a primitive needs no copy, and structuredClone
     // of each one was a visible share of a submission's CPU time).
+    const alias = spec.aliases?.find((candidate) => candidate.value === value);
     if (value === undefined) result[spec.name] = spec.default !== null && typeof spec.default === 'object' ? structuredClone(spec.default) : spec.default;
+    else if (alias) result[spec.name] = alias.means;
     else if (spec.properties && value !== null && typeof value === 'object') {
       result[spec.name] = withDefaults(spec.properties, value as Record<string, unknown>);
     } else result[spec.name] = value;
@@ -153,12 +210,31 @@ export function hyperparameterProblems(config: TrainConfig): string[] {
   return brokenHyperparameterRules(config).map((rule) => rule.text);
 }
 
-/** Fills in every hyperparameter left out (nested objects too). The spec must already be schema-valid. */
-export function resolveJobSpec(spec: JobSpec): ResolvedJobSpec {
-  const hyperparameters = withDefaults(HYPERPARAMETERS, (spec.hyperparameters ?? {}) as Record<string, unknown>);
+/**
+ * Fills in every hyperparameter left out (nested objects too) and the resources, and writes
+ * `fineTuneFrom` as model.pretrained. The spec must already be schema-valid; `inherited` settles what
+ * depends on the pretrained source: a fine-tune from a job keeps that job's normalisation, pretrained
+ * weights default to "imagenet".
+ */
+export function resolveJobSpec(spec: JobSpec, inherited: { normalize?: TrainConfig['normalize'] } = {}): ResolvedJobSpec {
+  const given = (spec.hyperparameters ?? {}) as Record<string, unknown>;
+  const { fineTuneFrom, ...rest } = structuredClone(spec);
+  void fineTuneFrom;
+  const pretrained = pretrainedOf(spec);
+  const normalizeDefault = inherited.normalize ?? (pretrained && 'weightsId' in pretrained ? 'imagenet' : undefined);
+  const hyperparameters = withDefaults(HYPERPARAMETERS, {
+    ...(given.normalize === undefined && normalizeDefault !== undefined ? { normalize: normalizeDefault } : {}),
+    ...given,
+  });
   return {
-    ...structuredClone(spec),
+    ...rest,
+    model: { ...rest.model, ...(pretrained ? { pretrained } : {}) },
     hyperparameters: hyperparameters as unknown as TrainConfig,
     resources: { accelerator: spec.resources?.accelerator ?? 'any' },
   };
+}
+
+/** model.pretrained, or the older fineTuneFrom as { jobId } (a spec with both is refused before this). */
+export function pretrainedOf(spec: Pick<JobSpec, 'model' | 'fineTuneFrom'>): PretrainedRef | undefined {
+  return spec.model.pretrained ?? (spec.fineTuneFrom !== undefined ? { jobId: spec.fineTuneFrom } : undefined);
 }

@@ -20,6 +20,27 @@ test('the schema accepts a minimal spec and every documented field', () => {
     fineTuneFrom: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f',
   };
   assert.ok(validate(full), JSON.stringify(validate.errors));
+  const transfer = {
+    model: { architecture: 'resnet18', pretrained: { weightsId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' }, freeze: 'backbone' },
+    dataset: { builtin: 'fashion-mnist', imageSize: [64, 64], channels: 3, testFraction: 0.1 },
+    hyperparameters: { normalize: 'imagenet', unfreezeAtEpoch: 2, restoreBestWeights: true, validationSplit: 0.1 },
+  };
+  assert.ok(validate(transfer), JSON.stringify(validate.errors));
+  assert.ok(validate({ ...transfer, model: { architecture: 'resnet18', pretrained: { jobId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' }, freeze: ['layer1', 'conv1'] } }));
+  assert.ok(validate({ ...base, hyperparameters: { normalize: true } }));
+  for (const bad of [
+    { ...transfer, model: { architecture: 'resnet18', freeze: 'all' } },
+    { ...transfer, model: { architecture: 'resnet18', freeze: [] } },
+    { ...transfer, model: { architecture: 'resnet18', pretrained: { weightsId: 'x' } } },
+    { ...transfer, model: { architecture: 'resnet18', pretrained: { weightsId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f', jobId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' } } },
+    { ...transfer, dataset: { builtin: 'fashion-mnist', channels: 2 } },
+    { ...transfer, dataset: { builtin: 'fashion-mnist', imageSize: [64] } },
+    { ...transfer, dataset: { builtin: 'fashion-mnist', testFraction: 1 } },
+    { ...base, hyperparameters: { normalize: 'mean' } },
+    { ...base, hyperparameters: { unfreezeAtEpoch: 0 } },
+  ]) {
+    assert.equal(validate(bad), false, JSON.stringify(bad));
+  }
 });
 
 test('the schema refuses unknown fields, wrong types and values over the configured limits', () => {
@@ -55,7 +76,20 @@ test('resolveJobSpec fills in every default, nested objects too, and keeps what 
 test('every cross-field rule is checked before queueing', () => {
   const broken = resolveJobSpec({
     ...base,
-    hyperparameters: { optimizer: 'adam', nesterov: true, epochs: 2, warmupEpochs: 2, earlyStopping: { patience: 1, minDelta: 0 }, validationSplit: 0 },
+    hyperparameters: { optimizer: 'adam', nesterov: true, epochs: 2, warmupEpochs: 2, earlyStopping: { patience: 1, minDelta: 0 }, validationSplit: 0, restoreBestWeights: true, unfreezeAtEpoch: 3 },
   });
   assert.deepEqual([...hyperparameterProblems(broken.hyperparameters)].sort(), HYPERPARAMETER_RULES.map((rule) => rule.text).sort());
+});
+
+test('normalize true is stored as "dataset"; fineTuneFrom becomes model.pretrained; pretrained weights default to imagenet', () => {
+  const withoutSource = base;
+  assert.equal(resolveJobSpec({ ...withoutSource, hyperparameters: { normalize: true as never } }).hyperparameters.normalize, 'dataset');
+  assert.equal(resolveJobSpec(withoutSource).hyperparameters.normalize, 'none');
+  const fromJob = resolveJobSpec({ ...withoutSource, fineTuneFrom: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' }, { normalize: 'dataset' });
+  assert.deepEqual(fromJob.model.pretrained, { jobId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' });
+  assert.equal('fineTuneFrom' in fromJob, false);
+  assert.equal(fromJob.hyperparameters.normalize, 'dataset');
+  const weights = { ...withoutSource, model: { ...withoutSource.model, pretrained: { weightsId: '5b1c2a36-4d1e-4c8a-9f3e-0a1b2c3d4e5f' } } };
+  assert.equal(resolveJobSpec(weights).hyperparameters.normalize, 'imagenet');
+  assert.equal(resolveJobSpec({ ...weights, hyperparameters: { normalize: 'none' } }).hyperparameters.normalize, 'none');
 });

@@ -16,22 +16,29 @@ export async function readModelWeights(model: tf.LayersModel): Promise<SavedArra
   return out;
 }
 
-/** Writes saved weights back; names and shapes must match the model's exactly. */
+/**
+ * Writes saved weights back, matched by name (model.weights lists trainable weights first, so its order
+ * changes while layers are frozen); the names and shapes must be the model's exactly.
+ */
 export function writeModelWeights(model: tf.LayersModel, saved: SavedArray[]): void {
   const weights = model.weights;
   if (weights.length !== saved.length) {
     throw new CnnError('checkpoint_invalid', `The checkpoint holds ${saved.length} weights, the model has ${weights.length}.`);
   }
-  weights.forEach((weight, i) => {
-    const array = saved[i];
-    if (array.name !== weight.originalName || !tf.util.arraysEqual(array.shape, weight.shape as number[])) {
+  const byName = new Map(saved.map((array) => [array.name, array]));
+  const pairs = weights.map((weight) => {
+    const array = byName.get(weight.originalName);
+    if (!array || !tf.util.arraysEqual(array.shape, weight.shape as number[])) {
       throw new CnnError(
         'checkpoint_invalid',
-        `Checkpoint weight ${i} is ${array.name} [${array.shape}], the model expects ${weight.originalName} [${weight.shape}].`,
+        array
+          ? `Checkpoint weight ${array.name} is [${array.shape}], the model expects [${weight.shape}].`
+          : `The checkpoint has no weight ${weight.originalName}.`,
       );
     }
+    return [weight, array] as const;
   });
   tf.tidy(() => {
-    weights.forEach((weight, i) => weight.write(tf.tensor(saved[i].data, saved[i].shape, saved[i].dtype)));
+    for (const [weight, array] of pairs) weight.write(tf.tensor(array.data, array.shape, array.dtype));
   });
 }

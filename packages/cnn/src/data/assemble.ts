@@ -6,6 +6,8 @@ import type { InputShape, Split } from '../types.js';
 import { datasetProblem, malformed, type Where } from './dataset-errors.js';
 import type { DatasetFormat, DatasetSummary, LoadedDataset, TestSplitOrigin } from './dataset-types.js';
 import { InMemorySplit, subsetSplit } from './memory-split.js';
+import { resizeBilinear, toChannels } from './image/pixels.js';
+import { tooLarge } from './dataset-errors.js';
 import type { ResolvedDatasetOptions } from './options.js';
 import { countClasses, stratifiedSplit } from './stratified-split.js';
 
@@ -26,8 +28,9 @@ export interface AssembledData {
   test: Examples | null;
 }
 
-export function buildDataset(data: AssembledData, options: ResolvedDatasetOptions): LoadedDataset {
-  checkAssembled(data);
+export function buildDataset(assembled: AssembledData, options: ResolvedDatasetOptions): LoadedDataset {
+  checkAssembled(assembled);
+  const data = reshapeAssembled(assembled, options);
   const inputShape = data.train.shape;
   const base = { name: data.name, format: data.format, inputShape, classNames: data.classNames };
   if (data.test) {
@@ -39,8 +42,9 @@ export function buildDataset(data: AssembledData, options: ResolvedDatasetOption
   return { ...base, testSplit: 'held_out', train: subsetSplit(all, kept), test: subsetSplit(all, heldOut) };
 }
 
-export function summarizeAssembled(data: AssembledData, options: ResolvedDatasetOptions): DatasetSummary {
-  checkAssembled(data);
+export function summarizeAssembled(assembled: AssembledData, options: ResolvedDatasetOptions): DatasetSummary {
+  checkAssembled(assembled);
+  const data = reshapeAssembled(assembled, options);
   const classes = data.classNames.length;
   let trainLabels = data.train.labels;
   let testLabels: Int32Array;
@@ -64,6 +68,47 @@ export function summarizeAssembled(data: AssembledData, options: ResolvedDataset
     testSize: testLabels.length,
     testSplit,
   };
+}
+
+/**
+ * Applies the imageSize and channels options to formats that do not read images one by one (IDX,
+ * CIFAR, synthetic; image folders apply them while decoding): bilinear resize as image folders do,
+ * grey replicated to 3 channels (for 3-channel pretrained weights), colour to grey by luma.
+ */
+function reshapeAssembled(data: AssembledData, options: ResolvedDatasetOptions): AssembledData {
+  const [height, width, channels] = data.train.shape;
+  const target: InputShape = [options.imageSize?.[0] ?? height, options.imageSize?.[1] ?? width, options.channels ?? channels];
+  if (target.join('x') === data.train.shape.join('x')) return data;
+  options.log('reshaping images', { dataset: data.name, from: data.train.shape, to: target });
+  return { ...data, train: reshapeExamples(data.train, target, options), test: data.test ? reshapeExamples(data.test, target, options) : null };
+}
+
+function reshapeExamples(examples: Examples, target: InputShape, options: ResolvedDatasetOptions): Examples {
+  if (!examples.pixels) return { ...examples, shape: target };
+  const [height, width, channels] = examples.shape;
+  const perImage = target[0] * target[1] * target[2];
+  const count = examples.labels.length;
+  if (count * perImage > options.limits.maxDecodedBytes) {
+    throw tooLarge(examples.where, `${count} images of ${target.join('x')} need ${count * perImage} bytes of memory; choose a smaller imageSize`, {
+      option: 'maxDecodedBytes',
+      value: options.limits.maxDecodedBytes,
+    });
+  }
+  const pixels = new Uint8Array(count * perImage);
+  const source = height * width * channels;
+  for (let i = 0; i < count; i++) {
+    let image = examples.pixels.subarray(i * source, (i + 1) * source);
+    if (channels !== target[2]) image = convertChannels(image, height * width, channels, target[2]);
+    resizeBilinear(image, height, width, target[2], pixels.subarray(i * perImage, (i + 1) * perImage), target[0], target[1]);
+  }
+  return { ...examples, shape: target, pixels };
+}
+
+function convertChannels(image: Uint8Array, pixels: number, from: number, to: number): Uint8Array {
+  if (from === 3 && to === 1) return toChannels(image, pixels, 3, 1);
+  const out = new Uint8Array(pixels * to);
+  for (let p = 0; p < pixels; p++) out.fill(image[p * from], p * to, (p + 1) * to);
+  return out;
 }
 
 function toSplit(examples: Examples): Split {

@@ -9,7 +9,7 @@ import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './class-names.js';
 import type { DatasetSummary, LoadedDataset } from './dataset-types.js';
 import { openDataset } from './open-dataset.js';
 import { invalid, type DatasetOptions } from './options.js';
-import { describeSyntheticDataset, syntheticDataset, type SyntheticOptions } from './synthetic.js';
+import { describeSyntheticDataset, SYNTHETIC_DEFAULTS, syntheticDataset, type SyntheticOptions } from './synthetic.js';
 
 export const BUILTIN_DATASETS = ['fashion-mnist', 'synthetic'] as const;
 export type BuiltinDatasetName = (typeof BUILTIN_DATASETS)[number];
@@ -59,18 +59,30 @@ function unavailable(dataset: string, dir: string, problem: string): CnnError {
 export interface BuiltinOptions extends SyntheticOptions {
   /** fashion-mnist: where its files are (default FASHION_MNIST_DIR, then /usr/share/datasets/fashion-mnist). */
   dir?: string;
+  /** Resize the images to [height, width] (synthetic: generate them at that size). */
+  imageSize?: [number, number];
+  /** 1 or 3 channels: Fashion-MNIST's grey replicated to 3, for 3-channel pretrained weights. */
+  channels?: 1 | 3;
+}
+
+/** The synthetic options with imageSize and channels folded into its inputShape. */
+function syntheticWithShape(options: Omit<BuiltinOptions, 'dir'>): SyntheticOptions {
+  const { imageSize, channels, ...synthetic } = options;
+  if (imageSize === undefined && channels === undefined) return synthetic;
+  const [height, width, depth] = synthetic.inputShape ?? SYNTHETIC_DEFAULTS.inputShape;
+  return { ...synthetic, inputShape: [imageSize?.[0] ?? height, imageSize?.[1] ?? width, channels ?? depth] };
 }
 
 export async function openBuiltinDataset(name: BuiltinDatasetName, options: BuiltinOptions = {}): Promise<LoadedDataset> {
-  const { dir, ...synthetic } = options;
+  const { dir, imageSize, channels, ...synthetic } = options;
   switch (name) {
     case 'fashion-mnist':
       if (Object.values(synthetic).some((v) => v !== undefined)) {
-        throw invalid('options', 'only { dir } for fashion-mnist', Object.keys(synthetic));
+        throw invalid('options', 'only { dir, imageSize, channels } for fashion-mnist', Object.keys(synthetic));
       }
-      return loadFashionMnist(dir);
+      return loadFashionMnist(dir, { ...(imageSize ? { imageSize } : {}), ...(channels ? { channels } : {}) });
     case 'synthetic':
-      return syntheticDataset(synthetic);
+      return syntheticDataset(syntheticWithShape({ ...synthetic, imageSize, channels }));
     default:
       throw invalid('builtin dataset', `one of ${BUILTIN_DATASETS.join(', ')}`, name);
   }
@@ -81,13 +93,13 @@ export async function openBuiltinDataset(name: BuiltinDatasetName, options: Buil
  * shape, class count) before anything is queued. Fashion-MNIST's figures are those of its
  * published files, which the test suite checks against the installed copy.
  */
-export function describeBuiltinDataset(name: BuiltinDatasetName, options: SyntheticOptions = {}): DatasetSummary {
+export function describeBuiltinDataset(name: BuiltinDatasetName, options: Omit<BuiltinOptions, 'dir'> = {}): DatasetSummary {
   switch (name) {
     case 'fashion-mnist':
       return {
         format: 'idx',
         name: 'fashion-mnist',
-        inputShape: [28, 28, 1],
+        inputShape: [options.imageSize?.[0] ?? 28, options.imageSize?.[1] ?? 28, options.channels ?? 1],
         classNames: [...FASHION_MNIST_CLASS_NAMES],
         classCounts: new Array(10).fill(6000),
         testClassCounts: new Array(10).fill(1000),
@@ -96,7 +108,7 @@ export function describeBuiltinDataset(name: BuiltinDatasetName, options: Synthe
         testSplit: 'files',
       };
     case 'synthetic':
-      return describeSyntheticDataset(options);
+      return describeSyntheticDataset(syntheticWithShape(options));
     default:
       throw invalid('builtin dataset', `one of ${BUILTIN_DATASETS.join(', ')}`, name);
   }

@@ -45,12 +45,15 @@ function resolveObject(specs: readonly HyperparameterSpec[], input: Record<strin
 }
 
 function resolveValue(spec: HyperparameterSpec, value: unknown, field: string): unknown {
+  const alias = spec.aliases?.find((candidate) => candidate.value === value);
+  if (alias) return alias.means;
+  if (value === null && spec.nullable) return null;
   switch (spec.type) {
     case 'boolean':
       if (typeof value !== 'boolean') throw invalid(field, 'true or false', value);
       return value;
     case 'string':
-      if (typeof value !== 'string' || !spec.enum?.includes(value)) throw invalid(field, `one of ${spec.enum?.join(', ')}`, value);
+      if (typeof value !== 'string' || !spec.enum?.includes(value)) throw invalid(field, describeChoices(spec), value);
       return value;
     case 'integer':
     case 'number': {
@@ -64,12 +67,16 @@ function resolveValue(spec: HyperparameterSpec, value: unknown, field: string): 
       return value;
     }
     case 'object':
-      if (value === null && spec.nullable) return null;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw invalid(field, spec.nullable ? 'an object or null' : 'an object', value);
       }
       return resolveObject(spec.properties ?? [], value as Record<string, unknown>, `${field}.`);
   }
+}
+
+function describeChoices(spec: HyperparameterSpec): string {
+  const aliases = (spec.aliases ?? []).map((alias) => `${alias.value} (${alias.means})`);
+  return `one of ${[...(spec.enum ?? []), ...aliases].join(', ')}`;
 }
 
 function describeRange(spec: HyperparameterSpec): string {

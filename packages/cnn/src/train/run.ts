@@ -13,8 +13,10 @@ import type {
   BuiltModel, Dataset, Evaluation, ModelManifest, Normalization, TrainConfig, TrainingRunHooks, TrainingRunResult, TrainingRunSpec,
 } from '../types.js';
 import { resolveTrainConfig } from './config.js';
+import { readManifest } from '../export/read-exported.js';
+import { layersToFreeze } from './freeze.js';
 import { applyInitialWeights } from './initial-weights.js';
-import { computeNormalization } from './normalization.js';
+import { computeNormalization, imagenetNormalization } from './normalization.js';
 import { seedGlobalRandom } from './random.js';
 import { trainModel } from './trainer.js';
 
@@ -29,7 +31,7 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
   const latest = hooks.checkpoints ? await hooks.checkpoints.readLatest() : null;
   const resume = latest ? decodeCheckpoint(latest) : null;
   throwIfAborted(hooks);
-  const prepared = prepareData(dataset, config, resume, log);
+  const prepared = prepareData(spec, config, resume, log);
   throwIfAborted(hooks);
 
   // Initialisers draw from Math.random: seed it before building, so the same seed builds the same model.
@@ -45,6 +47,8 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       const report = applyInitialWeights(built.training, spec.initialModel, architecture);
       log('initial weights loaded', { copied: report.copied.length, fresh: report.fresh });
     }
+    const frozenLayers = layersToFreeze(built.training, architecture, spec.freeze);
+    if (frozenLayers.length > 0) log('layers frozen', { layers: frozenLayers.length, unfreezeAtEpoch: config.unfreezeAtEpoch });
 
     hooks.onPhase?.('training');
     const trained = await trainModel({
@@ -60,6 +64,7 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       testEachEpoch: spec.evaluateTestEachEpoch ? dataset.test : null,
       hooks,
       resume,
+      frozenLayers,
     });
 
     hooks.onPhase?.('evaluating');
@@ -74,7 +79,10 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       classNames: dataset.classNames,
       normalization: prepared.normalization,
       engine: engine.name,
-      metrics: manifestMetrics(evaluation, validationEvaluation, trained.history.length, trained.trainSeconds, config),
+      metrics: {
+        ...manifestMetrics(evaluation, validationEvaluation, trained.history.length, trained.trainSeconds, config),
+        weightsEpoch: trained.weightsEpoch,
+      },
       createdAt: new Date().toISOString(),
     };
     return {
@@ -103,7 +111,8 @@ interface PreparedData {
 }
 
 /** Checks the labels, holds out the validation split, and computes the normalisation (or takes the checkpoint's). */
-function prepareData(dataset: Dataset, config: TrainConfig, resume: TrainingCheckpoint | null, log: (message: string, fields?: object) => void): PreparedData {
+function prepareData(spec: TrainingRunSpec, config: TrainConfig, resume: TrainingCheckpoint | null, log: (message: string, fields?: object) => void): PreparedData {
+  const { dataset } = spec;
   const classes = dataset.classNames.length;
   if (classes < 2) throw new CnnError('invalid_option', `A classifier needs at least 2 classes; the dataset has ${classes}.`);
   const labels = dataset.train.labels();
@@ -112,13 +121,25 @@ function prepareData(dataset: Dataset, config: TrainConfig, resume: TrainingChec
     throw new CnnError('dataset_malformed', `Training example ${badLabel} has label ${labels[badLabel]}, outside the ${classes} classes.`);
   }
   const { trainIndices, validationIndices } = validationSplit(labels, config);
-  const normalization: Normalization | null = resume
-    ? resume.normalization
-    : config.normalize
-      ? computeNormalization(dataset.train, trainIndices, dataset.inputShape)
-      : null;
+  const normalization = resume ? resume.normalization : chooseNormalization(spec, config, trainIndices);
   if (normalization) log('normalization', { ...normalization });
   return { trainIndices, validationIndices, normalization };
+}
+
+/**
+ * The normalisation baked into a new run's model. A fine-tune from a job keeps that job's (its weights
+ * learnt on it); otherwise config.normalize decides.
+ */
+function chooseNormalization(spec: TrainingRunSpec, config: TrainConfig, trainIndices: Int32Array): Normalization | null {
+  if (spec.initialModel) return readManifest(spec.initialModel).normalization;
+  switch (config.normalize) {
+    case 'none':
+      return null;
+    case 'dataset':
+      return computeNormalization(spec.dataset.train, trainIndices, spec.dataset.inputShape);
+    case 'imagenet':
+      return imagenetNormalization(spec.architecture, spec.dataset.inputShape);
+  }
 }
 
 /** The trained model on the test set, then on the validation split when there is one. */

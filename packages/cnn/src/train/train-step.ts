@@ -21,9 +21,11 @@ export interface StepResult {
   correct: tf.Scalar;
 }
 
-/** Trainable weights of a model and which of them weight decay applies to. */
-export function trainableVariables(model: tf.LayersModel): { variables: tf.Variable[]; decayed: boolean[] } {
-  const weights = model.trainableWeights;
+/** Trainable weights of a model (or those given, in that order) and which of them weight decay applies to. */
+export function trainableVariables(
+  model: tf.LayersModel,
+  weights: tf.LayerVariable[] = model.trainableWeights,
+): { variables: tf.Variable[]; decayed: boolean[] } {
   return {
     variables: weights.map((w) => w.read() as tf.Variable),
     decayed: weights.map((w) => /(^|\/|_)kernel$/.test(w.originalName)),

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CnnError } from '../errors.js';
-import { encodeCheckpoint, type PartialEpoch, type TrainingCheckpoint } from '../checkpoint/format.js';
+import { decodeCheckpoint, encodeCheckpoint, type PartialEpoch, type SavedArray, type TrainingCheckpoint } from '../checkpoint/format.js';
 import { assertCheckpointMatches } from '../checkpoint/compatibility.js';
 import { readModelWeights, writeModelWeights } from '../checkpoint/model-weights.js';
 import { evaluateModel, mainOutputModel } from '../evaluate/evaluate.js';
@@ -16,6 +16,8 @@ import { shouldStopEarly } from './early-stopping.js';
 import { captureOptimizerState, createOptimizer, disposeOptimizer, restoreOptimizerState, setLearningRate } from './optimizer.js';
 import { globalRandomState, restoreGlobalRandom, SeededRandom, shuffled } from './random.js';
 import { learningRateAt } from './schedule.js';
+import { FrozenLayers } from './freeze.js';
+import { bestEpoch } from './restore-best.js';
 import { trainableVariables, trainStep, type StepContext } from './train-step.js';
 
 type TrainerHooks = NonNullable<TrainerInput['hooks']>;
@@ -41,6 +43,8 @@ export interface TrainerInput {
   hooks?: Pick<TrainingRunHooks, 'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'log'>;
   /** A decoded checkpoint of this same run to continue from. */
   resume?: TrainingCheckpoint | null;
+  /** Names of layers that do not train (until config.unfreezeAtEpoch); see freeze.ts. */
+  frozenLayers?: readonly string[];
 }
 
 export interface TrainerOutput {
@@ -48,6 +52,8 @@ export interface TrainerOutput {
   stoppedEarly: boolean;
   /** Sum of the epochs' wall-clock seconds, across resumptions. */
   trainSeconds: number;
+  /** The epoch (1-based) whose weights the model holds at the end: the last, or the best with restoreBestWeights. */
+  weightsEpoch: number;
 }
 
 /** What stays fixed for a whole run, prepared once. */
@@ -59,6 +65,9 @@ interface TrainingSetup {
   /** The main output only, for validation and test evaluation. */
   evaluated: tf.LayersModel;
   stepsPerEpoch: number;
+  frozen: FrozenLayers;
+  /** restoreBestWeights without a store to read the best epoch back from: keep its weights in memory. */
+  keepsBestInMemory: boolean;
 }
 
 /** Everything that changes from batch to batch: what a checkpoint saves and a resumed run restores. */
@@ -73,6 +82,8 @@ interface TrainingState {
   resumedPartial: PartialEpoch | null;
   /** When onBatch was last called (not checkpointed: a resumed run reports its first batch). */
   lastProgressAt: number;
+  /** The best epoch's weights, when setup.keepsBestInMemory. */
+  bestWeights: { epoch: number; weights: SavedArray[] } | null;
 }
 
 /** The epoch in progress. Its running sums stay on the device: reading them back every step would stall asynchronous engines. */
@@ -93,20 +104,25 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
     while (state.epoch < input.config.epochs && !shouldStopEarly(state.history, input.config.earlyStopping)) {
       await runEpoch(setup, state);
     }
+    const weightsEpoch = input.config.restoreBestWeights ? await restoreBestWeights(setup, state) : state.history.length;
     return {
       history: state.history,
       stoppedEarly: state.epoch < input.config.epochs,
       trainSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0),
+      weightsEpoch,
     };
   } finally {
     disposeOptimizer(setup.step.optimizer);
+    // The exported model carries no trace of the freeze (its layers load as trainable, as usual).
+    setup.frozen.unfreeze();
   }
 }
 
 function prepareSetup(input: TrainerInput): TrainingSetup {
   const { model, config, classNames } = input;
   const hooks = input.hooks ?? {};
-  const { variables, decayed } = trainableVariables(model);
+  const frozen = new FrozenLayers(model, input.frozenLayers ?? []);
+  const { variables, decayed } = trainableVariables(model, frozen.trainableWeights());
   return {
     input,
     hooks,
@@ -114,6 +130,8 @@ function prepareSetup(input: TrainerInput): TrainingSetup {
     step: { model, optimizer: createOptimizer(config), variables, decayed, classes: classNames.length, config },
     evaluated: mainOutputModel(model),
     stepsPerEpoch: Math.ceil(input.trainIndices.length / config.batchSize),
+    frozen,
+    keepsBestInMemory: config.restoreBestWeights && !hooks.checkpoints?.readEpoch,
   };
 }
 
@@ -128,6 +146,7 @@ function initialState(config: TrainConfig): TrainingState {
     resumedPartial: null,
     // -Infinity: the first batch always reports, however young the process (performance.now() starts at 0).
     lastProgressAt: Number.NEGATIVE_INFINITY,
+    bestWeights: null,
   };
 }
 
@@ -158,6 +177,7 @@ async function restoreState(setup: TrainingSetup, checkpoint: TrainingCheckpoint
 }
 
 async function runEpoch(setup: TrainingSetup, state: TrainingState): Promise<void> {
+  unfreezeIfDue(setup, state);
   const current = startEpoch(setup, state);
   try {
     for (; state.stepInEpoch < setup.stepsPerEpoch; state.stepInEpoch++) {
@@ -169,12 +189,47 @@ async function runEpoch(setup: TrainingSetup, state: TrainingState): Promise<voi
     state.history = [...state.history, metrics];
     state.epoch += 1;
     state.stepInEpoch = 0;
+    if (setup.keepsBestInMemory && bestEpoch(state.history) === state.epoch) {
+      state.bestWeights = { epoch: state.epoch, weights: await readModelWeights(setup.input.model) };
+    }
     await writeCheckpoint(setup, state, null);
     setup.log('epoch finished', { ...metrics });
     await setup.hooks.onEpoch?.(metrics);
   } finally {
     tf.dispose([current.lossSum, current.correct]);
   }
+}
+
+/**
+ * At the start of epoch unfreezeAtEpoch (1-based), before its first step or its first resumed step:
+ * every frozen layer trains from here on. The optimizer then also updates the unfrozen variables,
+ * listed after the ones it already has state for.
+ */
+function unfreezeIfDue(setup: TrainingSetup, state: TrainingState): void {
+  const { unfreezeAtEpoch } = setup.input.config;
+  if (!setup.frozen.isFrozen || unfreezeAtEpoch === null || state.epoch + 1 < unfreezeAtEpoch) return;
+  setup.frozen.unfreeze();
+  Object.assign(setup.step, trainableVariables(setup.input.model, setup.frozen.trainableWeights()));
+  setup.log('layers unfrozen', { epoch: state.epoch + 1, layers: setup.frozen.frozenLayerNames.length });
+}
+
+/**
+ * restoreBestWeights: loads the weights of the epoch with the lowest validation loss, from memory or
+ * from that epoch's checkpoint (a resumed run did not see every epoch). Returns that epoch.
+ */
+async function restoreBestWeights(setup: TrainingSetup, state: TrainingState): Promise<number> {
+  const best = bestEpoch(state.history);
+  const last = state.history.length;
+  if (best === null || best === last) return last;
+  if (state.bestWeights?.epoch === best) {
+    writeModelWeights(setup.input.model, state.bestWeights.weights);
+  } else {
+    const bytes = setup.hooks.checkpoints?.readEpoch ? await setup.hooks.checkpoints.readEpoch(best) : null;
+    if (!bytes) throw new CnnError('checkpoint_invalid', `The checkpoint of epoch ${best} (lowest validation loss) is missing; its weights cannot be restored.`);
+    writeModelWeights(setup.input.model, decodeCheckpoint(bytes).weights);
+  }
+  setup.log('best weights restored', { epoch: best, validationLoss: state.history[best - 1]!.validationLoss });
+  return best;
 }
 
 /** A new epoch, or the rest of the one a checkpoint interrupted. */
