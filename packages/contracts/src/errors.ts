@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   job_not_cancellable: { httpStatus: 409, message: 'The job has already finished and cannot be cancelled.' },
   job_not_finished: { httpStatus: 409, message: 'The job has not succeeded, so this result does not exist yet.' },
   dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
+  weights_in_use: { httpStatus: 409, message: 'The weights are used by a queued or running job.' },
   unsupported_media_type: { httpStatus: 415, message: 'The Content-Type is not accepted by this route.' },
 
   // -- limits: each has its own code, and its answer says the limit (details.limit) and its variable
@@ -51,7 +52,12 @@ export const ERROR_CATALOGUE = {
   },
   fine_tune_source_invalid: {
     httpStatus: 422,
-    message: 'fineTuneFrom must name a succeeded job of this tenant whose model has the same architecture.',
+    message:
+      'model.pretrained (or fineTuneFrom) must name weights or a succeeded job of this tenant for the same architecture, without smallInput, on 3-channel images for weights.',
+  },
+  export_unsupported: {
+    httpStatus: 422,
+    message: 'This model cannot be exported in the requested format (safetensors needs a torchvision architecture without smallInput).',
   },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
 

@@ -11,6 +11,7 @@ import { MetricsRepository } from './repositories/metrics.js';
 import { ModelRepository } from './repositories/models.js';
 import { SchedulerRepository } from './repositories/scheduler.js';
 import { TenantRepository } from './repositories/tenants.js';
+import { WeightsRepository } from './repositories/weights.js';
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -23,6 +24,7 @@ export interface Database {
   readonly checkpoints: CheckpointRepository;
   readonly models: ModelRepository;
   readonly datasets: DatasetRepository;
+  readonly weights: WeightsRepository;
   /** Throws unless Postgres answers (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     checkpoints: new CheckpointRepository(prisma),
     models: new ModelRepository(prisma),
     datasets: new DatasetRepository(prisma),
+    weights: new WeightsRepository(prisma),
     async ping() {
       await pool.query('SELECT 1');
     },

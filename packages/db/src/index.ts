@@ -17,6 +17,7 @@ export { SchedulerRepository, runnableAccelerators, type SchedulingPolicy, type 
 export { MetricsRepository } from './repositories/metrics.js';
 export { CheckpointRepository, type CheckpointRecord } from './repositories/checkpoints.js';
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';
-export { DatasetRepository, datasetFiles, type DatasetFile } from './repositories/datasets.js';
-export type { Job, Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric } from '../generated/prisma/client.js';
+export { DatasetRepository, datasetFiles, datasetReadOptions, type DatasetFile } from './repositories/datasets.js';
+export { WeightsRepository, type NewWeights } from './repositories/weights.js';
+export type { Job, Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights } from '../generated/prisma/client.js';
 export { JobStatus as DbJobStatus, JobPhase as DbJobPhase } from '../generated/prisma/enums.js';

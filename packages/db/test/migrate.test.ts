@@ -36,7 +36,7 @@ test('migrations apply once, are recorded as Prisma records them, and concurrent
       const tables = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
       assert.deepEqual(
         tables.rows.map((r) => r.tablename),
-        ['_prisma_migrations', 'api_keys', 'checkpoints', 'datasets', 'epoch_metrics', 'idempotency_keys', 'jobs', 'models', 'tenants'],
+        ['_prisma_migrations', 'api_keys', 'checkpoints', 'datasets', 'epoch_metrics', 'idempotency_keys', 'jobs', 'models', 'tenants', 'weights'],
       );
     } finally {
       await client.end();

@@ -5,4 +5,4 @@ export { withRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 export { FileStorage } from './file-storage.js';
 export { S3Storage, type S3Settings } from './s3-storage.js';
 export { openStorage, DEFAULT_STORAGE_URL, type OpenStorageOptions } from './open-storage.js';
-export { jobKeys, datasetKeys, checkpointPositionOf } from './job-keys.js';
+export { jobKeys, datasetKeys, weightsKeys, checkpointPositionOf } from './job-keys.js';

@@ -20,6 +20,8 @@ export const jobKeys = (jobId: string) => {
     modelFile: (path: string) => `${root}model/${path}`,
     /** The same files as one .tar.gz, served by GET /v1/jobs/{id}/model. */
     modelBundle: `${root}model.tar.gz`,
+    /** The model as a torchvision state_dict, served by GET /v1/jobs/{id}/model?format=safetensors. */
+    modelSafetensors: `${root}model.safetensors`,
     evaluation: `${root}evaluation.json`,
   };
 };
@@ -37,5 +39,14 @@ export const datasetKeys = (datasetId: string) => {
     /** One uploaded file (an IDX file, a CIFAR batch, an archive) under its part name. */
     file: (name: string) => `${root}files/${name}`,
     filesPrefix: `${root}files/`,
+  };
+};
+
+export const weightsKeys = (weightsId: string) => {
+  const root = `weights/${weightsId}/`;
+  return {
+    root,
+    /** The uploaded file as it came (torch.save zip or legacy, or safetensors). */
+    file: `${root}state_dict`,
   };
 };

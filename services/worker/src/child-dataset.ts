@@ -19,7 +19,12 @@ export interface OpenedDataset {
 
 export async function openJobDataset(source: DatasetSource, storage: Storage, tempDir: string): Promise<OpenedDataset> {
   if (source.kind === 'builtin') {
-    const dataset = await openBuiltinDataset(source.name, source.name === 'fashion-mnist' ? { dir: source.fashionMnistDir } : {});
+    const { imageSize, channels } = source.read;
+    const dataset = await openBuiltinDataset(source.name, {
+      ...(source.name === 'fashion-mnist' ? { dir: source.fashionMnistDir } : {}),
+      ...(imageSize ? { imageSize } : {}),
+      ...(channels ? { channels } : {}),
+    });
     return { dataset, cleanup: async () => {} };
   }
   const folder = await mkdtemp(join(tempDir, `trainyard-dataset-${source.datasetId}-`));
@@ -33,7 +38,7 @@ export async function openJobDataset(source: DatasetSource, storage: Storage, te
     }
     const dataset = await openDataset(
       { files, format: (source.format ?? undefined) as DatasetFormat | undefined },
-      { name: source.name },
+      { name: source.name, ...source.read },
     );
     return { dataset, cleanup: () => rm(folder, { recursive: true, force: true }) };
   } catch (error) {

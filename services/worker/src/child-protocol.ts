@@ -6,11 +6,19 @@
 import type { BatchProgress, EpochMetrics, Evaluation, ModelManifest } from '@trainyard/cnn/types';
 import type { ResolvedJobSpec, JobPhase } from '@trainyard/contracts';
 
+/** How to read the dataset: the upload's options, then the job's (dataset.imageSize, channels, testFraction). */
+export interface DatasetReadOptions {
+  imageSize?: [number, number];
+  channels?: 1 | 3;
+  testFraction?: number;
+}
+
 /** Where the child finds the training data. */
 export type DatasetSource =
-  | { kind: 'builtin'; name: 'fashion-mnist' | 'synthetic'; fashionMnistDir: string }
+  | { kind: 'builtin'; name: 'fashion-mnist' | 'synthetic'; fashionMnistDir: string; read: DatasetReadOptions }
   | {
       kind: 'uploaded';
+      read: DatasetReadOptions;
       datasetId: string;
       name: string;
       format: string | null;
@@ -30,6 +38,8 @@ export interface StartMessage {
   resumeKey: string | null;
   /** Storage keys of the fine-tuning source's exported model files. */
   initialModelKeys: Array<{ path: string; key: string }> | null;
+  /** Storage key of the uploaded pretrained weights (model.pretrained.weightsId). */
+  pretrainedWeightsKey: string | null;
   tempDir: string;
 }
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import type { Database, Job } from '@trainyard/db';
-import { datasetFiles, modelFiles } from '@trainyard/db';
+import { datasetFiles, datasetReadOptions, modelFiles } from '@trainyard/db';
 import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
 import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
 import type { Storage } from '@trainyard/storage';
@@ -231,6 +231,7 @@ export class JobRunner {
   private async prepareStart(job: Job, spec: ResolvedJobSpec): Promise<StartMessage> {
     const dataset = await this.datasetSource(job, spec);
     const initialModelKeys = job.fineTuneFromId ? await this.fineTuneSource(job.fineTuneFromId) : null;
+    const pretrainedWeightsKey = await this.pretrainedWeightsKey(job, spec);
     const latest = await retryDatabase(() => this.db.checkpoints.latest(job.id));
     // Rows after the checkpoint we resume from describe epochs that will run again.
     await retryDatabase(() => this.db.metrics.deleteAfter(job.id, latest?.epoch ?? 0));
@@ -243,13 +244,16 @@ export class JobRunner {
       storageRetryAttempts: this.config.storageRetryAttempts,
       resumeKey: latest?.storageKey ?? null,
       initialModelKeys,
+      pretrainedWeightsKey,
       tempDir: this.config.tempDir ?? tmpdir(),
     };
   }
 
   private async datasetSource(job: Job, spec: ResolvedJobSpec): Promise<DatasetSource> {
+    const { imageSize, channels, testFraction } = spec.dataset;
+    const jobRead = { ...(imageSize ? { imageSize } : {}), ...(channels ? { channels } : {}), ...(testFraction ? { testFraction } : {}) };
     if ('builtin' in spec.dataset) {
-      return { kind: 'builtin', name: spec.dataset.builtin, fashionMnistDir: this.config.fashionMnistDir };
+      return { kind: 'builtin', name: spec.dataset.builtin, fashionMnistDir: this.config.fashionMnistDir, read: jobRead };
     }
     const dataset = job.datasetId ? await retryDatabase(() => this.db.datasets.get(job.datasetId!)) : null;
     if (!dataset) {
@@ -260,11 +264,21 @@ export class JobRunner {
     }
     return {
       kind: 'uploaded',
+      read: { ...datasetReadOptions(dataset), ...jobRead },
       datasetId: dataset.id,
       name: dataset.name,
       format: dataset.format,
       files: datasetFiles(dataset).map(({ part, name, key }) => ({ part, name, key })),
     };
+  }
+
+  private async pretrainedWeightsKey(job: Job, spec: ResolvedJobSpec): Promise<string | null> {
+    if (!spec.model.pretrained || !('weightsId' in spec.model.pretrained)) return null;
+    const weights = job.weightsId ? await retryDatabase(() => this.db.weights.get(job.weightsId!)) : null;
+    if (!weights || weights.status !== 'ready') {
+      throw new PreparationError({ code: 'not_found', message: 'The pretrained weights of this job were deleted.', transient: false });
+    }
+    return weights.storageKey;
   }
 
   private async fineTuneSource(sourceJobId: string): Promise<Array<{ path: string; key: string }>> {
@@ -544,7 +558,9 @@ class ProgressRecorder {
   private async recordCheckpoint(record: { epoch: number; step: number; storageKey: string; bytes: number }): Promise<void> {
     const { db, storage, config } = this.runner.recorderDeps;
     await retryDatabase(() => db.checkpoints.record(this.jobId, record));
-    const forgotten = await retryDatabase(() => db.checkpoints.prune(this.jobId, config.checkpointsKept));
+    // restoreBestWeights reads the best epoch's checkpoint at the end, however old it is by then.
+    const best = this.spec.hyperparameters.restoreBestWeights ? await retryDatabase(() => db.metrics.lowestValidationLossEpoch(this.jobId)) : null;
+    const forgotten = await retryDatabase(() => db.checkpoints.prune(this.jobId, config.checkpointsKept, best));
     for (const old of forgotten) {
       await storage.delete(old.storageKey).catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
     }

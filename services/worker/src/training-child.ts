@@ -91,6 +91,10 @@ async function run(start: StartMessage): Promise<ChildMessage> {
       async readLatest() {
         return start.resumeKey ? storage.getBytes(start.resumeKey) : null;
       },
+      async readEpoch(epoch) {
+        const key = keys.checkpoint(epoch);
+        return (await storage.head(key)) ? storage.getBytes(key) : null;
+      },
     };
     const spec: TrainingRunSpec = {
       architecture: start.spec.model.architecture,
@@ -98,6 +102,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
       dataset: opened.dataset,
       config: start.spec.hyperparameters,
       initialModel,
+      freeze: start.spec.model.freeze,
     };
     const epochs = start.spec.hyperparameters.epochs;
     let result;

@@ -28,10 +28,13 @@ export class CheckpointRepository {
     return this.prisma.checkpoint.findFirst({ where: { jobId }, orderBy: { epoch: 'desc' } });
   }
 
-  /** Forgets checkpoints other than the newest `keep` and returns the forgotten ones (to delete their objects). */
-  async prune(jobId: string, keep: number): Promise<Checkpoint[]> {
+  /**
+   * Forgets checkpoints other than the newest `keep` (and the one of `alsoKeepEpoch`, whatever its age)
+   * and returns the forgotten ones (to delete their objects).
+   */
+  async prune(jobId: string, keep: number, alsoKeepEpoch: number | null = null): Promise<Checkpoint[]> {
     const all = await this.list(jobId);
-    const old = all.slice(0, Math.max(0, all.length - keep));
+    const old = all.slice(0, Math.max(0, all.length - keep)).filter((checkpoint) => checkpoint.epoch !== alsoKeepEpoch);
     if (old.length > 0) await this.prisma.checkpoint.deleteMany({ where: { id: { in: old.map((c) => c.id) } } });
     return old;
   }

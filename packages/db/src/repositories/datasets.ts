@@ -79,3 +79,8 @@ export class DatasetRepository {
 export function datasetFiles(dataset: Dataset): DatasetFile[] {
   return dataset.files as unknown as DatasetFile[];
 }
+
+/** The read options an upload was validated with (imageSize, channels, testFraction), kept in its summary. */
+export function datasetReadOptions(dataset: Dataset): { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number } {
+  return (dataset.summary as { readOptions?: { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number } } | null)?.readOptions ?? {};
+}

@@ -22,6 +22,7 @@ export interface NewJob {
   fineTuneFromId?: string | null;
   /** resources.accelerator of the spec (default any). */
   accelerator?: Accelerator;
+  weightsId?: string | null;
 }
 
 export interface IdempotencyRequest {
@@ -52,7 +53,7 @@ class IdempotencyRace extends Error {}
 /** Every column of jobs under its Prisma field name, for raw queries that return Job rows. */
 export const JOB_COLUMN_LIST = [
   'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
-  'fine_tune_from_id AS "fineTuneFromId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
+  'fine_tune_from_id AS "fineTuneFromId"', 'weights_id AS "weightsId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
   'error_message AS "errorMessage"', 'evaluation', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
   'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
   'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
@@ -67,9 +68,9 @@ const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
  */
 const INSERT_JOBS = {
   name: 'trainyard.jobs.insert-many',
-  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator)
+  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
-                              $8::"JobAccelerator"[])
+                              $8::"JobAccelerator"[], $9::uuid[])
          RETURNING ${JOB_COLUMN_LIST}`,
 };
 const COUNT_WITH_STATUS = {
@@ -142,6 +143,7 @@ export class JobRepository {
           inputs.map((input) => input.datasetId ?? null),
           inputs.map((input) => input.fineTuneFromId ?? null),
           inputs.map((input) => input.accelerator ?? 'any'),
+          inputs.map((input) => input.weightsId ?? null),
         ],
       });
       const byId = new Map(rows.map((row) => [row.id, row]));
@@ -157,9 +159,10 @@ export class JobRepository {
   /** The same INSERT inside a Prisma transaction (with its idempotency key). */
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
-      INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator)
+      INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
       VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
-              ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator")
+              ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator",
+              ${input.weightsId ?? null}::uuid)
       RETURNING ${JOB_COLUMNS}`;
     return rows[0]!;
   }
@@ -208,6 +211,11 @@ export class JobRepository {
   /** Whether queued or running jobs use the dataset (it must not be deleted under them). */
   async datasetInUse(datasetId: string): Promise<boolean> {
     const count = await this.prisma.job.count({ where: { datasetId, status: { in: ['queued', 'running'] } } });
+    return count > 0;
+  }
+
+  async weightsInUse(weightsId: string): Promise<boolean> {
+    const count = await this.prisma.job.count({ where: { weightsId, status: { in: ['queued', 'running'] } } });
     return count > 0;
   }
 

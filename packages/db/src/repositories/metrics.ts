@@ -46,6 +46,19 @@ export class MetricsRepository {
     return result;
   }
 
+  /**
+   * The epoch of lowest validation loss, the earliest on a tie (the CNN package's bestEpoch rule, whose
+   * weights restoreBestWeights exports); null without validated epochs.
+   */
+  async lowestValidationLossEpoch(jobId: string): Promise<number | null> {
+    const row = await this.prisma.epochMetric.findFirst({
+      where: { jobId, validationLoss: { not: null } },
+      orderBy: [{ validationLoss: 'asc' }, { epoch: 'asc' }],
+      select: { epoch: true },
+    });
+    return row?.epoch ?? null;
+  }
+
   /** Drops rows after `epoch` (a resume from an older checkpoint will write them again). */
   async deleteAfter(jobId: string, epoch: number): Promise<number> {
     return (await this.prisma.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } })).count;

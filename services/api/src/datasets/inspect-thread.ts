@@ -4,11 +4,11 @@
  * API's event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { inspectDataset, type DatasetSource } from '@trainyard/cnn/data';
+import { inspectDataset, type DatasetOptions, type DatasetSource } from '@trainyard/cnn/data';
 
-const source = workerData as DatasetSource;
+const { source, options } = workerData as { source: DatasetSource; options: Pick<DatasetOptions, 'imageSize' | 'channels' | 'testFraction'> };
 try {
-  const summary = await inspectDataset(source);
+  const summary = await inspectDataset(source, options);
   parentPort!.postMessage({ ok: true, summary });
 } catch (error) {
   const e = error as { name?: string; code?: string; message?: string; details?: unknown };

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DatasetSummary } from '@trainyard/cnn/data';
-import { ApiError, isErrorCode, type DatasetFormat } from '@trainyard/contracts';
+import { ApiError, isErrorCode, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
 
 export type { DatasetSummary };
 
@@ -23,10 +23,10 @@ type ThreadAnswer =
 /** Heap of the inspecting thread: the readers keep labels, not pixels, so this is ample. */
 const THREAD_HEAP_MB = 2048;
 
-function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefined): Promise<DatasetSummary> {
+function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefined, readOptions: DatasetReadOptions): Promise<DatasetSummary> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./inspect-thread.js', import.meta.url), {
-      workerData: { files, ...(format ? { format } : {}) },
+      workerData: { source: { files, ...(format ? { format } : {}) }, options: readOptions },
       resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
     });
     let answered = false;
@@ -51,8 +51,8 @@ function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefine
   });
 }
 
-export async function inspectUpload(files: UploadedFile[], format: DatasetFormat | undefined): Promise<DatasetSummary> {
-  const summary = await inspectInThread(files, format);
+export async function inspectUpload(files: UploadedFile[], format: DatasetFormat | undefined, readOptions: DatasetReadOptions = {}): Promise<DatasetSummary> {
+  const summary = await inspectInThread(files, format, readOptions);
   if (summary.classNames.length < 2) {
     throw new ApiError('dataset_invalid', `A dataset needs at least 2 classes; this one has ${summary.classNames.length}.`, {
       classes: summary.classNames.length,

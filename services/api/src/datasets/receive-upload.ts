@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, DATASET_FORMATS, type DatasetFormat } from '@trainyard/contracts';
+import { ApiError, DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
 
 export interface ReceivedFile {
   part: 'images' | 'labels' | 'file';
@@ -22,6 +22,8 @@ export interface ReceivedUpload {
   files: ReceivedFile[];
   format?: DatasetFormat;
   name?: string;
+  /** imageSize, channels, testFraction fields: how the dataset is read, by its inspection and its jobs. */
+  readOptions: DatasetReadOptions;
 }
 
 const FILE_PARTS = new Set(['images', 'labels', 'file']);
@@ -45,7 +47,7 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
   if (!request.isMultipart()) {
     throw new ApiError('unsupported_media_type', 'Upload a dataset as multipart/form-data.');
   }
-  const upload: ReceivedUpload = { files: [] };
+  const upload: ReceivedUpload = { files: [], readOptions: {} };
   let total = 0;
   for await (const part of request.parts()) {
     if (part.type === 'field') {
@@ -58,8 +60,13 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
       } else if (part.fieldname === 'name') {
         if (value.length < 1 || value.length > 200) throw invalid('name must be 1 to 200 characters.', 'multipart.name');
         upload.name = value;
+      } else if (part.fieldname === 'imageSize' || part.fieldname === 'channels' || part.fieldname === 'testFraction') {
+        Object.assign(upload.readOptions, readOption(part.fieldname, value));
       } else {
-        throw invalid(`Unknown field "${part.fieldname.slice(0, 50)}"; expected format or name.`, `multipart.${part.fieldname.slice(0, 50)}`);
+        throw invalid(
+          `Unknown field "${part.fieldname.slice(0, 50)}"; expected format, name, imageSize, channels or testFraction.`,
+          `multipart.${part.fieldname.slice(0, 50)}`,
+        );
       }
       continue;
     }
@@ -93,6 +100,28 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
   }
   checkParts(upload.files);
   return upload;
+}
+
+/** A read option as a multipart field: imageSize "64,64" (or "64x64", "[64,64]"), channels "1" or "3", testFraction "0.2". */
+function readOption(field: 'imageSize' | 'channels' | 'testFraction', value: string): DatasetReadOptions {
+  switch (field) {
+    case 'imageSize': {
+      const match = /^\[?\s*(\d{1,4})\s*[,x]\s*(\d{1,4})\s*\]?$/.exec(value);
+      const size = match ? [Number(match[1]), Number(match[2])] : [];
+      if (!match || size.some((side) => side < 1 || side > 4096)) {
+        throw invalid('imageSize must be "height,width" with integers from 1 to 4096 (for example "64,64").', 'multipart.imageSize');
+      }
+      return { imageSize: [size[0]!, size[1]!] };
+    }
+    case 'channels':
+      if (value !== '1' && value !== '3') throw invalid('channels must be 1 or 3.', 'multipart.channels');
+      return { channels: Number(value) as 1 | 3 };
+    case 'testFraction': {
+      const fraction = /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
+      if (!(fraction > 0 && fraction < 1)) throw invalid('testFraction must be a number between 0 and 1 (exclusive).', 'multipart.testFraction');
+      return { testFraction: fraction };
+    }
+  }
 }
 
 function checkParts(files: ReceivedFile[]): void {

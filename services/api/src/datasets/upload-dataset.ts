@@ -35,6 +35,7 @@ export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: Fast
     const summary = await inspectUpload(
       upload.files.map((file) => ({ name: file.name, path: file.path })),
       upload.format,
+      upload.readOptions,
     );
     const id = randomUUID();
     const keys = datasetKeys(id);
@@ -49,7 +50,7 @@ export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: Fast
       }
       const dataset = await deps.db.datasets.markReady(id, {
         format: summary.format,
-        summary,
+        summary: { ...summary, readOptions: upload.readOptions },
         files: stored,
         bytes: upload.files.reduce((sum, file) => sum + file.bytes, 0),
       });

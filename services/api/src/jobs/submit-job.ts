@@ -14,11 +14,14 @@ import {
   ApiError,
   BUILTIN_DATASET_INFO,
   hyperparameterProblems,
+  pretrainedOf,
   resolveJobSpec,
+  type DatasetRef,
   type JobSpec,
   type JobView,
+  type ResolvedJobSpec,
 } from '@trainyard/contracts';
-import type { Dataset, Tenant } from '@trainyard/db';
+import type { Dataset, Job, Tenant, Weights } from '@trainyard/db';
 import type { ApiDeps, ApiState } from '../context.js';
 import { checkModel } from '../architectures/catalog.js';
 import { checkMemory } from './memory-estimate.js';
@@ -46,18 +49,34 @@ export async function submitJob(
       { path: 'headers.idempotency-key', rule: 'pattern' },
     ]);
   }
-  const spec = resolveJobSpec(body);
+  if (body.fineTuneFrom !== undefined && body.model.pretrained !== undefined) {
+    throw new ApiError('validation_failed', 'Give model.pretrained or fineTuneFrom (its older spelling), not both.', [
+      { path: 'body.fineTuneFrom', rule: 'not with model.pretrained' },
+    ]);
+  }
+  const pretrained = pretrainedOf(body);
+  const sourceJob = pretrained && 'jobId' in pretrained ? await fineTuneSource(deps, tenant.id, pretrained.jobId, body.model.architecture) : null;
+  const spec = resolveJobSpec(body, sourceJob ? { normalize: normalizeOf(sourceJob) } : {});
   const problems = hyperparameterProblems(spec.hyperparameters);
   if (problems.length > 0) {
     throw new ApiError('invalid_option', `Inconsistent hyperparameters: ${problems.join('; ')}.`, { problems });
   }
+  if (sourceJob && spec.hyperparameters.normalize !== normalizeOf(sourceJob)) {
+    throw new ApiError(
+      'invalid_option',
+      `A fine-tune keeps the normalisation of the job it starts from ("${normalizeOf(sourceJob)}"); leave hyperparameters.normalize out.`,
+      { field: 'normalize' },
+    );
+  }
 
   const dataset = 'id' in spec.dataset ? await readyDataset(deps, tenant.id, spec.dataset.id) : null;
-  const { inputShape, classes } = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO[('builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic')];
+  const stored = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO[('builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic')];
+  const inputShape = withReadOptions(stored.inputShape, spec.dataset);
+  const { classes } = stored;
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
   checkMemory(spec, inputShape, deps.config.workerMemoryBytes);
-  if (spec.fineTuneFrom !== undefined) await checkFineTuneSource(deps, tenant.id, spec.fineTuneFrom, spec.model.architecture);
+  const weights = pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
 
   const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
   const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
@@ -72,7 +91,8 @@ export async function submitJob(
       spec: spec as object,
       architecture: spec.model.architecture,
       datasetId: dataset?.id ?? null,
-      fineTuneFromId: spec.fineTuneFrom ?? null,
+      fineTuneFromId: sourceJob?.id ?? null,
+      weightsId: weights?.id ?? null,
       accelerator: spec.resources.accelerator,
     },
     idempotency,
@@ -134,18 +154,60 @@ function checkInputLimits(deps: ApiDeps, inputShape: [number, number, number]): 
   }
 }
 
-async function checkFineTuneSource(deps: ApiDeps, tenantId: string, sourceId: string, architecture: string): Promise<void> {
+/** The input shape a job trains on: the dataset's, changed by the job's imageSize and channels. */
+function withReadOptions(shape: [number, number, number], options: DatasetRef): [number, number, number] {
+  return [options.imageSize?.[0] ?? shape[0], options.imageSize?.[1] ?? shape[1], options.channels ?? shape[2]];
+}
+
+async function fineTuneSource(deps: ApiDeps, tenantId: string, sourceId: string, architecture: string): Promise<Job> {
   const source = await findJob(deps.db, tenantId, sourceId);
   if (source.status !== 'succeeded') {
     throw new ApiError('fine_tune_source_invalid', `Job ${sourceId} has not succeeded (status ${source.status}).`, {
-      path: 'body.fineTuneFrom',
+      path: 'body.model.pretrained.jobId',
     });
   }
   if (source.architecture !== architecture) {
     throw new ApiError(
       'fine_tune_source_invalid',
       `Job ${sourceId} trained ${source.architecture}; fine-tuning needs the same architecture, not ${architecture}.`,
-      { path: 'body.fineTuneFrom' },
+      { path: 'body.model.pretrained.jobId' },
     );
   }
+  return source;
+}
+
+/** A job's normalisation mode (jobs stored before the modes had true or false). */
+function normalizeOf(job: Job): ResolvedJobSpec['hyperparameters']['normalize'] {
+  const value = (job.spec as unknown as ResolvedJobSpec).hyperparameters.normalize as unknown;
+  return value === true ? 'dataset' : value === false ? 'none' : (value as ResolvedJobSpec['hyperparameters']['normalize']);
+}
+
+/** The tenant's ready weights for this architecture, on input they can take (torchvision's stem, 3 channels). */
+async function pretrainedWeights(
+  deps: ApiDeps,
+  tenantId: string,
+  id: string,
+  spec: ResolvedJobSpec,
+  inputShape: [number, number, number],
+): Promise<Weights> {
+  const path = 'body.model.pretrained.weightsId';
+  const weights = isUuid(id) ? await deps.db.weights.findForTenant(tenantId, id) : null;
+  if (!weights || weights.status !== 'ready') throw new ApiError('not_found', `No weights ${id}.`, { path });
+  const architecture = spec.model.architecture;
+  if (weights.architecture !== architecture) {
+    throw new ApiError('fine_tune_source_invalid', `Weights ${id} are for ${weights.architecture}, not ${architecture}.`, { path });
+  }
+  if (spec.model.options?.smallInput) {
+    throw new ApiError('fine_tune_source_invalid', 'Pretrained weights cannot be used with smallInput: its stem differs from torchvision\'s.', {
+      path: 'body.model.options.smallInput',
+    });
+  }
+  if (inputShape[2] !== 3) {
+    throw new ApiError(
+      'fine_tune_source_invalid',
+      `Pretrained weights take 3-channel images; this dataset has ${inputShape[2]} (set dataset.channels to 3 to replicate grey images).`,
+      { path: 'body.dataset.channels' },
+    );
+  }
+  return weights;
 }
