@@ -8,3 +8,6 @@ export * from './evaluate/index.js';
 export * from './checkpoint/index.js';
 export * from './export/index.js';
 export * from './bench/index.js';
+export * from './weights/index.js';
+export { applyStateDict, type AppliedStateDict, type ApplyStateDictOptions } from './weights/apply-state-dict.js';
+export { bakedNormalization, exportSafetensors, type ExportSafetensorsOptions } from './weights/export-safetensors.js';

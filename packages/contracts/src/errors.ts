@@ -75,6 +75,17 @@ export const ERROR_CATALOGUE = {
     message: 'A dataset exceeds a size limit (archive entries, uncompressed bytes, image pixels or memory).',
   },
 
+  // -- pretrained weights (the CNN package's readers)
+  weights_unsafe: {
+    httpStatus: 422,
+    message: 'The weights file\'s pickle calls something torch.load(weights_only=True) would refuse; it was not run.',
+  },
+  weights_malformed: { httpStatus: 422, message: 'The weights file is truncated, inconsistent, or not a PyTorch or safetensors file.' },
+  weights_mismatch: {
+    httpStatus: 422,
+    message: 'The weights do not fit the architecture; details.tensors lists each { name, expected, got }.',
+  },
+
   // -- how a job ended (stored on failed or cancelled jobs)
   timeout: { httpStatus: 408, message: 'The job ran longer than its maxRuntimeSeconds; its last checkpoint is kept.' },
   cancelled: { httpStatus: 409, message: 'The job was cancelled.' },
