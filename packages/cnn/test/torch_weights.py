@@ -6,6 +6,8 @@
                                         torchvision model and prints, per case, its outputs' largest
                                         difference from ours (DIR/<name>.ours) relative to its largest output
   python3 torch_weights.py tiny DIR     writes small hostile and valid files for the reader tests
+  python3 torch_weights.py keys ARCH... prints each architecture's state_dict as [[name, shape], ...]
+                                        (with its auxiliary heads; 10 classes), without initialising it
 
 Safetensors is written by hand: bookworm has no python3-safetensors, and the format is a length, a JSON
 header and the raw data.
@@ -140,8 +142,12 @@ def make(directory):
             write_safetensors(path, state, {'made_by': 'torch_weights.py'})
         torch.manual_seed(case['seed'] + 1)
         x = torch.rand(case['batch'], 3, case['size'], case['size'])
+        # Images of different brightness: networks without batch norm (AlexNet, VGG) barely tell two
+        # uniform-noise images apart, and the test wants outputs that depend on the image.
+        x[1::2] = x[1::2] ** 3
         x.permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32).tofile(os.path.join(directory, case['name'] + '.input'))
-        outputs = heads(model, case, x)
+        # The reference runs in float64: what torchvision computes, without float32's rounding.
+        outputs = heads(model.double(), case, x.double())
         np.concatenate([o.reshape(-1) for o in outputs]).astype(np.float32).tofile(os.path.join(directory, case['name'] + '.torch'))
         del model, state
 
@@ -153,9 +159,9 @@ def verify(directory):
         state, metadata = read_safetensors(os.path.join(directory, case['name'] + '.export.safetensors'))
         model = build(case)
         model.load_state_dict(state, strict=True)
-        model.eval()
+        model.double().eval()
         x = torch.from_numpy(np.fromfile(os.path.join(directory, case['name'] + '.input'), dtype=np.float32)
-                             .reshape(case['batch'], case['size'], case['size'], 3)).permute(0, 3, 1, 2).contiguous()
+                             .reshape(case['batch'], case['size'], case['size'], 3)).permute(0, 3, 1, 2).contiguous().double()
         outputs = heads(model, case, x)
         ours = np.fromfile(os.path.join(directory, case['name'] + '.ours'), dtype=np.float32)
         differences, at = [], 0
@@ -189,5 +195,18 @@ def tiny(directory):
     torch.save({'weight': torch.zeros(1), 'x': Exploit()}, os.path.join(directory, 'exploit.legacy.pt'), _use_new_zipfile_serialization=False)
 
 
+def keys(*architectures):
+    # Only names and shapes are wanted: skip every initialisation (seconds for the VGGs otherwise).
+    for module in (torch.nn.Conv2d, torch.nn.Linear):
+        module.reset_parameters = lambda self: None
+    for name in ('kaiming_normal_', 'normal_', 'constant_', 'trunc_normal_', 'uniform_', 'xavier_uniform_'):
+        setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
+    result = {}
+    for arch in architectures:
+        case = {'arch': arch, 'classes': 10, 'auxLogits': True}
+        result[arch] = [[name, list(tensor.shape)] for name, tensor in build(case).state_dict().items()]
+    print(json.dumps(result))
+
+
 if __name__ == '__main__':
-    {'make': make, 'verify': verify, 'tiny': tiny}[sys.argv[1]](sys.argv[2])
+    {'make': make, 'verify': verify, 'tiny': tiny, 'keys': keys}[sys.argv[1]](*sys.argv[2:])

@@ -39,9 +39,13 @@ function same(name: string, role: TensorRole, variable: tf.LayerVariable): Model
   return { name, role, variable, torchShape: [...variable.shape] as number[], fromTorch: (v) => v, toTorch: (v) => v };
 }
 
+/** Layers between a flatten and a dense layer that keep the order of the features. */
+const ORDER_KEEPING = new Set(['Dropout']);
+
 /** [H, W, C] of the map a Flatten layer feeding `layer` flattens, or null when its input is not a flatten. */
 function flattenedFrom(layer: tf.layers.Layer): [number, number, number] | null {
-  const source = layer.inboundNodes[0]?.inboundLayers[0];
+  let source = layer.inboundNodes[0]?.inboundLayers[0];
+  while (source !== undefined && ORDER_KEEPING.has(source.getClassName())) source = source.inboundNodes[0]?.inboundLayers[0];
   if (source === undefined || source.getClassName() !== 'Flatten') return null;
   const [, h, w, c] = (source.input as tf.SymbolicTensor).shape as number[];
   return h * w > 1 ? [h, w, c] : null;
