@@ -95,6 +95,13 @@ def seeded_model(case):
     torch.manual_seed(case['seed'])
     model = build(case)
     with torch.no_grad():
+        if not any(isinstance(module, torch.nn.BatchNorm2d) for module in model.modules()):
+            # Without batch norm (AlexNet), PyTorch's default init shrinks the signal layer by layer
+            # until the biases alone make the outputs: He init keeps it, so the outputs depend on the image.
+            for module in model.modules():
+                if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                    torch.nn.init.kaiming_normal_(module.weight, nonlinearity='relu')
+                    module.bias.uniform_(-0.05, 0.05)
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
                 module.weight.uniform_(0.5, 1.5)
