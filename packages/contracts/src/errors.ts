@@ -143,21 +143,3 @@ export function errorBody(code: ErrorCode, message?: string, details?: unknown):
   if (details !== undefined) error.details = details;
   return { error };
 }
-
-/** JSON schema of ErrorBody, for OpenAPI. */
-export const errorBodySchema = {
-  $id: 'ErrorBody',
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
-        message: { type: 'string' },
-        details: {},
-      },
-    },
-  },
-} as const;

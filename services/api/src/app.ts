@@ -48,6 +48,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
+  // Every route is an operation of @trainyard/contracts (see http/operation-route.ts), so that the
+  // document, the client and the contract tests know it; only pages for people are left out.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { operationId?: string; hide?: boolean } | undefined;
+    if (!schema?.operationId && !schema?.hide) {
+      throw new Error(`${String(route.method)} ${route.url} is not an operation of @trainyard/contracts: declare it in packages/contracts/src/schemas and register it with routeOf()`);
+    }
+  });
+
   const state: ApiState = { enqueueMarks: new EnqueueMarks(deps.db, deps.logger), queuedCounts: new TtlCache(1_000) };
   app.addHook('onClose', async () => state.enqueueMarks.flush());
 

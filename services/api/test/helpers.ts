@@ -6,12 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { openDatabase, type Database } from '@trainyard/db';
 import { createTestDatabase, type TestDatabase } from '@trainyard/db/testing';
 import { openStorage, type Storage } from '@trainyard/storage';
 import { TrainingQueue } from '@trainyard/queue';
+import { ResponseContract } from '@trainyard/contracts/testing';
 import { buildApi } from '../src/app.js';
 import { readApiConfig } from '../src/config.js';
 import { openApiQueue } from '../src/queue-adapter.js';
@@ -60,6 +61,7 @@ export async function startTestApi(
   const deps: ApiDeps = { config, db, storage, queue, logger };
   const app = await buildApi(deps);
   await app.ready();
+  checkResponsesAgainstDocument(app);
   return {
     app,
     db,
@@ -82,6 +84,29 @@ export async function startTestApi(
       rmSync(storageDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every answer a test receives through app.inject is checked against the API's own OpenAPI document
+ * (status, headers, body): an undocumented one throws, failing the test that saw it.
+ */
+function checkResponsesAgainstDocument(app: FastifyInstance): void {
+  const contract = new ResponseContract(app.swagger() as never);
+  const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>;
+  const checked = async (options: InjectOptions | string) => {
+    const response = await inject(options as InjectOptions);
+    const request = typeof options === 'string' ? { url: options } : options;
+    const method = request.method ?? 'GET';
+    const url = typeof request.url === 'string' ? request.url : (request.url?.pathname ?? request.path ?? '/');
+    const problems = contract.check({ method, url: String(url), status: response.statusCode, headers: response.headers, body: streamed(response) ? '' : response.body });
+    if (problems.length > 0) throw new Error(`the answer does not match the OpenAPI document:\n  ${problems.join('\n  ')}`);
+    return response;
+  };
+  (app as { inject: unknown }).inject = (options?: InjectOptions | string) => (options === undefined ? inject(options as never) : checked(options));
+}
+
+function streamed(response: LightMyRequestResponse): boolean {
+  return /^(text\/event-stream|application\/(gzip|octet-stream))/.test(String(response.headers['content-type'] ?? ''));
 }
 
 /** A minimal valid job spec. */

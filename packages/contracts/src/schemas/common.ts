@@ -14,6 +14,13 @@ export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) 
 export const StringEnum = <const T extends readonly string[]>(values: T, options?: SchemaOptions) =>
   Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] });
 
+/** [height, width, channels] (an array of three: a JSON Schema 2020-12 tuple would not read as OpenAPI 3.0). */
+export const Shape3 = (options: SchemaOptions = {}) =>
+  Type.Unsafe<[number, number, number]>({ description: '[height, width, channels]', ...options, type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 3, maxItems: 3 });
+
+/** A route that takes no query parameters refuses unknown ones (400) instead of ignoring them. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
 /** Path parameter `id` of /v1 resources: any id is looked up (an unknown one answers 404). */
@@ -128,7 +135,8 @@ export interface OperationSchema {
   querystring?: TSchema;
   headers?: TSchema;
   body?: TSchema;
-  consumes?: string[];
+  /** A multipart/form-data body, for the document only: the route reads the parts as streams. */
+  multipartBody?: TSchema;
   response: Record<number, unknown>;
 }
 
@@ -149,7 +157,8 @@ export function keyOperation<S extends OperationSchema>(method: HttpMethod, path
 
 /** An operation anyone may call (health, metrics): `security: []`. */
 export function publicOperation<S extends OperationSchema>(method: HttpMethod, path: string, schema: S, errorCodes: ErrorCode[] = []): Operation<S> {
-  return { method, path, schema: withCommon({ ...schema, security: [] }, ['internal', ...errorCodes], PUBLIC_HEADERS) };
+  const strict = { querystring: NoQuery, ...schema, security: [] };
+  return { method, path, schema: withCommon(strict, ['validation_failed', 'internal', ...errorCodes], PUBLIC_HEADERS) };
 }
 
 /** An operation of the admin API (/admin/v1, "Authorization: Bearer <ADMIN_TOKEN>"), present when ADMIN_TOKEN is set. */

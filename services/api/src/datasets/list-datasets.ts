@@ -1,8 +1,8 @@
 /** GET /v1/datasets: the tenant's ready datasets, newest first. */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, type DatasetView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
-import { toDatasetView, type DatasetView } from './dataset-view.js';
+import { toDatasetView } from './dataset-view.js';
 
 export async function listDatasets(
   deps: ApiDeps,

@@ -11,13 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, type DatasetView } from '@trainyard/contracts';
 import type { DatasetFile, Tenant } from '@trainyard/db';
 import { datasetKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import { inspectUpload } from './inspect.js';
 import { receiveUpload, safeFileName } from './receive-upload.js';
-import { toDatasetView, type DatasetView } from './dataset-view.js';
+import { toDatasetView } from './dataset-view.js';
 
 export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: FastifyRequest): Promise<DatasetView> {
   const count = await deps.db.datasets.countForTenant(tenant.id);

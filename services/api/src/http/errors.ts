@@ -106,6 +106,8 @@ function cnnErrorCode(error: unknown): ErrorCode | null {
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  // Answers of Fastify's frameworkErrors skip the onSend hook that sets it elsewhere.
+  reply.header('x-request-id', reply.request.id);
   // RFC 9110: a 401 says which scheme it wants.
   if (error.httpStatus === 401) reply.header('www-authenticate', 'Bearer realm="trainyard"');
   if (error.httpStatus === 429) {

@@ -1,8 +1,42 @@
-/** /openapi.json (generated from the route schemas) and /docs (Swagger UI, served from node_modules). */
+/**
+ * /openapi.json and /docs (Swagger UI, served from node_modules). The document is generated from the
+ * operations of @trainyard/contracts, through the routes registered from them: @fastify/swagger
+ * reads each route's schema (operationId, parameters, bodies, every response with its headers);
+ * this file adds the document-wide parts and the examples.
+ */
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { addOpenApiExamples } from './openapi-examples.js';
+
+export const API_DESCRIPTION =
+  'Train CNN image classifiers on demand. Every /v1 route needs "Authorization: Bearer <key>" ' +
+  '(create one with `npx trainyard keys create --tenant NAME`); /admin/v1, present when ADMIN_TOKEN is set, needs ' +
+  '"Authorization: Bearer <ADMIN_TOKEN>". Errors are { "error": { "code", "message", "details"? } } with a code of the ' +
+  'error catalogue; each response lists the codes it can carry.';
+
+/** A multipart body is documented, not validated by Fastify: the route streams its parts to disk. */
+function documentMultipart({ schema, url }: { schema: Record<string, unknown>; url: string }) {
+  if (!schema?.multipartBody) return { schema, url };
+  const { multipartBody, ...rest } = schema;
+  return { schema: { ...rest, body: multipartBody, consumes: ['multipart/form-data'] }, url };
+}
+
+type Responses = Record<string, { headers?: Record<string, { required?: boolean }> }>;
+
+/** Every answer carries X-Request-Id, and a 401 says the scheme it wants (WWW-Authenticate). */
+function requireHeaders<T extends { paths?: Record<string, Record<string, { responses?: Responses }>> }>(document: T): T {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const headers = response.headers ?? {};
+        if (headers['x-request-id']) headers['x-request-id'].required = true;
+        if (status === '401' && headers['www-authenticate']) headers['www-authenticate'].required = true;
+      }
+    }
+  }
+  return document;
+}
 
 export async function registerOpenApi(app: FastifyInstance, options: { docs: boolean }): Promise<void> {
   await app.register(swagger, {
@@ -11,21 +45,28 @@ export async function registerOpenApi(app: FastifyInstance, options: { docs: boo
       info: {
         title: 'Trainyard API',
         version: '1',
+        description: API_DESCRIPTION,
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
-        description:
-          'Train CNN image classifiers on demand. Every /v1 route needs "Authorization: Bearer <key>" ' +
-          '(create one with `trainyard keys create --tenant NAME`). Errors are { "error": { "code", "message", "details"? } }.',
       },
-      servers: [{ url: '/', description: 'This service (the document is served by the API it describes)' }],
+      servers: [{ url: 'http://127.0.0.1:3000', description: 'A service started with `npm start` (PORT 3000)' }],
+      tags: [
+        { name: 'jobs', description: 'Training jobs: submit, follow, results' },
+        { name: 'models', description: 'Trained models, as files' },
+        { name: 'datasets', description: 'Uploaded datasets' },
+        { name: 'architectures', description: 'The model catalog' },
+        { name: 'operations', description: 'Health and metrics, without a key' },
+        { name: 'admin', description: 'Tenants and API keys (when ADMIN_TOKEN is set)' },
+      ],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`trainyard keys create --tenant NAME`)' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`npx trainyard keys create --tenant NAME`)' },
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /admin/v1' },
         },
       },
       security: [{ bearer: [] }],
     },
-    transformObject: (document) => addOpenApiExamples(('openapiObject' in document ? document.openapiObject : {}) as never),
+    transform: documentMultipart as never,
+    transformObject: (document) => requireHeaders(addOpenApiExamples(('openapiObject' in document ? document.openapiObject : {}) as never)),
   });
   if (options.docs) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

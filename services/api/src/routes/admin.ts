@@ -4,18 +4,26 @@
  * its prefix, never the key or its hash. A revoked key stops working within AUTH_CACHE_SECONDS.
  */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, TENANT_NAME_PATTERN, TENANT_NAME_RULE, uuidSchema } from '@trainyard/contracts';
+import {
+  ApiError,
+  createApiKey,
+  createTenant,
+  listApiKeys,
+  listTenants,
+  revokeApiKey,
+  type ApiKeyView,
+  type TenantView,
+} from '@trainyard/contracts';
 import type { ApiKey, Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { registerAdminAuth } from '../http/admin-auth.js';
+import { routeOf, typed } from '../http/operation-route.js';
 
-const tenantName = { type: 'string', pattern: TENANT_NAME_PATTERN, description: TENANT_NAME_RULE } as const;
-
-function tenantView(tenant: Tenant) {
+function tenantView(tenant: Tenant): TenantView {
   return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt.toISOString() };
 }
 
-function keyView(key: ApiKey, tenant: Tenant) {
+function keyView(key: ApiKey, tenant: Tenant): ApiKeyView {
   return {
     id: key.id,
     prefix: key.prefix,
@@ -26,9 +34,10 @@ function keyView(key: ApiKey, tenant: Tenant) {
   };
 }
 
-export async function adminRoutes(app: FastifyInstance, deps: ApiDeps, adminToken: string): Promise<void> {
-  registerAdminAuth(app, adminToken);
+export async function adminRoutes(scope: FastifyInstance, deps: ApiDeps, adminToken: string): Promise<void> {
+  registerAdminAuth(scope, adminToken);
   const { db } = deps;
+  const app = typed(scope);
 
   async function existingTenant(name: string): Promise<Tenant> {
     const tenant = await db.tenants.findByName(name);
@@ -36,73 +45,43 @@ export async function adminRoutes(app: FastifyInstance, deps: ApiDeps, adminToke
     return tenant;
   }
 
-  app.get('/tenants', { schema: { summary: 'List tenants', tags: ['admin'] } }, async () => ({
-    tenants: (await db.tenants.list()).map(tenantView),
-  }));
+  app.route({ ...routeOf(listTenants, scope), handler: async () => ({ tenants: (await db.tenants.list()).map(tenantView) }) });
 
-  app.post<{ Body: { name: string } }>(
-    '/tenants',
-    {
-      schema: {
-        summary: 'Create a tenant (200 with the existing one if the name is taken)',
-        tags: ['admin'],
-        body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: tenantName } },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...routeOf(createTenant, scope),
+    handler: async (request, reply) => {
       const { tenant, created } = await db.tenants.findOrCreate(request.body.name);
       if (created) request.log.info({ tenantId: tenant.id, tenant: tenant.name }, 'admin created a tenant');
       return reply.code(created ? 201 : 200).send(tenantView(tenant));
     },
-  );
+  });
 
-  app.post<{ Body: { tenant: string } }>(
-    '/keys',
-    {
-      schema: {
-        summary: 'Create an API key for a tenant (and the tenant if new); the key is in this answer only',
-        tags: ['admin'],
-        body: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: tenantName } },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...routeOf(createApiKey, scope),
+    handler: async (request, reply) => {
       const { tenant } = await db.tenants.findOrCreate(request.body.tenant);
       const { key, apiKey } = await db.tenants.createApiKey(tenant.id);
       request.log.info({ tenantId: tenant.id, keyId: apiKey.id, prefix: apiKey.prefix }, 'admin created an API key');
       return reply.code(201).send({ ...keyView(apiKey, tenant), key });
     },
-  );
+  });
 
-  app.get<{ Querystring: { tenant: string } }>(
-    '/keys',
-    {
-      schema: {
-        summary: "A tenant's keys (prefixes and dates, never the keys)",
-        tags: ['admin'],
-        querystring: { type: 'object', additionalProperties: false, required: ['tenant'], properties: { tenant: tenantName } },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...routeOf(listApiKeys, scope),
+    handler: async (request) => {
       const tenant = await existingTenant(request.query.tenant);
       return { keys: (await db.tenants.listApiKeys(tenant.id)).map((key) => keyView(key, tenant)) };
     },
-  );
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/keys/:id',
-    {
-      schema: {
-        summary: 'Revoke an API key',
-        tags: ['admin'],
-        params: { type: 'object', required: ['id'], properties: { id: uuidSchema } },
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...routeOf(revokeApiKey, scope),
+    handler: async (request, reply) => {
       if (!(await db.tenants.revokeApiKeyById(request.params.id))) {
         throw new ApiError('not_found', `No active API key ${request.params.id}.`);
       }
       request.log.info({ keyId: request.params.id }, 'admin revoked an API key');
       return reply.code(204).send();
     },
-  );
+  });
 }

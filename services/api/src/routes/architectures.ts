@@ -1,12 +1,10 @@
 /** GET /v1/architectures: the model catalog. */
 import type { FastifyInstance } from 'fastify';
+import { listArchitectures } from '@trainyard/contracts';
 import type { ApiDeps } from '../context.js';
+import { routeOf, typed } from '../http/operation-route.js';
 import { listArchitectureViews } from '../architectures/list-architectures.js';
 
-export async function architectureRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get(
-    '/architectures',
-    { schema: { summary: 'The model catalog, with parameter counts and minimum input sizes', tags: ['architectures'] } },
-    async () => ({ architectures: await listArchitectureViews(deps.logger) }),
-  );
+export async function architectureRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<void> {
+  typed(scope).route({ ...routeOf(listArchitectures, scope), handler: async () => ({ architectures: await listArchitectureViews(deps.logger) }) });
 }

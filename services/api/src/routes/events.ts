@@ -7,46 +7,27 @@
  * URL instead, because URLs end up in proxy logs, browser history and Referer headers.
  */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, DEFAULT_REDIS_URL } from '@trainyard/contracts';
+import { ApiError, DEFAULT_REDIS_URL, streamJobEvents } from '@trainyard/contracts';
 import { isEventId, JobChannels } from '@trainyard/queue';
 import type { ApiDeps } from '../context.js';
 import { findJob } from '../jobs/find-job.js';
 import { DEFAULT_STREAM_OPTIONS, JobEventStream, type JobEventStreamOptions } from '../events/job-event-stream.js';
+import { routeOf, typed } from '../http/operation-route.js';
 
-const EVENT_TYPES_DOC =
-  'Events: `status` {status, error?}, `phase` {phase}, `progress` {epoch, epochs, step, steps, imagesPerSecond, etaSeconds, loss, accuracy, learningRate} ' +
-  '(per batch, throttled), `epoch` {epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, learningRate, seconds}. ' +
-  'Each has an id; reconnect with Last-Event-ID to receive what you missed. Comments (": heartbeat") keep the connection open. ' +
-  'The stream ends after the final status (succeeded, failed, cancelled).';
-
-export async function eventRoutes(app: FastifyInstance, deps: ApiDeps, options: Partial<JobEventStreamOptions> = {}): Promise<void> {
+export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options: Partial<JobEventStreamOptions> = {}): Promise<void> {
   const streamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
   const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
   const open = new Set<JobEventStream>();
   // Open streams would hold the server's close up for as long as their jobs run.
+  const app = typed(scope);
   app.addHook('preClose', async () => {
     await Promise.all([...open].map((stream) => stream.close()));
   });
   app.addHook('onClose', async () => channels.close());
 
-  app.get<{ Params: { id: string }; Querystring: { lastEventId?: string }; Headers: { 'last-event-id'?: string } }>(
-    '/jobs/:id/events',
-    {
-      schema: {
-        summary: 'Live events of a job (Server-Sent Events)',
-        description: EVENT_TYPES_DOC,
-        tags: ['jobs'],
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { lastEventId: { type: 'string', maxLength: 50, description: 'Same as the Last-Event-ID header' } },
-        },
-        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', maxLength: 50 } } },
-        produces: ['text/event-stream'],
-      },
-    },
-    async (request, reply) => {
+  app.route({
+    ...routeOf(streamJobEvents, scope),
+    handler: async (request, reply) => {
       const job = await findJob(deps.db, request.tenant.id, request.params.id);
       const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId ?? null;
       if (lastEventId !== null && lastEventId !== '' && !isEventId(lastEventId)) {
@@ -67,5 +48,5 @@ export async function eventRoutes(app: FastifyInstance, deps: ApiDeps, options: 
         .header('x-accel-buffering', 'no'); // nginx: do not buffer the stream
       return reply.send(stream.body);
     },
-  );
+  });
 }

@@ -3,8 +3,9 @@
  * answer within a short time (readiness); 503 with the failing checks otherwise.
  */
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from '@trainyard/contracts';
+import { ApiError, getHealth, getReadiness } from '@trainyard/contracts';
 import type { ApiDeps } from '../context.js';
+import { routeOf, typed } from '../http/operation-route.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -26,17 +27,17 @@ async function probe(check: () => Promise<void>): Promise<string> {
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  typed(app).route({ ...routeOf(getHealth, app), handler: async () => ({ status: 'ok' as const }) });
 
-  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+  typed(app).route({ ...routeOf(getReadiness, app), handler: async (request) => {
     const [postgres, redis, storage] = await Promise.all([
       probe(() => deps.db.ping()),
       probe(() => deps.queue.check()),
       probe(() => deps.storage.check()),
     ]);
     const checks = { postgres, redis, storage };
-    if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ready', checks };
+    if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ready' as const, checks };
     request.log.warn({ checks }, 'not ready');
-    return reply.code(503).send(errorBody('not_ready', undefined, { checks }));
-  });
+    throw new ApiError('not_ready', undefined, { checks });
+  } });
 }

@@ -6,12 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DEFAULT_REDIS_URL } from '@trainyard/contracts';
+import { DEFAULT_REDIS_URL, getPrometheusMetrics } from '@trainyard/contracts';
 import { TrainingQueue, WorkerRegistry } from '@trainyard/queue';
 import type { ApiDeps } from '../context.js';
 import { registerHttpMetrics } from '../metrics/http-metrics.js';
 import { registerClusterMetrics } from '../metrics/cluster-metrics.js';
 import { withTimeout } from '../queue-adapter.js';
+import { routeOf, typed } from '../http/operation-route.js';
 
 /** Call on the root instance, before the routes: the latency hook must see every route. */
 export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -35,8 +36,11 @@ export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     await withTimeout(Promise.allSettled([queue?.close(), workers.close()]), 3_000, 'closing the metrics connections').catch(() => {});
   });
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
+  typed(app).route({
+    ...routeOf(getPrometheusMetrics, app),
+    handler: async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
   });
 }

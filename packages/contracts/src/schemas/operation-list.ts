@@ -1,0 +1,31 @@
+/** Every operation of the API, by operationId: what the document, the contract tests and @trainyard/client are checked against. */
+import type { Operation } from './common.js';
+import { JOB_OPERATIONS } from './jobs.js';
+import { streamJobEvents } from './events.js';
+import { deleteDataset, getDataset, listDatasets, uploadDataset } from './datasets.js';
+import { getDatasetSamples, getJobSamples } from './samples.js';
+import { listArchitectures } from './architectures.js';
+import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
+import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
+
+export const OPERATIONS = {
+  ...JOB_OPERATIONS,
+  streamJobEvents,
+  getJobSamples,
+  uploadDataset,
+  listDatasets,
+  getDataset,
+  deleteDataset,
+  getDatasetSamples,
+  listArchitectures,
+  getHealth,
+  getReadiness,
+  getPrometheusMetrics,
+  listTenants,
+  createTenant,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} satisfies Record<string, Operation>;
+
+export type OperationId = keyof typeof OPERATIONS;
