@@ -272,12 +272,13 @@ test('@trainyard/cnn/catalog loads and validates without ever importing tfjs', (
     let code = null;
     try { catalog.checkInputShape('alexnet', [28, 28, 3]); } catch (error) { code = error.code; }
     const resolved = catalog.validateBuildOptions('googlenet', { inputShape: [224, 224, 3], classes: 10 });
-    console.log(JSON.stringify({ names: names.length, code, aux: resolved.auxLogits, min: catalog.minInputSize('vgg16') }));
+    const bytes = catalog.estimateTrainingBytes({ architecture: 'resnet20', inputShape: [32, 32, 3], batchSize: 8, optimizer: 'sgd' });
+    console.log(JSON.stringify({ names: names.length, code, aux: resolved.auxLogits, min: catalog.minInputSize('vgg16'), estimated: bytes > 0 }));
   `;
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
-  assert.deepEqual(JSON.parse(child.stdout), { names: architectureNames().length, code: 'input_too_small', aux: true, min: 32 });
+  assert.deepEqual(JSON.parse(child.stdout), { names: architectureNames().length, code: 'input_too_small', aux: true, min: 32, estimated: true });
 });
 
 test('the tfjs-free hook really catches a tfjs import', () => {

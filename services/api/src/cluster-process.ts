@@ -9,17 +9,10 @@ import { buildApi } from './app.js';
 import { readApiConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { openApiDeps } from './deps.js';
-import { provideArchitectureFacts, type ArchitectureFacts } from './architectures/parameter-counts.js';
 import type { PrimaryMessage } from './cluster.js';
 
 const config = readApiConfig(process.env);
 const logger = createLogger(config.logLevel);
-const facts = new Promise<Record<string, ArchitectureFacts>>((resolve) => {
-  process.on('message', (message: PrimaryMessage) => {
-    if (message.type === 'architecture-facts') resolve(message.facts);
-  });
-});
-provideArchitectureFacts(facts);
 
 const deps = openApiDeps(
   config,

@@ -1,12 +1,11 @@
 /**
  * API_PROCESSES > 1: HTTP served by that many processes sharing one port (node:cluster; the primary
  * accepts connections and hands them out in turn). Each process runs cluster-process.ts: its own
- * Fastify, pools and caches. The primary keeps what must run once (migrations, housekeeping loops,
- * the catalog's child, whose result it sends to every process) and starts a new process when one dies.
+ * Fastify, pools and caches. The primary keeps what must run once (migrations, housekeeping loops)
+ * and starts a new process when one dies.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import type { ArchitectureFacts } from './architectures/parameter-counts.js';
 import type { Logger } from './logger.js';
 
 const PROCESS_MAIN = fileURLToPath(new URL('./cluster-process.js', import.meta.url));
@@ -15,7 +14,7 @@ const STOP_GRACE_MS = 10_000;
 const RESTART_DELAY_MS = 1_000;
 
 /** Messages from the primary to an HTTP process. */
-export type PrimaryMessage = { type: 'architecture-facts'; facts: Record<string, ArchitectureFacts> } | { type: 'shutdown' };
+export type PrimaryMessage = { type: 'shutdown' };
 
 export interface HttpProcesses {
   /** e.g. http://127.0.0.1:3000 */
@@ -26,12 +25,10 @@ export interface HttpProcesses {
 export async function startHttpProcesses(options: {
   processes: number;
   env: Record<string, string | undefined>;
-  facts: Promise<Map<string, ArchitectureFacts>>;
   logger: Logger;
 }): Promise<HttpProcesses> {
   const { logger } = options;
   const env = Object.fromEntries(Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const facts = options.facts.then((map) => Object.fromEntries(map));
   const workers = new Set<Worker>();
   let stopping = false;
   cluster.setupPrimary({ exec: PROCESS_MAIN, args: [] });
@@ -61,7 +58,6 @@ export async function startHttpProcesses(options: {
           if (!stopping) start().catch((error) => logger.error({ err: error }, 'could not restart an API process'));
         }, RESTART_DELAY_MS).unref();
       });
-      void facts.then((value) => send(worker, { type: 'architecture-facts', facts: value }));
     });
 
   const stop = async () => {

@@ -17,7 +17,6 @@ import { readApiConfig, type ApiConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openApiDeps } from './deps.js';
 import { startBackgroundTasks } from './background/index.js';
-import { architectureFacts } from './architectures/parameter-counts.js';
 import { startHttpProcesses } from './cluster.js';
 
 export interface StartApiOptions {
@@ -47,14 +46,13 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const migrations = await applyMigrations(databaseUrl, { log: (message) => logger.info(message) });
   logger.info({ applied: migrations.applied.length }, 'database schema up to date');
   const deps = openApiDeps(config, { databaseUrl, redisUrl, env }, logger);
-  const facts = architectureFacts(logger); // built once, off the request path (parameter counts, memory estimates)
 
   const processes = config.apiProcesses === 0 ? availableParallelism() : config.apiProcesses;
   let app: FastifyInstance | null = null;
   let stopHttp: () => Promise<void>;
   let address: string;
   if (processes > 1) {
-    const cluster = await startHttpProcesses({ processes, env: { ...env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }, facts, logger });
+    const cluster = await startHttpProcesses({ processes, env: { ...env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }, logger });
     address = cluster.address;
     stopHttp = cluster.close;
   } else {

@@ -29,9 +29,6 @@ before(async () => {
     MAX_RUNTIME_SECONDS: '60',
   });
   rated = await startTestApi({ RATE_LIMIT_PER_MINUTE: '3', MAX_INPUT_PIXELS: '500' });
-  // The catalog's facts feed the memory estimate; startApi builds them at start-up.
-  const { architectureFacts } = await import('../src/architectures/parameter-counts.js');
-  await architectureFacts();
   memory = await startTestApi({ WORKER_MEMORY: '32mb' });
 });
 after(async () => {

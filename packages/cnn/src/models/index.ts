@@ -14,6 +14,9 @@ export {
   type ResolvedOptions,
   type SizeOptions,
 } from './catalog-info.js';
+export { architectureFacts, type ArchitectureFacts } from './architecture-facts.js';
+export { estimateTrainingBytes, type TrainingMemoryRequest } from './memory-estimate.js';
+export { measureArchitecture } from './measure-architecture.js';
 export {
   architectureParameterCount,
   buildModel,

@@ -5,6 +5,6 @@ import type { ApiDeps } from '../context.js';
 import { routeOf, typed } from '../http/operation-route.js';
 import { listArchitectureViews } from '../architectures/list-architectures.js';
 
-export async function architectureRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<void> {
-  typed(scope).route({ ...routeOf(listArchitectures, scope), handler: async () => ({ architectures: await listArchitectureViews(deps.logger) }) });
+export async function architectureRoutes(scope: FastifyInstance, _deps: ApiDeps): Promise<void> {
+  typed(scope).route({ ...routeOf(listArchitectures, scope), handler: async () => ({ architectures: listArchitectureViews() }) });
 }
