@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { FreezeSpec, NormalizeMode, OptimizerName, ScheduleName, TrainConfig } from '@trainyard/contracts';
+import type { Family } from './models/families/index.js';
 
 /** Height, width, channels: tfjs's NHWC layout without the batch dimension. */
 export type InputShape = [height: number, width: number, channels: number];
@@ -70,7 +71,7 @@ export interface BuiltModel {
 
 export interface ArchitectureInfo {
   name: string;
-  family: 'lenet' | 'alexnet' | 'vgg' | 'googlenet' | 'inception' | 'resnet' | 'densenet';
+  family: Family;
   description: string;
   /** The input the variant was designed for. */
   nativeInputShape: InputShape;

@@ -12,7 +12,8 @@ import seedrandom from 'seedrandom';
 import { initEngine } from '../src/engine/index.js';
 import { getVariant } from '../src/models/catalog-info.js';
 import { buildModel, disposeBuiltModel, listArchitectures, minInputSize } from '../src/models/index.js';
-import { pathOutputLength, spatialPlan } from '../src/models/spatial.js';
+import { spatialPlan } from '../src/models/families/index.js';
+import { pathOutputLength } from '../src/models/spatial.js';
 import type { ArchitectureInfo, BuildOptions } from '../src/types.js';
 
 /**

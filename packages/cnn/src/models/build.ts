@@ -16,31 +16,29 @@ import { buildLeNet5 } from './lenet.js';
 import { normalize } from './normalization.js';
 import { reportedOptions, type ResolvedOptions } from './options.js';
 import { buildResNet } from './resnet.js';
-import type { Variant } from './variants.js';
+import type { ConfigOf, Family, Variant } from './families/index.js';
 import { buildVgg } from './vgg.js';
 
 /** Name of the inference model's last layer. */
 export const PROBABILITIES_LAYER = 'probabilities';
 export const INPUT_LAYER = 'input';
 
+type FamilyBuilder<F extends Family> = (x: Tensor, config: ConfigOf<F>, options: ResolvedOptions) => Heads;
+
+/** Each family's tfjs builder, registered once (its tfjs-free descriptor is in families/). */
+const BUILDERS: { readonly [F in Family]: FamilyBuilder<F> } = {
+  lenet: (x, _config, options) => buildLeNet5(x, options),
+  alexnet: (x, _config, options) => buildAlexNet(x, options),
+  vgg: buildVgg,
+  googlenet: (x, _config, options) => buildGoogLeNet(x, options),
+  inception: (x, _config, options) => buildInceptionV3(x, options),
+  resnet: buildResNet,
+  densenet: buildDenseNet,
+};
+
 function buildHeads(x: Tensor, variant: Variant, options: ResolvedOptions): Heads {
-  const config = variant.config;
-  switch (config.family) {
-    case 'lenet':
-      return buildLeNet5(x, options);
-    case 'alexnet':
-      return buildAlexNet(x, options);
-    case 'vgg':
-      return buildVgg(x, config, options);
-    case 'googlenet':
-      return buildGoogLeNet(x, options);
-    case 'inception':
-      return buildInceptionV3(x, options);
-    case 'resnet':
-      return buildResNet(x, config, options);
-    case 'densenet':
-      return buildDenseNet(x, config, options);
-  }
+  const build = BUILDERS[variant.config.family] as FamilyBuilder<Family>;
+  return build(x, variant.config as never, options);
 }
 
 /**

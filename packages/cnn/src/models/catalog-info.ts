@@ -7,11 +7,11 @@
 import { CnnError } from '../errors.js';
 import type { ArchitectureInfo, BuildOptions, InputShape } from '../types.js';
 import { checkInputShapeForm, modelOptionsOf, resolveBuildOptions, type ResolvedOptions } from './options.js';
-import { smallestInput, spatialPlan } from './spatial.js';
-import { VARIANTS, type Variant } from './variants.js';
+import { smallestInput } from './spatial.js';
+import { spatialPlan, VARIANTS, type Variant } from './families/index.js';
 
 export type { ModelOption, ResolvedOptions } from './options.js';
-export type { FamilyConfig, Variant, VggLayer } from './variants.js';
+export type { Family, FamilyConfig, Variant, VggLayer } from './families/index.js';
 
 /** The options that change which inputs a variant accepts. */
 export type SizeOptions = Pick<BuildOptions, 'auxLogits' | 'smallInput'>;

@@ -25,9 +25,8 @@ import {
   type Tensor,
 } from './layers.js';
 import type { ResolvedOptions } from './options.js';
-import type { FamilyConfig } from './variants.js';
+import type { DenseNetConfig } from './families/index.js';
 
-type DenseNetConfig = Extract<FamilyConfig, { family: 'densenet' }>;
 
 const BN_EPSILON = 1e-5;
 const CONV_INIT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanIn' }, bias: 'zeros' };

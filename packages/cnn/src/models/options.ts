@@ -4,9 +4,9 @@
  */
 import { CnnError } from '../errors.js';
 import type { BuildOptions, InputShape, Normalization } from '../types.js';
-import type { FamilyConfig, Variant } from './variants.js';
+import { descriptorOf, type FamilyConfig, type ModelOption, type Variant } from './families/index.js';
 
-export type ModelOption = 'dropout' | 'auxLogits' | 'smallInput';
+export type { ModelOption };
 
 /** Every option with a value, defaults filled in; what the builders read. */
 export interface ResolvedOptions {
@@ -21,36 +21,13 @@ export interface ResolvedOptions {
   normalization: Normalization | null;
 }
 
-/** The options a family understands besides inputShape and classes. */
+/** The options a variant understands besides inputShape and classes. */
 export function modelOptionsOf(config: FamilyConfig): ModelOption[] {
-  switch (config.family) {
-    case 'lenet':
-      return [];
-    case 'alexnet':
-    case 'vgg':
-      return ['dropout', 'smallInput'];
-    case 'googlenet':
-    case 'inception':
-      return ['dropout', 'auxLogits'];
-    case 'resnet':
-      return config.layout === 'imagenet' ? ['smallInput'] : [];
-    case 'densenet':
-      return config.layout === 'imagenet' ? ['dropout', 'smallInput'] : ['dropout'];
-  }
+  return descriptorOf(config).options(config);
 }
 
-/** torchvision's defaults: AlexNet/VGG 0.5, GoogLeNet 0.2, Inception v3 0.5, DenseNet drop_rate 0. */
 function defaultDropout(config: FamilyConfig): number {
-  switch (config.family) {
-    case 'alexnet':
-    case 'vgg':
-    case 'inception':
-      return 0.5;
-    case 'googlenet':
-      return 0.2;
-    default:
-      return 0;
-  }
+  return descriptorOf(config).defaultDropout;
 }
 
 const KNOWN_KEYS = new Set(['inputShape', 'classes', 'dropout', 'auxLogits', 'smallInput', 'normalization']);

@@ -14,9 +14,8 @@ import type { Heads } from './heads.js';
 import { TORCH_DEFAULT, type WeightInit } from './init.js';
 import { add, batchNorm, conv2d, dense, featureShape, globalAvgPool, maxPool2d, relu, type Tensor } from './layers.js';
 import type { ResolvedOptions } from './options.js';
-import type { FamilyConfig } from './variants.js';
+import type { ResNetConfig } from './families/index.js';
 
-type ResNetConfig = Extract<FamilyConfig, { family: 'resnet' }>;
 
 const BN_EPSILON = 1e-5;
 const KAIMING_FAN_OUT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanOut' }, bias: 'zeros' };

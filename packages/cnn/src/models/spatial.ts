@@ -1,6 +1,7 @@
 /**
- * Spatial-size arithmetic: which input sizes each variant can take. A variant's "plan" lists, for
- * its main path and each auxiliary head, the layers that change the spatial size, with PyTorch's
+ * Spatial-size arithmetic: which input sizes each variant can take. A variant's "plan" (written by its
+ * family's descriptor, families/*.ts) lists, for its main path and each auxiliary head, the layers that
+ * change the spatial size, with PyTorch's
  * kernel/stride/padding/ceil_mode semantics; the smallest input is the smallest size for which every
  * such layer still produces at least one output row and column (the condition under which PyTorch
  * raises "Output size is too small"). Layers that keep the size (stride 1, "same" padding) accept any
@@ -9,8 +10,6 @@
  * The builders use the same configurations, and a test builds every variant at its minimum and one
  * below it (where the layers themselves must fail) to keep the two in step.
  */
-import type { FamilyConfig } from './variants.js';
-
 export interface SpatialOp {
   kernel: number;
   stride: number;
@@ -57,41 +56,6 @@ export interface PlanOptions {
   smallInput: boolean;
 }
 
-const conv = (kernel: number, stride = 1, padding = 0): SpatialOp => ({ kernel, stride, padding });
-const pool = (kernel: number, stride: number, padding = 0): SpatialOp => ({ kernel, stride, padding });
-const ceilPool = (kernel: number, stride: number): SpatialOp => ({ kernel, stride, padding: 0, ceilMode: true });
-
-export function spatialPlan(config: FamilyConfig, options: PlanOptions): SpatialPlan {
-  switch (config.family) {
-    case 'lenet':
-      return [[conv(5), pool(2, 2), conv(5), pool(2, 2)]];
-    case 'alexnet':
-      return [[conv(11, 4, 2), pool(3, 2), pool(3, 2), pool(3, 2)]];
-    case 'vgg':
-      return [config.layers.filter((layer) => layer === 'M').map(() => pool(2, 2))];
-    case 'googlenet': {
-      // Both auxiliary heads start with adaptive average pooling, so they add no constraint.
-      return [[conv(7, 2, 3), ceilPool(3, 2), ceilPool(3, 2), ceilPool(3, 2), ceilPool(2, 2)]];
-    }
-    case 'inception': {
-      const toMixed6 = [conv(3, 2), conv(3), pool(3, 2), conv(3), pool(3, 2), conv(3, 2)];
-      const main = [...toMixed6, conv(3, 2)];
-      // AuxLogits: 5x5 average pooling with stride 3, then a valid 5x5 convolution.
-      const aux = [...toMixed6, pool(5, 3), conv(5)];
-      return options.auxLogits ? [main, aux] : [main];
-    }
-    case 'resnet': {
-      const stem = config.layout === 'cifar' || options.smallInput ? [conv(3, 1, 1)] : [conv(7, 2, 3), pool(3, 2, 1)];
-      // Every stage after the first halves the size with a strided 3x3 convolution (its 1x1 stride-2
-      // projection shortcut gives the same length).
-      const downsampling = config.blocksPerStage.slice(1).map(() => conv(3, 2, 1));
-      return [[...stem, ...downsampling]];
-    }
-    case 'densenet': {
-      const stem = config.layout === 'cifar' || options.smallInput ? [conv(3, 1, 1)] : [conv(7, 2, 3), pool(3, 2, 1)];
-      // A transition (2x2 average pooling, stride 2) follows every dense block but the last.
-      const transitions = config.blocksPerStage.slice(1).map(() => pool(2, 2));
-      return [[...stem, ...transitions]];
-    }
-  }
-}
+export const conv = (kernel: number, stride = 1, padding = 0): SpatialOp => ({ kernel, stride, padding });
+export const pool = (kernel: number, stride: number, padding = 0): SpatialOp => ({ kernel, stride, padding });
+export const ceilPool = (kernel: number, stride: number): SpatialOp => ({ kernel, stride, padding: 0, ceilMode: true });

@@ -13,7 +13,7 @@ import type { Heads } from './heads.js';
 import type { WeightInit } from './init.js';
 import { adaptiveAvgPool2d, batchNorm, conv2d, dense, dropout, flatten, maxPool2d, relu, type Tensor } from './layers.js';
 import type { ResolvedOptions } from './options.js';
-import type { VggLayer } from './variants.js';
+import type { VggLayer } from './families/index.js';
 
 const CONV_INIT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanOut' }, bias: 'zeros' };
 const LINEAR_INIT: WeightInit = { kernel: { kind: 'normal', std: 0.01 }, bias: 'zeros' };
