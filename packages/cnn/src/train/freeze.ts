@@ -12,19 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { CnnError } from '../errors.js';
 import { getVariant } from '../models/catalog-info.js';
-import type { FamilyConfig } from '../models/variants.js';
+import { descriptorOf } from '../models/families/index.js';
 import type { FreezeSpec } from '../types.js';
-
-/** The layers of each family that make up its classifier: the main head and any auxiliary heads. */
-const CLASSIFIER_PREFIXES: Record<FamilyConfig['family'], readonly string[]> = {
-  lenet: ['fc1', 'fc2', 'fc3'],
-  alexnet: ['classifier.'],
-  vgg: ['classifier.'],
-  googlenet: ['fc', 'aux1.', 'aux2.'],
-  inception: ['fc', 'AuxLogits.'],
-  resnet: ['fc'],
-  densenet: ['classifier'],
-};
 
 /** Layers that own trainable weights (the baked-in normalisation never trains, frozen or not). */
 function layersWithWeights(model: tf.LayersModel): tf.layers.Layer[] {
@@ -45,7 +34,7 @@ export function layersToFreeze(model: tf.LayersModel, architecture: string, free
   const candidates = layersWithWeights(model);
   let frozen: tf.layers.Layer[];
   if (freeze === 'backbone') {
-    const prefixes = CLASSIFIER_PREFIXES[getVariant(architecture).config.family];
+    const prefixes = descriptorOf(getVariant(architecture).config).classifierLayers;
     frozen = candidates.filter((layer) => !isClassifier(layer.name, prefixes));
   } else {
     for (const prefix of freeze) {

@@ -21,6 +21,7 @@ export const alexnet: FamilyDescriptor<AlexNetConfig> = {
     },
   ],
   options: () => ['dropout', 'smallInput'],
+  classifierLayers: ['classifier.'],
   defaultDropout: 0.5,
   spatialPlan: () => [[conv(11, 4, 2), pool(3, 2), pool(3, 2), pool(3, 2)]],
 };

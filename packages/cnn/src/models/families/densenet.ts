@@ -57,6 +57,7 @@ export const densenet: FamilyDescriptor<DenseNetConfig> = {
     cifarDenseNet(100, 12, 'The paper\'s smallest DenseNet-BC.'),
   ],
   options: (config) => (config.layout === 'imagenet' ? ['dropout', 'smallInput'] : ['dropout']),
+  classifierLayers: ['classifier'],
   // torchvision's drop_rate.
   defaultDropout: 0,
   spatialPlan: (config, options) => {

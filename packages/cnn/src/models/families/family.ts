@@ -23,6 +23,11 @@ export interface FamilyDescriptor<Config extends { family: string }> {
   variants: ReadonlyArray<VariantOf<Config>>;
   /** The options a variant understands besides inputShape and classes. */
   options(config: Config): ModelOption[];
+  /**
+   * The layers of its classifier, main and auxiliary heads (what a fine-tune's `freeze: backbone`
+   * leaves training): a layer name, or a prefix ending in '.'.
+   */
+  classifierLayers: readonly string[];
   /** torchvision's dropout rate, for families that have dropout (0 otherwise). */
   defaultDropout: number;
   /**

@@ -21,6 +21,7 @@ export const googlenet: FamilyDescriptor<GoogLeNetConfig> = {
     },
   ],
   options: () => ['dropout', 'auxLogits'],
+  classifierLayers: ['fc', 'aux1.', 'aux2.'],
   defaultDropout: 0.2,
   // Both auxiliary heads start with adaptive average pooling, so they add no constraint.
   spatialPlan: () => [[conv(7, 2, 3), ceilPool(3, 2), ceilPool(3, 2), ceilPool(3, 2), ceilPool(2, 2)]],

@@ -20,6 +20,7 @@ export const inception: FamilyDescriptor<InceptionConfig> = {
     },
   ],
   options: () => ['dropout', 'auxLogits'],
+  classifierLayers: ['fc', 'AuxLogits.'],
   defaultDropout: 0.5,
   spatialPlan: (_config, options) => {
     const toMixed6 = [conv(3, 2), conv(3), pool(3, 2), conv(3), pool(3, 2), conv(3, 2)];

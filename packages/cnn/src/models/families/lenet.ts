@@ -20,6 +20,7 @@ export const lenet: FamilyDescriptor<LeNetConfig> = {
     },
   ],
   options: () => [],
+  classifierLayers: ['fc1', 'fc2', 'fc3'],
   defaultDropout: 0,
   spatialPlan: () => [[conv(5), pool(2, 2), conv(5), pool(2, 2)]],
 };

@@ -52,6 +52,7 @@ export const resnet: FamilyDescriptor<ResNetConfig> = {
     cifarResNet(110),
   ],
   options: (config) => (config.layout === 'imagenet' ? ['smallInput'] : []),
+  classifierLayers: ['fc'],
   defaultDropout: 0,
   spatialPlan: (config, options) => {
     const stem = config.layout === 'cifar' || options.smallInput ? [conv(3, 1, 1)] : [conv(7, 2, 3), pool(3, 2, 1)];

@@ -37,6 +37,7 @@ export const vgg: FamilyDescriptor<VggConfig> = {
   family: 'vgg',
   variants: [false, true].flatMap((batchNorm) => (['vgg11', 'vgg13', 'vgg16', 'vgg19'] as const).map((name) => vggVariant(name, batchNorm))),
   options: () => ['dropout', 'smallInput'],
+  classifierLayers: ['classifier.'],
   defaultDropout: 0.5,
   spatialPlan: (config) => [config.layers.filter((layer) => layer === 'M').map(() => pool(2, 2))],
 };
