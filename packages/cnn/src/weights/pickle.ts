@@ -61,7 +61,8 @@ function resolveGlobal(module: string, name: string): PickleGlobal {
   if (module === 'torch' && Object.hasOwn(STORAGE_TYPES, name)) {
     return new PickleGlobal({ kind: 'storage-type', dtype: STORAGE_TYPES[name], name });
   }
-  throw unsafe(`it names the global ${JSON.stringify(qualified)}, which a state_dict never needs`, { global: qualified });
+  const hint = /^(torch\.nn|torchvision)\./.test(qualified) ? ' (the file holds a whole pickled model: save model.state_dict() instead)' : '';
+  throw unsafe(`it names the global ${JSON.stringify(qualified)}, which a state_dict never needs${hint}`, { global: qualified });
 }
 
 // The opcodes a state_dict's pickle uses (protocols 2 to 4), by byte.
