@@ -22,6 +22,7 @@ export const CNN_ERROR_CODES = [
   'engine_unavailable',
   'out_of_memory',
   'aborted',
+  'training_diverged',
 ] as const satisfies readonly ErrorCode[];
 
 export type CnnErrorCode = (typeof CNN_ERROR_CODES)[number];

@@ -186,6 +186,7 @@ async function runEpoch(setup: TrainingSetup, state: TrainingState): Promise<voi
       await reportBatch(setup, state, current);
     }
     const metrics = await epochMetrics(setup, state, current);
+    assertFiniteLoss(metrics.trainLoss, state);
     state.history = [...state.history, metrics];
     state.epoch += 1;
     state.stepInEpoch = 0;
@@ -287,6 +288,7 @@ async function reportBatch(setup: TrainingSetup, state: TrainingState, current: 
   if (!onBatch || (!last && now - state.lastProgressAt < BATCH_PROGRESS_INTERVAL_MS)) return;
   state.lastProgressAt = now;
   const sums = await readSums(current);
+  assertFiniteLoss(sums.lossSum, state);
   onBatch({
     epoch: state.epoch + 1,
     step: state.stepInEpoch + 1,
@@ -295,6 +297,19 @@ async function reportBatch(setup: TrainingSetup, state: TrainingState, current: 
     accuracy: sums.correct / sums.seen,
     learningRate: current.learningRate,
     imagesPerSecond: sums.seen / Math.max(sums.trainSeconds, 1e-9),
+  });
+}
+
+/**
+ * A NaN or infinite loss never recovers (the weights it updated are NaN too): training stops, before
+ * the epoch's checkpoint and before any model is exported. Checked where the loss is read anyway (the
+ * throttled progress and the epoch's end): the running sum stays non-finite once one batch was.
+ */
+function assertFiniteLoss(loss: number, state: TrainingState): void {
+  if (Number.isFinite(loss)) return;
+  throw new CnnError('training_diverged', `The loss became ${loss} in epoch ${state.epoch + 1}; lower the learning rate.`, {
+    epoch: state.epoch + 1,
+    step: state.stepInEpoch + 1,
   });
 }
 
