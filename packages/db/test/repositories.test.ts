@@ -182,29 +182,52 @@ describe('job transitions', () => {
 describe('metrics, checkpoints and models', () => {
   test('one metrics row per epoch: a re-run epoch replaces its row; summaries give latest and best', async () => {
     const id = await queuedJob();
+    await db.jobs.claim(id, 'w');
     const row = (epoch: number, validationAccuracy: number | null, trainAccuracy = 0.5) => ({
       epoch, trainLoss: 1, trainAccuracy, validationLoss: null, validationAccuracy, learningRate: 0.1, seconds: 1, imagesPerSecond: 10,
     });
-    await db.metrics.recordEpoch(id, row(1, 0.6));
-    await db.metrics.recordEpoch(id, row(2, 0.9));
-    await db.metrics.recordEpoch(id, row(3, 0.7));
-    await db.metrics.recordEpoch(id, row(2, 0.8)); // epoch 2 again after a resume
+    await db.metrics.recordEpoch(id, 'w', row(1, 0.6));
+    await db.metrics.recordEpoch(id, 'w', row(2, 0.9));
+    await db.metrics.recordEpoch(id, 'w', row(3, 0.7));
+    await db.metrics.recordEpoch(id, 'w', row(2, 0.8)); // epoch 2 again after a resume
     assert.deepEqual((await db.metrics.list(id)).map((m) => [m.epoch, m.validationAccuracy]), [[1, 0.6], [2, 0.8], [3, 0.7]]);
     const summary = (await db.metrics.summaries([id])).get(id)!;
     assert.equal(summary.latest.epoch, 3);
     assert.equal(summary.best.epoch, 2);
-    assert.equal(await db.metrics.deleteAfter(id, 1), 2);
+    assert.equal(await db.metrics.deleteAfter(id, 'w', 1), 2);
     assert.deepEqual((await db.metrics.list(id)).map((m) => m.epoch), [1]);
   });
 
   test('checkpoints: one per epoch, latest, prune keeps the newest', async () => {
     const id = await queuedJob();
-    for (const epoch of [1, 2, 3]) await db.checkpoints.record(id, { epoch, step: 0, storageKey: `k${epoch}`, bytes: 5_000_000_000 });
-    await db.checkpoints.record(id, { epoch: 3, step: 7, storageKey: 'k3b', bytes: 1 });
+    await db.jobs.claim(id, 'w');
+    for (const epoch of [1, 2, 3]) await db.checkpoints.record(id, 'w', { epoch, step: 0, storageKey: `k${epoch}`, bytes: 5_000_000_000 });
+    await db.checkpoints.record(id, 'w', { epoch: 3, step: 7, storageKey: 'k3b', bytes: 1 });
     assert.equal((await db.checkpoints.latest(id))?.storageKey, 'k3b');
     assert.equal(Number((await db.checkpoints.list(id))[0]!.bytes), 5_000_000_000, 'sizes beyond 32 bits');
-    assert.deepEqual((await db.checkpoints.prune(id, 1)).map((c) => c.epoch), [1, 2]);
+    assert.deepEqual((await db.checkpoints.prune(id, 'w', 1))?.map((c) => c.epoch), [1, 2]);
     assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.epoch), [3]);
+  });
+
+  test('a worker that no longer holds the job writes no metrics and no checkpoints, and prunes nothing', async () => {
+    const id = await queuedJob();
+    await db.jobs.claim(id, 'first');
+    const metrics = { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, learningRate: 0.1, seconds: 1, imagesPerSecond: 10 };
+    assert.equal(await db.metrics.recordEpoch(id, 'first', metrics), true);
+    assert.ok(await db.checkpoints.record(id, 'first', { epoch: 1, step: 0, storageKey: 'first-1', bytes: 1 }));
+    // The job is taken over: handed back, then claimed by another worker.
+    assert.ok(await db.jobs.requeue(id, { workerId: 'first' }));
+    await db.jobs.claim(id, 'second');
+    assert.equal(await db.metrics.recordEpoch(id, 'first', { ...metrics, epoch: 2 }), false);
+    assert.equal(await db.checkpoints.record(id, 'first', { epoch: 2, step: 0, storageKey: 'first-2', bytes: 1 }), null);
+    assert.equal(await db.checkpoints.prune(id, 'first', 0), null);
+    assert.equal(await db.metrics.deleteAfter(id, 'first', 0), null);
+    assert.deepEqual((await db.metrics.list(id)).map((m) => m.epoch), [1]);
+    assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.storageKey), ['first-1']);
+    // The holder writes; once the job is finished nobody does.
+    assert.equal(await db.metrics.deleteAfter(id, 'second', 0), 1);
+    assert.ok(await db.jobs.succeed(id, 'second', { engine: 'cpu', evaluation: {} }));
+    assert.equal(await db.metrics.recordEpoch(id, 'second', metrics), false);
   });
 
   test('a model row per job', async () => {

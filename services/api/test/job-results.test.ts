@@ -51,10 +51,10 @@ async function completeJob(id: string): Promise<void> {
   for (const n of [1, 2]) {
     const key = jobKeys(id).checkpoint(n);
     const info = await api.storage.put(key, new Uint8Array([n, n, n]));
-    await api.db.checkpoints.record(id, { epoch: n, step: 0, storageKey: key, bytes: info.size });
-    await api.db.metrics.recordEpoch(id, epoch(n, n === 1 ? 0.8 : 0.7));
+    await api.db.checkpoints.record(id, worker, { epoch: n, step: 0, storageKey: key, bytes: info.size });
+    await api.db.metrics.recordEpoch(id, worker, epoch(n, n === 1 ? 0.8 : 0.7));
   }
-  await api.db.metrics.recordEpoch(id, epoch(2, 0.75)); // an epoch run again replaces its row
+  await api.db.metrics.recordEpoch(id, worker, epoch(2, 0.75)); // an epoch run again replaces its row
   const modelJson = JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [] }] });
   await api.storage.put(jobKeys(id).modelFile('model.json'), modelJson);
   await api.storage.put(jobKeys(id).modelFile('group1-shard1of1.bin'), new Uint8Array(16).fill(7));

@@ -20,7 +20,7 @@ before(async () => {
   // A finished job with a model, a checkpoint and metrics, so that every route has something to hide.
   await api.db.jobs.claim(aliceJob, 'w');
   await api.storage.put(jobKeys(aliceJob).checkpoint(1), 'ckpt');
-  await api.db.checkpoints.record(aliceJob, { epoch: 1, step: 0, storageKey: jobKeys(aliceJob).checkpoint(1), bytes: 4 });
+  await api.db.checkpoints.record(aliceJob, 'w', { epoch: 1, step: 0, storageKey: jobKeys(aliceJob).checkpoint(1), bytes: 4 });
   await api.storage.put(jobKeys(aliceJob).modelFile('model.json'), '{}');
   await api.storage.put(jobKeys(aliceJob).modelBundle, 'x');
   await api.db.models.save(aliceJob, { storagePrefix: jobKeys(aliceJob).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });

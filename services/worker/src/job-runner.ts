@@ -234,7 +234,8 @@ export class JobRunner {
     const pretrainedWeightsKey = await this.pretrainedWeightsKey(job, spec);
     const latest = await retryDatabase(() => this.db.checkpoints.latest(job.id));
     // Rows after the checkpoint we resume from describe epochs that will run again.
-    await retryDatabase(() => this.db.metrics.deleteAfter(job.id, latest?.epoch ?? 0));
+    const deleted = await retryDatabase(() => this.db.metrics.deleteAfter(job.id, this.config.workerId, latest?.epoch ?? 0));
+    if (deleted === null) throw new Error(`job ${job.id} was taken from this worker before it started`);
     return {
       type: 'start',
       jobId: job.id,
@@ -519,7 +520,10 @@ class ProgressRecorder {
       }
       case 'epoch': {
         const { metrics } = message;
-        await retryDatabase(() => db.metrics.recordEpoch(jobId, metrics));
+        if (!(await retryDatabase(() => db.metrics.recordEpoch(jobId, config.workerId, metrics)))) {
+          this.runner.markLost(this.entry);
+          return;
+        }
         const checkpoint = this.pendingCheckpoints.get(metrics.epoch);
         if (checkpoint) {
           this.pendingCheckpoints.delete(metrics.epoch);
@@ -557,10 +561,13 @@ class ProgressRecorder {
 
   private async recordCheckpoint(record: { epoch: number; step: number; storageKey: string; bytes: number }): Promise<void> {
     const { db, storage, config } = this.runner.recorderDeps;
-    await retryDatabase(() => db.checkpoints.record(this.jobId, record));
+    if (!(await retryDatabase(() => db.checkpoints.record(this.jobId, config.workerId, record)))) {
+      this.runner.markLost(this.entry);
+      return;
+    }
     // restoreBestWeights reads the best epoch's checkpoint at the end, however old it is by then.
     const best = this.spec.hyperparameters.restoreBestWeights ? await retryDatabase(() => db.metrics.lowestValidationLossEpoch(this.jobId)) : null;
-    const forgotten = await retryDatabase(() => db.checkpoints.prune(this.jobId, config.checkpointsKept, best));
+    const forgotten = (await retryDatabase(() => db.checkpoints.prune(this.jobId, config.workerId, config.checkpointsKept, best))) ?? [];
     for (const old of forgotten) {
       await storage.delete(old.storageKey).catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
     }

@@ -79,7 +79,7 @@ test('a worker runs only the jobs of its accelerator class and the "any" jobs', 
   const anyJob = await submitJob(services, lenet(1, 'any'));
   const cpuJob = await submitJob(services, lenet(1, 'cpu'));
   for (const job of [anyJob, cpuJob]) {
-    const done = await waitForJob(services, job.id, finished, 120_000, `job ${job.name}`);
+    const done = await waitForJob(services, job.id, finished, 300_000, `job ${job.name}`);
     assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}`);
     assert.equal(done.workerId, 'cpu-worker');
   }
@@ -89,7 +89,7 @@ test('a worker runs only the jobs of its accelerator class and the "any" jobs', 
   assert.ok(cpu.lines.some((l) => l.jobId === gpuJob.id && l.reason === 'other_class'), cpu.tail());
 
   await startWorker({ WORKER_ID: 'gpu-worker', WORKER_ACCELERATOR: 'gpu' });
-  const done = await waitForJob(services, gpuJob.id, finished, 120_000, 'the gpu job');
+  const done = await waitForJob(services, gpuJob.id, finished, 300_000, 'the gpu job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}`);
   assert.equal(done.workerId, 'gpu-worker');
 });

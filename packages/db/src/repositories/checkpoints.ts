@@ -1,5 +1,6 @@
 /** Where each epoch's checkpoint lives in object storage. A re-run epoch replaces its row. */
 import type { Checkpoint, PrismaClient } from '../../generated/prisma/client.js';
+import { whileHoldingJob } from './job-fence.js';
 
 export interface CheckpointRecord {
   epoch: number;
@@ -11,13 +12,17 @@ export interface CheckpointRecord {
 export class CheckpointRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async record(jobId: string, checkpoint: CheckpointRecord): Promise<Checkpoint> {
+  /** Recorded only while `workerId` holds the job; null when it no longer does (nothing written). */
+  async record(jobId: string, workerId: string, checkpoint: CheckpointRecord): Promise<Checkpoint | null> {
     const values = { step: checkpoint.step, storageKey: checkpoint.storageKey, bytes: BigInt(checkpoint.bytes) };
-    return this.prisma.checkpoint.upsert({
-      where: { jobId_epoch: { jobId, epoch: checkpoint.epoch } },
-      create: { jobId, epoch: checkpoint.epoch, ...values },
-      update: { ...values, createdAt: new Date() },
-    });
+    const written = await whileHoldingJob(this.prisma, jobId, workerId, (tx) =>
+      tx.checkpoint.upsert({
+        where: { jobId_epoch: { jobId, epoch: checkpoint.epoch } },
+        create: { jobId, epoch: checkpoint.epoch, ...values },
+        update: { ...values, createdAt: new Date() },
+      }),
+    );
+    return written && written.value;
   }
 
   list(jobId: string): Promise<Checkpoint[]> {
@@ -30,12 +35,16 @@ export class CheckpointRepository {
 
   /**
    * Forgets checkpoints other than the newest `keep` (and the one of `alsoKeepEpoch`, whatever its age)
-   * and returns the forgotten ones (to delete their objects).
+   * and returns the forgotten ones (to delete their objects), while `workerId` holds the job; null
+   * when it does not (nothing forgotten).
    */
-  async prune(jobId: string, keep: number, alsoKeepEpoch: number | null = null): Promise<Checkpoint[]> {
-    const all = await this.list(jobId);
-    const old = all.slice(0, Math.max(0, all.length - keep)).filter((checkpoint) => checkpoint.epoch !== alsoKeepEpoch);
-    if (old.length > 0) await this.prisma.checkpoint.deleteMany({ where: { id: { in: old.map((c) => c.id) } } });
-    return old;
+  async prune(jobId: string, workerId: string, keep: number, alsoKeepEpoch: number | null = null): Promise<Checkpoint[] | null> {
+    const pruned = await whileHoldingJob(this.prisma, jobId, workerId, async (tx) => {
+      const all = await tx.checkpoint.findMany({ where: { jobId }, orderBy: { epoch: 'asc' } });
+      const old = all.slice(0, Math.max(0, all.length - keep)).filter((checkpoint) => checkpoint.epoch !== alsoKeepEpoch);
+      if (old.length > 0) await tx.checkpoint.deleteMany({ where: { id: { in: old.map((c) => c.id) } } });
+      return old;
+    });
+    return pruned && pruned.value;
   }
 }

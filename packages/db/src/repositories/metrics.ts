@@ -1,11 +1,13 @@
 /** One metrics row per epoch and job; an epoch run again (after a resume) replaces its row. */
 import type { EpochMetricsView } from '@trainyard/contracts';
 import type { EpochMetric, PrismaClient } from '../../generated/prisma/client.js';
+import { whileHoldingJob } from './job-fence.js';
 
 export class MetricsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async recordEpoch(jobId: string, metrics: EpochMetricsView): Promise<void> {
+  /** Written only while `workerId` holds the job; false when it no longer does (nothing written). */
+  async recordEpoch(jobId: string, workerId: string, metrics: EpochMetricsView): Promise<boolean> {
     const values = {
       trainLoss: metrics.trainLoss,
       trainAccuracy: metrics.trainAccuracy,
@@ -15,11 +17,14 @@ export class MetricsRepository {
       seconds: metrics.seconds,
       imagesPerSecond: metrics.imagesPerSecond,
     };
-    await this.prisma.epochMetric.upsert({
-      where: { jobId_epoch: { jobId, epoch: metrics.epoch } },
-      create: { jobId, epoch: metrics.epoch, ...values },
-      update: { ...values, createdAt: new Date() },
-    });
+    const written = await whileHoldingJob(this.prisma, jobId, workerId, (tx) =>
+      tx.epochMetric.upsert({
+        where: { jobId_epoch: { jobId, epoch: metrics.epoch } },
+        create: { jobId, epoch: metrics.epoch, ...values },
+        update: { ...values, createdAt: new Date() },
+      }),
+    );
+    return written !== null;
   }
 
   /** Every epoch of the job, ascending. */
@@ -59,9 +64,13 @@ export class MetricsRepository {
     return row?.epoch ?? null;
   }
 
-  /** Drops rows after `epoch` (a resume from an older checkpoint will write them again). */
-  async deleteAfter(jobId: string, epoch: number): Promise<number> {
-    return (await this.prisma.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } })).count;
+  /**
+   * Drops rows after `epoch` (a resume from an older checkpoint will write them again), while
+   * `workerId` holds the job; null when it does not.
+   */
+  async deleteAfter(jobId: string, workerId: string, epoch: number): Promise<number | null> {
+    const deleted = await whileHoldingJob(this.prisma, jobId, workerId, (tx) => tx.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } }));
+    return deleted && deleted.value.count;
   }
 }
 
