@@ -153,13 +153,26 @@ test('loading refuses every misfit with weights_mismatch and details.tensors, an
   }
 });
 
-test('smallInput and architectures without torchvision weights are refused with invalid_option', async () => {
+test('smallInput and architectures without torchvision weights are refused with invalid_option, in and out', async () => {
   await initEngine();
   const small = buildModel('resnet18', { inputShape: [32, 32, 3], classes: 5, smallInput: true });
   try {
     assert.throws(() => applyStateDict(small, syntheticStateDict('resnet18', 5), { architecture: 'resnet18', skipClassifier: false }), (e: unknown) => isCnnError(e, 'invalid_option') && /smallInput/.test(e.message));
   } finally {
     disposeBuiltModel(small);
+  }
+  for (const [name, options] of [
+    ['resnet18', { inputShape: [32, 32, 3], classes: 5, smallInput: true }],
+    ['resnet20', { inputShape: [32, 32, 3], classes: 5 }],
+  ] as Array<[string, BuildOptions]>) {
+    const model = buildModel(name, options);
+    try {
+      assert.throws(() => exportSafetensors(model, { architecture: name }), (e: unknown) => isCnnError(e, 'invalid_option'), name);
+      // given only the tfjs model, the layout itself gives it away
+      assert.throws(() => exportSafetensors(model.training, { architecture: 'resnet18' }), (e: unknown) => isCnnError(e, 'invalid_option'), name);
+    } finally {
+      disposeBuiltModel(model);
+    }
   }
   const file = writeSafetensors([{ name: 'fc.weight', shape: [1], data: new Float32Array(1) }]);
   for (const name of ['resnet20', 'lenet5', 'densenet_bc_40']) {

@@ -7,11 +7,12 @@
  * normalised by it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { CnnError } from '../errors.js';
 import { NORMALIZATION_LAYER } from '../models/normalization.js';
 import type { BuiltModel } from '../types.js';
 import { batchNormLayers, modelTensors } from './model-tensors.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors.js';
-import { torchvisionStateDict } from './torchvision-state-dict.js';
+import { checkPretrainedOptions, torchvisionStateDict } from './torchvision-state-dict.js';
 
 export interface ExportSafetensorsOptions {
   architecture: string;
@@ -30,8 +31,13 @@ export function bakedNormalization(model: tf.LayersModel): { mean: number[]; std
   return { mean: shift.map((b, c) => -b * std[c]), std };
 }
 
+/**
+ * The model's weights as torchvision's state_dict in safetensors. Throws CnnError('invalid_option')
+ * for a model torchvision has no counterpart of (CIFAR layouts, LeNet-5, smallInput).
+ */
 export function exportSafetensors(model: BuiltModel | tf.LayersModel, options: ExportSafetensorsOptions): Uint8Array {
   const training = model instanceof tf.LayersModel ? model : model.training;
+  checkPretrainedOptions(options.architecture, model instanceof tf.LayersModel ? {} : model.options);
   const tensors = new Map(modelTensors(training).map((t) => [t.name, t]));
   const classesDim = training.outputs[0].shape[training.outputs[0].shape.length - 1] as number;
   const order = torchvisionStateDict(options.architecture, { classes: classesDim, auxLogits: training.outputs.length > 1 });
@@ -39,13 +45,16 @@ export function exportSafetensors(model: BuiltModel | tf.LayersModel, options: E
   const out: TensorToWrite[] = [];
   for (const want of order) {
     if (want.role === 'num_batches_tracked') {
-      if (!batchNorms.has(want.module)) throw new Error(`${want.module} is not a batch-norm layer of the model`);
+      if (!batchNorms.has(want.module)) throw new CnnError('invalid_option', `${want.module} is not a batch-norm layer of the model, so it has no torchvision state_dict`, { architecture: options.architecture, option: 'format' });
       out.push({ name: want.name, shape: [], data: BigInt64Array.of(BigInt(options.batchesTracked ?? 0)) });
       continue;
     }
     const tensor = tensors.get(want.name);
     if (tensor === undefined || tensor.torchShape.join() !== want.shape.join()) {
-      throw new Error(`the model is not ${options.architecture} as torchvision defines it: ${want.name} [${want.shape}] is ${tensor ? `[${tensor.torchShape}]` : 'missing'}`);
+      throw new CnnError('invalid_option', `the model is not ${options.architecture} as torchvision defines it (${want.name} [${want.shape}] is ${tensor ? `[${tensor.torchShape}]` : 'missing'}), so it has no torchvision state_dict`, {
+        architecture: options.architecture,
+        option: 'format',
+      });
     }
     const data = tf.tidy(() => tensor.toTorch(tensor.variable.read())).dataSync() as Float32Array;
     out.push({ name: want.name, shape: want.shape, data });
