@@ -22,6 +22,14 @@ export const ERROR_CATALOGUE = {
   dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
   weights_in_use: { httpStatus: 409, message: 'The weights are used by a queued or running job.' },
   unsupported_media_type: { httpStatus: 415, message: 'The Content-Type is not accepted by this route.' },
+  control_character: {
+    httpStatus: 400,
+    message: 'A text value contains a NUL or other control character, or an unpaired surrogate; such text is never stored.',
+  },
+  upload_timeout: {
+    httpStatus: 408,
+    message: 'The upload sent nothing for UPLOAD_IDLE_TIMEOUT_SECONDS, or took longer than REQUEST_TIMEOUT_SECONDS.',
+  },
 
   // -- limits: each has its own code, and its answer says the limit (details.limit) and its variable
   payload_too_large: { httpStatus: 413, message: 'The JSON request body is larger than BODY_LIMIT.' },
@@ -35,6 +43,23 @@ export const ERROR_CATALOGUE = {
     httpStatus: 429,
     message: 'The tenant has as many running jobs as MAX_RUNNING_JOBS_PER_TENANT allows; the job waits in the queue.',
   },
+  auth_failures_limit: {
+    httpStatus: 429,
+    message: 'Too many requests with unknown or revoked API keys from this address (AUTH_FAILURES_PER_MINUTE); retry later.',
+  },
+  event_streams_limit: {
+    httpStatus: 429,
+    message: 'The tenant has as many open event streams as MAX_EVENT_STREAMS_PER_TENANT allows; close some first.',
+  },
+  concurrent_uploads_limit: {
+    httpStatus: 429,
+    message: 'The tenant has as many uploads in progress as MAX_CONCURRENT_UPLOADS_PER_TENANT allows; retry when one has finished.',
+  },
+  storage_quota_exceeded: {
+    httpStatus: 413,
+    message: "The tenant's datasets, weights, checkpoints and models would exceed TENANT_STORAGE_QUOTA; delete some first.",
+  },
+  classes_limit: { httpStatus: 422, message: 'The dataset has more classes than MAX_CLASSES allows.' },
   datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
   hyperparameter_limit: {
     httpStatus: 400,
@@ -60,6 +85,10 @@ export const ERROR_CATALOGUE = {
     message: 'This model cannot be exported in the requested format (safetensors needs a torchvision architecture without smallInput).',
   },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
+  memory_estimate_unavailable: {
+    httpStatus: 503,
+    message: "The job's memory need cannot be estimated yet (the API is still starting); retry after Retry-After seconds.",
+  },
 
   // -- datasets (the CNN package's readers)
   dataset_invalid: { httpStatus: 422, message: 'The uploaded dataset is not a valid dataset; see details.' },

@@ -7,6 +7,7 @@ export { encodeCursor, decodeCursor, type Page } from './pagination.js';
 export { TenantRepository, type Authenticated } from './repositories/tenants.js';
 export {
   JobRepository,
+  type Job,
   type NewJob,
   type CreateJobResult,
   type IdempotencyRequest,
@@ -19,5 +20,5 @@ export { CheckpointRepository, type CheckpointRecord } from './repositories/chec
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';
 export { DatasetRepository, datasetFiles, datasetReadOptions, type DatasetFile } from './repositories/datasets.js';
 export { WeightsRepository, type NewWeights } from './repositories/weights.js';
-export type { Job, Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights } from '../generated/prisma/client.js';
+export type { Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights } from '../generated/prisma/client.js';
 export { JobStatus as DbJobStatus, JobPhase as DbJobPhase } from '../generated/prisma/enums.js';

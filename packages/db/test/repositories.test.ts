@@ -42,9 +42,13 @@ describe('tenants and keys', () => {
       'the raw query returns what Prisma reads',
     );
     assert.equal(await db.tenants.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')), null);
-    assert.equal(await db.tenants.revokeApiKey(apiKey.prefix), 1);
+    const other = (await db.tenants.findOrCreate('revoke-other')).tenant;
+    assert.equal(await db.tenants.revokeApiKey(other.id, apiKey.prefix), 0, "another tenant's revoke never matches");
+    assert.equal(await db.tenants.revokeApiKey(other.id, key), 0);
+    assert.equal((await db.tenants.authenticate(key))?.tenant.id, tenantId);
+    assert.equal(await db.tenants.revokeApiKey(tenantId, apiKey.prefix), 1);
     assert.equal(await db.tenants.authenticate(key), null);
-    assert.equal(await db.tenants.revokeApiKey(key), 0, 'already revoked');
+    assert.equal(await db.tenants.revokeApiKey(tenantId, key), 0, 'already revoked');
   });
 });
 

@@ -6,3 +6,4 @@ export { FileStorage } from './file-storage.js';
 export { S3Storage, type S3Settings } from './s3-storage.js';
 export { openStorage, DEFAULT_STORAGE_URL, type OpenStorageOptions } from './open-storage.js';
 export { jobKeys, datasetKeys, weightsKeys, checkpointPositionOf } from './job-keys.js';
+export { createScratchDir, removeScratchDirsOf, removeOrphanedScratchDirs } from './scratch-dirs.js';

@@ -84,7 +84,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.db, config.authCacheSeconds);
+      registerAuth(v1, deps.db, { cacheSeconds: config.authCacheSeconds, failuresPerMinute: config.authFailuresPerMinute });
       await registerRateLimit(v1, config.rateLimitPerMinute);
       await jobRoutes(v1, deps, state);
       await datasetRoutes(v1, deps);

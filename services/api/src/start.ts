@@ -8,7 +8,8 @@
  * the housekeeping loops and the catalog's child once, and HTTP is served by that many processes on
  * one port (cluster-process.ts), restarted if one dies.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { removeOrphanedScratchDirs } from '@trainyard/storage';
 import { applyMigrations, ensureDatabase } from '@trainyard/db';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -46,6 +47,9 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const migrations = await applyMigrations(databaseUrl, { log: (message) => logger.info(message) });
   logger.info({ applied: migrations.applied.length }, 'database schema up to date');
   const deps = openApiDeps(config, { databaseUrl, redisUrl, env }, logger);
+  // Uploads and sample reads of an API process that was killed midway.
+  const orphans = await removeOrphanedScratchDirs(config.uploadTmpDir ?? tmpdir());
+  if (orphans.length > 0) logger.info({ removed: orphans.length }, 'removed temporary folders of processes that no longer run');
 
   const processes = config.apiProcesses === 0 ? availableParallelism() : config.apiProcesses;
   let app: FastifyInstance | null = null;

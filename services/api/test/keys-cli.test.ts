@@ -52,18 +52,51 @@ test('keys create prints the key alone on the last stdout line; the key is store
     assert.equal(listed.stdout.trim().split('\n').length, 2);
     assert.ok(!listed.stdout.includes(key));
 
-    const revoked = await trainyard('keys', 'revoke', key);
+    const revoked = await trainyard('keys', 'revoke', '--tenant', 'acme', key);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.equal(await db.tenants.authenticate(key), null);
     assert.equal((await db.tenants.authenticate(key2))?.tenant.name, 'acme', 'other keys keep working');
-    assert.equal((await trainyard('keys', 'revoke', key)).code, 1, 'nothing left to revoke');
+    assert.equal((await trainyard('keys', 'revoke', '--tenant', 'acme', key)).code, 1, 'nothing left to revoke');
+  } finally {
+    await db.close();
+  }
+});
+
+test('keys revoke --tenant never revokes another tenant\'s key, even one with the same prefix', async () => {
+  const db = openDatabase(database.url, { max: 2 });
+  try {
+    const mine = (await trainyard('keys', 'create', '--tenant', 'prefix-owner')).stdout.trim().split('\n').at(-1)!;
+    const theirs = (await trainyard('keys', 'create', '--tenant', 'prefix-other')).stdout.trim().split('\n').at(-1)!;
+    // Give the other tenant's key the same listed prefix, as chance (or a hostile admin script) could.
+    const prefix = (await db.tenants.authenticate(mine))!.apiKey.prefix;
+    await db.prisma.apiKey.updateMany({ where: { hash: (await db.tenants.authenticate(theirs))!.apiKey.hash }, data: { prefix } });
+
+    const refused = await trainyard('keys', 'revoke', '--tenant', 'prefix-other', mine);
+    assert.equal(refused.code, 1, 'a whole key of another tenant matches nothing');
+    assert.match(refused.stderr, /no active key of tenant prefix-other matches/);
+    assert.equal((await db.tenants.authenticate(mine))?.tenant.name, 'prefix-owner');
+
+    const byPrefix = await trainyard('keys', 'revoke', '--tenant', 'prefix-owner', prefix);
+    assert.equal(byPrefix.code, 0, byPrefix.stderr);
+    assert.match(byPrefix.stderr, /revoked 1 key\b/);
+    assert.equal(await db.tenants.authenticate(mine), null);
+    assert.equal((await db.tenants.authenticate(theirs))?.tenant.name, 'prefix-other', "the other tenant's key with that prefix still works");
+
+    assert.equal((await trainyard('keys', 'revoke', '--tenant', 'nobody-here', prefix)).code, 1, 'unknown tenant');
   } finally {
     await db.close();
   }
 });
 
 test('bad command lines are usage errors (exit 2) with a message', async () => {
-  for (const args of [['keys', 'create'], ['keys', 'create', '--tenant', '../x'], ['keys', 'frobnicate'], ['keys', 'revoke']]) {
+  for (const args of [
+    ['keys', 'create'],
+    ['keys', 'create', '--tenant', '../x'],
+    ['keys', 'frobnicate'],
+    ['keys', 'revoke'],
+    ['keys', 'revoke', 'ty_abcdefghijklmnop'],
+    ['keys', 'revoke', '--tenant', 'acme'],
+  ]) {
     const result = await trainyard(...args);
     assert.equal(result.code, 2, args.join(' '));
     assert.match(result.stderr, /usage: trainyard keys/);

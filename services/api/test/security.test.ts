@@ -44,8 +44,9 @@ after(async () => api?.close());
 
 describe('authentication', () => {
   test('no key, a malformed header, an unknown key and a revoked key all answer 401', async () => {
-    const { key } = await api.db.tenants.createApiKey((await api.db.tenants.findByName('alice'))!.id);
-    await api.db.tenants.revokeApiKey(key);
+    const aliceId = (await api.db.tenants.findByName('alice'))!.id;
+    const { key } = await api.db.tenants.createApiKey(aliceId);
+    await api.db.tenants.revokeApiKey(aliceId, key);
     const headers: Array<Record<string, string>> = [
       {},
       { authorization: 'Basic dXNlcjpwYXNz' },

@@ -6,9 +6,16 @@ export class UsageError extends Error {}
 /** Flag values by name: strings for valued flags, booleans for switches, undefined when absent. */
 export type OptionValues = Record<string, string | boolean | undefined>;
 
-export function parseCommandLine(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: OptionValues } {
+export function parseCommandLine(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  settings: { allowPositionals?: boolean } = {},
+): { values: OptionValues; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: OptionValues };
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: settings.allowPositionals ?? false }) as {
+      values: OptionValues;
+      positionals: string[];
+    };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -2,13 +2,13 @@
  * Opens a job's training data in the child process: a builtin dataset, or an uploaded one downloaded
  * from storage into a temporary folder and read by the CNN package's readers.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Dataset } from '@trainyard/cnn/types';
 import { openBuiltinDataset, openDataset, type DatasetFormat } from '@trainyard/cnn/data';
-import type { Storage } from '@trainyard/storage';
+import { createScratchDir, type Storage } from '@trainyard/storage';
 import type { DatasetSource } from './child-protocol.js';
 
 export interface OpenedDataset {
@@ -27,7 +27,7 @@ export async function openJobDataset(source: DatasetSource, storage: Storage, te
     });
     return { dataset, cleanup: async () => {} };
   }
-  const folder = await mkdtemp(join(tempDir, `trainyard-dataset-${source.datasetId}-`));
+  const folder = await createScratchDir(tempDir, `dataset-${source.datasetId}`);
   try {
     const files = [];
     for (const [index, file] of source.files.entries()) {

@@ -10,7 +10,7 @@ import type { Database, Job } from '@trainyard/db';
 import { datasetFiles, datasetReadOptions, modelFiles } from '@trainyard/db';
 import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
 import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
-import type { Storage } from '@trainyard/storage';
+import { removeScratchDirsOf, type Storage } from '@trainyard/storage';
 import type { ChildMessage, DatasetSource, FailureReport, StartMessage } from './child-protocol.js';
 import type { WorkerConfig } from './config.js';
 import { progressFromBatch, Throttle } from './job-progress.js';
@@ -317,6 +317,11 @@ export class JobRunner {
       return await child.done;
     } finally {
       clearTimeout(runtimeTimer);
+      // A child that was killed (out of memory, a stop past its grace) could not remove its downloads.
+      if (child.pid !== undefined) {
+        const left = await removeScratchDirsOf(start.tempDir, child.pid).catch(() => []);
+        if (left.length > 0) logger.info({ removed: left }, "removed the training child's temporary folders");
+      }
     }
   }
 

@@ -4,7 +4,8 @@
  */
 import { applyMigrations, ensureDatabase, openDatabase, type Database } from '@trainyard/db';
 import { JobChannels, TrainingConsumer, TrainingQueue, WorkerRegistry } from '@trainyard/queue';
-import { openStorage } from '@trainyard/storage';
+import { tmpdir } from 'node:os';
+import { openStorage, removeOrphanedScratchDirs } from '@trainyard/storage';
 import type { WorkerConfig } from './config.js';
 import { JobRunner } from './job-runner.js';
 import { JobScheduler } from './job-scheduler.js';
@@ -41,6 +42,9 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
   const storage = openStorage(config.storageUrl);
+  // What training children of a killed worker left in the temp folder (downloaded datasets).
+  const orphans = await removeOrphanedScratchDirs(config.tempDir ?? tmpdir());
+  if (orphans.length > 0) logger.info({ removed: orphans.length }, 'removed temporary folders of processes that no longer run');
   const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const channels = new JobChannels(queueSettings);
   const queue = new TrainingQueue(queueSettings);

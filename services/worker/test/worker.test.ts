@@ -44,7 +44,7 @@ test('a worker process trains a queued job and records every result', async () =
   assert.equal(done.attempts, 1);
   assert.ok(done.engine, 'engine recorded');
   assert.ok(done.startedAt && done.finishedAt);
-  const evaluation = done.evaluation as { top1: number; examples: number; confusionMatrix: number[][] };
+  const evaluation = (await services.db.jobs.evaluation(job.id)) as { top1: number; examples: number; confusionMatrix: number[][] };
   assert.equal(evaluation.examples, 500);
   assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}`);
 

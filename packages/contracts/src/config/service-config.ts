@@ -74,6 +74,13 @@ export const commonEnv = {
       return raw;
     },
   }),
+  workerMemoryBytes: envVar({
+    name: 'WORKER_MEMORY',
+    default: '4gb',
+    description:
+      'Memory one training job may use: submissions estimated to need more answer 422 model_too_large, and a training process that goes beyond it is killed and its job fails with out_of_memory',
+    parse: bytes(1024 ** 2, 1024 ** 5),
+  }),
   logLevel: envVar({
     name: 'LOG_LEVEL',
     default: 'info',
@@ -84,6 +91,11 @@ export const commonEnv = {
 
 export const apiEnv = {
   port: envVar({ name: 'PORT', default: '3000', description: 'HTTP port of the API', parse: integer(0, 65535) }),
+  metricsPort: envVar({
+    name: 'METRICS_PORT',
+    description: 'Serve GET /metrics on this port (on HOST) instead of PORT, e.g. one only the internal network reaches; unset: on PORT',
+    parse: optional(integer(0, 65535)),
+  }),
   apiProcesses: envVar({
     name: 'API_PROCESSES',
     default: '1',
@@ -129,6 +141,18 @@ export const apiEnv = {
     description: 'Folder where uploads are validated before they go to storage (needs room for UPLOAD_LIMIT); default the system temp folder',
     parse: optional((raw) => raw),
   }),
+  uploadIdleTimeoutSeconds: envVar({
+    name: 'UPLOAD_IDLE_TIMEOUT_SECONDS',
+    default: '60',
+    description: 'An upload that sends no bytes for this long is answered 408 upload_timeout and its connection closed',
+    parse: integer(1, 86_400),
+  }),
+  requestTimeoutSeconds: envVar({
+    name: 'REQUEST_TIMEOUT_SECONDS',
+    default: '3600',
+    description: 'Longest time to receive one whole request (an upload of UPLOAD_LIMIT included); the connection is then closed',
+    parse: integer(1, 86_400),
+  }),
   authCacheSeconds: envVar({
     name: 'AUTH_CACHE_SECONDS',
     default: '5',
@@ -139,6 +163,13 @@ export const apiEnv = {
     name: 'RATE_LIMIT_PER_MINUTE',
     default: '600',
     description: 'Requests per minute per API key, counted by each API process; 0 disables',
+    parse: integer(0, 10_000_000),
+  }),
+  authFailuresPerMinute: envVar({
+    name: 'AUTH_FAILURES_PER_MINUTE',
+    default: '30',
+    description:
+      'Requests a minute with an unknown or revoked key from one client address, counted by each API process; beyond it 429 auth_failures_limit without a database query; 0 disables',
     parse: integer(0, 10_000_000),
   }),
   maxQueuedJobsPerTenant: envVar({
@@ -153,6 +184,31 @@ export const apiEnv = {
     description: 'Datasets a tenant may keep; more uploads answer 429 datasets_limit',
     parse: integer(1, 10_000_000),
   }),
+  maxConcurrentUploadsPerTenant: envVar({
+    name: 'MAX_CONCURRENT_UPLOADS_PER_TENANT',
+    default: '2',
+    description: 'Dataset uploads one tenant may send at once to one API process; more answer 429 concurrent_uploads_limit',
+    parse: integer(1, 10_000),
+  }),
+  tenantStorageQuotaBytes: envVar({
+    name: 'TENANT_STORAGE_QUOTA',
+    default: '50gb',
+    description:
+      "Bytes a tenant may keep in storage: datasets, weights, checkpoints and models; an upload or job beyond it answers 413 storage_quota_exceeded",
+    parse: bytes(1024, 1024 ** 5),
+  }),
+  maxClasses: envVar({
+    name: 'MAX_CLASSES',
+    default: '1000',
+    description: 'Most classes a dataset may have; an upload with more answers 422 classes_limit',
+    parse: integer(2, 1_000_000),
+  }),
+  maxEventStreamsPerTenant: envVar({
+    name: 'MAX_EVENT_STREAMS_PER_TENANT',
+    default: '20',
+    description: 'Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one API process; more answer 429 event_streams_limit',
+    parse: integer(1, 100_000),
+  }),
   maxEpochs: envVar({ name: 'MAX_EPOCHS', default: '1000', description: 'Largest epochs a job may ask for', parse: integer(1, 1_000_000) }),
   maxBatchSize: envVar({ name: 'MAX_BATCH_SIZE', default: '4096', description: 'Largest batch size a job may ask for', parse: integer(1, 1_000_000) }),
   maxRuntimeSeconds: envVar({
@@ -166,12 +222,6 @@ export const apiEnv = {
     default: '262144',
     description: 'Largest image height x width accepted for training (default 512x512)',
     parse: integer(1, 1 << 30),
-  }),
-  workerMemoryBytes: envVar({
-    name: 'WORKER_MEMORY',
-    default: '4gb',
-    description: 'Memory a worker can give one training job; jobs estimated to need more answer 422 model_too_large',
-    parse: bytes(1024 ** 2, 1024 ** 5),
   }),
   docsEnabled: envVar({ name: 'DOCS', default: 'true', description: 'Serve /docs (Swagger UI)', parse: boolean }),
 };

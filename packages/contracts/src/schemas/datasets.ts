@@ -59,6 +59,8 @@ export const uploadDataset = keyOperation(
     'unsupported_media_type',
     'upload_too_large',
     'datasets_limit',
+    'classes_limit',
+    'control_character',
     'dataset_invalid',
     'dataset_malformed',
     'dataset_unsafe_path',

@@ -64,6 +64,6 @@ export const streamJobEvents = keyOperation(
     headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
     response: { 200: media('The event stream', 'text/event-stream', {}, Type.String({ description: 'Server-Sent Events' })) },
   },
-  ['validation_failed', 'not_found', 'queue_unavailable'],
+  ['validation_failed', 'not_found', 'queue_unavailable', 'event_streams_limit'],
 );
 

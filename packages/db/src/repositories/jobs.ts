@@ -9,7 +9,7 @@
 import type { Accelerator, JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { Prisma, type Job, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 import { Batcher } from '../batcher.js';
 
@@ -50,11 +50,19 @@ export interface JobFailure {
 
 class IdempotencyRace extends Error {}
 
-/** Every column of jobs under its Prisma field name, for raw queries that return Job rows. */
+/**
+ * A job row without its `evaluation`: that column holds a confusion matrix of classes x classes
+ * (27 MB for 3,000 classes), so only the evaluation route reads it (`evaluation()`); every other
+ * query leaves it out.
+ */
+export type Job = Omit<JobWithEvaluation, 'evaluation'>;
+const WITHOUT_EVALUATION = { evaluation: true } as const;
+
+/** Every column of jobs but `evaluation`, under its Prisma field name, for raw queries that return Job rows. */
 export const JOB_COLUMN_LIST = [
   'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
   'fine_tune_from_id AS "fineTuneFromId"', 'weights_id AS "weightsId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
-  'error_message AS "errorMessage"', 'evaluation', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
+  'error_message AS "errorMessage"', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
   'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
   'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
 ].join(', ');
@@ -171,7 +179,7 @@ export class JobRepository {
   async replay(tenantId: string, idempotency: IdempotencyRequest): Promise<CreateJobResult | null> {
     const row = await this.prisma.idempotencyKey.findUnique({
       where: { tenantId_key: { tenantId, key: idempotency.key } },
-      include: { job: true },
+      include: { job: { omit: WITHOUT_EVALUATION } },
     });
     if (!row) return null;
     if (row.requestHash !== idempotency.requestHash) return { kind: 'conflict' };
@@ -184,12 +192,18 @@ export class JobRepository {
   }
 
   get(id: string): Promise<Job | null> {
-    return this.prisma.job.findUnique({ where: { id } });
+    return this.prisma.job.findUnique({ where: { id }, omit: WITHOUT_EVALUATION });
   }
 
   /** The job if it belongs to the tenant; another tenant's job is indistinguishable from none. */
   findForTenant(tenantId: string, id: string): Promise<Job | null> {
-    return this.prisma.job.findFirst({ where: { id, tenantId } });
+    return this.prisma.job.findFirst({ where: { id, tenantId }, omit: WITHOUT_EVALUATION });
+  }
+
+  /** The stored evaluation of a job (null until it succeeded): the one query that reads that column. */
+  async evaluation(id: string): Promise<unknown> {
+    const row = await this.prisma.job.findUnique({ where: { id }, select: { evaluation: true } });
+    return row?.evaluation ?? null;
   }
 
   async list(tenantId: string, options: ListJobsOptions): Promise<Page<Job> | { invalidCursor: true }> {
@@ -197,6 +211,7 @@ export class JobRepository {
     if (options.cursor !== undefined && cursor === null) return { invalidCursor: true };
     const rows = await this.prisma.job.findMany({
       where: { tenantId, ...(options.status ? { status: options.status } : {}), ...afterCursor(cursor) },
+      omit: WITHOUT_EVALUATION,
       orderBy: NEWEST_FIRST,
       take: options.limit + 1,
     });
@@ -235,6 +250,7 @@ export class JobRepository {
   findUnenqueued(createdBefore: Date, limit = 100): Promise<Job[]> {
     return this.prisma.job.findMany({
       where: { status: 'queued', enqueuedAt: null, createdAt: { lt: createdBefore } },
+      omit: WITHOUT_EVALUATION,
       orderBy: { createdAt: 'asc' },
       take: limit,
     });
@@ -350,6 +366,7 @@ export class JobRepository {
   findStale(before: Date, limit = 100): Promise<Job[]> {
     return this.prisma.job.findMany({
       where: { status: 'running', heartbeatAt: { lt: before } },
+      omit: WITHOUT_EVALUATION,
       orderBy: { heartbeatAt: 'asc' },
       take: limit,
     });

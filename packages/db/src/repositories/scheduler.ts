@@ -13,7 +13,7 @@
  */
 import type { Accelerator, WorkerAccelerator } from '@trainyard/contracts';
 import type pg from 'pg';
-import type { Job } from '../../generated/prisma/client.js';
+import type { Job } from './jobs.js';
 import { JOB_COLUMN_LIST } from './jobs.js';
 
 export interface SchedulingPolicy {

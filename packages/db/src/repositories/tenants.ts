@@ -64,10 +64,14 @@ export class TenantRepository {
     return { tenant: { id: apiKey.tenantId, name: tenantName, createdAt: tenantCreatedAt }, apiKey };
   }
 
-  /** Revokes by plain key or by prefix (as printed by `keys list`); returns how many were revoked. */
-  async revokeApiKey(keyOrPrefix: string): Promise<number> {
+  /**
+   * Revokes the tenant's keys matching a plain key or a prefix (as printed by `keys list`); returns
+   * how many were revoked. Prefixes are not unique across tenants, so another tenant's key is never
+   * touched.
+   */
+  async revokeApiKey(tenantId: string, keyOrPrefix: string): Promise<number> {
     const where = looksLikeApiKey(keyOrPrefix) ? { hash: hashApiKey(keyOrPrefix) } : { prefix: keyOrPrefix };
-    const result = await this.prisma.apiKey.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: new Date() } });
+    const result = await this.prisma.apiKey.updateMany({ where: { ...where, tenantId, revokedAt: null }, data: { revokedAt: new Date() } });
     return result.count;
   }
 

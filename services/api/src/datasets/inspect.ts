@@ -51,8 +51,21 @@ function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefine
   });
 }
 
-export async function inspectUpload(files: UploadedFile[], format: DatasetFormat | undefined, readOptions: DatasetReadOptions = {}): Promise<DatasetSummary> {
+export async function inspectUpload(
+  files: UploadedFile[],
+  format: DatasetFormat | undefined,
+  readOptions: DatasetReadOptions,
+  limits: { maxClasses: number },
+): Promise<DatasetSummary> {
   const summary = await inspectInThread(files, format, readOptions);
+  // Each class costs a row and a column of every evaluation's confusion matrix, stored and served.
+  if (summary.classNames.length > limits.maxClasses) {
+    throw new ApiError(
+      'classes_limit',
+      `The dataset has ${summary.classNames.length} classes; the limit is ${limits.maxClasses} (MAX_CLASSES).`,
+      { limit: limits.maxClasses, classes: summary.classNames.length, variable: 'MAX_CLASSES' },
+    );
+  }
   if (summary.classNames.length < 2) {
     throw new ApiError('dataset_invalid', `A dataset needs at least 2 classes; this one has ${summary.classNames.length}.`, {
       classes: summary.classNames.length,

@@ -10,6 +10,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
+import { assertStorableText } from '../http/stored-text.js';
 
 export interface ReceivedFile {
   part: 'images' | 'labels' | 'file';
@@ -59,6 +60,7 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
         upload.format = value as DatasetFormat;
       } else if (part.fieldname === 'name') {
         if (value.length < 1 || value.length > 200) throw invalid('name must be 1 to 200 characters.', 'multipart.name');
+        assertStorableText(value, 'multipart.name');
         upload.name = value;
       } else if (part.fieldname === 'imageSize' || part.fieldname === 'channels' || part.fieldname === 'testFraction') {
         Object.assign(upload.readOptions, readOption(part.fieldname, value));
@@ -74,6 +76,7 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
       throw invalid(`Unknown file part "${part.fieldname.slice(0, 50)}"; expected images, labels or file.`, `multipart.${part.fieldname.slice(0, 50)}`);
     }
     const index = upload.files.length;
+    if (part.filename) assertStorableText(part.filename, `multipart.${part.fieldname}.filename`);
     const original = part.filename || `${part.fieldname}-${index}`;
     const path = join(dir, safeFileName(index, original));
     let bytes = 0;

@@ -7,13 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, type DatasetView } from '@trainyard/contracts';
 import type { DatasetFile, Tenant } from '@trainyard/db';
-import { datasetKeys } from '@trainyard/storage';
+import { createScratchDir, datasetKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import { inspectUpload } from './inspect.js';
 import { receiveUpload, safeFileName } from './receive-upload.js';
@@ -29,13 +29,14 @@ export async function uploadDataset(deps: ApiDeps, tenant: Tenant, request: Fast
       variable: 'MAX_DATASETS_PER_TENANT',
     });
   }
-  const dir = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), 'trainyard-upload-'));
+  const dir = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), 'upload');
   try {
     const upload = await receiveUpload(request, dir, deps.config.uploadLimitBytes);
     const summary = await inspectUpload(
       upload.files.map((file) => ({ name: file.name, path: file.path })),
       upload.format,
       upload.readOptions,
+      { maxClasses: deps.config.maxClasses },
     );
     const id = randomUUID();
     const keys = datasetKeys(id);

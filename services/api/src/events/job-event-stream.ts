@@ -11,6 +11,12 @@
  * The stream ends after the job's final status event. Postgres is the record: a job that is already
  * finished, or whose final event pub/sub lost (Redis restarted), is noticed on the periodic check and
  * answered with a `status` event built from its row (no id: it is not in the log).
+ *
+ * Backpressure: while the client is behind (the socket's buffer is full), `progress` events are
+ * skipped (the next one supersedes them; the log keeps them for a reconnect). A client whose unsent
+ * bytes pass MAX_BUFFERED_BYTES beyond its replay (the log is bounded), or that has read nothing for
+ * a whole heartbeat interval while events wait, is dropped, so a client that never reads cannot make
+ * the API hold its events.
  */
 import { PassThrough } from 'node:stream';
 import { FINISHED_STATUSES, type JobStatus } from '@trainyard/contracts';
@@ -27,6 +33,9 @@ export interface JobEventStreamOptions {
 }
 
 export const DEFAULT_STREAM_OPTIONS: JobEventStreamOptions = { heartbeatMs: 15_000, statusCheckMs: 15_000, retryMs: 2_000 };
+
+/** Unsent bytes one stream may hold before its client is dropped. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
 
 /** One SSE message. Data is one JSON line, so it never needs splitting over several `data:` lines. */
 export function formatSse(message: { id?: string; event?: string; data: unknown }): string {
@@ -49,6 +58,12 @@ export class JobEventStream {
   private unsubscribe: (() => Promise<void>) | null = null;
   private timers: NodeJS.Timeout[] = [];
   private checking = false;
+  /** Unsent bytes allowed before the client is dropped: MAX_BUFFERED_BYTES more than the replay. */
+  private allowance = Infinity;
+  /** Whether the client was behind at the previous heartbeat. */
+  private behindAtLastHeartbeat = false;
+  /** Set when the stream was ended because the client did not read. */
+  dropped = false;
 
   constructor(
     private readonly jobId: string,
@@ -68,7 +83,9 @@ export class JobEventStream {
       const status = await this.jobStatus();
       const replay = await this.channels.jobEventsSince(this.jobId, this.lastId);
       this.write(`retry: ${this.options.retryMs}\n: connected\n\n`);
+      this.allowance = Infinity; // the replay is bounded by the log's length
       for (const logged of replay) this.send(logged);
+      this.allowance = MAX_BUFFERED_BYTES + this.body.writableLength;
       const held = this.held ?? [];
       this.held = null;
       for (const logged of held) this.send(logged);
@@ -78,7 +95,7 @@ export class JobEventStream {
       throw error;
     }
     if (this.ended) return;
-    this.timers.push(setInterval(() => this.write(': heartbeat\n\n'), this.options.heartbeatMs));
+    this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatMs));
     this.timers.push(setInterval(() => void this.checkFinished(), this.options.statusCheckMs));
   }
 
@@ -105,12 +122,30 @@ export class JobEventStream {
     // Replay and live delivery overlap while a connection opens: never send an id twice or backwards.
     if (this.lastId !== null && compareEventIds(logged.id, this.lastId) <= 0) return;
     this.lastId = logged.id;
-    this.write(formatSse({ id: logged.id, event: logged.event.type, data: logged.event }));
+    this.write(formatSse({ id: logged.id, event: logged.event.type, data: logged.event }), logged.event.type === 'progress');
     if (isFinal(logged.event)) void this.close();
   }
 
-  private write(text: string): void {
-    if (!this.ended && !this.body.writableEnded) this.body.write(text);
+  private heartbeat(): void {
+    const behind = this.body.writableNeedDrain;
+    if (behind && this.behindAtLastHeartbeat) return this.drop();
+    this.behindAtLastHeartbeat = behind;
+    this.write(': heartbeat\n\n');
+  }
+
+  private write(text: string, skippable = false): void {
+    if (this.ended || this.body.writableEnded) return;
+    if (skippable && this.body.writableNeedDrain) return;
+    this.body.write(text);
+    if (this.body.writableLength > this.allowance) this.drop();
+  }
+
+  /** The client does not read: end the stream and let go of what it holds. */
+  private drop(): void {
+    if (this.ended) return;
+    this.dropped = true;
+    void this.close();
+    this.body.destroy();
   }
 
   private async jobStatus(): Promise<JobStatus | null> {

@@ -4,12 +4,15 @@
  * never logged or kept: only the key's id and tenant go into the request's log context.
  *
  * Accepted keys are remembered for AUTH_CACHE_SECONDS (by hash) so that a busy client does not cost a
- * query per request; a revoked key therefore stops working within that time.
+ * query per request; a revoked key therefore stops working within that time. Refused keys are
+ * remembered as long, and an address that sends more than AUTH_FAILURES_PER_MINUTE refused keys is
+ * answered 429 without a query (auth-failure-limiter.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@trainyard/contracts';
 import { hashApiKey, type Authenticated, type Database, type Tenant } from '@trainyard/db';
 import { TtlCache } from '../ttl-cache.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,18 +29,36 @@ export function bearerKey(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-export function registerAuth(scope: FastifyInstance, db: Database, cacheSeconds: number): void {
-  const accepted = new TtlCache<string, Authenticated>(cacheSeconds * 1000);
+export function registerAuth(scope: FastifyInstance, db: Database, settings: { cacheSeconds: number; failuresPerMinute: number }): void {
+  const accepted = new TtlCache<string, Authenticated>(settings.cacheSeconds * 1000);
+  const refused = new TtlCache<string, true>(settings.cacheSeconds * 1000);
+  const failures = new AuthFailureLimiter(settings.failuresPerMinute);
+  const refuse = (request: FastifyRequest, error: ApiError): ApiError => {
+    failures.recordFailure(request.ip);
+    return error;
+  };
   scope.decorateRequest('tenant', null as unknown as Tenant);
   scope.decorateRequest('apiKeyId', '');
   scope.addHook('onRequest', async (request) => {
     const key = bearerKey(request);
-    if (key === null) throw new ApiError('unauthorized');
+    if (key === null) throw refuse(request, new ApiError('unauthorized'));
     const hash = hashApiKey(key);
     let found = accepted.get(hash);
     if (!found) {
+      const waitSeconds = failures.blockedFor(request.ip);
+      if (waitSeconds > 0) {
+        throw new ApiError(
+          'auth_failures_limit',
+          `More than ${settings.failuresPerMinute} requests a minute with unknown or revoked keys from this address (AUTH_FAILURES_PER_MINUTE); retry in ${waitSeconds} s.`,
+          { limit: settings.failuresPerMinute, variable: 'AUTH_FAILURES_PER_MINUTE', retryAfterSeconds: waitSeconds },
+        );
+      }
+      if (refused.get(hash)) throw refuse(request, new ApiError('unauthorized', 'The API key is unknown or revoked.'));
       found = (await db.tenants.authenticate(key)) ?? undefined;
-      if (!found) throw new ApiError('unauthorized', 'The API key is unknown or revoked.');
+      if (!found) {
+        refused.set(hash, true);
+        throw refuse(request, new ApiError('unauthorized', 'The API key is unknown or revoked.'));
+      }
       accepted.set(hash, found);
     }
     request.tenant = found.tenant;

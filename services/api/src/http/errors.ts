@@ -110,10 +110,9 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   reply.header('x-request-id', reply.request.id);
   // RFC 9110: a 401 says which scheme it wants.
   if (error.httpStatus === 401) reply.header('www-authenticate', 'Bearer realm="trainyard"');
-  if (error.httpStatus === 429) {
-    const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-  }
+  // 429 and 503 answers that know when to come back say so.
+  const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply.code(error.httpStatus).type('application/json; charset=utf-8').send(error.toBody());
 }
 

@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '@trainyard/contracts';
+import { assertStorableText } from './stored-text.js';
 
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
@@ -18,11 +19,18 @@ export function registerJsonBody(app: FastifyInstance): void {
 function parseJson(_request: unknown, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
   if (body.length === 0) return done(null, undefined);
   if (!isUtf8(body)) return done(new ApiError('invalid_json', 'The request body is not valid UTF-8.'));
+  let value: unknown;
   try {
-    done(null, JSON.parse(body.toString('utf8')));
+    value = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    done(new ApiError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}`));
+    return done(new ApiError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}`));
   }
+  try {
+    assertStorableText(value, 'body');
+  } catch (error) {
+    return done(error as Error);
+  }
+  done(null, value);
 }
 
 /** For routes that need a JSON body: a missing one is `invalid_json`, not a schema error. */

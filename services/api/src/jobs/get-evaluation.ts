@@ -6,12 +6,13 @@ import { findJob } from './find-job.js';
 
 export async function getEvaluation(deps: ApiDeps, tenant: Tenant, id: string): Promise<EvaluationView> {
   const job = await findJob(deps.db, tenant.id, id);
-  if (job.evaluation === null) {
+  const stored = await deps.db.jobs.evaluation(job.id);
+  if (stored === null) {
     throw new ApiError('job_not_finished', `Job ${job.id} is ${job.status}; its evaluation exists once it has succeeded.`, {
       status: job.status,
     });
   }
-  const evaluation = job.evaluation as unknown as EvaluationView;
+  const evaluation = stored as EvaluationView;
   return {
     top1: evaluation.top1,
     top5: evaluation.top5,

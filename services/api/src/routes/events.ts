@@ -18,6 +18,13 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
   const streamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
   const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
   const open = new Set<JobEventStream>();
+  /** Open streams per tenant in this process (MAX_EVENT_STREAMS_PER_TENANT). */
+  const perTenant = new Map<string, number>();
+  const release = (tenantId: string) => {
+    const left = (perTenant.get(tenantId) ?? 1) - 1;
+    if (left > 0) perTenant.set(tenantId, left);
+    else perTenant.delete(tenantId);
+  };
   // Open streams would hold the server's close up for as long as their jobs run.
   const app = typed(scope);
   app.addHook('preClose', async () => {
@@ -33,7 +40,23 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       if (lastEventId !== null && lastEventId !== '' && !isEventId(lastEventId)) {
         throw new ApiError('validation_failed', 'Last-Event-ID must be an id this stream sent, like "1700000000000-0".');
       }
-      const stream = new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, (ended) => open.delete(ended));
+      const tenantId = request.tenant.id;
+      const limit = deps.config.maxEventStreamsPerTenant;
+      const streams = perTenant.get(tenantId) ?? 0;
+      if (streams >= limit) {
+        throw new ApiError(
+          'event_streams_limit',
+          `The tenant already has ${streams} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
+          { limit, streams, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
+        );
+      }
+      perTenant.set(tenantId, streams + 1);
+      let released = false;
+      const stream = new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, (ended) => {
+        open.delete(ended);
+        if (!released) release(tenantId);
+        released = true;
+      });
       try {
         await stream.open();
       } catch (error) {
@@ -42,6 +65,11 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       }
       if (!stream.body.writableEnded) open.add(stream);
       reply.raw.once('close', () => void stream.close());
+      stream.body.once('close', () => {
+        if (!stream.dropped) return;
+        request.log.warn({ jobId: job.id }, 'event stream dropped: the client does not read');
+        reply.raw.destroy();
+      });
       reply
         .type('text/event-stream; charset=utf-8')
         .header('cache-control', 'no-store')

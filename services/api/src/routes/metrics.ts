@@ -2,9 +2,12 @@
  * GET /metrics in Prometheus's text format: the API process's own metrics (request latency, Node's
  * runtime) and the deployment's, read from Postgres and Redis at scrape time (../metrics). It needs no
  * key, like most exporters, and shows counts only, never a tenant's data: keep it on the internal
- * network (or behind the proxy's access rules).
+ * network (or behind the proxy's access rules), or on its own port (METRICS_PORT).
+ *
+ * Since anyone who reaches it can call it, an answer is reused for CACHE_MS: scraping in a loop then
+ * costs the API a string copy, not Postgres and Redis queries that slow every tenant's requests.
  */
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DEFAULT_REDIS_URL, getPrometheusMetrics } from '@trainyard/contracts';
 import { TrainingQueue, WorkerRegistry } from '@trainyard/queue';
@@ -13,6 +16,11 @@ import { registerHttpMetrics } from '../metrics/http-metrics.js';
 import { registerClusterMetrics } from '../metrics/cluster-metrics.js';
 import { withTimeout } from '../queue-adapter.js';
 import { routeOf, typed } from '../http/operation-route.js';
+
+const CACHE_MS = 5_000;
+
+/** The METRICS_PORT server of each API instance that has one. */
+const separateServers = new WeakMap<FastifyInstance, FastifyInstance>();
 
 /** Call on the root instance, before the routes: the latency hook must see every route. */
 export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -36,11 +44,44 @@ export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     await withTimeout(Promise.allSettled([queue?.close(), workers.close()]), 3_000, 'closing the metrics connections').catch(() => {});
   });
 
-  typed(app).route({
-    ...routeOf(getPrometheusMetrics, app),
-    handler: async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    },
+  let cached: { text: Promise<string>; at: number } | null = null;
+  const scrape = (): Promise<string> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= CACHE_MS) {
+      const text = registry.metrics();
+      cached = { text, at: now };
+      text.catch(() => (cached = null)); // a failed scrape is not reused
+    }
+    return cached.text;
+  };
+  const route = (scope: FastifyInstance) =>
+    typed(scope).route({
+      ...routeOf(getPrometheusMetrics, scope),
+      handler: async (_request, reply) => {
+        reply.type(registry.contentType);
+        return scrape();
+      },
+    });
+
+  const { metricsPort, host } = deps.config;
+  if (metricsPort === undefined) {
+    route(app);
+    return;
+  }
+  // Its own server, listening once the API is ready (a port that is taken stops the start-up): only
+  // GET /metrics is there, and it is not on PORT.
+  const server = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, return503OnClosing: true });
+  route(server);
+  separateServers.set(app, server);
+  app.addHook('onReady', async () => {
+    await server.listen({ port: metricsPort, host });
+    deps.logger.info({ address: server.server.address() }, 'metrics listening');
   });
+  app.addHook('onClose', async () => server.close());
+}
+
+/** The port of the METRICS_PORT server once it listens (METRICS_PORT=0 picks a free one), else null. */
+export function metricsPortOf(app: FastifyInstance): number | null {
+  const address = separateServers.get(app)?.server.address();
+  return address && typeof address === 'object' ? address.port : null;
 }

@@ -4,7 +4,7 @@
  * predicted against true labels. Computed once per dataset: uploaded datasets keep the result in
  * storage beside their files, built-in ones in memory.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { ApiError, isErrorCode } from '@trainyard/contracts';
 import { datasetFiles, type Dataset } from '@trainyard/db';
-import { datasetKeys } from '@trainyard/storage';
+import { createScratchDir, datasetKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import type { SampleRequest, SampleSet } from './sample-types.js';
 
@@ -64,7 +64,7 @@ export function builtinSamples(name: string): Promise<SampleSet> {
 export async function uploadedSamples(deps: ApiDeps, dataset: Dataset): Promise<SampleSet> {
   const key = `${datasetKeys(dataset.id).root}samples.json`;
   if (await deps.storage.head(key)) return JSON.parse(Buffer.from(await deps.storage.getBytes(key)).toString('utf8')) as SampleSet;
-  const folder = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), `trainyard-samples-${dataset.id}-`));
+  const folder = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), `samples-${dataset.id}`);
   try {
     const files = [];
     for (const [index, file] of datasetFiles(dataset).entries()) {

@@ -1,5 +1,5 @@
 /**
- * `trainyard keys create --tenant NAME`, `trainyard keys revoke KEY|PREFIX`, `trainyard keys list --tenant NAME`.
+ * `trainyard keys create --tenant NAME`, `trainyard keys revoke --tenant NAME KEY|PREFIX`, `trainyard keys list --tenant NAME`.
  * An admin command: it talks to Postgres directly (DATABASE_URL), applying migrations first, so it
  * works before the API ever ran. `create` prints the new key alone on the last line of stdout (it is
  * shown once; only its SHA-256 is stored); everything else goes to stderr.
@@ -10,7 +10,8 @@ import { parseCommandLine, UsageError, stringOption } from '../args.js';
 
 const USAGE = [
   'usage: trainyard keys create --tenant NAME    create a key (and the tenant if new); prints the key on the last stdout line',
-  '       trainyard keys revoke KEY|PREFIX       revoke a key, given whole or by the prefix `keys list` shows',
+  '       trainyard keys revoke --tenant NAME KEY|PREFIX',
+  '                                              revoke a key of that tenant, given whole or by the prefix `keys list` shows',
   '       trainyard keys list --tenant NAME      list a tenant\'s keys (prefixes, dates; never the keys)',
   '',
   `Connects to DATABASE_URL (default ${DEFAULT_DATABASE_URL}).`,
@@ -65,13 +66,21 @@ async function create(argv: string[], env: Record<string, string | undefined>): 
 }
 
 async function revoke(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const positional = argv.filter((arg) => !arg.startsWith('-'));
-  if (positional.length !== 1 || argv.length !== 1) throw new UsageError('keys revoke takes one key or key prefix');
-  const target = positional[0]!;
+  const { values, positionals } = parseCommandLine(argv, { tenant: { type: 'string' } }, { allowPositionals: true });
+  const name = tenantName(stringOption(values, 'tenant'));
+  if (positionals.length !== 1) throw new UsageError('keys revoke takes one key or key prefix');
+  const target = positionals[0]!;
   if (target.length < 9) throw new UsageError('give the whole key or a prefix of at least 9 characters (as `keys list` shows)');
-  const revoked = await withDatabase(env, (db) => db.tenants.revokeApiKey(target));
+  const revoked = await withDatabase(env, async (db) => {
+    const tenant = await db.tenants.findByName(name);
+    return tenant ? db.tenants.revokeApiKey(tenant.id, target) : null;
+  });
+  if (revoked === null) {
+    process.stderr.write(`no tenant ${name}\n`);
+    return 1;
+  }
   if (revoked === 0) {
-    process.stderr.write('no active key matches\n');
+    process.stderr.write(`no active key of tenant ${name} matches\n`);
     return 1;
   }
   process.stderr.write(`revoked ${revoked} key${revoked === 1 ? '' : 's'}\n`);

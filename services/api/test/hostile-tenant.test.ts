@@ -1,0 +1,272 @@
+/**
+ * What one tenant with a valid key could do to the service (issue 15), each answered by a 4xx with its
+ * own code or kept bounded: control characters in stored text, guessing keys, too many classes, the
+ * evaluation column on every job read, scraping /metrics in a loop, event streams that pile up or are
+ * never read. Against the real API, Postgres and Redis; each limit lowered by its variable.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JobChannels } from '@trainyard/queue';
+import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
+import { idxPair, multipart } from './dataset-files.js';
+import { metricsPortOf } from '../src/routes/metrics.js';
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+function upload(api: TestApi, auth: Record<string, string>, parts: Parameters<typeof multipart>[0]) {
+  const body = multipart(parts);
+  return api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...auth, ...body.headers }, payload: body.payload });
+}
+
+function idxParts(classes: number, extra: Parameters<typeof multipart>[0] = [], filename = 'train-images-idx3-ubyte') {
+  const { images, labels } = idxPair(40, classes, 8, 8);
+  return [
+    ...extra,
+    { name: 'images', file: { filename, data: images } },
+    { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: labels } },
+  ];
+}
+
+describe('stored text, keys, classes and the evaluation column', () => {
+  let api: TestApi;
+  let auth: Record<string, string>;
+  before(async () => {
+    api = await startTestApi({ AUTH_FAILURES_PER_MINUTE: '5', AUTH_CACHE_SECONDS: '60', MAX_CLASSES: '3' });
+    auth = await api.authFor('hostile');
+  });
+  after(async () => api?.close());
+
+  test('a NUL or other control character, or an unpaired surrogate, in any stored string is 400 control_character', async () => {
+    const bodies = [
+      { ...lenetJob(), name: 'a\u0000b' },
+      { ...lenetJob(), name: 'line\nforged' },
+      { ...lenetJob(), name: '\u001b[2J' },
+      { ...lenetJob(), name: 'half \ud800 a pair' },
+      { ...lenetJob(), name: 'c1 \u0085' },
+    ];
+    for (const body of bodies) {
+      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      assert.equal(res.statusCode, 400, `${JSON.stringify(body.name)}: ${res.body}`);
+      assert.equal(res.json().error.code, 'control_character');
+      assert.deepEqual(res.json().error.details, [{ path: 'body.name', rule: 'control_character' }]);
+    }
+    // In an object key too, anywhere in the body.
+    const nested = await api.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"model":{"architecture":"lenet5","options":{"a\\u0000":1}},"dataset":{"builtin":"synthetic"}}',
+    });
+    assert.equal(nested.statusCode, 400);
+    assert.equal(nested.json().error.code, 'control_character');
+
+    const named = await upload(api, auth, idxParts(2, [{ name: 'name', value: 'data\u0000set' }]));
+    assert.equal(named.statusCode, 400, named.body);
+    assert.equal(named.json().error.code, 'control_character');
+    assert.equal(named.json().error.details[0].path, 'multipart.name');
+    const file = await upload(api, auth, idxParts(2, [], 'train-images\u0007-idx3-ubyte'));
+    assert.equal(file.statusCode, 400, file.body);
+    assert.equal(file.json().error.code, 'control_character');
+
+    assert.equal(await api.db.prisma.job.count(), 0, 'nothing stored');
+    assert.equal(await api.db.prisma.dataset.count(), 0);
+    // Ordinary text, non-ASCII included, is kept as sent.
+    const fine = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { ...lenetJob(), name: 'Zürich 東京 🚆' } });
+    assert.equal(fine.statusCode, 201, fine.body);
+    assert.equal(fine.json().name, 'Zürich 東京 🚆');
+  });
+
+  test('unknown keys are limited per client address, past the limit without a database query', async () => {
+    const authenticate = api.db.tenants.authenticate.bind(api.db.tenants);
+    let queries = 0;
+    api.db.tenants.authenticate = (key: string) => {
+      queries += 1;
+      return authenticate(key);
+    };
+    try {
+      const guess = (i: number) =>
+        api.app.inject({ method: 'GET', url: '/v1/jobs', remoteAddress: '203.0.113.7', headers: { authorization: `Bearer ty_${String(i).padStart(43, 'x')}` } });
+      for (let i = 0; i < 5; i++) assert.equal((await guess(i)).statusCode, 401);
+      assert.equal(queries, 5);
+      for (let i = 5; i < 50; i++) {
+        const res = await guess(i);
+        assert.equal(res.statusCode, 429);
+        assert.equal(res.json().error.code, 'auth_failures_limit');
+        assert.equal(res.json().error.details.variable, 'AUTH_FAILURES_PER_MINUTE');
+        assert.ok(Number(res.headers['retry-after']) >= 1);
+      }
+      assert.equal(queries, 5, 'no query past the limit');
+      // Another address is not affected, and a known key from it works.
+      const other = await api.app.inject({ method: 'GET', url: '/v1/jobs', remoteAddress: '198.51.100.9', headers: auth });
+      assert.equal(other.statusCode, 200);
+      // The same unknown key sent again from a fresh address costs no second query.
+      const before = queries;
+      const repeat = () => api.app.inject({ method: 'GET', url: '/v1/jobs', remoteAddress: '198.51.100.10', headers: { authorization: `Bearer ty_${'r'.repeat(43)}` } });
+      assert.equal((await repeat()).statusCode, 401);
+      assert.equal((await repeat()).statusCode, 401);
+      assert.equal(queries, before + 1);
+    } finally {
+      api.db.tenants.authenticate = authenticate;
+    }
+  });
+
+  test('a dataset with more classes than MAX_CLASSES is 422 classes_limit, and nothing is stored', async () => {
+    const res = await upload(api, auth, idxParts(4));
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json().error.code, 'classes_limit');
+    assert.deepEqual(res.json().error.details, { limit: 3, classes: 4, variable: 'MAX_CLASSES' });
+    assert.equal(await api.db.prisma.dataset.count(), 0);
+    assert.equal((await upload(api, auth, idxParts(3))).statusCode, 201);
+  });
+
+  test('only the evaluation route reads the evaluation column', async () => {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
+    const id = res.json().id as string;
+    assert.ok(await api.db.jobs.claim(id, 'w1'));
+    const classes = 300;
+    const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(1));
+    const evaluation = { top1: 0.5, top5: 0.9, loss: 1, classNames: matrix.map((_, i) => `c${i}`), perClass: [], confusionMatrix: matrix };
+    assert.ok(await api.db.jobs.succeed(id, 'w1', { engine: 'wasm', evaluation }));
+
+    for (const job of [await api.db.jobs.get(id), await api.db.jobs.findForTenant((await api.db.tenants.findByName('hostile'))!.id, id)]) {
+      assert.ok(job);
+      assert.ok(!('evaluation' in job), 'the row comes without its evaluation');
+    }
+    const listed = await api.db.jobs.list((await api.db.tenants.findByName('hostile'))!.id, { limit: 10 });
+    assert.ok('items' in listed && listed.items.every((job) => !('evaluation' in job)));
+    const shown = await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth });
+    assert.equal(shown.statusCode, 200);
+    assert.ok(shown.body.length < 10_000, `GET /v1/jobs/{id} is ${shown.body.length} bytes`);
+    const full = await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}/evaluation`, headers: auth });
+    assert.equal(full.statusCode, 200);
+    assert.equal(full.json().confusionMatrix.length, classes);
+  });
+});
+
+describe('/metrics', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ METRICS_PORT: '0', HOST: '127.0.0.1' });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => api?.close());
+
+  test('is served on METRICS_PORT only, and an answer is reused for 5 s', async () => {
+    const port = metricsPortOf(api.app);
+    assert.ok(port, 'the metrics server listens');
+    const apiPort = (api.app.server.address() as AddressInfo).port;
+    assert.notEqual(port, apiPort);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/metrics`)).status, 404, 'not on PORT');
+
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      return Number(/^trainyard_jobs\{status="queued"\} (\d+)$/m.exec(text)?.[1]);
+    };
+    assert.equal(await scrape(), 0);
+    const auth = await api.authFor('metrics-cache');
+    assert.equal((await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() })).statusCode, 201);
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => scrape()));
+    if (Date.now() - started < 4_000) assert.deepEqual(new Set(answers), new Set([0]), 'within 5 s the cached answer');
+    await sleep(5_200);
+    assert.equal(await scrape(), 1, 'after 5 s a fresh one');
+  });
+});
+
+describe('event streams', () => {
+  let api: TestApi;
+  let base: string;
+  let channels: JobChannels;
+  const logLines: string[] = [];
+  before(async () => {
+    api = await startTestApi({ MAX_EVENT_STREAMS_PER_TENANT: '2' }, { logLines });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+    channels = new JobChannels({ redisUrl: REDIS_URL, prefix: api.deps.config.queuePrefix });
+  });
+  after(async () => {
+    await channels.close();
+    api.app.server.closeAllConnections();
+    await api.close();
+  });
+
+  async function submit(auth: Record<string, string>): Promise<string> {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json().id;
+  }
+
+  test('MAX_EVENT_STREAMS_PER_TENANT open streams per tenant; more are 429 event_streams_limit; another tenant is unaffected', async () => {
+    const auth = await api.authFor('streamer');
+    const id = await submit(auth);
+    const controllers: AbortController[] = [];
+    const open = async (headers: Record<string, string>, jobId: string) => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      return fetch(`${base}/v1/jobs/${jobId}/events`, { headers, signal: controller.signal });
+    };
+    assert.equal((await open(auth, id)).status, 200);
+    assert.equal((await open(auth, id)).status, 200);
+    const third = await open(auth, id);
+    assert.equal(third.status, 429);
+    const body = (await third.json()) as { error: { code: string; details: { variable: string; limit: number } } };
+    assert.equal(body.error.code, 'event_streams_limit');
+    assert.equal(body.error.details.limit, 2);
+
+    const otherAuth = await api.authFor('streamer-neighbour');
+    assert.equal((await open(otherAuth, await submit(otherAuth))).status, 200, 'the other tenant has its own allowance');
+
+    // A closed stream frees its place.
+    controllers[0]!.abort();
+    await until(async () => {
+      const res = await open(auth, id);
+      if (res.status === 200) return true;
+      await res.body?.cancel();
+      return false;
+    }, 'a place to free up');
+    for (const controller of controllers) controller.abort();
+  });
+
+  test('a client that never reads is dropped once its unsent events pass the bound', async () => {
+    const auth = await api.authFor('never-reads');
+    const id = await submit(auth);
+    const socket = connect((api.app.server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /v1/jobs/${id}/events HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n\r\n`);
+    socket.pause(); // and never read
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    socket.on('error', () => {});
+    await sleep(500);
+    // A worker's events, large ones (a long error message), far more than socket buffers hold.
+    const message = 'x'.repeat(64 * 1024);
+    const at = new Date().toISOString();
+    const flood = async () => {
+      for (let i = 0; i < 400 && !logLines.some((line) => line.includes('event stream dropped')); i++) {
+        await channels.publishEvent({ type: 'phase', jobId: id, at, phase: 'training', note: message } as never);
+      }
+    };
+    await flood();
+    await until(() => logLines.some((line) => line.includes('event stream dropped: the client does not read')), 'the API to drop the client');
+    const rss = process.memoryUsage().rss;
+    assert.ok(rss < 2 * 1024 ** 3, `rss ${rss}`);
+    socket.resume();
+    await until(() => closed, 'the connection to close');
+    // Its place is free again.
+    const again = await fetch(`${base}/v1/jobs/${id}/events`, { headers: auth, signal: AbortSignal.timeout(10_000) }).catch((error) => {
+      throw new Error(`fetch failed: ${String((error as Error).cause)}`);
+    });
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+  });
+});
