@@ -119,9 +119,9 @@ export function errors(...codes: ErrorCode[]): Record<number, ResponseSpec<Retur
 export type ErrorBodyView = Static<ReturnType<typeof ErrorBodySchema>>;
 
 /** What every /v1 route can answer besides its own errors: no key, too many requests, the database down, a bug. */
-export const KEY_ROUTE_ERRORS: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable', 'internal'];
+export const KEY_ROUTE_ERRORS: ErrorCode[] = ['unauthorized', 'rate_limited', 'auth_failures_limit', 'database_unavailable', 'internal'];
 /** A route with a JSON body: the body itself can be refused before the route's own checks. */
-export const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'validation_failed', 'payload_too_large', 'unsupported_media_type'];
+export const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'validation_failed', 'payload_too_large', 'unsupported_media_type', 'control_character'];
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
 

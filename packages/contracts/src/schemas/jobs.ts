@@ -286,7 +286,7 @@ export const cancelJob = keyOperation(
       202: json('Cancellation requested; the worker stops the job', JobViewSchema),
     },
   },
-  [...byId, 'job_not_cancellable', 'invalid_json', 'unsupported_media_type', 'payload_too_large'],
+  [...byId, 'job_not_cancellable', 'invalid_json', 'unsupported_media_type', 'payload_too_large', 'control_character'],
 );
 
 export const JOB_OPERATIONS = {
