@@ -42,8 +42,10 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
     // A bad command line exits 2 like other Unix tools; a typed error shows its stable code.
-    const e = error as { code?: string; message?: string };
-    process.stderr.write(`trainyard: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(error)}\n`);
+    const e = error as { code?: string; message?: string; details?: unknown };
+    // The details of an API error (which field, which rule) belong in the message.
+    const details = e.details === undefined ? '' : `\n${JSON.stringify(e.details, null, 2)}`;
+    process.stderr.write(`trainyard: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(error)}${details}\n`);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

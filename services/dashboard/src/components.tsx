@@ -1,7 +1,7 @@
 /** Small pieces several pages use: status badges, progress bars, error boxes. */
 import { h } from './dom/h.js';
 import type { JobView } from './api/types.js';
-import { ApiRequestError } from './api/client.js';
+import { TrainyardApiError } from './api/client.js';
 import { seconds } from './format.js';
 
 export function StatusBadge(props: { status: string }): Element {
@@ -33,7 +33,7 @@ export function ProgressBar(props: { job: Pick<JobView, 'status' | 'progress' | 
 
 export function ErrorBox(props: { error: unknown }): Element {
   const error = props.error;
-  if (error instanceof ApiRequestError) {
+  if (error instanceof TrainyardApiError) {
     return (
       <div class="error-box" role="alert">
         <code>{error.code}</code> {error.message}

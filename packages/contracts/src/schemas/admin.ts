@@ -22,6 +22,7 @@ export const ApiKeyViewSchema = Type.Object(
 );
 export type ApiKeyView = Static<typeof ApiKeyViewSchema>;
 export const CreatedApiKeySchema = Type.Composite([ApiKeyViewSchema, Type.Object({ key: Type.String({ description: 'The key itself, shown in this answer only' }) })]);
+export type CreatedApiKey = Static<typeof CreatedApiKeySchema>;
 
 export const listTenants = adminOperation('GET', '/admin/v1/tenants', {
   operationId: 'listTenants',

@@ -17,6 +17,7 @@ export const ArchitectureViewSchema = Type.Object(
 );
 export type ArchitectureView = Static<typeof ArchitectureViewSchema>;
 export const ArchitectureListSchema = Type.Object({ architectures: Type.Array(ArchitectureViewSchema) });
+export type ArchitectureList = Static<typeof ArchitectureListSchema>;
 
 export const listArchitectures = keyOperation('GET', '/v1/architectures', {
   operationId: 'listArchitectures',

@@ -41,6 +41,9 @@ export const DatasetUploadSchema = Type.Object({
   file: Type.Optional(binaryFiles('CIFAR-10/100 binary batches, or an image-folder .zip / .tar(.gz) (one folder per class)')),
   format: Type.Optional(StringEnum(DATASET_FORMATS, { description: 'Guessed from the files when left out' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  imageSize: Type.Optional(Type.String({ pattern: '^\\[?\\s*\\d{1,4}\\s*[,x]\\s*\\d{1,4}\\s*\\]?$', description: '"height,width" (1 to 4096 each): every image is resized to it' })),
+  channels: Type.Optional(StringEnum(['1', '3'] as const, { description: 'Images are read as grayscale (1) or RGB (3)' })),
+  testFraction: Type.Optional(Type.String({ pattern: '^\\d*\\.?\\d+$', description: 'A number between 0 and 1: the share of images held out for the test split when the upload has none' })),
 });
 
 export const uploadDataset = keyOperation(
@@ -49,7 +52,7 @@ export const uploadDataset = keyOperation(
   {
     operationId: 'uploadDataset',
     summary: 'Upload a dataset',
-    description: 'multipart/form-data: `images` and `labels` parts for IDX, or `file` parts; optional `format` and `name` fields.',
+    description: 'multipart/form-data: `images` and `labels` parts for IDX, or `file` parts; optional `format`, `name`, `imageSize`, `channels` and `testFraction` fields.',
     tags: ['datasets'],
     multipartBody: DatasetUploadSchema,
     response: { 201: json('The dataset, inspected and validated', DatasetViewSchema, { location: Header.location }) },

@@ -91,6 +91,7 @@ export const ListJobsQuerySchema = Type.Object({ status: Type.Optional(JobStatus
 export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
 
 export const JobMetricsSchema = Type.Object({ epochs: Type.Array(EpochMetricsSchema) });
+export type JobMetrics = Static<typeof JobMetricsSchema>;
 
 export const ClassMetricsSchema = Type.Object({
   className: Type.String(),
@@ -123,6 +124,7 @@ export const CheckpointSchema = Type.Object({
 });
 export type CheckpointView = Static<typeof CheckpointSchema>;
 export const CheckpointListSchema = Type.Object({ checkpoints: Type.Array(CheckpointSchema) });
+export type CheckpointList = Static<typeof CheckpointListSchema>;
 
 const download = { 'content-disposition': Header.contentDisposition };
 

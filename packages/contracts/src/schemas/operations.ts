@@ -1,5 +1,5 @@
 /** The public operational routes: liveness, readiness and Prometheus metrics (no key: `security: []`). */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { json, media, publicOperation } from './common.js';
 
 export const getHealth = publicOperation('GET', '/healthz', {
@@ -15,6 +15,9 @@ const Checks = Type.Object({
   storage: Type.String(),
 });
 
+export const ReadinessSchema = Type.Object({ status: Type.Literal('ready'), checks: Checks });
+export type Readiness = Static<typeof ReadinessSchema>;
+
 export const getReadiness = publicOperation(
   'GET',
   '/readyz',
@@ -22,7 +25,7 @@ export const getReadiness = publicOperation(
     operationId: 'getReadiness',
     summary: 'Readiness: Postgres, Redis and object storage answer',
     tags: ['operations'],
-    response: { 200: json('Ready', Type.Object({ status: Type.Literal('ready'), checks: Checks })) },
+    response: { 200: json('Ready', ReadinessSchema) },
   },
   ['not_ready'],
 );

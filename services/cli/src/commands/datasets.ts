@@ -4,7 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { UsageError, printJson } from '../args.js';
-import { ApiClient, DEFAULT_API_URL } from '../client/api-client.js';
+import type { DatasetView } from '@trainyard/client';
+import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
 import { parseClientArgs } from '../client/command-line.js';
 
 const USAGE = [
@@ -16,9 +17,7 @@ const USAGE = [
   `Both take --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
 ].join('\n');
 
-type Dataset = Record<string, unknown> & { id: string; name: string; classNames: string[]; inputShape: number[] | null; trainSize: number; testSize: number };
-
-function describe(dataset: Dataset): string {
+function describe(dataset: DatasetView): string {
   return `${dataset.id}  ${dataset.name}  ${String(dataset.format ?? '')}  ${dataset.inputShape?.join('x') ?? '?'}  ${dataset.classNames.length} classes  ${dataset.trainSize} train / ${dataset.testSize} test`;
 }
 
@@ -39,12 +38,12 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const fields: Record<string, string> = {};
   if (values.name !== undefined) fields.name = String(values.name);
   if (values.format !== undefined) fields.format = String(values.format);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
   for (const part of parts) {
     const info = await stat(part.file).catch(() => null);
     if (!info?.isFile()) throw new UsageError(`no such file: ${part.file}`);
   }
-  const dataset = await client.upload<Dataset>('/v1/datasets', parts, fields);
+  const dataset = await client.datasets.upload(await uploadForm(parts, fields));
   if (values.json) printJson(dataset);
   else {
     process.stdout.write(`${describe(dataset)}\n`);
@@ -56,10 +55,8 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { limit: { type: 'string' }, cursor: { type: 'string' } });
   if (rest.length > 0) throw new UsageError(`datasets list takes no arguments (got ${rest.join(' ')})`);
-  const query = new URLSearchParams();
-  for (const name of ['limit', 'cursor']) if (values[name] !== undefined) query.set(name, String(values[name]));
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  const page = await client.get<{ datasets: Dataset[]; nextCursor: string | null }>(`/v1/datasets${query.size > 0 ? `?${query}` : ''}`);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  const page = await client.datasets.list({ limit: values.limit === undefined ? undefined : Number(values.limit), cursor: values.cursor as string | undefined });
   if (values.json) printJson(page);
   else {
     if (page.datasets.length === 0) process.stderr.write('no datasets\n');

@@ -8,9 +8,10 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError, printJson } from '../args.js';
-import { ApiClient, DEFAULT_API_URL, type JobEvent } from '../client/api-client.js';
+import type { JobSpec, JobView, TrainyardClient } from '@trainyard/client';
+import { clientFromEnvironment, DEFAULT_API_URL } from '../client/api-client.js';
 import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
-import { epochLine, progressLine, type ProgressState } from '../client/progress-line.js';
+import { epochLine, progressLine } from '../client/progress-line.js';
 
 const USAGE = [
   'usage: trainyard jobs submit --arch NAME --dataset synthetic|fashion-mnist|DATASET_ID [--name TEXT]',
@@ -18,14 +19,13 @@ const USAGE = [
   '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--limit N]',
   '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
   '       trainyard jobs watch JOB_ID         live progress until the job ends (exit 0 only if it succeeded)',
+  '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
   '       trainyard jobs cancel JOB_ID',
   '       trainyard jobs download JOB_ID [--output FILE]   the trained model as .tar.gz (default JOB_ID.tar.gz)',
   '',
   `Every command takes --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
   '--hp sets one hyperparameter (repeatable): --hp epochs=10 --hp optimizer=sgd --hp \'augmentation={"horizontalFlip":true}\'.',
 ].join('\n');
-
-type Job = Record<string, unknown> & { id: string; status: string; name: string | null; architecture: string; progress: ProgressState | null };
 
 function write(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -35,15 +35,15 @@ function pct(value: unknown): string {
   return typeof value === 'number' ? `${(value * 100).toFixed(2)}%` : '–';
 }
 
-function datasetOf(job: Job): string {
-  const dataset = (job.spec as { dataset: { builtin?: string; id?: string } }).dataset;
-  return dataset.builtin ?? `dataset ${dataset.id}`;
+function datasetOf(job: JobView): string {
+  const dataset = job.spec.dataset;
+  return 'builtin' in dataset ? dataset.builtin : `dataset ${dataset.id}`;
 }
 
-function summary(job: Job): string {
+function summary(job: JobView): string {
   const p = job.progress;
   const progress = p ? `epoch ${p.epoch}/${p.epochs}` : '';
-  const error = job.error ? ` [${(job.error as { code: string }).code}] ${(job.error as { message: string }).message}` : '';
+  const error = job.error ? ` [${job.error.code}] ${job.error.message}` : '';
   return `${job.id}  ${job.status.padEnd(9)}  ${job.architecture.padEnd(14)}  ${datasetOf(job).padEnd(14)}  ${progress.padEnd(12)}  ${job.name ?? ''}${error}`;
 }
 
@@ -62,17 +62,17 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const dataset = values.dataset as string | undefined;
   if (!architecture) throw new UsageError('--arch NAME is required (`trainyard models` lists them)');
   if (!dataset) throw new UsageError('--dataset is required: synthetic, fashion-mnist, or the id of an uploaded dataset');
-  const body: Record<string, unknown> = {
+  const body: JobSpec = {
     model: { architecture },
     dataset: dataset === 'synthetic' || dataset === 'fashion-mnist' ? { builtin: dataset } : { id: dataset },
   };
-  if (values.name) body.name = values.name;
+  if (values.name) body.name = String(values.name);
   const hyperparameters = Object.fromEntries(((values.hp as string[] | undefined) ?? []).map((text) => keyValue(text, '--hp')));
   if (Object.keys(hyperparameters).length > 0) body.hyperparameters = hyperparameters;
   if (values['max-runtime'] !== undefined) body.maxRuntimeSeconds = Number(values['max-runtime']);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  const headers: Record<string, string> = values['idempotency-key'] ? { 'idempotency-key': String(values['idempotency-key']) } : {};
-  const job = await client.post<Job>('/v1/jobs', body, headers);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  const idempotencyKey = values['idempotency-key'] === undefined ? undefined : String(values['idempotency-key']);
+  const job = await client.jobs.submit(body, { idempotencyKey });
   if (values.json && !values.watch) printJson(job);
   else process.stderr.write(`submitted job ${job.id} (${job.status})\n`);
   if (!values.json) write(job.id);
@@ -82,10 +82,13 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } });
   positionals(rest, []);
-  const query = new URLSearchParams();
-  for (const name of ['status', 'limit', 'cursor']) if (values[name] !== undefined) query.set(name, String(values[name]));
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  const page = await client.get<{ jobs: Job[]; nextCursor: string | null }>(`/v1/jobs${query.size > 0 ? `?${query}` : ''}`);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  // Checked by the API (400 validation_failed names the parameter), so passed on as given.
+  const page = await client.jobs.list({
+    status: values.status as JobView['status'] | undefined,
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    cursor: values.cursor as string | undefined,
+  });
   if (values.json) {
     printJson(page);
     return 0;
@@ -99,10 +102,10 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {});
   const [id] = positionals(rest, ['job-id']);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  const job = await client.get<Job>(`/v1/jobs/${encodeURIComponent(id!)}`);
-  const { epochs } = await client.get<{ epochs: Array<Record<string, unknown>> }>(`/v1/jobs/${job.id}/metrics`);
-  const evaluation = job.status === 'succeeded' ? await client.get<Record<string, unknown>>(`/v1/jobs/${job.id}/evaluation`) : null;
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  const job = await client.jobs.get(id!);
+  const { epochs } = await client.jobs.metrics(job.id);
+  const evaluation = job.status === 'succeeded' ? await client.jobs.evaluation(job.id) : null;
   if (values.json) {
     printJson({ job, metrics: { epochs }, evaluation });
     return 0;
@@ -111,8 +114,8 @@ async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   write(`created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}, attempts ${job.attempts}`);
   for (const epoch of epochs) write(`  ${epochLine(epoch)}`);
   if (evaluation) {
-    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${Number(evaluation.loss).toFixed(4)}`);
-    for (const c of evaluation.perClass as Array<Record<string, unknown>>) {
+    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${evaluation.loss.toFixed(4)}`);
+    for (const c of evaluation.perClass) {
       write(`  ${String(c.className).padEnd(16)} precision ${pct(c.precision)}  recall ${pct(c.recall)}  f1 ${pct(c.f1)}  support ${c.support}`);
     }
   }
@@ -123,39 +126,42 @@ async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
  * Follows the job's events to its end. On a terminal: one progress line redrawn in place, a line per
  * epoch. Otherwise (a pipe, a log file): a plain line per event. With --json: the events as JSON lines.
  */
-async function follow(client: ApiClient, id: string, json: boolean): Promise<number> {
+async function follow(client: TrainyardClient, id: string, json: boolean): Promise<number> {
   const tty = process.stdout.isTTY === true && !json;
   let drawn = false;
   const clearLine = () => {
     if (drawn) process.stdout.write('\r\x1b[2K');
     drawn = false;
   };
-  let lastPhase: unknown = null;
-  const status = await client.followEvents(id, (event: JobEvent) => {
-    if (json) return printJson({ id: event.id ?? null, type: event.type, ...event.data });
-    const d = event.data;
+  let lastPhase: string | null = null;
+  let status: string | null = null;
+  for await (const event of client.jobs.events(id)) {
+    if (event.type === 'status') status = event.status;
+    if (json) {
+      printJson(event);
+      continue;
+    }
     if (event.type === 'progress') {
-      const line = progressLine(d as unknown as ProgressState);
+      const line = progressLine(event);
       if (tty) {
         process.stdout.write(`\r\x1b[2K${line}`);
         drawn = true;
       } else write(line);
-      return;
+      continue;
     }
-    if (event.type === 'phase' && d.phase === lastPhase) return; // the worker and its child may both announce one
+    if (event.type === 'phase' && event.phase === lastPhase) continue; // the worker and its child may both announce one
     if (tty) clearLine();
-    if (event.type === 'epoch') write(epochLine(d));
-    else if (event.type === 'phase') write(`phase: ${(lastPhase = d.phase)}`);
-    else if (event.type === 'status') {
+    if (event.type === 'epoch') write(epochLine(event));
+    else if (event.type === 'phase') write(`phase: ${(lastPhase = event.phase)}`);
+    else {
       lastPhase = null;
-      const error = d.error as { code: string; message: string } | undefined;
-      write(`status: ${d.status}${error ? ` [${error.code}] ${error.message}` : ''}`);
+      write(`status: ${event.status}${event.error ? ` [${event.error.code}] ${event.error.message}` : ''}`);
     }
-  });
+  }
   if (tty) clearLine();
   if (!json && status === 'succeeded') {
-    const evaluation = await client.get<Record<string, unknown>>(`/v1/jobs/${id}/evaluation`);
-    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${Number(evaluation.loss).toFixed(4)}`);
+    const evaluation = await client.jobs.evaluation(id);
+    write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${evaluation.loss.toFixed(4)}`);
   }
   return status === 'succeeded' ? 0 : 1;
 }
@@ -163,15 +169,22 @@ async function follow(client: ApiClient, id: string, json: boolean): Promise<num
 async function watch(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {});
   const [id] = positionals(rest, ['job-id']);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  return follow(client, id!, Boolean(values.json));
+  return follow(clientFromEnvironment(values.api as string | undefined, env), id!, Boolean(values.json));
+}
+
+async function wait(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, {});
+  const [id] = positionals(rest, ['job-id']);
+  const job = await clientFromEnvironment(values.api as string | undefined, env).jobs.wait(id!);
+  if (values.json) printJson(job);
+  else write(summary(job));
+  return job.status === 'succeeded' ? 0 : 1;
 }
 
 async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {});
   const [id] = positionals(rest, ['job-id']);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
-  const job = await client.post<Job>(`/v1/jobs/${encodeURIComponent(id!)}/cancel`);
+  const job = await clientFromEnvironment(values.api as string | undefined, env).jobs.cancel(id!);
   if (values.json) printJson(job);
   else write(job.status === 'cancelled' ? `job ${job.id} cancelled` : `job ${job.id}: cancel requested (${job.status}); it stops at its next batch`);
   return 0;
@@ -180,9 +193,9 @@ async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { output: { type: 'string', short: 'o' } });
   const [id] = positionals(rest, ['job-id']);
-  const client = ApiClient.fromEnvironment(values.api as string | undefined, env);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
   const output = (values.output as string | undefined) ?? `${id}.tar.gz`;
-  const response = await client.request(`/v1/jobs/${encodeURIComponent(id!)}/model`);
+  const response = await client.jobs.model(id!);
   // Written beside the target and renamed at the end: an interrupted download leaves no half file.
   const partial = `${output}.partial`;
   try {
@@ -197,7 +210,7 @@ async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number>
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, cancel, download };
+const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, wait, cancel, download };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@trainyard/db/testing';
+import { startContractProxy, type ContractProxy } from './contract-proxy.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,8 +64,13 @@ export class ServiceProcess {
 }
 
 export interface LiveService {
-  /** e.g. http://127.0.0.1:41234 */
+  /**
+   * e.g. http://127.0.0.1:41234: a proxy that checks every answer against the API's OpenAPI document;
+   * close() fails if any did not match.
+   */
   url: string;
+  /** The API itself, unchecked. */
+  apiUrl: string;
   key: string;
   env: Record<string, string>;
   api: ServiceProcess;
@@ -99,15 +105,22 @@ export async function startLiveService(options: { env?: Record<string, string>; 
   const key = (await run(['keys', 'create', '--tenant', options.tenant ?? 'live'], env)).trim().split('\n').at(-1)!;
   const api = new ServiceProcess(['start', 'api'], { ...env, PORT: '0', HOST: '127.0.0.1' });
   const worker = new ServiceProcess(['start', 'worker'], env);
+  let proxy: ContractProxy | null = null;
   const close = async () => {
+    await proxy?.close();
     await Promise.all([api.stop(), worker.stop()]);
     await database.drop().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
+    if (proxy && proxy.problems.length > 0) {
+      throw new Error(`answers that do not match the OpenAPI document:\n  ${[...new Set(proxy.problems)].join('\n  ')}`);
+    }
   };
   try {
     const listening = await api.waitFor('API listening');
     await worker.waitFor('worker ready');
-    return { url: String(listening.address).replace('0.0.0.0', '127.0.0.1'), key, env, api, worker, close };
+    const apiUrl = String(listening.address).replace('0.0.0.0', '127.0.0.1');
+    proxy = await startContractProxy(apiUrl);
+    return { url: proxy.url, apiUrl, key, env, api, worker, close };
   } catch (error) {
     await close();
     throw error;

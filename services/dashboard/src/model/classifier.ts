@@ -3,7 +3,7 @@
  * and its weights straight from the API with the key in `requestInit`, exactly as any tfjs program
  * would. The exported model takes pixels in [0, 1] and ends in a softmax (its manifest says so).
  */
-import { authHeaders, getJson } from '../api/client.js';
+import { api, authHeaders } from '../api/client.js';
 import type { InputShape } from './pixels.js';
 
 export interface Manifest {
@@ -33,7 +33,7 @@ export function modelJsonUrl(jobId: string): string {
 }
 
 async function load(jobId: string): Promise<Classifier> {
-  const [tf, manifest] = await Promise.all([import('@tensorflow/tfjs'), getJson<Manifest>(`/v1/jobs/${jobId}/model/manifest.json`)]);
+  const [tf, manifest] = await Promise.all([import('@tensorflow/tfjs'), api.jobs.modelFile(jobId, 'manifest.json').then((response) => response.json() as Promise<Manifest>)]);
   await tf.ready();
   const model = await tf.loadLayersModel(modelJsonUrl(jobId), { requestInit: { headers: authHeaders() } });
   const [height, width, channels] = manifest.inputShape;

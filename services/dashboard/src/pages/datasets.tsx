@@ -3,7 +3,7 @@
  * list the tenant's datasets. #/datasets/{id}: its classes with counts, and sample images.
  */
 import { h, replaceChildren } from '../dom/h.js';
-import { getJson, request } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { DatasetView, SampleSet } from '../api/types.js';
 import { ErrorBox } from '../components.js';
 import { bytes, count, shortId, when } from '../format.js';
@@ -43,7 +43,7 @@ function UploadForm(): Element {
     button.disabled = true;
     replaceChildren(message, <p>Uploading and checking…</p>);
     try {
-      const dataset = (await (await request('/v1/datasets', { method: 'POST', body: form })).json()) as DatasetView;
+      const dataset: DatasetView = await api.datasets.upload(form);
       location.hash = `#/datasets/${dataset.id}`;
     } catch (error) {
       replaceChildren(message, <ErrorBox error={error} />);
@@ -80,7 +80,7 @@ export async function datasetListPage({ root }: PageContext): Promise<void> {
     </section>,
   );
   try {
-    const { datasets } = await getJson<{ datasets: DatasetView[] }>('/v1/datasets?limit=100');
+    const { datasets } = await api.datasets.list({ limit: 100 });
     replaceChildren(
       list,
       datasets.length === 0 ? (
@@ -115,7 +115,7 @@ export async function datasetPage({ root, params }: PageContext): Promise<void> 
   const id = params.id!;
   replaceChildren(root, <p>Loading…</p>);
   try {
-    const dataset = await getJson<DatasetView>(`/v1/datasets/${id}`);
+    const dataset = await api.datasets.get(id);
     const samples = <div class="samples">Loading sample images…</div>;
     replaceChildren(
       root,
@@ -148,7 +148,7 @@ export async function datasetPage({ root, params }: PageContext): Promise<void> 
         </div>
       </section>,
     );
-    const set = await getJson<SampleSet>(`/v1/datasets/${id}/samples`);
+    const set: SampleSet = await api.datasets.samples(id);
     replaceChildren(
       samples,
       set.samples.map((sample) => (

@@ -1,6 +1,6 @@
 /** #/jobs: the tenant's jobs, newest first, with status filters and progress bars; refreshed while jobs run. */
 import { h, replaceChildren } from '../dom/h.js';
-import { getJson } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { JobView } from '../api/types.js';
 import { ErrorBox, ProgressBar, StatusBadge } from '../components.js';
 import { percent, shortId, when } from '../format.js';
@@ -76,8 +76,7 @@ export function jobListPage({ root, signal }: PageContext): void {
 
   every(2_000, signal, async () => {
     try {
-      const query = filter === 'all' ? '' : `&status=${filter}`;
-      const { jobs } = await getJson<{ jobs: JobView[] }>(`/v1/jobs?limit=50${query}`);
+      const { jobs } = await api.jobs.list({ limit: 50, status: filter === 'all' ? undefined : (filter as JobView['status']) });
       replaceChildren(body, jobs.map((job) => <JobRow job={job} />));
       replaceChildren(message, jobs.length === 0 ? <p class="empty">No jobs yet. <a href="#/jobs/new">Submit one.</a></p> : null);
       return true;

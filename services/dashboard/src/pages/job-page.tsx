@@ -7,8 +7,8 @@
  * event log first (per-batch points included) and then follows it live.
  */
 import { h, replaceChildren } from '../dom/h.js';
-import { download, followJobEvents, getJson, postJson, type JobEventMessage } from '../api/client.js';
-import type { EpochMetricsView, Evaluation, JobView } from '../api/types.js';
+import { api, saveAs } from '../api/client.js';
+import type { EpochMetricsView, EvaluationView, JobEvent, JobView } from '../api/types.js';
 import { ErrorBox, ProgressBar, StatusBadge } from '../components.js';
 import { LineChart, type Series } from '../charts/line-chart.js';
 import { ConfusionMatrix } from '../charts/confusion-matrix.js';
@@ -105,7 +105,7 @@ function EpochTable(props: { epochs: EpochMetricsView[] }): Element {
   );
 }
 
-function EvaluationSection(props: { evaluation: Evaluation }): Element {
+function EvaluationSection(props: { evaluation: EvaluationView }): Element {
   const e = props.evaluation;
   return (
     <section class="card" data-testid="evaluation">
@@ -202,8 +202,8 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
       header,
       <JobHeader
         job={job}
-        onCancel={() => void postJson(`/v1/jobs/${id}/cancel`, {}).then(refresh, (error) => replaceChildren(stats, <ErrorBox error={error} />))}
-        onDownload={() => void download(`/v1/jobs/${id}/model`, `${id}.tar.gz`)}
+        onCancel={() => void api.jobs.cancel(id).then(refresh, (error) => replaceChildren(stats, <ErrorBox error={error} />))}
+        onDownload={() => void api.jobs.model(id).then((response) => saveAs(response, `${id}.tar.gz`), (error) => replaceChildren(stats, <ErrorBox error={error} />))}
       />,
     );
     replaceChildren(stats, <LiveStats job={job} />);
@@ -212,13 +212,13 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
   const showResults = async () => {
     if (resultsShown || job.status !== 'succeeded') return;
     resultsShown = true;
-    const evaluation = await getJson<Evaluation>(`/v1/jobs/${id}/evaluation`);
+    const evaluation = await api.jobs.evaluation(id);
     replaceChildren(results, <EvaluationSection evaluation={evaluation} />, samplesSection(id), tryModelSection(id));
   };
 
   async function refresh(): Promise<void> {
-    job = await getJson<JobView>(`/v1/jobs/${id}`);
-    const { epochs } = await getJson<{ epochs: EpochMetricsView[] }>(`/v1/jobs/${id}/metrics`);
+    job = await api.jobs.get(id);
+    const { epochs } = await api.jobs.metrics(id);
     for (const e of epochs) curves.epochs.set(e.epoch, e);
     drawHeader();
     drawCurves();
@@ -232,23 +232,25 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
     return;
   }
 
-  const onEvent = (message: JobEventMessage) => {
-    const d = message.data;
-    if (message.type === 'progress') {
-      const epoch = Number(d.epoch);
-      const x = epoch - 1 + Number(d.step) / Math.max(1, Number(d.steps));
-      if (typeof d.loss === 'number') curves.batches.push({ x, loss: d.loss, accuracy: Number(d.accuracy), learningRate: Number(d.learningRate) });
-      job = { ...job, status: job.status === 'queued' ? 'running' : job.status, progress: { epoch, epochs: Number(d.epochs), step: Number(d.step), steps: Number(d.steps), imagesPerSecond: d.imagesPerSecond as number | null, etaSeconds: d.etaSeconds as number | null } };
+  const onEvent = (event: JobEvent) => {
+    if (event.type === 'progress') {
+      const { epoch, epochs, step, steps, imagesPerSecond, etaSeconds } = event;
+      const x = epoch - 1 + step / Math.max(1, steps);
+      if (event.loss !== undefined) curves.batches.push({ x, loss: event.loss, accuracy: Number(event.accuracy), learningRate: Number(event.learningRate) });
+      job = { ...job, status: job.status === 'queued' ? 'running' : job.status, progress: { epoch, epochs, step, steps, imagesPerSecond, etaSeconds } };
       replaceChildren(stats, <LiveStats job={job} />);
       drawCurves();
-    } else if (message.type === 'epoch') {
-      curves.epochs.set(Number(d.epoch), { ...(d as unknown as EpochMetricsView) });
+    } else if (event.type === 'epoch') {
+      const { type: _type, jobId: _jobId, at: _at, ...metrics } = event;
+      // An epoch event has no imagesPerSecond; GET /metrics fills it in on the next refresh.
+      curves.epochs.set(event.epoch, { ...metrics, imagesPerSecond: curves.epochs.get(event.epoch)?.imagesPerSecond ?? 0 });
       drawCurves();
-    } else if (message.type === 'status' || message.type === 'phase') {
+    } else {
       void refresh();
     }
   };
-  followJobEvents(id, onEvent, signal)
-    .then(() => (signal.aborted ? undefined : refresh()))
-    .catch((error) => replaceChildren(stats, <ErrorBox error={error} />));
+  (async () => {
+    for await (const event of api.jobs.events(id, { signal })) onEvent(event);
+    if (!signal.aborted) await refresh();
+  })().catch((error) => replaceChildren(stats, <ErrorBox error={error} />));
 }

@@ -4,7 +4,7 @@
  * "try the model" canvas.
  */
 import { h, replaceChildren } from '../dom/h.js';
-import { getJson } from '../api/client.js';
+import { api } from '../api/client.js';
 import type { SampleSet } from '../api/types.js';
 import { ErrorBox } from '../components.js';
 import { classifierFor } from '../model/classifier.js';
@@ -18,7 +18,7 @@ export function samplesSection(jobId: string): Element {
   const summary = <p class="muted" />;
   void (async () => {
     try {
-      const set = await getJson<SampleSet>(`/v1/jobs/${jobId}/samples`);
+      const set: SampleSet = await api.jobs.samples(jobId);
       const images = set.samples.map((sample) => samplePixels(sample.pixels));
       const cells = set.samples.map((sample, i) => {
         const canvas = pixelsToCanvas(images[i]!, set.inputShape, 3);

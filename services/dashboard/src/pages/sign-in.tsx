@@ -1,6 +1,6 @@
 /** The sign-in page: an API key, checked against the API, kept in sessionStorage for this tab. */
 import { h, replaceChildren } from '../dom/h.js';
-import { getJson, storeKey } from '../api/client.js';
+import { api, storeKey } from '../api/client.js';
 import { ErrorBox } from '../components.js';
 
 export function signInPage(root: HTMLElement, onSignedIn: () => void): void {
@@ -10,7 +10,7 @@ export function signInPage(root: HTMLElement, onSignedIn: () => void): void {
     event.preventDefault();
     storeKey(key.value.trim());
     try {
-      await getJson('/v1/jobs?limit=1');
+      await api.jobs.list({ limit: 1 });
       onSignedIn();
     } catch (error) {
       storeKey(null);

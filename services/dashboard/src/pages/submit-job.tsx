@@ -5,8 +5,9 @@
  * defaults are sent; the API fills in the rest (and checks everything again).
  */
 import { h, replaceChildren } from '../dom/h.js';
-import { getJson, postJson } from '../api/client.js';
-import type { Architecture, DatasetView, JobView, ParameterSchema } from '../api/types.js';
+import { api } from '../api/client.js';
+import type { JobSpec } from '@trainyard/client';
+import type { ArchitectureView, DatasetView, ParameterSchema } from '../api/types.js';
 import { ErrorBox } from '../components.js';
 import { count } from '../format.js';
 import type { PageContext } from './page.js';
@@ -75,20 +76,21 @@ function fieldFor(name: string, schema: ParameterSchema): { input: Element; fiel
 }
 
 async function hyperparameterSchemas(): Promise<Record<string, ParameterSchema>> {
-  const document = await getJson<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: ParameterSchema }> } }>> }>('/openapi.json');
+  type Document = { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: ParameterSchema }> } }>> };
+  const document = (await (await api.request('/openapi.json')).json()) as Document;
   const body = document.paths['/v1/jobs']?.post?.requestBody?.content['application/json']?.schema;
   return body?.properties?.hyperparameters?.properties ?? {};
 }
 
 export async function submitJobPage({ root }: PageContext): Promise<void> {
   replaceChildren(root, <p>Loading the catalog…</p>);
-  let architectures: Architecture[];
+  let architectures: ArchitectureView[];
   let datasets: DatasetView[];
   let parameters: Record<string, ParameterSchema>;
   try {
     [{ architectures }, { datasets }, parameters] = await Promise.all([
-      getJson<{ architectures: Architecture[] }>('/v1/architectures'),
-      getJson<{ datasets: DatasetView[] }>('/v1/datasets?limit=100'),
+      api.architectures.list(),
+      api.datasets.list({ limit: 100 }),
       hyperparameterSchemas(),
     ]);
   } catch (error) {
@@ -147,14 +149,15 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
         if (value !== undefined && JSON.stringify(value) !== JSON.stringify(field.schema.default)) hyperparameters[field.name] = value;
       }
       const [kind, value] = dataset.value.split(/:(.*)/) as [string, string];
-      const body: Record<string, unknown> = {
+      const body: JobSpec = {
         model: { architecture: architecture.value },
-        dataset: kind === 'builtin' ? { builtin: value } : { id: value },
+        // The select's options are the builtin names and the tenant's dataset ids; the API checks both.
+        dataset: kind === 'builtin' ? { builtin: value as 'synthetic' | 'fashion-mnist' } : { id: value },
         hyperparameters,
       };
       if (name.value.trim()) body.name = name.value.trim();
       if (runtime.value) body.maxRuntimeSeconds = Number(runtime.value);
-      const job = await postJson<JobView>('/v1/jobs', body);
+      const job = await api.jobs.submit(body);
       location.hash = `#/jobs/${job.id}`;
     } catch (error) {
       replaceChildren(message, <ErrorBox error={error} />);

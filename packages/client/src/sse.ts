@@ -1,4 +1,4 @@
-/** Splits a Server-Sent Events byte stream into messages (the parsing part of EventSource). */
+/** Splits a Server-Sent Events text stream into messages (the parsing part of a browser's EventSource). */
 export interface SseMessage {
   id?: string;
   event: string;
@@ -9,7 +9,7 @@ export class SseParser {
   private buffer = '';
   private current: { id?: string; event?: string; data?: string } = {};
 
-  /** Feeds text; returns the messages it completed. */
+  /** Feeds text; returns the messages it completed. Comments (heartbeats) are dropped. */
   push(text: string): SseMessage[] {
     this.buffer += text;
     const messages: SseMessage[] = [];
@@ -20,15 +20,14 @@ export class SseParser {
       if (line === '') {
         if (this.current.data !== undefined) messages.push({ id: this.current.id, event: this.current.event ?? 'message', data: this.current.data });
         this.current = {};
-        continue;
+      } else if (!line.startsWith(':')) {
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') this.current.data = this.current.data === undefined ? value : `${this.current.data}\n${value}`;
+        else if (field === 'id') this.current.id = value;
+        else if (field === 'event') this.current.event = value;
       }
-      if (line.startsWith(':')) continue; // a comment (heartbeat)
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') this.current.data = this.current.data === undefined ? value : `${this.current.data}\n${value}`;
-      else if (field === 'id') this.current.id = value;
-      else if (field === 'event') this.current.event = value;
     }
     return messages;
   }

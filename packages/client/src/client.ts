@@ -1,0 +1,230 @@
+/**
+ * The Trainyard API as typed methods: one per operation of the OpenAPI document (its operationId is
+ * named on each), grouped by resource, with the request and answer types of @trainyard/contracts.
+ * It needs only `fetch`, so the dashboard (browser) and the CLI (Node) share it.
+ *
+ *   const client = new TrainyardClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.TRAINYARD_API_KEY });
+ *   const job = await client.jobs.submit({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' } });
+ *   for await (const event of client.jobs.events(job.id)) if (event.type === 'epoch') console.log(event.trainLoss);
+ *   const { top1 } = await client.jobs.evaluation(job.id);
+ */
+import type {
+  ApiKeyView,
+  ArchitectureList,
+  CheckpointList,
+  CreatedApiKey,
+  DatasetList,
+  DatasetView,
+  EvaluationView,
+  JobEvent,
+  JobList,
+  JobMetrics,
+  JobSpec,
+  JobView,
+  ListDatasetsQuery,
+  ListJobsQuery,
+  Readiness,
+  SampleSet,
+  TenantView,
+} from '@trainyard/contracts';
+import { TrainyardApiError } from './errors.js';
+import { SseParser } from './sse.js';
+
+export interface ClientOptions {
+  /** The service's URL, e.g. http://127.0.0.1:3000; '' for the page's own origin in a browser. */
+  baseUrl: string;
+  /** A tenant API key for /v1, or ADMIN_TOKEN for the admin methods. */
+  apiKey?: string | (() => string | null);
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Called with every error answer before it is thrown (the dashboard signs out on 401). */
+  onError?: (error: TrainyardApiError) => void;
+}
+
+export interface EventOptions {
+  /** Resume after this event id (what a previous stream sent). */
+  lastEventId?: string;
+  signal?: AbortSignal;
+  /** Milliseconds before the first reconnection after a dropped stream (doubling, at most 10 s). */
+  retryMs?: number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface Call {
+  method?: 'GET' | 'POST' | 'DELETE';
+  query?: Query;
+  json?: unknown;
+  form?: FormData;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+const segment = (value: string | number) => encodeURIComponent(String(value));
+
+export class TrainyardClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Sends one request; an answer that is not 2xx is thrown as TrainyardApiError. */
+  async request(path: string, call: Call = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...call.headers };
+    const key = typeof this.options.apiKey === 'function' ? this.options.apiKey() : this.options.apiKey;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: BodyInit | undefined;
+    if (call.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.json);
+    } else if (call.form) body = call.form;
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(name, String(value));
+    const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { method: call.method ?? 'GET', headers, body, signal: call.signal });
+    } catch (error) {
+      if (call.signal?.aborted) throw error;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw this.failed(new TrainyardApiError('unreachable', `cannot reach the API at ${this.baseUrl || 'this origin'}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 0));
+    }
+    if (!response.ok) throw this.failed(await TrainyardApiError.fromResponse(response));
+    return response;
+  }
+
+  private failed(error: TrainyardApiError): TrainyardApiError {
+    this.options.onError?.(error);
+    return error;
+  }
+
+  private async json<T>(path: string, call?: Call): Promise<T> {
+    return (await this.request(path, call)).json() as Promise<T>;
+  }
+
+  readonly jobs = {
+    /** submitJob: POST /v1/jobs */
+    submit: (spec: JobSpec, options: { idempotencyKey?: string } = {}): Promise<JobView> =>
+      this.json('/v1/jobs', { method: 'POST', json: spec, headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {} }),
+    /** listJobs: GET /v1/jobs */
+    list: (query: ListJobsQuery = {}): Promise<JobList> => this.json('/v1/jobs', { query }),
+    /** getJob: GET /v1/jobs/{id} */
+    get: (id: string): Promise<JobView> => this.json(`/v1/jobs/${segment(id)}`),
+    /** getJobMetrics: GET /v1/jobs/{id}/metrics */
+    metrics: (id: string): Promise<JobMetrics> => this.json(`/v1/jobs/${segment(id)}/metrics`),
+    /** getJobEvaluation: GET /v1/jobs/{id}/evaluation (409 job_not_finished until the job has succeeded) */
+    evaluation: (id: string): Promise<EvaluationView> => this.json(`/v1/jobs/${segment(id)}/evaluation`),
+    /** listJobCheckpoints: GET /v1/jobs/{id}/checkpoints */
+    checkpoints: (id: string): Promise<CheckpointList> => this.json(`/v1/jobs/${segment(id)}/checkpoints`),
+    /** downloadJobCheckpoint: GET /v1/jobs/{id}/checkpoints/{epoch}; the body is the file. */
+    checkpoint: (id: string, epoch: number): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/checkpoints/${segment(epoch)}`),
+    /** downloadJobModel: GET /v1/jobs/{id}/model; the body is the .tar.gz. */
+    model: (id: string): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model`),
+    /** downloadJobModelFile: GET /v1/jobs/{id}/model/{file} (model.json, weight shards, manifest.json) */
+    modelFile: (id: string, file: string): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model/${segment(file)}`),
+    /** cancelJob: POST /v1/jobs/{id}/cancel */
+    cancel: (id: string): Promise<JobView> => this.json(`/v1/jobs/${segment(id)}/cancel`, { method: 'POST' }),
+    /** getJobSamples: GET /v1/jobs/{id}/samples */
+    samples: (id: string): Promise<SampleSet> => this.json(`/v1/jobs/${segment(id)}/samples`),
+    /**
+     * streamJobEvents: GET /v1/jobs/{id}/events, as an async iterator of typed events. It ends after
+     * the job's final status event; a dropped connection is resumed with the last event id seen, so
+     * no event is missed or repeated.
+     */
+    events: (id: string, options: EventOptions = {}): AsyncGenerator<JobEvent> => this.followEvents(id, options),
+    /** The job once it has finished (succeeded, failed or cancelled), following its events. */
+    wait: async (id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> => {
+      for await (const event of this.followEvents(id, options)) void event;
+      return this.jobs.get(id);
+    },
+  };
+
+  readonly datasets = {
+    /** uploadDataset: POST /v1/datasets (multipart: images + labels, or file parts; format, name...) */
+    upload: (form: FormData): Promise<DatasetView> => this.json('/v1/datasets', { method: 'POST', form }),
+    /** listDatasets: GET /v1/datasets */
+    list: (query: ListDatasetsQuery = {}): Promise<DatasetList> => this.json('/v1/datasets', { query }),
+    /** getDataset: GET /v1/datasets/{id} */
+    get: (id: string): Promise<DatasetView> => this.json(`/v1/datasets/${segment(id)}`),
+    /** deleteDataset: DELETE /v1/datasets/{id} */
+    delete: async (id: string): Promise<void> => {
+      await this.request(`/v1/datasets/${segment(id)}`, { method: 'DELETE' });
+    },
+    /** getDatasetSamples: GET /v1/datasets/{id}/samples */
+    samples: (id: string): Promise<SampleSet> => this.json(`/v1/datasets/${segment(id)}/samples`),
+  };
+
+  readonly architectures = {
+    /** listArchitectures: GET /v1/architectures */
+    list: (): Promise<ArchitectureList> => this.json('/v1/architectures'),
+  };
+
+  readonly service = {
+    /** getHealth: GET /healthz */
+    health: (): Promise<{ status: 'ok' }> => this.json('/healthz'),
+    /** getReadiness: GET /readyz (503 not_ready, with the failing checks in details) */
+    readiness: (): Promise<Readiness> => this.json('/readyz'),
+    /** getPrometheusMetrics: GET /metrics */
+    metrics: async (): Promise<string> => (await this.request('/metrics')).text(),
+  };
+
+  /** /admin/v1, with ADMIN_TOKEN as the client's apiKey. */
+  readonly admin = {
+    tenants: {
+      /** listTenants: GET /admin/v1/tenants */
+      list: (): Promise<{ tenants: TenantView[] }> => this.json('/admin/v1/tenants'),
+      /** createTenant: POST /admin/v1/tenants */
+      create: (name: string): Promise<TenantView> => this.json('/admin/v1/tenants', { method: 'POST', json: { name } }),
+    },
+    keys: {
+      /** createApiKey: POST /admin/v1/keys; the key is in this answer only. */
+      create: (tenant: string): Promise<CreatedApiKey> => this.json('/admin/v1/keys', { method: 'POST', json: { tenant } }),
+      /** listApiKeys: GET /admin/v1/keys?tenant= */
+      list: (tenant: string): Promise<{ keys: ApiKeyView[] }> => this.json('/admin/v1/keys', { query: { tenant } }),
+      /** revokeApiKey: DELETE /admin/v1/keys/{id} */
+      revoke: async (id: string): Promise<void> => {
+        await this.request(`/admin/v1/keys/${segment(id)}`, { method: 'DELETE' });
+      },
+    },
+  };
+
+  private async *followEvents(id: string, options: EventOptions): AsyncGenerator<JobEvent> {
+    let lastEventId = options.lastEventId;
+    const firstDelay = options.retryMs ?? 500;
+    for (let attempt = 0; !options.signal?.aborted; attempt++) {
+      try {
+        const headers: Record<string, string> = { accept: 'text/event-stream' };
+        if (lastEventId) headers['last-event-id'] = lastEventId;
+        const response = await this.request(`/v1/jobs/${segment(id)}/events`, { headers, signal: options.signal });
+        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+        const parser = new SseParser();
+        let finished = false;
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            for (const message of parser.push(value)) {
+              if (message.id) lastEventId = message.id;
+              const event = JSON.parse(message.data) as JobEvent;
+              if (event.type === 'status' && FINISHED.has(event.status)) finished = true;
+              yield event;
+            }
+            attempt = 0;
+          }
+        } finally {
+          // Also when the caller stops iterating early: the connection is closed, not left open.
+          await reader.cancel().catch(() => {});
+        }
+        if (finished) return;
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        // A refusal (unknown job, bad key) will not change by retrying; a dropped stream or a 5xx may.
+        if (error instanceof TrainyardApiError && error.status >= 400 && error.status < 500) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, firstDelay * 2 ** attempt)));
+    }
+  }
+}

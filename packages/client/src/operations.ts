@@ -1,0 +1,35 @@
+/**
+ * Which client method calls which operation of the document. Keyed by every OperationId of
+ * @trainyard/contracts, so that an operation added there without a method here does not compile;
+ * the tests check that each path names a method of TrainyardClient.
+ */
+import type { OperationId } from '@trainyard/contracts';
+
+export const CLIENT_METHODS = {
+  submitJob: 'jobs.submit',
+  listJobs: 'jobs.list',
+  getJob: 'jobs.get',
+  getJobMetrics: 'jobs.metrics',
+  getJobEvaluation: 'jobs.evaluation',
+  listJobCheckpoints: 'jobs.checkpoints',
+  downloadJobCheckpoint: 'jobs.checkpoint',
+  downloadJobModel: 'jobs.model',
+  downloadJobModelFile: 'jobs.modelFile',
+  cancelJob: 'jobs.cancel',
+  getJobSamples: 'jobs.samples',
+  streamJobEvents: 'jobs.events',
+  uploadDataset: 'datasets.upload',
+  listDatasets: 'datasets.list',
+  getDataset: 'datasets.get',
+  deleteDataset: 'datasets.delete',
+  getDatasetSamples: 'datasets.samples',
+  listArchitectures: 'architectures.list',
+  getHealth: 'service.health',
+  getReadiness: 'service.readiness',
+  getPrometheusMetrics: 'service.metrics',
+  listTenants: 'admin.tenants.list',
+  createTenant: 'admin.tenants.create',
+  createApiKey: 'admin.keys.create',
+  listApiKeys: 'admin.keys.list',
+  revokeApiKey: 'admin.keys.revoke',
+} as const satisfies Record<OperationId, string>;
