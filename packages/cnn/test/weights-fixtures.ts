@@ -14,6 +14,8 @@ export interface PickledTensor {
   offset?: number;
   shape: number[];
   stride?: number[];
+  /** torch < 0.4 pickled tensors with _rebuild_tensor(storage, offset, size, stride). */
+  oldRebuild?: boolean;
 }
 
 function contiguousStride(shape: number[]): number[] {
@@ -69,7 +71,8 @@ export class PickleWriter {
 export function pickleStateDict(tensors: PickledTensor[], legacy = false): Uint8Array {
   const w = new PickleWriter().global('collections', 'OrderedDict').bytes(0x29, 0x52, 0x28);
   for (const t of tensors) {
-    w.string(t.name).global('torch._utils', '_rebuild_tensor_v2');
+    w.string(t.name).global('torch._utils', t.oldRebuild ? '_rebuild_tensor' : '_rebuild_tensor_v2');
+    const extra = [(x: PickleWriter) => x.bytes(0x89), (x: PickleWriter) => x.global('collections', 'OrderedDict').bytes(0x29, 0x52)];
     w.tuple([
       (x) =>
         x
@@ -85,8 +88,7 @@ export function pickleStateDict(tensors: PickledTensor[], legacy = false): Uint8
       (x) => x.int(t.offset ?? 0),
       (x) => x.tuple(t.shape.map((d) => (y: PickleWriter) => y.int(d))),
       (x) => x.tuple((t.stride ?? contiguousStride(t.shape)).map((d) => (y: PickleWriter) => y.int(d))),
-      (x) => x.bytes(0x89),
-      (x) => x.global('collections', 'OrderedDict').bytes(0x29, 0x52),
+      ...(t.oldRebuild ? [] : extra),
     ]);
     w.bytes(0x52);
   }

@@ -167,6 +167,9 @@ test('legacy files whose storage records lie are refused', () => {
   const good = readStateDict(torchLegacy(tensors, [{ key: '7', elements: 4, data: floats(1, 2, 3, 4) }]));
   assert.equal(good.format, 'torch-legacy');
   assert.deepEqual(values(good.tensors.get('w')!.data), [1, 2, 3, 4]);
+  // torch < 0.4 (some published torchvision files): _rebuild_tensor without requires_grad and hooks
+  const old = readStateDict(torchLegacy([{ ...tensors[0], oldRebuild: true }], [{ key: '7', elements: 4, data: floats(1, 2, 3, 4) }]));
+  assert.deepEqual(values(old.tensors.get('w')!.data), [1, 2, 3, 4]);
   refuses(torchLegacy(tensors, [{ key: '7', elements: 2 ** 40, data: floats(1, 2, 3, 4) }]), 'weights_malformed', /elements/);
   refuses(torchLegacy(tensors, [{ key: '7', elements: 4, data: floats(1, 2, 3) }]), 'weights_malformed');
   refuses(torchLegacy(tensors, [{ key: '8', elements: 4, data: floats(1, 2, 3, 4) }]), 'weights_malformed', /keys/);

@@ -3,7 +3,8 @@
  * Python's unpickler is a small virtual machine whose GLOBAL and REDUCE opcodes import and call any
  * function named in the file (`os.system` included); this one knows only the opcodes a state_dict
  * uses and resolves only the globals torch.load(weights_only=True) allows for one: OrderedDict, the
- * tensor-rebuilding functions and the storage types. Anything else is refused with weights_unsafe
+ * tensor-rebuilding functions (_rebuild_tensor_v2, the pre-0.4 _rebuild_tensor, _rebuild_parameter,
+ * Parameter) and the storage types. Anything else is refused with weights_unsafe
  * before it is acted on. It never recurses, and every length is checked against the bytes left
  * before anything is allocated.
  */
@@ -36,7 +37,7 @@ export abstract class ExternalValue {}
 export interface UnpickleHooks {
   /** BINPERSID: torch's reference to a storage stored outside the pickle. */
   persistentLoad(pid: PickleValue): PickleValue;
-  /** torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]). */
+  /** torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]), or _rebuild_tensor's first four. */
   rebuildTensor(args: PickleValue[]): PickleValue;
 }
 
@@ -56,8 +57,9 @@ const STORAGE_TYPES: Record<string, StateDictDtype> = {
 function resolveGlobal(module: string, name: string): PickleGlobal {
   const qualified = `${module}.${name}`;
   if (qualified === 'collections.OrderedDict') return new PickleGlobal({ kind: 'ordered-dict' });
-  if (qualified === 'torch._utils._rebuild_tensor_v2') return new PickleGlobal({ kind: 'rebuild-tensor' });
-  if (qualified === 'torch._utils._rebuild_parameter') return new PickleGlobal({ kind: 'rebuild-parameter' });
+  // _rebuild_tensor is what torch < 0.4 wrote (published torchvision files of that time use it).
+  if (qualified === 'torch._utils._rebuild_tensor_v2' || qualified === 'torch._utils._rebuild_tensor') return new PickleGlobal({ kind: 'rebuild-tensor' });
+  if (qualified === 'torch._utils._rebuild_parameter' || qualified === 'torch.nn.parameter.Parameter') return new PickleGlobal({ kind: 'rebuild-parameter' });
   if (module === 'torch' && Object.hasOwn(STORAGE_TYPES, name)) {
     return new PickleGlobal({ kind: 'storage-type', dtype: STORAGE_TYPES[name], name });
   }
