@@ -59,10 +59,12 @@ after(async () => {
   await service?.close();
 });
 
-test('README.md: its shell blocks run verbatim against a service started from the checkout', { timeout: 30 * 60_000 }, async () => {
+test('README.md: its shell blocks run verbatim against a service started from the checkout', { timeout: 30 * 60_000 }, async (t) => {
   if (!existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')) {
-    // The blocks upload Debian's Fashion-MNIST; CI installs dataset-fashion-mnist (.ci/run).
+    // The blocks read Debian's Fashion-MNIST; CI installs dataset-fashion-mnist (.ci/run).
     if (process.env.CI === 'true') assert.fail('dataset-fashion-mnist is missing: CI must install it');
+    t.skip('dataset-fashion-mnist is not installed');
+    return;
   }
   const blocks = runnableShellBlocks(readFileSync(README, 'utf8'));
   assert.ok(blocks.length >= 3, `found ${blocks.length} runnable blocks`);

@@ -7,6 +7,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { JobEventSchema } from '../schemas/events.js';
 
 /** Headers the API sets on purpose; each must be documented on the response that carries it. */
 const WATCHED_HEADERS = [
@@ -136,6 +137,20 @@ export class ResponseContract {
       const allowed = error.keyword === 'enum' ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}), got ${JSON.stringify(pick(body, error.instancePath))}` : '';
       return `${name} ${response.status}: ${where} ${error.message}${allowed}`;
     });
+  }
+
+  /** The problems with one event of a job's event stream (its SSE `event` name and `data` line). */
+  checkEvent(event: string, data: string): string[] {
+    let body: unknown;
+    try {
+      body = JSON.parse(data);
+    } catch {
+      return [`event stream: the data of a ${event} event is not JSON: ${data.slice(0, 100)}`];
+    }
+    const valid = this.validator(JobEventSchema as unknown as Record<string, unknown>);
+    const problems = valid(body) ? [] : [`event stream: a ${event} event does not match JobEventSchema (packages/contracts/src/schemas/events.ts): ${this.ajv.errorsText(valid.errors, { dataVar: 'data' })}`];
+    if ((body as { type?: unknown }).type !== event) problems.push(`event stream: event "${event}" carries data of type ${JSON.stringify((body as { type?: unknown }).type)}`);
+    return problems;
   }
 
   private validator(schema: Record<string, unknown>): ValidateFunction {

@@ -2,10 +2,12 @@
  * A proxy in front of a live API for the end-to-end tests: it forwards every request unchanged and
  * checks every answer against the API's own OpenAPI document (@trainyard/contracts/testing), so the
  * CLI, the dashboard and the README's commands are checked too. Streams (events, downloads) pass
- * through as they come; their status and headers are checked, their bytes are not held.
+ * through as they come; their status and headers are checked, each event of an event stream against
+ * the events' schema, and no bytes are held.
  */
 import { createServer, request as forward, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SseParser } from '@trainyard/client';
 import { ResponseContract } from '@trainyard/contracts/testing';
 
 export interface ContractProxy {
@@ -31,6 +33,14 @@ export async function startContractProxy(apiUrl: string): Promise<ContractProxy>
         const observed = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', status: answer.statusCode ?? 0, headers: answer.headers };
         if (STREAMED.test(contentType)) {
           problems.push(...contract.check({ ...observed, body: '' }));
+          if (contentType.startsWith('text/event-stream')) {
+            // Each event's data is checked against the events' schema as it passes.
+            const parser = new SseParser();
+            answer.setEncoding('utf8');
+            answer.on('data', (text: string) => {
+              for (const message of parser.push(text)) problems.push(...contract.checkEvent(message.event, message.data));
+            });
+          }
           answer.pipe(outgoing);
           return;
         }
