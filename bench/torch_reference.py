@@ -121,8 +121,10 @@ def median_seconds(step, warmup, steps):
 def throughput_in_layout(args, layout):
     height, width, channels = (int(part) for part in args.input.split(','))
     torch.manual_seed(args.seed)
-    model = build_model(args.model, height, channels)
-    batches = [(torch.randn(args.batch, channels, height, width), torch.randint(0, 10, (args.batch,))) for _ in range(4)]
+    device = torch.device(args.device)
+    model = build_model(args.model, height, channels).to(device)
+    batches = [(torch.randn(args.batch, channels, height, width, device=device), torch.randint(0, 10, (args.batch,), device=device))
+               for _ in range(4)]
     if layout == 'channels_last':
         model = model.to(memory_format=torch.channels_last)
         batches = [(images.contiguous(memory_format=torch.channels_last), labels) for images, labels in batches]
@@ -133,6 +135,8 @@ def throughput_in_layout(args, layout):
         optimizer.zero_grad(set_to_none=True)
         F.cross_entropy(model(images), labels).backward()
         optimizer.step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()  # CUDA runs asynchronously: the step ends when its kernels do
 
     def inference_step(index):
         model(batches[index % len(batches)][0]).sum().item()  # .item() waits for the result
@@ -151,7 +155,8 @@ def throughput(args):
     fastest_train = max(layouts, key=lambda layout: by_layout[layout]['train'])
     fastest_eval = max(layouts, key=lambda layout: by_layout[layout]['eval'])
     return {
-        'engine': f'torch-{torch.__version__}-cpu',
+        'engine': f'torch-{torch.__version__}-{args.device}',
+        'device': torch.cuda.get_device_name() if args.device == 'cuda' else 'cpu',
         'threads': torch.get_num_threads(),
         'model': args.model,
         'input': args.input,
@@ -232,6 +237,7 @@ def main():
     parser.add_argument('--threads', type=int, default=2, help='torch threads (the machine has 2 cores)')
     parser.add_argument('--warmup', type=int, default=5, help='steps run before timing starts')
     parser.add_argument('--steps', type=int, default=30, help='timed steps; the median is reported')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='cuda: the first CUDA device (throughput only)')
     parser.add_argument('--memory-format', choices=['best', 'nchw', 'channels_last'], default='best')
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--lr', type=float, default=1e-3)

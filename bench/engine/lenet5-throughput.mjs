@@ -37,6 +37,6 @@ const inputShape = [28, 28, 1];
 const batch = Number(values.batch);
 const model = lenet5(inputShape, 10);
 for (let i = 0; i < Number(values.repeat); i++) {
-  const result = measureThroughput(model, { inputShape, batch, steps: Number(values.steps) });
-  console.log(JSON.stringify({ engine: engine.name, threads: engine.threads, model: 'lenet5', input: '28,28,1', batch, ...result }));
+  const result = await measureThroughput(model, { inputShape, batch, steps: Number(values.steps) });
+  console.log(JSON.stringify({ engine: engine.name, device: engine.device, threads: engine.threads, model: 'lenet5', input: '28,28,1', batch, ...result }));
 }

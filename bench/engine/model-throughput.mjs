@@ -24,11 +24,11 @@ const inputShape = values.input.split(',').map(Number);
 const batch = Number(values.batch);
 const built = buildModel(values.model, { inputShape, classes: 10 });
 for (let i = 0; i < Number(values.repeat); i++) {
-  const result = measureThroughput(built.training, {
+  const result = await measureThroughput(built.training, {
     inputShape,
     batch,
     steps: Number(values.steps),
     warmup: Number(values.warmup),
   });
-  console.log(JSON.stringify({ engine: engine.name, threads: engine.threads, model: values.model, input: values.input, batch, ...result }));
+  console.log(JSON.stringify({ engine: engine.name, device: engine.device, threads: engine.threads, model: values.model, input: values.input, batch, ...result }));
 }

@@ -25,11 +25,11 @@ before(async () => {
   await initEngine();
 });
 
-test('measures both speeds, updates the weights and frees every tensor it made', () => {
+test('measures both speeds, updates the weights and frees every tensor it made', async () => {
   const model = tinyCnn();
   const weightsBefore = model.getWeights().map((w) => w.dataSync().slice());
   const tensorsBefore = tf.memory().numTensors;
-  const result = measureThroughput(model, { inputShape: [8, 8, 1], batch: 4, classes: 4, warmup: 1, steps: 3 });
+  const result = await measureThroughput(model, { inputShape: [8, 8, 1], batch: 4, classes: 4, warmup: 1, steps: 3 });
   assert.equal(tf.memory().numTensors, tensorsBefore);
   assert.ok(result.trainImagesPerSec > 0 && Number.isFinite(result.trainImagesPerSec));
   assert.ok(result.evalImagesPerSec > 0 && Number.isFinite(result.evalImagesPerSec));
@@ -38,7 +38,7 @@ test('measures both speeds, updates the weights and frees every tensor it made',
   model.dispose();
 });
 
-test('rejects a wrong input shape and nonsensical counts with invalid_option', () => {
+test('rejects a wrong input shape and nonsensical counts with invalid_option', async () => {
   const model = tinyCnn();
   const bad: Array<Parameters<typeof measureThroughput>[1]> = [
     { inputShape: [9, 9, 1], batch: 4 },
@@ -48,7 +48,7 @@ test('rejects a wrong input shape and nonsensical counts with invalid_option', (
     { inputShape: [8, 8, 1], batch: 2.5 },
   ];
   for (const options of bad) {
-    assert.throws(() => measureThroughput(model, options), (error: unknown) => isCnnError(error, 'invalid_option'), JSON.stringify(options));
+    await assert.rejects(() => measureThroughput(model, options), (error: unknown) => isCnnError(error, 'invalid_option'), JSON.stringify(options));
   }
   model.dispose();
 });

@@ -4,7 +4,7 @@
  * model files) to object storage itself, then tells the parent where they are.
  */
 import type { BatchProgress, EpochMetrics, Evaluation, ModelManifest } from '@trainyard/cnn/types';
-import type { ResolvedJobSpec, JobPhase } from '@trainyard/contracts';
+import type { DeviceView, ResolvedJobSpec, JobPhase } from '@trainyard/contracts';
 
 /** How to read the dataset: the upload's options, then the job's (dataset.imageSize, channels, testFraction). */
 export interface DatasetReadOptions {
@@ -61,7 +61,7 @@ export interface FailureReport {
 
 /** Child -> parent. */
 export type ChildMessage =
-  | { type: 'engine'; engine: string }
+  | { type: 'engine'; engine: string; device: DeviceView }
   | { type: 'phase'; phase: JobPhase }
   | { type: 'batch'; progress: BatchProgress; epochs: number }
   | { type: 'checkpoint'; epoch: number; step: number; key: string; bytes: number }

@@ -463,7 +463,7 @@ export class JobRunner {
 
   /** @internal for ProgressRecorder */
   get recorderDeps() {
-    return { db: this.db, storage: this.storage, config: this.config };
+    return { db: this.db, storage: this.storage, config: this.config, logger: this.logger };
   }
 
   /** @internal for ProgressRecorder */
@@ -492,7 +492,7 @@ class ProgressRecorder {
   }
 
   async record(message: ChildMessage): Promise<void> {
-    const { db, config } = this.runner.recorderDeps;
+    const { db, config, logger } = this.runner.recorderDeps;
     const { jobId } = this;
     const report = async (update: Parameters<Database['jobs']['reportProgress']>[2]) => {
       const ours = await retryDatabase(() => db.jobs.reportProgress(jobId, config.workerId, update));
@@ -500,7 +500,8 @@ class ProgressRecorder {
     };
     switch (message.type) {
       case 'engine':
-        await report({ engine: message.engine });
+        logger.info({ jobId, engine: message.engine, device: message.device }, 'training on');
+        await report({ engine: message.engine, device: message.device });
         return;
       case 'phase':
         await report({ phase: message.phase });

@@ -76,7 +76,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
   send({ type: 'phase', phase: 'loading_data' });
 
   const engine = await enginePromise;
-  send({ type: 'engine', engine: engine.name });
+  send({ type: 'engine', engine: engine.name, device: engine.device });
 
   const opened = await openJobDataset(start.dataset, storage, start.tempDir || tmpdir());
   try {

@@ -149,8 +149,15 @@ function endToEnd(storage: 'disk' | 's3') {
       assert.equal(job.attempts, 1);
       firstJobId = created.id;
       assert.equal(typeof job.engine, 'string');
+      // A CPU worker here: the device is this machine's processor, named in the view and the metrics.
+      const device = job.device as { kind: string; name: string };
+      assert.equal(device.kind, 'cpu');
+      assert.ok(device.name.length > 0);
 
-      const { epochs } = (await getJson(`/v1/jobs/${created.id}/metrics`)) as { epochs: Array<Record<string, number | null>> };
+      const metrics = (await getJson(`/v1/jobs/${created.id}/metrics`)) as { engine: string; device: object; epochs: Array<Record<string, number | null>> };
+      assert.equal(metrics.engine, job.engine);
+      assert.deepEqual(metrics.device, device);
+      const { epochs } = metrics;
       assert.deepEqual(epochs.map((row) => row.epoch), [1, 2]);
       for (const row of epochs) {
         for (const field of ['trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy', 'learningRate', 'seconds']) {

@@ -43,6 +43,9 @@ test('a worker process trains a queued job and records every result', async () =
   assert.equal(done.status, 'succeeded', `${done.errorCode}: ${done.errorMessage}\n${worker.tail()}`);
   assert.equal(done.attempts, 1);
   assert.ok(done.engine, 'engine recorded');
+  assert.equal((done.device as { kind: string } | null)?.kind, 'cpu', 'device recorded');
+  const trainingOn = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'training on');
+  assert.deepEqual(trainingOn.device, done.device, 'the log names the device');
   assert.ok(done.startedAt && done.finishedAt);
   const evaluation = (await services.db.jobs.evaluation(job.id)) as { top1: number; examples: number; confusionMatrix: number[][] };
   assert.equal(evaluation.examples, 500);

@@ -26,7 +26,7 @@ const RANDOM_BATCHES = 4;
  * whose result is read back. Each is the median over `steps` timed steps after `warmup` untimed ones.
  * The model's first output must be the logits.
  */
-export function measureThroughput(model: tf.LayersModel, options: ThroughputOptions): Throughput {
+export async function measureThroughput(model: tf.LayersModel, options: ThroughputOptions): Promise<Throughput> {
   const { inputShape, batch, classes = 10, warmup = 5, steps = 30, learningRate = 1e-3 } = options;
   for (const [name, value] of Object.entries({ batch, classes, steps }) as Array<[string, number]>) {
     if (!Number.isInteger(value) || value < 1) {
@@ -49,7 +49,7 @@ export function measureThroughput(model: tf.LayersModel, options: ThroughputOpti
   );
   const optimizer = tf.train.adam(learningRate);
   try {
-    const trainStep = (i: number): number => {
+    const trainStep = async (i: number): Promise<number> => {
       const { x, y } = batches[i % RANDOM_BATCHES];
       const start = performance.now();
       const loss = optimizer.minimize(() => {
@@ -57,23 +57,26 @@ export function measureThroughput(model: tf.LayersModel, options: ThroughputOpti
         const logits = Array.isArray(outputs) ? outputs[0] : outputs;
         return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
       }, true);
-      // Reading the loss back waits for asynchronous engines (tfjs-node's GPU) to finish the step.
-      loss?.dataSync();
+      // Reading the loss back waits for asynchronous engines (GPUs) to finish the step; asynchronously,
+      // since WebGPU cannot read back synchronously in Node.
+      await loss?.data();
       const seconds = (performance.now() - start) / 1000;
       loss?.dispose();
       return seconds;
     };
-    const evalStep = (i: number): number => {
+    const evalStep = async (i: number): Promise<number> => {
       const { x } = batches[i % RANDOM_BATCHES];
       const start = performance.now();
-      tf.tidy(() => {
+      const sum = tf.tidy(() => {
         const outputs = model.apply(x, { training: false }) as tf.Tensor | tf.Tensor[];
-        (Array.isArray(outputs) ? outputs[0] : outputs).sum().dataSync();
+        return (Array.isArray(outputs) ? outputs[0] : outputs).sum();
       });
+      await sum.data();
+      sum.dispose();
       return (performance.now() - start) / 1000;
     };
-    const train = medianOfTimedSteps(trainStep, warmup, steps);
-    const evaluate = medianOfTimedSteps(evalStep, warmup, steps);
+    const train = await medianOfTimedSteps(trainStep, warmup, steps);
+    const evaluate = await medianOfTimedSteps(evalStep, warmup, steps);
     return { trainImagesPerSec: round1(batch / train), evalImagesPerSec: round1(batch / evaluate) };
   } finally {
     optimizer.dispose();
@@ -81,10 +84,10 @@ export function measureThroughput(model: tf.LayersModel, options: ThroughputOpti
   }
 }
 
-function medianOfTimedSteps(step: (i: number) => number, warmup: number, steps: number): number {
-  for (let i = 0; i < warmup; i++) step(i);
+async function medianOfTimedSteps(step: (i: number) => Promise<number>, warmup: number, steps: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await step(i);
   const times: number[] = [];
-  for (let i = 0; i < steps; i++) times.push(step(warmup + i));
+  for (let i = 0; i < steps; i++) times.push(await step(warmup + i));
   times.sort((a, b) => a - b);
   const middle = Math.floor(times.length / 2);
   return times.length % 2 === 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2;

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import type { EngineName } from './engine-info.js';
+import { cpuDevice } from './cpu-device.js';
+import type { EngineDevice, EngineName } from './engine-info.js';
+import { loadWebgpu } from './webgpu/load-webgpu.js';
 import { guardWasmAllocations } from './wasm/allocation-guard.js';
 import { registerWasmTrainingKernels } from './wasm/register-training-kernels.js';
 
@@ -9,22 +11,28 @@ export interface LoadedEngine {
   backend: string;
   version: string;
   threads: number;
+  device: EngineDevice;
 }
 
 export interface EngineCandidate {
   name: EngineName;
   /** Never picked automatically: only when forced by name (the stock cpu backend is too slow to train). */
   forcedOnly: boolean;
-  /** Makes the engine tfjs's active backend, or throws an Error whose message says why it cannot. */
-  load(): Promise<LoadedEngine>;
+  /**
+   * Makes the engine tfjs's active backend, or throws an Error whose message says why it cannot.
+   * `forced`: chosen by name rather than picked automatically.
+   */
+  load(forced: boolean): Promise<LoadedEngine>;
 }
 
 /**
- * The engines in order of preference: libtensorflow (GPU, then CPU), the native oneDNN engine
- * (@trainyard/engine-onednn, when its addon built at install), then wasm.
+ * The engines in order of preference: libtensorflow on CUDA, WebGPU on a real GPU adapter (Dawn,
+ * over Vulkan), libtensorflow on the CPU, the native oneDNN engine (@trainyard/engine-onednn, when
+ * its addon built at install), then wasm.
  */
 export const ENGINE_CANDIDATES: readonly EngineCandidate[] = [
   { name: 'tensorflow-gpu', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node-gpu') },
+  { name: 'webgpu', forcedOnly: false, load: loadWebgpu },
   { name: 'tensorflow', forcedOnly: false, load: () => loadTfjsNode('@tensorflow/tfjs-node') },
   { name: 'onednn', forcedOnly: false, load: loadOnednn },
   { name: 'wasm', forcedOnly: false, load: loadWasm },
@@ -53,6 +61,7 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
     backend: 'tensorflow',
     version: binding.version?.['tfjs-node'] ?? tf.version_core,
     threads: Number.isInteger(intraOpThreads) && intraOpThreads > 0 ? intraOpThreads : os.availableParallelism(),
+    device: cpuDevice(),
   };
 }
 
@@ -63,13 +72,13 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
  */
 async function loadOnednn(): Promise<LoadedEngine> {
   const packageName = '@trainyard/engine-onednn';
-  let engine: { activateOnednnBackend(): Promise<LoadedEngine> };
+  let engine: { activateOnednnBackend(): Promise<Omit<LoadedEngine, 'device'>> };
   try {
     engine = (await import(packageName)) as typeof engine;
   } catch (error) {
     throw new Error(`cannot import ${packageName}: ${firstLine(error)}`);
   }
-  return engine.activateOnednnBackend();
+  return { ...(await engine.activateOnednnBackend()), device: cpuDevice() };
 }
 
 async function loadWasm(): Promise<LoadedEngine> {
@@ -77,12 +86,12 @@ async function loadWasm(): Promise<LoadedEngine> {
   registerWasmTrainingKernels();
   await setBackendOrThrow('wasm');
   guardWasmAllocations(tf.backend() as InstanceType<typeof wasm.BackendWasm>);
-  return { backend: 'wasm', version: wasm.version_wasm, threads: wasm.getThreadsCount() };
+  return { backend: 'wasm', version: wasm.version_wasm, threads: wasm.getThreadsCount(), device: cpuDevice() };
 }
 
 async function loadCpu(): Promise<LoadedEngine> {
   await setBackendOrThrow('cpu');
-  return { backend: 'cpu', version: tf.version_core, threads: 1 };
+  return { backend: 'cpu', version: tf.version_core, threads: 1, device: cpuDevice() };
 }
 
 async function setBackendOrThrow(backend: string): Promise<void> {

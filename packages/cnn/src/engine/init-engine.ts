@@ -6,13 +6,18 @@ let current: EngineInfo | null = null;
 /** The engine name the current engine was chosen for (undefined: picked automatically). */
 let currentRequest: string | undefined;
 let pending: Promise<EngineInfo> | null = null;
-/** Why each engine failed to load, kept so it is tried and logged only once per process. */
+/**
+ * Why each engine failed to load, kept so it is tried and logged only once per process; keyed by
+ * failureKey, since an engine refused when picked automatically (a software WebGPU adapter) may load
+ * when forced.
+ */
 const failures = new Map<string, string>();
+const failureKey = (name: string, forced: boolean) => (forced ? `${name} (forced)` : name);
 
 /**
- * Makes the fastest engine that loads tfjs's backend: tfjs-node-gpu, tfjs-node, then the wasm
- * backend with our training kernels. `options.engine`, else the TRAINYARD_ENGINE environment
- * variable, forces one ('cpu' is only ever used when forced). Calling it again with the same request
+ * Makes the fastest engine that loads tfjs's backend, in ENGINE_CANDIDATES' order. `options.engine`,
+ * else the TRAINYARD_ENGINE environment variable, forces one ('cpu', and webgpu on a software
+ * adapter, are only ever used when forced). Calling it again with the same request
  * returns the same info; a different forced engine switches to it.
  */
 export async function initEngine(options: InitEngineOptions = {}): Promise<EngineInfo> {
@@ -46,11 +51,11 @@ async function select(request: string | undefined, log: EngineLog): Promise<Engi
         engine: request,
       });
     }
-    const info = await tryLoad(candidate, [], log);
+    const info = await tryLoad(candidate, [], log, true);
     if (info === null) {
-      throw new CnnError('engine_unavailable', `engine '${request}' cannot be loaded: ${failures.get(request)}`, {
+      throw new CnnError('engine_unavailable', `engine '${request}' cannot be loaded: ${failures.get(failureKey(request, true))}`, {
         engine: request,
-        reason: failures.get(request),
+        reason: failures.get(failureKey(request, true)),
       });
     }
     return info;
@@ -58,7 +63,7 @@ async function select(request: string | undefined, log: EngineLog): Promise<Engi
   const skipped: EngineInfo['skipped'] = [];
   for (const candidate of ENGINE_CANDIDATES) {
     if (candidate.forcedOnly) continue;
-    const info = await tryLoad(candidate, skipped, log);
+    const info = await tryLoad(candidate, skipped, log, false);
     if (info !== null) return info;
     skipped.push({ engine: candidate.name, reason: failures.get(candidate.name) ?? 'unknown' });
   }
@@ -69,17 +74,18 @@ async function tryLoad(
   candidate: EngineCandidate,
   skipped: EngineInfo['skipped'],
   log: EngineLog,
+  forced: boolean,
 ): Promise<EngineInfo | null> {
-  if (failures.has(candidate.name)) return null;
+  if (failures.has(failureKey(candidate.name, forced))) return null;
   try {
-    const loaded = await candidate.load();
+    const loaded = await candidate.load(forced);
     const info: EngineInfo = { name: candidate.name, ...loaded, skipped };
     log('engine selected', { ...info });
     return info;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    failures.set(candidate.name, reason);
-    log('engine unavailable', { engine: candidate.name, reason });
+    failures.set(failureKey(candidate.name, forced), reason);
+    log('engine unavailable', { engine: candidate.name, forced, reason });
     return null;
   }
 }

@@ -57,6 +57,18 @@ export const JobLinksSchema = Type.Object(
   { additionalProperties: Type.String() },
 );
 
+/** What an engine computed on: the GPU adapter, the CUDA device, or the CPU model. */
+export const DeviceSchema = Type.Object(
+  {
+    kind: StringEnum(['gpu', 'cpu'], {
+      description: "Where the arithmetic ran: a software WebGPU adapter (Mesa's llvmpipe) counts as cpu",
+    }),
+    name: Type.String({ description: "The WebGPU adapter's vendor and description, the CUDA device, or the CPU model" }),
+  },
+  { title: 'Device' },
+);
+export type DeviceView = Static<typeof DeviceSchema>;
+
 export const JobViewSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -71,6 +83,7 @@ export const JobViewSchema = Type.Object(
       best: Nullable(EpochMetricsSchema, { description: 'The epoch with the best validation (else training) accuracy' }),
     }),
     engine: Nullable(Type.String()),
+    device: Nullable(DeviceSchema, { description: 'What the engine computed on; null until a worker started the job' }),
     attempts: Type.Integer({ minimum: 0 }),
     cancelRequested: Type.Boolean(),
     error: Nullable(Type.Object({ code: Type.String({ description: 'A code of the error catalogue' }), message: Type.String() })),
@@ -90,7 +103,11 @@ export type JobList = Static<typeof JobListSchema>;
 export const ListJobsQuerySchema = Type.Object({ status: Type.Optional(JobStatusSchema), ...PageQuery }, { additionalProperties: false });
 export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
 
-export const JobMetricsSchema = Type.Object({ epochs: Type.Array(EpochMetricsSchema) });
+export const JobMetricsSchema = Type.Object({
+  engine: Nullable(Type.String({ description: 'The engine the epochs were trained on' })),
+  device: Nullable(DeviceSchema),
+  epochs: Type.Array(EpochMetricsSchema),
+});
 export type JobMetrics = Static<typeof JobMetricsSchema>;
 
 export const ClassMetricsSchema = Type.Object({

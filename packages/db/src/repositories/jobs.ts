@@ -6,7 +6,7 @@
  *   queued -> running -> succeeded | failed | cancelled
  *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
  */
-import type { Accelerator, JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import type { Accelerator, DeviceView, JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
@@ -61,7 +61,7 @@ const WITHOUT_EVALUATION = { evaluation: true } as const;
 /** Every column of jobs but `evaluation`, under its Prisma field name, for raw queries that return Job rows. */
 export const JOB_COLUMN_LIST = [
   'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
-  'fine_tune_from_id AS "fineTuneFromId"', 'weights_id AS "weightsId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'error_code AS "errorCode"',
+  'fine_tune_from_id AS "fineTuneFromId"', 'weights_id AS "weightsId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'device', 'error_code AS "errorCode"',
   'error_message AS "errorMessage"', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
   'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
   'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
@@ -300,16 +300,17 @@ export class JobRepository {
     );
   }
 
-  /** Phase, progress and engine of a running job; also a heartbeat. */
+  /** Phase, progress, engine and device of a running job; also a heartbeat. */
   async reportProgress(
     id: string,
     workerId: string,
-    update: { phase?: JobPhase; progress?: JobProgress; engine?: string },
+    update: { phase?: JobPhase; progress?: JobProgress; engine?: string; device?: DeviceView },
   ): Promise<boolean> {
     const data: Prisma.JobUpdateManyMutationInput = { heartbeatAt: new Date() };
     if (update.phase !== undefined) data.phase = update.phase;
     if (update.progress !== undefined) data.progress = update.progress as unknown as Prisma.InputJsonValue;
     if (update.engine !== undefined) data.engine = update.engine;
+    if (update.device !== undefined) data.device = update.device as unknown as Prisma.InputJsonValue;
     return this.changed(await this.prisma.job.updateMany({ where: { id, workerId, status: 'running' }, data }));
   }
 

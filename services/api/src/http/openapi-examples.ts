@@ -37,6 +37,7 @@ const job = {
   progress: { epoch: 2, epochs: 4, step: 412, steps: 844, imagesPerSecond: 1060.2, etaSeconds: 121 },
   metrics: { latest: epoch, best: epoch },
   engine: 'onednn',
+  device: { kind: 'cpu', name: 'Intel(R) Xeon(R) Platinum 8480+' },
   attempts: 1,
   cancelRequested: false,
   error: null,
@@ -109,11 +110,11 @@ const EXAMPLES: Record<string, Example> = {
   'post /v1/jobs': {
     request: submitted,
     status: '201',
-    response: { ...job, status: 'queued', phase: null, progress: null, metrics: { latest: null, best: null }, engine: null, attempts: 0, startedAt: null },
+    response: { ...job, status: 'queued', phase: null, progress: null, metrics: { latest: null, best: null }, engine: null, device: null, attempts: 0, startedAt: null },
   },
   'get /v1/jobs': { status: '200', response: { jobs: [job], nextCursor: null } },
   'get /v1/jobs/{id}': { status: '200', response: job },
-  'get /v1/jobs/{id}/metrics': { status: '200', response: { epochs: [epoch, { ...epoch, epoch: 2, trainLoss: 0.487, trainAccuracy: 0.82, validationLoss: 0.443, validationAccuracy: 0.835 }] } },
+  'get /v1/jobs/{id}/metrics': { status: '200', response: { engine: job.engine, device: job.device, epochs: [epoch, { ...epoch, epoch: 2, trainLoss: 0.487, trainAccuracy: 0.82, validationLoss: 0.443, validationAccuracy: 0.835 }] } },
   'get /v1/jobs/{id}/evaluation': {
     status: '200',
     response: {

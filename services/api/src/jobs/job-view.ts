@@ -1,5 +1,5 @@
 /** A job row as the API shows it (JobView in @trainyard/contracts). */
-import type { EpochMetricsView, JobProgress, JobView, ResolvedJobSpec } from '@trainyard/contracts';
+import type { DeviceView, EpochMetricsView, JobProgress, JobView, ResolvedJobSpec } from '@trainyard/contracts';
 import type { Job } from '@trainyard/db';
 
 export function jobLinks(id: string): JobView['links'] {
@@ -26,6 +26,7 @@ export function toJobView(job: Job, metrics?: { latest: EpochMetricsView; best: 
     progress: (job.progress as unknown as JobProgress | null) ?? null,
     metrics: { latest: metrics?.latest ?? null, best: metrics?.best ?? null },
     engine: job.engine,
+    device: (job.device as unknown as DeviceView | null) ?? null,
     attempts: job.attempts,
     cancelRequested: job.cancelRequestedAt !== null,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,

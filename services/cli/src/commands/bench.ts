@@ -5,7 +5,9 @@ const HELP = `usage: trainyard bench --model NAME --input H,W,C [--batch B] [--c
 
 Training and inference throughput by the method of the repository's PyTorch reference,
 bench/torch_reference.py: random inputs, Adam 1e-3, ${5} warm-up steps then the median of ${30};
-train = forward, backward and update; eval = forward with the result read back.`;
+train = forward, backward and update; eval = forward with the result read back. Reports the
+engine and the device it computed on; TRAINYARD_ENGINE forces an engine (e.g. webgpu on a software
+adapter).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
@@ -31,16 +33,16 @@ export async function run(argv: string[]): Promise<number> {
 
   const model = buildModel(name, { inputShape, classes });
   try {
-    const speed = measureThroughput(model.training, {
+    const speed = await measureThroughput(model.training, {
       inputShape, batch, classes,
       warmup: Number(stringOption(values, 'warmup')), steps: parsePositiveInt(stringOption(values, 'steps') ?? '30', '--steps'),
     });
     const result = {
-      engine: engine.name, threads: engine.threads, model: name, input, batch,
+      engine: engine.name, device: engine.device, threads: engine.threads, model: name, input, batch,
       trainImagesPerSec: round1(speed.trainImagesPerSec), evalImagesPerSec: round1(speed.evalImagesPerSec),
     };
     if (values.json) printJson(result);
-    else process.stdout.write(`${result.model} ${result.input} batch ${batch} on ${result.engine}: train ${result.trainImagesPerSec} images/s, eval ${result.evalImagesPerSec} images/s\n`);
+    else process.stdout.write(`${result.model} ${result.input} batch ${batch} on ${result.engine} (${result.device.kind} ${result.device.name}): train ${result.trainImagesPerSec} images/s, eval ${result.evalImagesPerSec} images/s\n`);
   } finally {
     disposeBuiltModel(model);
   }

@@ -111,7 +111,7 @@ async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   write(summary(job));
-  write(`created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}, attempts ${job.attempts}`);
+  write(`created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}${job.device ? ` on ${job.device.name} (${job.device.kind})` : ''}, attempts ${job.attempts}`);
   for (const epoch of epochs) write(`  ${epochLine(epoch)}`);
   if (evaluation) {
     write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${evaluation.loss.toFixed(4)}`);

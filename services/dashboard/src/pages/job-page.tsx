@@ -54,6 +54,7 @@ function JobHeader(props: { job: JobView; onCancel: () => void; onDownload: () =
         <div><dt>Dataset</dt><dd>{dataset}</dd></div>
         <div><dt>Training</dt><dd>{`${h9.epochs} epochs · batch ${h9.batchSize} · ${h9.optimizer} lr ${h9.learningRate} · ${h9.schedule}`}</dd></div>
         <div><dt>Engine</dt><dd>{job.engine ?? '–'}</dd></div>
+        <div><dt>Device</dt><dd>{job.device ? `${job.device.name} (${job.device.kind})` : '–'}</dd></div>
         <div><dt>Attempts</dt><dd>{job.attempts}</dd></div>
         <div><dt>Created</dt><dd>{when(job.createdAt)}</dd></div>
         <div><dt>Finished</dt><dd>{when(job.finishedAt)}</dd></div>
