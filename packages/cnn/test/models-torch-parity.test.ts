@@ -120,7 +120,7 @@ function randomizeBatchNorm(model: tf.LayersModel, x: tf.Tensor): void {
   });
 }
 
-test('with the same weights, the models compute what torchvision\'s compute', { skip: !torchvisionAvailable() && 'python3-torch / python3-torchvision 0.14 not installed' }, async () => {
+test('with the same weights, the models compute what torchvision\'s compute', { skip: process.env.CI !== 'true' && !torchvisionAvailable() && 'python3-torch / python3-torchvision 0.14 not installed (with CI=true this test runs, and fails)' }, async () => {
   await initEngine();
   seedrandom('models-torch-parity', { global: true });
   const dir = mkdtempSync(join(tmpdir(), 'trainyard-parity-'));
