@@ -18,6 +18,10 @@ export const ERROR_CATALOGUE = {
     message: 'This Idempotency-Key was already used with a different request body.',
   },
   job_not_cancellable: { httpStatus: 409, message: 'The job has already finished and cannot be cancelled.' },
+  job_not_deletable: {
+    httpStatus: 409,
+    message: 'The job is queued or running, or a queued or running job starts from its model; cancel it or wait.',
+  },
   job_not_finished: { httpStatus: 409, message: 'The job has not succeeded, so this result does not exist yet.' },
   dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
   weights_in_use: { httpStatus: 409, message: 'The weights are used by a queued or running job.' },

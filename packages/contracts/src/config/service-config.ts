@@ -172,6 +172,12 @@ export const apiEnv = {
       'Requests a minute with an unknown or revoked key from one client address, counted by each API process; beyond it 429 auth_failures_limit without a database query; 0 disables',
     parse: integer(0, 10_000_000),
   }),
+  jobRetentionDays: envVar({
+    name: 'JOB_RETENTION_DAYS',
+    description:
+      'Finished jobs older than this many days are deleted with their metrics, checkpoints and model, as DELETE /v1/jobs/{id} does (unset: kept for ever)',
+    parse: optional(integer(1, 100_000)),
+  }),
   maxQueuedJobsPerTenant: envVar({
     name: 'MAX_QUEUED_JOBS_PER_TENANT',
     default: '1000',

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { JOB_PHASES, JOB_STATUSES } from '../job-status.js';
 import { buildJobSpecSchema, type JobSpec, type JobSpecLimits, type ResolvedJobSpec } from '../job-spec.js';
-import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, json, keyOperation, media } from './common.js';
+import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, empty, json, keyOperation, media } from './common.js';
 
 export const JobStatusSchema = StringEnum(JOB_STATUSES);
 export const JobPhaseSchema = StringEnum(JOB_PHASES);
@@ -308,6 +308,21 @@ export const cancelJob = keyOperation(
   [...byId, 'job_not_cancellable', 'invalid_json', 'unsupported_media_type', 'payload_too_large', 'control_character'],
 );
 
+export const deleteJob = keyOperation(
+  'DELETE',
+  '/v1/jobs/{id}',
+  {
+    operationId: 'deleteJob',
+    summary: 'Delete a finished job',
+    description:
+      'Removes a succeeded, failed or cancelled job with its metrics, checkpoints and model. 409 job_not_deletable while it is queued or running, or while a queued or running job starts from its model.',
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 204: empty('Deleted') },
+  },
+  [...byId, 'job_not_deletable'],
+);
+
 export const JOB_OPERATIONS = {
   submitJob,
   listJobs,
@@ -319,4 +334,5 @@ export const JOB_OPERATIONS = {
   downloadJobModel,
   downloadJobModelFile,
   cancelJob,
+  deleteJob,
 };

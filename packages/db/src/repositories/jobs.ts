@@ -234,6 +234,37 @@ export class JobRepository {
     return count > 0;
   }
 
+  // ------------------------------------------------------------ retention
+
+  /**
+   * Deletes a finished job's rows (metrics, checkpoints, model and idempotency keys go with it), unless
+   * a queued or running job starts from its model. The row is locked first, so a submission naming it
+   * (whose insert locks it for its foreign key) and the delete never pass each other.
+   */
+  async deleteFinished(id: string): Promise<'deleted' | 'not_found' | 'active' | 'referenced'> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<Array<{ status: JobStatus }>>`SELECT status FROM jobs WHERE id = ${id}::uuid FOR UPDATE`;
+      const job = rows[0];
+      if (!job) return 'not_found';
+      if (job.status === 'queued' || job.status === 'running') return 'active';
+      const users = await tx.$queryRaw<unknown[]>`
+        SELECT 1 FROM jobs WHERE fine_tune_from_id = ${id}::uuid AND status IN ('queued', 'running') LIMIT 1`;
+      if (users.length > 0) return 'referenced';
+      await tx.$executeRaw`DELETE FROM jobs WHERE id = ${id}::uuid`;
+      return 'deleted';
+    });
+  }
+
+  /** Finished jobs that finished before `before`, oldest first (JOB_RETENTION_DAYS). */
+  async findFinishedBefore(before: Date, limit = 100): Promise<Array<Pick<Job, 'id' | 'tenantId'>>> {
+    return this.prisma.job.findMany({
+      where: { status: { in: ['succeeded', 'failed', 'cancelled'] }, finishedAt: { lt: before } },
+      orderBy: { finishedAt: 'asc' },
+      select: { id: true, tenantId: true },
+      take: limit,
+    });
+  }
+
   // ------------------------------------------------------------ the queue outbox
 
   async markEnqueued(id: string): Promise<boolean> {

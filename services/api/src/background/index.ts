@@ -2,6 +2,7 @@
 import type { ApiDeps } from '../context.js';
 import { cleanStaleUploads } from './clean-stale-uploads.js';
 import { enqueuePending } from './enqueue-pending.js';
+import { deleteExpiredJobs } from './delete-expired-jobs.js';
 
 const IDEMPOTENCY_KEY_DAYS = 7;
 
@@ -28,6 +29,7 @@ export function startBackgroundTasks(deps: ApiDeps): () => void {
   const stops = [
     every(5_000, 'enqueue-pending', deps, () => enqueuePending(deps)),
     every(600_000, 'clean-stale-uploads', deps, () => cleanStaleUploads(deps)),
+    every(600_000, 'delete-expired-jobs', deps, () => deleteExpiredJobs(deps)),
     every(3600_000, 'prune-idempotency-keys', deps, () =>
       deps.db.jobs.pruneIdempotencyKeys(new Date(Date.now() - IDEMPOTENCY_KEY_DAYS * 86400_000)),
     ),

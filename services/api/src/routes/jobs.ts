@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   cancelJob as cancelJobOperation,
+  deleteJob as deleteJobOperation,
   downloadJobCheckpoint,
   downloadJobModel,
   downloadJobModelFile,
@@ -24,6 +25,7 @@ import { getMetrics } from '../jobs/get-metrics.js';
 import { getEvaluation } from '../jobs/get-evaluation.js';
 import { listCheckpoints, openCheckpoint } from '../jobs/checkpoints.js';
 import { cancelJob } from '../jobs/cancel-job.js';
+import { deleteJob } from '../jobs/delete-job.js';
 import { openModelBundle, openModelFile, type ModelDownload } from '../jobs/model-files.js';
 
 function send(reply: FastifyReply, download: ModelDownload, disposition: 'inline' | 'attachment') {
@@ -88,6 +90,14 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
       const { job, immediate } = await cancelJob(deps, request.tenant, request.params.id);
       state.queuedCounts.delete(request.tenant.id); // a cancelled queued job frees its place at once
       return reply.code(immediate ? 200 : 202).send(job);
+    },
+  });
+
+  app.route({
+    ...routeOf(deleteJobOperation, scope),
+    handler: async (request, reply) => {
+      await deleteJob(deps, request.tenant, request.params.id);
+      return reply.code(204).send();
     },
   });
 }
