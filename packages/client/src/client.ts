@@ -127,6 +127,10 @@ export class TrainyardClient {
     modelFile: (id: string, file: string): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model/${segment(file)}`),
     /** cancelJob: POST /v1/jobs/{id}/cancel */
     cancel: (id: string): Promise<JobView> => this.json(`/v1/jobs/${segment(id)}/cancel`, { method: 'POST' }),
+    /** deleteJob: DELETE /v1/jobs/{id} (a finished job, with its metrics, checkpoints and model) */
+    delete: async (id: string): Promise<void> => {
+      await this.request(`/v1/jobs/${segment(id)}`, { method: 'DELETE' });
+    },
     /** getJobSamples: GET /v1/jobs/{id}/samples */
     samples: (id: string): Promise<SampleSet> => this.json(`/v1/jobs/${segment(id)}/samples`),
     /**

@@ -16,6 +16,7 @@ export const CLIENT_METHODS = {
   downloadJobModel: 'jobs.model',
   downloadJobModelFile: 'jobs.modelFile',
   cancelJob: 'jobs.cancel',
+  deleteJob: 'jobs.delete',
   getJobSamples: 'jobs.samples',
   streamJobEvents: 'jobs.events',
   uploadDataset: 'datasets.upload',
