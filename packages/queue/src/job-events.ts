@@ -1,43 +1,13 @@
-import type { JobPhase, JobStatus } from '@trainyard/contracts';
+import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from '@trainyard/contracts';
 
 /**
  * What a worker announces about a running job on `<prefix>:events:<jobId>` (for the API's live
  * stream). Postgres stays the record; events are a best-effort echo of what was just written there.
+ * The shape is JobEventSchema of @trainyard/contracts, the one the API's event stream documents.
  */
-export type JobEvent =
-  | { type: 'status'; jobId: string; at: string; status: JobStatus; error?: { code: string; message: string } }
-  | { type: 'phase'; jobId: string; at: string; phase: JobPhase }
-  | {
-      type: 'progress';
-      jobId: string;
-      at: string;
-      epoch: number;
-      epochs: number;
-      step: number;
-      steps: number;
-      imagesPerSecond: number | null;
-      etaSeconds: number | null;
-      /** The latest batch's training loss, accuracy and learning rate (for live per-batch curves). */
-      loss?: number;
-      accuracy?: number;
-      learningRate?: number;
-    }
-  | {
-      type: 'epoch';
-      jobId: string;
-      at: string;
-      epoch: number;
-      trainLoss: number;
-      trainAccuracy: number;
-      validationLoss: number | null;
-      validationAccuracy: number | null;
-      learningRate: number;
-      seconds: number;
-    };
+export type { JobEvent, JobEventType };
 
-export type JobEventType = JobEvent['type'];
-
-const EVENT_TYPES: readonly string[] = ['status', 'phase', 'progress', 'epoch'];
+const EVENT_TYPES: readonly string[] = JOB_EVENT_TYPES;
 
 /** Parses a channel message; null for anything that is not a JobEvent (never throws). */
 export function parseJobEvent(text: string): JobEvent | null {

@@ -3,8 +3,8 @@
  * Events. Each event's `data` is one JSON object of JobEventSchema; its `event` field is the type.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { IdParams, Nullable, Timestamp, keyOperation, media } from './common.js';
-import { JobPhaseSchema, JobStatusSchema } from './jobs.js';
+import { IdParams, Timestamp, keyOperation, media } from './common.js';
+import { EpochMetricsSchema, JobPhaseSchema, JobProgressSchema, JobStatusSchema } from './jobs.js';
 
 const base = { jobId: Type.String(), at: Timestamp };
 
@@ -15,30 +15,17 @@ export const StatusEventSchema = Type.Object({
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 export const PhaseEventSchema = Type.Object({ type: Type.Literal('phase'), ...base, phase: JobPhaseSchema });
-export const ProgressEventSchema = Type.Object({
-  type: Type.Literal('progress'),
-  ...base,
-  epoch: Type.Integer(),
-  epochs: Type.Integer(),
-  step: Type.Integer(),
-  steps: Type.Integer(),
-  imagesPerSecond: Nullable(Type.Number()),
-  etaSeconds: Nullable(Type.Number()),
-  loss: Type.Optional(Type.Number({ description: "The latest batch's training loss" })),
-  accuracy: Type.Optional(Type.Number()),
-  learningRate: Type.Optional(Type.Number()),
-});
-export const EpochEventSchema = Type.Object({
-  type: Type.Literal('epoch'),
-  ...base,
-  epoch: Type.Integer(),
-  trainLoss: Type.Number(),
-  trainAccuracy: Type.Number(),
-  validationLoss: Nullable(Type.Number()),
-  validationAccuracy: Nullable(Type.Number()),
-  learningRate: Type.Number(),
-  seconds: Type.Number(),
-});
+export const ProgressEventSchema = Type.Composite([
+  Type.Object({ type: Type.Literal('progress'), ...base }),
+  JobProgressSchema,
+  Type.Object({
+    loss: Type.Optional(Type.Number({ description: "The latest batch's training loss" })),
+    accuracy: Type.Optional(Type.Number()),
+    learningRate: Type.Optional(Type.Number()),
+  }),
+]);
+/** An epoch's metrics as the worker announces them (GET /metrics adds imagesPerSecond). */
+export const EpochEventSchema = Type.Composite([Type.Object({ type: Type.Literal('epoch'), ...base }), Type.Omit(EpochMetricsSchema, ['imagesPerSecond'])]);
 export const JobEventSchema = Type.Union([StatusEventSchema, PhaseEventSchema, ProgressEventSchema, EpochEventSchema], { title: 'JobEvent' });
 export type JobEvent = Static<typeof JobEventSchema>;
 export type JobEventType = JobEvent['type'];

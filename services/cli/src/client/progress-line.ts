@@ -1,15 +1,8 @@
 /** How `trainyard jobs watch` shows a running job: one line redrawn in place on a terminal. */
+import type { JobProgress } from '@trainyard/client';
 
-export interface ProgressState {
-  epoch: number;
-  epochs: number;
-  step: number;
-  steps: number;
-  imagesPerSecond: number | null;
-  etaSeconds: number | null;
-  loss?: number;
-  accuracy?: number;
-}
+/** A job's progress, with the latest batch's loss and accuracy when an event carries them. */
+export type ProgressState = JobProgress & { loss?: number; accuracy?: number };
 
 function duration(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)}s`;
