@@ -42,7 +42,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     metrics: new MetricsRepository(prisma),
     checkpoints: new CheckpointRepository(prisma),
     models: new ModelRepository(prisma),
-    datasets: new DatasetRepository(prisma),
+    datasets: new DatasetRepository(prisma, pool),
     weights: new WeightsRepository(prisma),
     async ping() {
       await pool.query('SELECT 1');

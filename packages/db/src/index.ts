@@ -15,6 +15,7 @@ export {
   type JobFailure,
 } from './repositories/jobs.js';
 export { SchedulerRepository, runnableAccelerators, type SchedulingPolicy, type ClaimDecision } from './repositories/scheduler.js';
+export { TenantLimitError, type TenantLimitKind } from './tenant-limit.js';
 export { MetricsRepository } from './repositories/metrics.js';
 export { CheckpointRepository, type CheckpointRecord } from './repositories/checkpoints.js';
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';

@@ -46,6 +46,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       void sendError(reply, toApiError(error));
     },
     return503OnClosing: true,
+    // The longest a client may take to send one request, an upload of UPLOAD_LIMIT included.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
   });
 
   // Every route is an operation of @trainyard/contracts (see http/operation-route.ts), so that the
@@ -57,7 +59,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  const state: ApiState = { enqueueMarks: new EnqueueMarks(deps.db, deps.logger), queuedCounts: new TtlCache(1_000) };
+  const state: ApiState = { enqueueMarks: new EnqueueMarks(deps.db, deps.logger), queuedCounts: new TtlCache(1_000), storedBytes: new TtlCache(5_000) };
   app.addHook('onClose', async () => state.enqueueMarks.flush());
 
   registerErrorHandling(app);

@@ -20,4 +20,6 @@ export interface ApiState {
   enqueueMarks: EnqueueMarks;
   /** Queued jobs per tenant, remembered for a second (the quota is a soft limit). */
   queuedCounts: TtlCache<string, number>;
+  /** Bytes each tenant stores, remembered for a few seconds (TENANT_STORAGE_QUOTA at submission). */
+  storedBytes: TtlCache<string, number>;
 }

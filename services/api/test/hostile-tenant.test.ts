@@ -6,7 +6,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobChannels } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
@@ -268,5 +271,133 @@ describe('event streams', () => {
     });
     assert.equal(again.status, 200);
     await again.body?.cancel();
+  });
+});
+
+describe('uploads and counts', () => {
+  let api: TestApi;
+  let port: number;
+  let tmp: string;
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'trainyard-hostile-uploads-'));
+    api = await startTestApi({
+      UPLOAD_TMP_DIR: tmp,
+      UPLOAD_IDLE_TIMEOUT_SECONDS: '2',
+      MAX_CONCURRENT_UPLOADS_PER_TENANT: '1',
+      MAX_QUEUED_JOBS_PER_TENANT: '5',
+      MAX_DATASETS_PER_TENANT: '2',
+      TENANT_STORAGE_QUOTA: '40kb',
+    });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (api.app.server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    api.app.server.closeAllConnections();
+    await api?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** An upload over a real socket that sends its first bytes and then nothing; resolves with what the server answered. */
+  function stalledUpload(auth: Record<string, string>): { answer: Promise<string>; sent: Promise<void> } {
+    const boundary = 'stalled-boundary';
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => {});
+    const sent = new Promise<void>((resolve) =>
+      socket.once('connect', () => {
+        socket.write(
+          `POST /v1/datasets HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
+            `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="train-images-idx3-ubyte"\r\n\r\n` +
+            'x'.repeat(1000),
+          () => resolve(),
+        );
+      }),
+    );
+    const answer = new Promise<string>((resolve) => socket.once('close', () => resolve(text)));
+    return { answer, sent };
+  }
+
+  test('an upload that stops sending is answered 408 upload_timeout and closed; it leaves no row and no temporary folder', async () => {
+    const auth = await api.authFor('stalls');
+    const { answer, sent } = stalledUpload(auth);
+    await sent;
+    // Meanwhile it holds the tenant's only upload slot (MAX_CONCURRENT_UPLOADS_PER_TENANT=1)...
+    await until(() => readdirSync(tmp).length > 0, 'the upload to start');
+    const second = await upload(api, auth, idxParts(2));
+    assert.equal(second.statusCode, 429, second.body);
+    assert.equal(second.json().error.code, 'concurrent_uploads_limit');
+    assert.ok(Number(second.headers['retry-after']) >= 1);
+    // ...but not another tenant's.
+    const neighbour = await upload(api, await api.authFor('stalls-neighbour'), idxParts(2));
+    assert.equal(neighbour.statusCode, 201, neighbour.body);
+
+    const text = await answer;
+    assert.match(text, /^HTTP\/1\.1 408 /);
+    assert.match(text, /"code":"upload_timeout"/);
+    assert.deepEqual(readdirSync(tmp), [], 'the temporary folder is removed');
+    const tenant = (await api.db.tenants.findByName('stalls'))!;
+    assert.equal(await api.db.datasets.countForTenant(tenant.id), 0);
+    // The slot is free again.
+    assert.equal((await upload(api, auth, idxParts(2))).statusCode, 201);
+  });
+
+  test('parallel submissions cannot overrun MAX_QUEUED_JOBS_PER_TENANT', async () => {
+    const auth = await api.authFor('burst');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() })),
+    );
+    const created = answers.filter((res) => res.statusCode === 201).length;
+    assert.equal(created, 5, answers.map((res) => res.statusCode).join(','));
+    for (const res of answers.filter((res) => res.statusCode !== 201)) {
+      assert.equal(res.statusCode, 429);
+      assert.equal(res.json().error.code, 'queued_jobs_limit');
+    }
+    // With idempotency keys too (the other insert path).
+    const keyed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'idempotency-key': `k${i}` }, payload: lenetJob() }),
+      ),
+    );
+    assert.ok(keyed.every((res) => res.statusCode === 429), keyed.map((res) => res.statusCode).join(','));
+    const tenant = (await api.db.tenants.findByName('burst'))!;
+    assert.equal(await api.db.jobs.countWithStatus(tenant.id, ['queued']), 5);
+  });
+
+  test('parallel uploads cannot overrun MAX_DATASETS_PER_TENANT, nor TENANT_STORAGE_QUOTA', async () => {
+    // One slot per tenant is the default here: several tenants' keys would not test the count, so
+    // this tenant's uploads go through distinct API processes' worth of slots: raise it for the test.
+    const wide = await startTestApi({ MAX_CONCURRENT_UPLOADS_PER_TENANT: '10', MAX_DATASETS_PER_TENANT: '2', TENANT_STORAGE_QUOTA: '1mb' });
+    try {
+      const auth = await wide.authFor('parallel-uploads');
+      const answers = await Promise.all(Array.from({ length: 8 }, () => upload(wide, auth, idxParts(2))));
+      assert.equal(answers.filter((res) => res.statusCode === 201).length, 2, answers.map((res) => `${res.statusCode} ${res.body.slice(0, 80)}`).join('\n'));
+      for (const res of answers.filter((res) => res.statusCode !== 201)) assert.equal(res.json().error.code, 'datasets_limit');
+      assert.equal(await wide.db.prisma.dataset.count(), 2);
+    } finally {
+      await wide.close();
+    }
+
+    // The quota: 40 KB here; each IDX pair of these is about 2.6 KB.
+    const auth = await api.authFor('hoarder');
+    const big = idxPair(600, 2, 8, 8); // ~39 KB
+    const first = await upload(api, auth, [
+      { name: 'images', file: { filename: 'train-images-idx3-ubyte', data: big.images } },
+      { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: big.labels } },
+    ]);
+    assert.equal(first.statusCode, 201, first.body);
+    const over = await upload(api, auth, idxParts(2));
+    assert.equal(over.statusCode, 413, over.body);
+    assert.equal(over.json().error.code, 'storage_quota_exceeded');
+    assert.equal(over.json().error.details.variable, 'TENANT_STORAGE_QUOTA');
+    const job = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
+    assert.equal(job.statusCode, 201, 'just under the quota a job may still start');
+    // Checkpoints count too: the tenant's job now stores one of 10 KB.
+    await api.db.prisma.checkpoint.create({ data: { jobId: job.json().id, epoch: 1, storageKey: 'k', bytes: BigInt(10_000) } });
+    await sleep(5_200); // the stored bytes a submission sees are up to 5 s old
+    const refused = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
+    assert.equal(refused.statusCode, 413, refused.body);
+    assert.equal(refused.json().error.code, 'storage_quota_exceeded');
   });
 });

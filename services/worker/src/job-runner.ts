@@ -57,6 +57,7 @@ export type JobRunnerConfig = Pick<
   | 'maxStarts'
   | 'defaultMaxRuntimeSeconds'
   | 'trainingNice'
+  | 'workerMemoryBytes'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
   | 'checkpointsKept'
@@ -77,7 +78,7 @@ export class JobRunner {
     private readonly logger: Logger,
     private readonly scheduler: Pick<JobScheduler, 'claim'>,
   ) {
-    this.children = new WarmChild(logger, config.trainingNice);
+    this.children = new WarmChild(logger, config.trainingNice, config.workerMemoryBytes);
     this.children.prepare();
   }
 
@@ -375,10 +376,16 @@ export class JobRunner {
     if (outcome.kind === 'failed') return this.failJob(entry, outcome.failure, context);
 
     // Crashed on its own: a bug, a native abort, or the kernel's OOM killer.
-    const outOfMemory = /out of memory|allocation failed|heap limit/i.test(outcome.lastError ?? '');
+    const outOfMemory = outcome.outOfMemory || /out of memory|allocation failed|heap limit/i.test(outcome.lastError ?? '');
     logger.error({ exitCode: outcome.exitCode, signal: outcome.signal, lastError: outcome.lastError }, 'training child crashed');
     const failure: FailureReport = outOfMemory
-      ? { code: 'out_of_memory', message: `The training process ran out of memory: ${outcome.lastError}`, transient: false }
+      ? {
+          code: 'out_of_memory',
+          message: outcome.outOfMemory
+            ? `The training process went past the worker's memory limit of ${Math.round(this.config.workerMemoryBytes / 1024 ** 2)} MB (WORKER_MEMORY) and was stopped; choose a smaller batch size, model or input.`
+            : `The training process ran out of memory: ${outcome.lastError}`,
+          transient: false,
+        }
       : {
           code: 'internal',
           message: `The training process ended unexpectedly (${outcome.signal ?? `exit code ${outcome.exitCode}`}).`,

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, FailureReport, ParentMessage, StartMessage } from './child-protocol.js';
 import type { Logger } from './logger.js';
+import { limitMemory, memoryLimitExecArgv, type MemoryLimit } from './memory-limit.js';
 
 export type SucceededMessage = Extract<ChildMessage, { type: 'succeeded' }>;
 
@@ -17,7 +18,14 @@ export type ChildOutcome =
   | { kind: 'stopped' }
   | { kind: 'failed'; failure: FailureReport }
   /** Exited without saying how it ended: crashed, killed (by us, the OOM killer, ...). */
-  | { kind: 'crashed'; exitCode: number | null; signal: NodeJS.Signals | null; lastError: string | null };
+  | {
+      kind: 'crashed';
+      exitCode: number | null;
+      signal: NodeJS.Signals | null;
+      lastError: string | null;
+      /** Killed for going past its memory limit (WORKER_MEMORY), by the kernel or the watchdog. */
+      outOfMemory: boolean;
+    };
 
 const CHILD_MAIN = fileURLToPath(new URL('./training-child.js', import.meta.url));
 
@@ -29,6 +37,7 @@ export class TrainingChildProcess {
   private lastErrorLine: string | null = null;
   private onMessage: ((message: ChildMessage) => Promise<void>) | null = null;
   private started = false;
+  private readonly memory: MemoryLimit | null = null;
 
   /**
    * Forks the child, which loads TensorFlow.js and its engine right away and then waits for `start`;
@@ -37,9 +46,21 @@ export class TrainingChildProcess {
   constructor(
     private logger: Logger,
     nice = 0,
+    /** WORKER_MEMORY: the child is killed past it (memory-limit.ts); undefined for no limit. */
+    memoryLimitBytes?: number,
   ) {
     // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
-    this.child = fork(CHILD_MAIN, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    this.child = fork(CHILD_MAIN, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      execArgv: [...process.execArgv, ...(memoryLimitBytes ? memoryLimitExecArgv(memoryLimitBytes) : [])],
+    });
+    if (memoryLimitBytes && this.child.pid !== undefined) {
+      this.memory = limitMemory(this.child.pid, memoryLimitBytes, logger, () => {
+        this.logger.warn({ limitBytes: memoryLimitBytes }, 'the training child went past its memory limit (WORKER_MEMORY); killing it');
+        this.kill();
+      });
+    }
     if (nice > 0 && this.child.pid !== undefined) {
       // Set at once, before the child starts its compute threads (Linux niceness is per thread and
       // inherited by the threads it creates afterwards).
@@ -53,9 +74,11 @@ export class TrainingChildProcess {
     this.child.on('message', (message: ChildMessage) => this.receive(message));
     this.done = new Promise((resolve) => {
       this.child.on('exit', (exitCode, signal) => {
+        const outOfMemory = this.memory?.exceeded() ?? false;
+        this.memory?.release();
         // Every message that arrived before the exit is handled before the outcome is known.
         void this.chain.then(() =>
-          resolve(this.reported ?? { kind: 'crashed', exitCode, signal, lastError: this.lastErrorLine }),
+          resolve(this.reported ?? { kind: 'crashed', exitCode, signal, lastError: this.lastErrorLine, outOfMemory }),
         );
       });
     });

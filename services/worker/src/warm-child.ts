@@ -15,15 +15,17 @@ export class WarmChild {
   constructor(
     private readonly logger: Logger,
     private readonly nice: number,
+    /** WORKER_MEMORY, each child's hard limit. */
+    private readonly memoryLimitBytes?: number,
   ) {}
 
   /** Forks a spare unless one is ready. */
   prepare(): void {
-    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice);
+    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice, this.memoryLimitBytes);
   }
 
   take(): TrainingChildProcess {
-    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice);
+    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice, this.memoryLimitBytes);
     this.spare = null;
     return child;
   }

@@ -173,6 +173,7 @@ export const submitJob = keyOperation(
     'model_too_large',
     'fine_tune_source_invalid',
     'queued_jobs_limit',
+    'storage_quota_exceeded',
   ],
 );
 

@@ -4,7 +4,9 @@
  * only after the CNN package's readers accepted the files.
  */
 import type { Dataset, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type pg from 'pg';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+import { inTransaction, lockTenants, storedBytes, TENANT_STORAGE_LOCK, TenantLimitError } from '../tenant-limit.js';
 
 export interface DatasetFile {
   /** The multipart field: "images", "labels" or "file". */
@@ -15,11 +17,44 @@ export interface DatasetFile {
   bytes: number;
 }
 
-export class DatasetRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+const INSERT_UPLOADING = {
+  name: 'trainyard.datasets.insert-uploading',
+  text: `INSERT INTO datasets (id, tenant_id, name, storage_prefix, bytes, status)
+         VALUES ($1::uuid, $2::uuid, $3, $4, $5::bigint, 'uploading') RETURNING id`,
+};
+const COUNT_FOR_TENANT = {
+  name: 'trainyard.datasets.count-for-tenant',
+  text: 'SELECT count(*)::int AS count FROM datasets WHERE tenant_id = $1::uuid',
+};
 
-  createUploading(input: { id: string; tenantId: string; name: string; storagePrefix: string }): Promise<Dataset> {
-    return this.prisma.dataset.create({ data: { ...input, status: 'uploading' } });
+export class DatasetRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /**
+   * The row of a dataset whose `bytes` are about to be stored, as `uploading`. With `limits`, the
+   * tenant's dataset count (MAX_DATASETS_PER_TENANT) and stored bytes (TENANT_STORAGE_QUOTA) are
+   * checked in the same transaction under the tenant's lock: parallel uploads count each other, and
+   * a refused one throws TenantLimitError and writes nothing.
+   */
+  async createUploading(
+    input: { id: string; tenantId: string; name: string; storagePrefix: string; bytes?: number },
+    limits?: { maxDatasets: number; quotaBytes: number },
+  ): Promise<Dataset> {
+    await inTransaction(this.pool, async (client) => {
+      if (limits) {
+        await lockTenants(client, TENANT_STORAGE_LOCK, [input.tenantId]);
+        const { rows } = await client.query<{ count: number }>({ ...COUNT_FOR_TENANT, values: [input.tenantId] });
+        const count = rows[0]!.count;
+        if (count >= limits.maxDatasets) throw new TenantLimitError('datasets', count, limits.maxDatasets);
+        const stored = await storedBytes(client, input.tenantId);
+        if (stored + (input.bytes ?? 0) > limits.quotaBytes) throw new TenantLimitError('storage_quota', stored, limits.quotaBytes);
+      }
+      await client.query({ ...INSERT_UPLOADING, values: [input.id, input.tenantId, input.name, input.storagePrefix, input.bytes ?? 0] });
+    });
+    return (await this.get(input.id))!;
   }
 
   async markReady(

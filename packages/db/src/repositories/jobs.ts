@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 import { Batcher } from '../batcher.js';
+import { inTransaction, lockTenants, TENANT_JOBS_LOCK, TenantLimitError } from '../tenant-limit.js';
 
 export interface NewJob {
   tenantId: string;
@@ -23,6 +24,11 @@ export interface NewJob {
   /** resources.accelerator of the spec (default any). */
   accelerator?: Accelerator;
   weightsId?: string | null;
+  /**
+   * MAX_QUEUED_JOBS_PER_TENANT: the insert fails with TenantLimitError('queued_jobs') when the tenant
+   * already has this many queued jobs, counted atomically with the insert.
+   */
+  maxQueued?: number;
 }
 
 export interface IdempotencyRequest {
@@ -75,10 +81,18 @@ const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
  * pg returns the same JavaScript values Prisma does for these columns (Date, parsed JSON, strings).
  */
 const INSERT_JOBS = {
-  name: 'trainyard.jobs.insert-many',
+  name: 'trainyard.jobs.insert-many-within-limit',
+  // Each row is inserted only while its tenant's queued jobs, those of this batch before it included,
+  // stay within its max_queued (NULL: no limit); the caller holds the tenants' locks.
   text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
-                              $8::"JobAccelerator"[], $9::uuid[])
+         SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id
+         FROM (SELECT input.*, row_number() OVER (PARTITION BY input.tenant_id ORDER BY input.position) AS place
+               FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
+                           $8::"JobAccelerator"[], $9::uuid[], $10::int[]) WITH ORDINALITY
+                    AS input(id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, max_queued, position)
+              ) batch
+         WHERE batch.max_queued IS NULL
+            OR (SELECT count(*) FROM jobs WHERE jobs.tenant_id = batch.tenant_id AND jobs.status = 'queued') + batch.place <= batch.max_queued
          RETURNING ${JOB_COLUMN_LIST}`,
 };
 const COUNT_WITH_STATUS = {
@@ -110,6 +124,12 @@ export class JobRepository {
     if (earlier) return earlier;
     try {
       const job = await this.prisma.$transaction(async (tx) => {
+        if (input.maxQueued !== undefined) {
+          await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(${TENANT_JOBS_LOCK}::int, hashtext(${input.tenantId}::text))) AS lock`;
+          const [{ queued }] = await tx.$queryRaw<Array<{ queued: number }>>`
+            SELECT count(*)::int AS queued FROM jobs WHERE tenant_id = ${input.tenantId}::uuid AND status = 'queued'`;
+          if (queued! >= input.maxQueued) throw new TenantLimitError('queued_jobs', queued!, input.maxQueued);
+        }
         const job = await this.insert(tx, input);
         const inserted = await tx.$executeRaw`
           INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id)
@@ -140,22 +160,36 @@ export class JobRepository {
   private async insertMany(inputs: NewJob[]): Promise<Array<PromiseSettledResult<Job>>> {
     const ids = inputs.map(() => randomUUID());
     try {
-      const { rows } = await this.pool.query<Job>({
-        ...INSERT_JOBS,
-        values: [
-          ids,
-          inputs.map((input) => input.tenantId),
-          inputs.map((input) => input.name ?? null),
-          inputs.map((input) => JSON.stringify(input.spec)),
-          inputs.map((input) => input.architecture),
-          inputs.map((input) => input.datasetId ?? null),
-          inputs.map((input) => input.fineTuneFromId ?? null),
-          inputs.map((input) => input.accelerator ?? 'any'),
-          inputs.map((input) => input.weightsId ?? null),
-        ],
+      const limited = inputs.filter((input) => input.maxQueued !== undefined).map((input) => input.tenantId);
+      const rows = await inTransaction(this.pool, async (client) => {
+        await lockTenants(client, TENANT_JOBS_LOCK, limited);
+        const result = await client.query<Job>({
+          ...INSERT_JOBS,
+          values: [
+            ids,
+            inputs.map((input) => input.tenantId),
+            inputs.map((input) => input.name ?? null),
+            inputs.map((input) => JSON.stringify(input.spec)),
+            inputs.map((input) => input.architecture),
+            inputs.map((input) => input.datasetId ?? null),
+            inputs.map((input) => input.fineTuneFromId ?? null),
+            inputs.map((input) => input.accelerator ?? 'any'),
+            inputs.map((input) => input.weightsId ?? null),
+            inputs.map((input) => input.maxQueued ?? null),
+          ],
+        });
+        return result.rows;
       });
       const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => ({ status: 'fulfilled', value: byId.get(id)! }));
+      return Promise.all(
+        ids.map(async (id, index): Promise<PromiseSettledResult<Job>> => {
+          const row = byId.get(id);
+          if (row) return { status: 'fulfilled', value: row };
+          const input = inputs[index]!;
+          const queued = await this.countWithStatus(input.tenantId, ['queued']);
+          return { status: 'rejected', reason: new TenantLimitError('queued_jobs', queued, input.maxQueued!) };
+        }),
+      );
     } catch (error) {
       // One bad row (a dataset deleted meanwhile) fails the whole statement: then each row alone, so
       // that only its own request fails.

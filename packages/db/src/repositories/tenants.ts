@@ -1,6 +1,7 @@
 /** Tenants and their API keys. */
 import type pg from 'pg';
 import type { ApiKey, PrismaClient, Tenant } from '../../generated/prisma/client.js';
+import { storedBytes } from '../tenant-limit.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, hashesEqual, looksLikeApiKey } from '../api-key-secret.js';
 
 export interface Authenticated {
@@ -79,6 +80,11 @@ export class TenantRepository {
   async revokeApiKeyById(id: string): Promise<boolean> {
     const result = await this.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
     return result.count > 0;
+  }
+
+  /** Bytes the tenant keeps in storage: datasets, weights, checkpoints and models. */
+  storedBytes(tenantId: string): Promise<number> {
+    return storedBytes(this.pool, tenantId);
   }
 
   list(): Promise<Tenant[]> {

@@ -29,8 +29,47 @@ export interface ReceivedUpload {
 
 const FILE_PARTS = new Set(['images', 'labels', 'file']);
 
-function tooLarge(limitBytes: number): ApiError {
-  return new ApiError('upload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes, variable: 'UPLOAD_LIMIT' });
+export interface UploadLimits {
+  /** Bytes of all files together. */
+  maxBytes: number;
+  /** The error for an upload past maxBytes (UPLOAD_LIMIT, or what is left of TENANT_STORAGE_QUOTA). */
+  tooLarge: () => ApiError;
+  /** The upload is refused when no byte arrives for this long (UPLOAD_IDLE_TIMEOUT_SECONDS). */
+  idleTimeoutMs: number;
+}
+
+/**
+ * Rejects `expired` once `touch` has not been called for `ms`. A client that opens an upload and then
+ * sends nothing would otherwise hold its upload slot, a socket and a temporary file for as long as
+ * the connection lives.
+ */
+class IdleTimeout {
+  readonly expired: Promise<never>;
+  private timer: NodeJS.Timeout | null = null;
+  private fire: () => void = () => {};
+
+  constructor(private readonly ms: number) {
+    this.expired = new Promise<never>((_resolve, reject) => {
+      this.fire = () =>
+        reject(
+          new ApiError('upload_timeout', `The upload sent nothing for ${ms / 1000} s (UPLOAD_IDLE_TIMEOUT_SECONDS).`, {
+            limit: ms / 1000,
+            variable: 'UPLOAD_IDLE_TIMEOUT_SECONDS',
+          }),
+        );
+    });
+    this.expired.catch(() => {});
+    this.touch();
+  }
+
+  readonly touch = (): void => {
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.fire(), this.ms);
+  };
+
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 function invalid(message: string, path: string): ApiError {
@@ -44,13 +83,28 @@ export function safeFileName(index: number, original: string): string {
   return `${String(index).padStart(3, '0')}-${cleaned || 'upload'}`;
 }
 
-export async function receiveUpload(request: FastifyRequest, dir: string, limitBytes: number): Promise<ReceivedUpload> {
+export async function receiveUpload(request: FastifyRequest, dir: string, limits: UploadLimits): Promise<ReceivedUpload> {
   if (!request.isMultipart()) {
     throw new ApiError('unsupported_media_type', 'Upload a dataset as multipart/form-data.');
   }
+  const idle = new IdleTimeout(limits.idleTimeoutMs);
+  request.raw.on('data', idle.touch);
+  try {
+    return await receiveParts(request, dir, limits, idle);
+  } finally {
+    idle.clear();
+    request.raw.off('data', idle.touch);
+  }
+}
+
+async function receiveParts(request: FastifyRequest, dir: string, limits: UploadLimits, idle: IdleTimeout): Promise<ReceivedUpload> {
   const upload: ReceivedUpload = { files: [], readOptions: {} };
   let total = 0;
-  for await (const part of request.parts()) {
+  const parts = request.parts()[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await Promise.race([parts.next(), idle.expired]);
+    if (next.done) break;
+    const part = next.value;
     if (part.type === 'field') {
       const value = typeof part.value === 'string' ? part.value : '';
       if (part.fieldname === 'format') {
@@ -83,21 +137,22 @@ export async function receiveUpload(request: FastifyRequest, dir: string, limitB
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         bytes += chunk.length;
-        if (total + bytes > limitBytes) {
-          callback(tooLarge(limitBytes));
+        if (total + bytes > limits.maxBytes) {
+          callback(limits.tooLarge());
           return;
         }
         callback(null, chunk);
       },
     });
     try {
-      await pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      const written = pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      await Promise.race([written, idle.expired.catch((error: unknown) => (part.file.destroy(), Promise.reject(error)))]);
     } catch (error) {
-      // The multipart plugin's own per-file limit is UPLOAD_LIMIT too.
-      if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(limitBytes);
+      // The multipart plugin's own per-file limit is UPLOAD_LIMIT.
+      if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw limits.tooLarge();
       throw error;
     }
-    if (part.file.truncated) throw tooLarge(limitBytes);
+    if (part.file.truncated) throw limits.tooLarge();
     total += bytes;
     upload.files.push({ part: part.fieldname as ReceivedFile['part'], name: original.slice(0, 200), path, bytes });
   }

@@ -110,6 +110,8 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   reply.header('x-request-id', reply.request.id);
   // RFC 9110: a 401 says which scheme it wants.
   if (error.httpStatus === 401) reply.header('www-authenticate', 'Bearer realm="trainyard"');
+  // The rest of a stalled upload is never read: the connection closes after this answer.
+  if (error.code === 'upload_timeout') reply.header('connection', 'close');
   // 429 and 503 answers that know when to come back say so.
   const retryAfter = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));

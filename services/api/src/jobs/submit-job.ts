@@ -28,6 +28,7 @@ import { checkMemory } from './memory-estimate.js';
 import { findJob, isUuid } from './find-job.js';
 import { requestHash } from './request-hash.js';
 import { toJobView } from './job-view.js';
+import { storageQuotaError, tenantLimitError } from '../http/tenant-limit-errors.js';
 
 export interface SubmitResult {
   job: JobView;
@@ -83,8 +84,10 @@ export async function submitJob(
   if (earlier?.kind === 'conflict') throw new ApiError('idempotency_conflict');
   if (earlier?.kind === 'replayed') return { job: toJobView(earlier.job), replayed: true };
   await checkQueuedQuota(deps, state, tenant.id);
+  await checkStorageQuotaSoon(deps, state, tenant.id);
 
-  const created = await deps.db.jobs.create(
+  const created = await deps.db.jobs
+    .create(
     {
       tenantId: tenant.id,
       name: spec.name ?? null,
@@ -94,9 +97,11 @@ export async function submitJob(
       fineTuneFromId: sourceJob?.id ?? null,
       weightsId: weights?.id ?? null,
       accelerator: spec.resources.accelerator,
+      maxQueued: deps.config.maxQueuedJobsPerTenant,
     },
     idempotency,
-  );
+  )
+    .catch((error: unknown) => Promise.reject(tenantLimitError(error)));
   if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
   if (created.kind === 'created') {
     state.queuedCounts.set(tenant.id, (state.queuedCounts.get(tenant.id) ?? 0) + 1);
@@ -105,7 +110,24 @@ export async function submitJob(
   return { job: toJobView(created.job), replayed: created.kind === 'replayed' };
 }
 
-/** A soft limit: the count is remembered for a second, so a burst may pass it by a few, which is harmless. */
+/**
+ * A job writes checkpoints and a model: a tenant at TENANT_STORAGE_QUOTA may not start more. The
+ * stored bytes are remembered for a few seconds (submission is the hot path).
+ */
+async function checkStorageQuotaSoon(deps: ApiDeps, state: ApiState, tenantId: string): Promise<void> {
+  const quota = deps.config.tenantStorageQuotaBytes;
+  let stored = state.storedBytes.get(tenantId);
+  if (stored === undefined) {
+    stored = await deps.db.tenants.storedBytes(tenantId);
+    state.storedBytes.set(tenantId, stored);
+  }
+  if (stored >= quota) throw storageQuotaError(stored, quota);
+}
+
+/**
+ * A quick refusal from a count remembered for a second; the limit itself is enforced atomically by
+ * the insert (NewJob.maxQueued), so parallel submissions cannot overrun it.
+ */
 async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string): Promise<void> {
   const limit = deps.config.maxQueuedJobsPerTenant;
   let queued = state.queuedCounts.get(tenantId);

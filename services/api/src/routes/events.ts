@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError, DEFAULT_REDIS_URL, streamJobEvents } from '@trainyard/contracts';
 import { isEventId, JobChannels } from '@trainyard/queue';
 import type { ApiDeps } from '../context.js';
+import { TenantSlots } from '../tenant-slots.js';
 import { findJob } from '../jobs/find-job.js';
 import { DEFAULT_STREAM_OPTIONS, JobEventStream, type JobEventStreamOptions } from '../events/job-event-stream.js';
 import { routeOf, typed } from '../http/operation-route.js';
@@ -19,12 +20,7 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
   const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
   const open = new Set<JobEventStream>();
   /** Open streams per tenant in this process (MAX_EVENT_STREAMS_PER_TENANT). */
-  const perTenant = new Map<string, number>();
-  const release = (tenantId: string) => {
-    const left = (perTenant.get(tenantId) ?? 1) - 1;
-    if (left > 0) perTenant.set(tenantId, left);
-    else perTenant.delete(tenantId);
-  };
+  const slots = new TenantSlots(deps.config.maxEventStreamsPerTenant);
   // Open streams would hold the server's close up for as long as their jobs run.
   const app = typed(scope);
   app.addHook('preClose', async () => {
@@ -40,22 +36,18 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       if (lastEventId !== null && lastEventId !== '' && !isEventId(lastEventId)) {
         throw new ApiError('validation_failed', 'Last-Event-ID must be an id this stream sent, like "1700000000000-0".');
       }
-      const tenantId = request.tenant.id;
-      const limit = deps.config.maxEventStreamsPerTenant;
-      const streams = perTenant.get(tenantId) ?? 0;
-      if (streams >= limit) {
+      const release = slots.take(request.tenant.id);
+      if (!release) {
+        const { limit } = slots;
         throw new ApiError(
           'event_streams_limit',
-          `The tenant already has ${streams} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
-          { limit, streams, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
+          `The tenant already has ${limit} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
+          { limit, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
         );
       }
-      perTenant.set(tenantId, streams + 1);
-      let released = false;
       const stream = new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, (ended) => {
         open.delete(ended);
-        if (!released) release(tenantId);
-        released = true;
+        release();
       });
       try {
         await stream.open();
