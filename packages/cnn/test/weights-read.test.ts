@@ -157,6 +157,20 @@ test('pickle opcodes and globals beyond a state_dict are refused as weights_unsa
   refuses(wrap(new PickleWriter().bytes(0x68, 7).stop()), 'weights_malformed', /memo/);
   refuses(wrap(new PickleWriter().bytes(0x58, 0xff, 0xff, 0xff, 0xff).stop()), 'weights_malformed', /past the end/);
   refuses(wrap(Uint8Array.from([0x80, 2, 0x63, ...Buffer.from('a'.repeat(1000))])), 'weights_malformed');
+  // a few bytes per object: 5 MB of EMPTY_DICT, of DUP + APPEND, of BINPUT into new memo slots (each
+  // would cost ten times its bytes or more in objects)
+  const flood = (prefix: number[], unit: number[], count: number): Uint8Array => {
+    const bytes = new Uint8Array(2 + prefix.length + unit.length * count + 1);
+    bytes.set([0x80, 2, ...prefix]);
+    for (let i = 0, at = 2 + prefix.length; i < count; i++, at += unit.length) bytes.set(unit, at);
+    bytes[bytes.length - 1] = 0x2e;
+    return bytes;
+  };
+  refuses(wrap(flood([], [0x7d], 5_000_000)), 'weights_malformed', /far more than any state_dict/);
+  refuses(wrap(flood([0x5d], [0x32, 0x61], 2_500_000)), 'weights_malformed', /far more than any state_dict/);
+  const memo = flood([0x5d], [0x72, 0, 0, 0, 0], 1_000_001);
+  for (let i = 0; i < 1_000_001; i++) new DataView(memo.buffer).setUint32(3 + 5 * i + 1, i, true);
+  refuses(wrap(memo), 'weights_malformed', /far more than any state_dict/);
   // something other than a dictionary of tensors
   refuses(wrap(new PickleWriter().bytes(0x5d).stop()), 'weights_malformed', /not a dictionary/);
   refuses(wrap(new PickleWriter().bytes(0x7d).string('w').int(3).bytes(0x73).stop()), 'weights_malformed', /not a tensor/);

@@ -144,6 +144,9 @@ const REFUSED_OPS: Record<number, string> = {
 };
 
 const LONGEST_GLOBAL_NAME = 256;
+/** DenseNet-201's state_dict, torchvision's largest in tensors (1,207), counts about 86,000. */
+const MAX_VALUES = 1_000_000;
+const CONTAINER_COST = 8;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
@@ -152,6 +155,7 @@ class Machine {
   private readonly stack: PickleValue[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, PickleValue>();
+  private held = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -160,6 +164,21 @@ class Machine {
     private readonly what: string,
   ) {
     this.pos = start;
+  }
+
+  private push(value: PickleValue): void {
+    this.charge(value instanceof Map || Array.isArray(value) ? CONTAINER_COST : 1);
+    this.stack.push(value);
+  }
+
+  /**
+   * Counts every value the pickle makes us hold (on the stack, in a container, in the memo), a
+   * container as CONTAINER_COST. Each opcode is a byte or a few but may cost a hundred bytes of
+   * objects: without a cap, a pickle of 100 MB of EMPTY_DICT opcodes would take gigabytes.
+   */
+  private charge(cost: number): void {
+    this.held += cost;
+    if (this.held > MAX_VALUES) this.fail(`it builds more than ${MAX_VALUES} values, far more than any state_dict`);
   }
 
   private fail(problem: string): never {
@@ -243,11 +262,13 @@ class Machine {
   private setItems(target: PickleValue, items: PickleValue[]): void {
     if (!(target instanceof Map)) this.fail('SETITEM on something that is not a dictionary');
     if (items.length % 2 !== 0) this.fail('SETITEMS with an odd number of items');
+    this.charge(items.length);
     for (let i = 0; i < items.length; i += 2) target.set(this.asKey(items[i]), items[i + 1]);
   }
 
   private append(target: PickleValue, items: PickleValue[]): void {
     if (!Array.isArray(target)) this.fail('APPEND on something that is not a list');
+    this.charge(items.length);
     for (const item of items) target.push(item);
   }
 
@@ -295,81 +316,81 @@ class Machine {
           this.popMark();
           break;
         case OP.DUP:
-          this.stack.push(this.top());
+          this.push(this.top());
           break;
         case OP.NONE:
-          this.stack.push(null);
+          this.push(null);
           break;
         case OP.NEWTRUE:
-          this.stack.push(true);
+          this.push(true);
           break;
         case OP.NEWFALSE:
-          this.stack.push(false);
+          this.push(false);
           break;
         case OP.BININT:
-          this.stack.push(this.i32());
+          this.push(this.i32());
           break;
         case OP.BININT1:
-          this.stack.push(this.u8());
+          this.push(this.u8());
           break;
         case OP.BININT2:
-          this.stack.push(this.u16());
+          this.push(this.u16());
           break;
         case OP.LONG1:
-          this.stack.push(this.long(this.u8()));
+          this.push(this.long(this.u8()));
           break;
         case OP.BINFLOAT: {
           const b = this.take(8);
-          this.stack.push(new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, false));
+          this.push(new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, false));
           break;
         }
         case OP.BINUNICODE:
-          this.stack.push(this.text(this.u32()));
+          this.push(this.text(this.u32()));
           break;
         case OP.SHORT_BINUNICODE:
-          this.stack.push(this.text(this.u8()));
+          this.push(this.text(this.u8()));
           break;
         case OP.BINSTRING:
-          this.stack.push(latin1.decode(this.take(this.i32())));
+          this.push(latin1.decode(this.take(this.i32())));
           break;
         case OP.SHORT_BINSTRING:
-          this.stack.push(latin1.decode(this.take(this.u8())));
+          this.push(latin1.decode(this.take(this.u8())));
           break;
         case OP.BINBYTES:
-          this.stack.push(this.take(this.u32()));
+          this.push(this.take(this.u32()));
           break;
         case OP.SHORT_BINBYTES:
-          this.stack.push(this.take(this.u8()));
+          this.push(this.take(this.u8()));
           break;
         case OP.EMPTY_TUPLE:
         case OP.EMPTY_LIST:
-          this.stack.push([]);
+          this.push([]);
           break;
         case OP.EMPTY_DICT:
-          this.stack.push(new Map());
+          this.push(new Map());
           break;
         case OP.TUPLE:
         case OP.LIST:
-          this.stack.push(this.popMark());
+          this.push(this.popMark());
           break;
         case OP.TUPLE1:
-          this.stack.push([this.pop()]);
+          this.push([this.pop()]);
           break;
         case OP.TUPLE2: {
           const b = this.pop();
-          this.stack.push([this.pop(), b]);
+          this.push([this.pop(), b]);
           break;
         }
         case OP.TUPLE3: {
           const c = this.pop();
           const b = this.pop();
-          this.stack.push([this.pop(), b, c]);
+          this.push([this.pop(), b, c]);
           break;
         }
         case OP.DICT: {
           const dict = new Map<PickleKey, PickleValue>();
           this.setItems(dict, this.popMark());
-          this.stack.push(dict);
+          this.push(dict);
           break;
         }
         case OP.SETITEM: {
@@ -394,37 +415,40 @@ class Machine {
           break;
         }
         case OP.BINPUT:
+          this.charge(1);
           this.memo.set(this.u8(), this.top());
           break;
         case OP.LONG_BINPUT:
+          this.charge(1);
           this.memo.set(this.u32(), this.top());
           break;
         case OP.MEMOIZE:
+          this.charge(1);
           this.memo.set(this.memo.size, this.top());
           break;
         case OP.BINGET:
         case OP.LONG_BINGET: {
           const index = op === OP.BINGET ? this.u8() : this.u32();
           if (!this.memo.has(index)) this.fail(`memo entry ${index} was never stored`);
-          this.stack.push(this.memo.get(index)!);
+          this.push(this.memo.get(index)!);
           break;
         }
         case OP.GLOBAL: {
           const module = this.line();
-          this.stack.push(resolveGlobal(module, this.line()));
+          this.push(resolveGlobal(module, this.line()));
           break;
         }
         case OP.STACK_GLOBAL: {
           const name = this.pop();
           const module = this.pop();
           if (typeof module !== 'string' || typeof name !== 'string') this.fail('STACK_GLOBAL without two strings');
-          this.stack.push(resolveGlobal(module, name));
+          this.push(resolveGlobal(module, name));
           break;
         }
         case OP.REDUCE: {
           const args = this.pop();
           const callable = this.pop();
-          this.stack.push(this.reduce(callable, args));
+          this.push(this.reduce(callable, args));
           break;
         }
         case OP.BUILD: {
@@ -434,7 +458,7 @@ class Machine {
           break;
         }
         case OP.BINPERSID:
-          this.stack.push(this.hooks.persistentLoad(this.pop()));
+          this.push(this.hooks.persistentLoad(this.pop()));
           break;
         default:
           this.pos = at;
