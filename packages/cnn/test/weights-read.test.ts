@@ -206,6 +206,13 @@ test('safetensors headers that lie about lengths, shapes and offsets are refused
   const huge = safetensorsWithHeader({}, data);
   new DataView(huge.buffer).setBigUint64(0, 2n ** 60n, true);
   refuses(huge, 'weights_malformed', /declares/);
+  // nesting and objects beyond what a header holds (each `[` would cost an array)
+  const brackets = (text: string) => {
+    const json = Buffer.from(text);
+    return new Uint8Array(Buffer.concat([Buffer.from(new BigUint64Array([BigInt(json.length)]).buffer), json]));
+  };
+  refuses(brackets(`{"w":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`), 'weights_malformed', /nests/);
+  refuses(brackets(`{${Array.from({ length: 400_000 }, (_, i) => `"${i}":[]`).join(',')}}`), 'weights_malformed', /objects/);
   // not JSON
   const broken = safetensorsWithHeader({ w: 1 }, data);
   broken[10] = 0xff;

@@ -37,6 +37,36 @@ function isShape(value: unknown): value is number[] {
   return Array.isArray(value) && value.length <= 8 && value.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
+/** A header is { name: { dtype, shape: [...], data_offsets: [...] } }: three levels of nesting. */
+const MAX_DEPTH = 3;
+/** Three objects or arrays per tensor: room for 100,000 tensors (DenseNet-201 has 1,207). */
+const MAX_CONTAINERS = 300_000;
+
+/**
+ * Before JSON.parse: the header's nesting and number of objects and arrays. A byte of `[` costs an
+ * array; without this, a 100 MB header of brackets would take gigabytes.
+ */
+function checkHeaderStructure(header: Uint8Array): void {
+  let depth = 0;
+  let containers = 0;
+  let inString = false;
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      containers++;
+      if (depth > MAX_DEPTH || containers > MAX_CONTAINERS) throw malformed('the safetensors header nests deeper or holds more objects than a header can');
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+}
+
 export interface Safetensors {
   tensors: StateDict;
   metadata: Record<string, string>;
@@ -49,6 +79,7 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
     throw malformed(`the safetensors header declares ${declared} bytes; the file has ${bytes.length - 8} after the length`);
   }
   const headerEnd = 8 + Number(declared);
+  checkHeaderStructure(bytes.subarray(8, headerEnd));
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)));
