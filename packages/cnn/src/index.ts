@@ -11,3 +11,4 @@ export * from './bench/index.js';
 export * from './weights/index.js';
 export { applyStateDict, type AppliedStateDict, type ApplyStateDictOptions } from './weights/apply-state-dict.js';
 export { bakedNormalization, exportSafetensors, type ExportSafetensorsOptions } from './weights/export-safetensors.js';
+export * from './predict/index.js';

@@ -65,6 +65,12 @@ export const ERROR_CATALOGUE = {
   },
   classes_limit: { httpStatus: 422, message: 'The dataset has more classes than MAX_CLASSES allows.' },
   datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
+  predict_images_limit: { httpStatus: 413, message: 'More images in one prediction request than PREDICT_MAX_IMAGES allows; split it.' },
+  predict_body_too_large: { httpStatus: 413, message: 'The prediction request is larger than PREDICT_BODY_LIMIT; send fewer or smaller images.' },
+  concurrent_predictions_limit: {
+    httpStatus: 429,
+    message: 'The tenant has as many prediction requests running as MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows; retry when one ends.',
+  },
   hyperparameter_limit: {
     httpStatus: 400,
     message: 'A value is above a limit of this service (MAX_EPOCHS, MAX_BATCH_SIZE or MAX_RUNTIME_SECONDS); see details.',
@@ -88,6 +94,11 @@ export const ERROR_CATALOGUE = {
     httpStatus: 422,
     message: 'This model cannot be exported in the requested format (safetensors needs a torchvision architecture without smallInput).',
   },
+  prediction_input_invalid: {
+    httpStatus: 422,
+    message: "A prediction input does not fit the model: instances must be H x W x C arrays of numbers in [0, 1] of the model's input shape.",
+  },
+  predict_model_too_large: { httpStatus: 422, message: "The model needs more memory than PREDICT_CACHE_MEMORY gives the prediction processes' model cache." },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
   memory_estimate_unavailable: {
     httpStatus: 503,
@@ -133,6 +144,7 @@ export const ERROR_CATALOGUE = {
   storage_unavailable: { httpStatus: 503, message: 'Object storage is unavailable; retry later.' },
   queue_unavailable: { httpStatus: 503, message: 'The job queue is unavailable; retry later.' },
   database_unavailable: { httpStatus: 503, message: 'The database is unavailable; retry later.' },
+  predictor_unavailable: { httpStatus: 503, message: 'The prediction process failed or could not start; retry later.' },
   not_ready: { httpStatus: 503, message: 'A dependency of the service is not reachable.' },
   internal: { httpStatus: 500, message: 'An internal error occurred; it was logged.' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

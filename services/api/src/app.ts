@@ -23,6 +23,7 @@ import { sampleRoutes } from './routes/samples.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { adminRoutes } from './routes/admin.js';
+import { predictionRoutes } from './routes/predictions.js';
 
 /** A key pasted into a URL by mistake must not reach the logs either. */
 function redactKeys(text: string): string {
@@ -93,6 +94,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await architectureRoutes(v1, deps);
       await eventRoutes(v1, deps);
       await sampleRoutes(v1, deps);
+      await v1.register(async (scope) => predictionRoutes(scope, deps));
     },
     { prefix: '/v1' },
   );

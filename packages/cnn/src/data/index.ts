@@ -22,3 +22,4 @@ export { DEFAULT_LIMITS, DEFAULT_TEST_FRACTION, DEFAULT_SPLIT_SEED, type Dataset
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, CIFAR10_CLASS_NAMES, CIFAR100_DEFAULT_CLASS_NAMES } from './class-names.js';
 export type { DatasetFile, DatasetFormat, DatasetSource, DatasetSummary, LoadedDataset, TestSplitOrigin } from './dataset-types.js';
 export { resizeBilinear } from './image/pixels.js';
+export { imageToInput, type ImageInputLimits } from './image/image-input.js';

@@ -230,4 +230,34 @@ export const apiEnv = {
     parse: integer(1, 1 << 30),
   }),
   docsEnabled: envVar({ name: 'DOCS', default: 'true', description: 'Serve /docs (Swagger UI)', parse: boolean }),
+  predictProcesses: envVar({
+    name: 'PREDICT_PROCESSES',
+    default: '1',
+    description: 'Inference processes each API process starts (on the first prediction) for POST /v1/jobs/{id}/predict',
+    parse: integer(1, 64),
+  }),
+  predictMaxImages: envVar({
+    name: 'PREDICT_MAX_IMAGES',
+    default: '64',
+    description: 'Images (or JSON instances) one prediction request may carry; more answer 413 predict_images_limit',
+    parse: integer(1, 100_000),
+  }),
+  maxConcurrentPredictionsPerTenant: envVar({
+    name: 'MAX_CONCURRENT_PREDICTIONS_PER_TENANT',
+    default: '4',
+    description: 'Prediction requests of one tenant in progress at once, counted by each API process; more answer 429 concurrent_predictions_limit',
+    parse: integer(1, 100_000),
+  }),
+  predictCacheMemoryBytes: envVar({
+    name: 'PREDICT_CACHE_MEMORY',
+    default: '1gb',
+    description: 'Memory for loaded models in each inference process; the least recently used models are unloaded to make room',
+    parse: bytes(1024, 1024 ** 4),
+  }),
+  predictBodyLimitBytes: envVar({
+    name: 'PREDICT_BODY_LIMIT',
+    default: '32mb',
+    description: 'Largest prediction request (all images, or the JSON instances, together); larger ones answer 413 predict_body_too_large',
+    parse: bytes(1024, 1024 ** 3),
+  }),
 };

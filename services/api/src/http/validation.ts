@@ -15,9 +15,15 @@ const COMMON: Options = {
   // Defaults in our schemas are documentation; resolveJobSpec fills them in.
 };
 
+const urlParts = new Ajv({ ...COMMON, coerceTypes: true });
+
+/** The validator of a URL part (params, querystring), for routes that check their body elsewhere. */
+export function compileUrlPartValidator(schema: object) {
+  return urlParts.compile(schema);
+}
+
 export function registerValidation(app: FastifyInstance): void {
   const bodies = new Ajv({ ...COMMON, coerceTypes: false });
-  const urlParts = new Ajv({ ...COMMON, coerceTypes: true });
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodies : urlParts;
     return ajv.compile(schema);

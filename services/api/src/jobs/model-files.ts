@@ -18,7 +18,7 @@ export interface ModelDownload {
   fileName: string;
 }
 
-async function findModel(deps: ApiDeps, tenant: Tenant, id: string): Promise<Model> {
+export async function findModel(deps: ApiDeps, tenant: Tenant, id: string): Promise<Model> {
   const job = await findJob(deps.db, tenant.id, id);
   const model = job.status === 'succeeded' ? await deps.db.models.get(job.id) : null;
   if (!model) {

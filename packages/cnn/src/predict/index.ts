@@ -1,0 +1,1 @@
+export { predictProbabilities, topClasses, type ClassScore } from './classify.js';

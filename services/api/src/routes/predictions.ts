@@ -1,0 +1,105 @@
+/**
+ * POST /v1/jobs/{id}/predict. The route lives in its own scope because its JSON body is not parsed
+ * here: the bytes go to an inference process, which parses and checks them off the event loop (the
+ * schema below documents the body; that process enforces it).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  ApiError,
+  predictImagesSchema,
+  predictInstancesSchema,
+  predictQuerySchema,
+  predictResponseSchema,
+  type PredictQuery,
+} from '@trainyard/contracts';
+import type { ApiDeps } from '../context.js';
+import { compileUrlPartValidator } from '../http/validation.js';
+import { predict } from '../predictions/predict.js';
+import { PredictorPool } from '../predictions/predictor-pool.js';
+import type { PredictInputs } from '../predictions/protocol.js';
+import { bodyLimitError, receiveImages } from '../predictions/receive-images.js';
+import { TenantSlots } from '../predictions/tenant-slots.js';
+
+function storageEnv(config: ApiDeps['config']): Record<string, string> {
+  const env: Record<string, string> = { S3_REGION: config.s3Region };
+  if (config.s3Endpoint) env.S3_ENDPOINT = config.s3Endpoint;
+  if (config.s3ForcePathStyle !== undefined) env.S3_FORCE_PATH_STYLE = String(config.s3ForcePathStyle);
+  if (config.s3AccessKeyId) env.S3_ACCESS_KEY_ID = config.s3AccessKeyId;
+  if (config.s3SecretAccessKey) env.S3_SECRET_ACCESS_KEY = config.s3SecretAccessKey;
+  return env;
+}
+
+export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { config } = deps;
+  const pool = new PredictorPool({
+    processes: config.predictProcesses,
+    logger: deps.logger,
+    child: {
+      storageUrl: config.storageUrl,
+      storageEnv: storageEnv(config),
+      cacheBytes: config.predictCacheMemoryBytes,
+      maxImages: config.predictMaxImages,
+    },
+  });
+  const slots = new TenantSlots(config.maxConcurrentPredictionsPerTenant);
+  app.addHook('onClose', async () => pool.close());
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.setErrorHandler(async (error: { code?: string }) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw bodyLimitError(config.predictBodyLimitBytes);
+    throw error; // to the API's error handler
+  });
+
+  const readInputs = async (request: FastifyRequest): Promise<PredictInputs> => {
+    if (Buffer.isBuffer(request.body)) return { kind: 'json', body: request.body };
+    if (request.isMultipart()) {
+      const images = await receiveImages(request, { maxImages: config.predictMaxImages, bodyLimitBytes: config.predictBodyLimitBytes });
+      return { kind: 'images', images };
+    }
+    throw new ApiError('unsupported_media_type', 'Send images as multipart/form-data parts named images, or JSON { "instances": [...] } with Content-Type: application/json.');
+  };
+
+  app.post<{ Params: { id: string }; Querystring: PredictQuery }>(
+    '/jobs/:id/predict',
+    {
+      bodyLimit: config.predictBodyLimitBytes,
+      onRequest: async (request, reply) => {
+        const release = slots.acquire(request.tenant.id);
+        reply.raw.once('close', release);
+      },
+      validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? () => true : compileUrlPartValidator(schema)),
+      schema: {
+        summary: "Classify images with a succeeded job's model",
+        description:
+          "Multipart `images` (PNG or JPEG, resized to the model's input and scaled as in training) or JSON `instances` " +
+          '(H x W x C arrays of pixels in [0, 1]). One prediction per input, in input order, with the `top` most probable ' +
+          'classes named as in the dataset. The header `x-model-cache` says whether the model was already loaded (hit) or ' +
+          'was loaded for this request (miss).',
+        tags: ['models'],
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
+        querystring: predictQuerySchema,
+        consumes: ['multipart/form-data', 'application/json'],
+        body: {
+          content: {
+            'multipart/form-data': { schema: predictImagesSchema },
+            'application/json': { schema: predictInstancesSchema },
+          },
+        },
+        response: { 200: predictResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const abandoned = new AbortController();
+      reply.raw.once('close', () => abandoned.abort());
+      const result = await predict(
+        deps,
+        pool,
+        { tenant: request.tenant, jobId: request.params.id, top: request.query.top, signal: abandoned.signal },
+        () => readInputs(request),
+      );
+      reply.header('x-model-cache', result.cache);
+      return { predictions: result.predictions };
+    },
+  );
+}
