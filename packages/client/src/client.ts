@@ -23,6 +23,7 @@ import type {
   JobView,
   ListDatasetsQuery,
   ListJobsQuery,
+  PredictionsView,
   Readiness,
   SampleSet,
   TenantView,
@@ -131,6 +132,16 @@ export class TrainyardClient {
     delete: async (id: string): Promise<void> => {
       await this.request(`/v1/jobs/${segment(id)}`, { method: 'DELETE' });
     },
+    /**
+     * predictWithJobModel: POST /v1/jobs/{id}/predict, with a FormData of `images` parts (PNG or JPEG)
+     * or `{ instances }` (H x W x C arrays of pixels in [0, 1]); `top` classes per input (default 5).
+     */
+    predict: (id: string, input: FormData | { instances: number[][][][] }, options: { top?: number } = {}): Promise<PredictionsView> =>
+      this.json(`/v1/jobs/${segment(id)}/predict`, {
+        method: 'POST',
+        query: { top: options.top },
+        ...(input instanceof FormData ? { form: input } : { json: input }),
+      }),
     /** getJobSamples: GET /v1/jobs/{id}/samples */
     samples: (id: string): Promise<SampleSet> => this.json(`/v1/jobs/${segment(id)}/samples`),
     /**

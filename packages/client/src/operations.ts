@@ -17,6 +17,7 @@ export const CLIENT_METHODS = {
   downloadJobModelFile: 'jobs.modelFile',
   cancelJob: 'jobs.cancel',
   deleteJob: 'jobs.delete',
+  predictWithJobModel: 'jobs.predict',
   getJobSamples: 'jobs.samples',
   streamJobEvents: 'jobs.events',
   uploadDataset: 'datasets.upload',

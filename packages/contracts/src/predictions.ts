@@ -23,7 +23,7 @@ export interface PredictResponse {
 }
 
 export interface PredictQuery {
-  top: number;
+  top?: number;
 }
 
 export const predictQuerySchema = {

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ApiError,
+  DEFAULT_PREDICT_TOP,
   predictImagesSchema,
   predictInstancesSchema,
   predictQuerySchema,
@@ -95,7 +96,7 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       const result = await predict(
         deps,
         pool,
-        { tenant: request.tenant, jobId: request.params.id, top: request.query.top, signal: abandoned.signal },
+        { tenant: request.tenant, jobId: request.params.id, top: request.query.top ?? DEFAULT_PREDICT_TOP, signal: abandoned.signal },
         () => readInputs(request),
       );
       reply.header('x-model-cache', result.cache);

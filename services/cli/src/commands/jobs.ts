@@ -1,5 +1,5 @@
 /**
- * `trainyard jobs submit|list|show|watch|cancel|download`: the service's jobs over its HTTP API
+ * `trainyard jobs submit|list|show|watch|cancel|download|predict`: the service's jobs over its HTTP API
  * (--api URL, default http://127.0.0.1:3000; the key from TRAINYARD_API_KEY). --json prints the API's
  * JSON on stdout (one line); otherwise a human summary. Errors print the API's code and message.
  */
@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError, printJson } from '../args.js';
 import type { JobSpec, JobView, TrainyardClient } from '@trainyard/client';
-import { clientFromEnvironment, DEFAULT_API_URL } from '../client/api-client.js';
+import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
 import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
 import { epochLine, progressLine } from '../client/progress-line.js';
 
@@ -22,6 +22,7 @@ const USAGE = [
   '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
   '       trainyard jobs cancel JOB_ID',
   '       trainyard jobs download JOB_ID [--output FILE]   the trained model as .tar.gz (default JOB_ID.tar.gz)',
+  '       trainyard jobs predict JOB_ID IMAGE... [--top K]  classify PNG or JPEG files with the trained model (default top 5)',
   '',
   `Every command takes --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
   '--hp sets one hyperparameter (repeatable): --hp epochs=10 --hp optimizer=sgd --hp \'augmentation={"horizontalFlip":true}\'.',
@@ -210,7 +211,25 @@ async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number>
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, wait, cancel, download };
+async function predict(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { top: { type: 'string' } });
+  const [id, ...images] = rest;
+  if (id === undefined || images.length === 0) throw new UsageError('expected <job-id> and one or more image files');
+  const top = values.top === undefined ? undefined : Number(values.top);
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1)) throw new UsageError(`--top takes a whole number from 1 (got "${String(values.top)}")`);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  const answer = await client.jobs.predict(id, await uploadForm(images.map((file) => ({ name: 'images', file })), {}), { top });
+  if (values.json) {
+    printJson(answer);
+    return 0;
+  }
+  answer.predictions.forEach((prediction, i) => {
+    write(`${images[i]}  ${prediction.top.map((entry) => `${entry.class} ${pct(entry.probability)}`).join('  ')}`);
+  });
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, wait, cancel, download, predict };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;

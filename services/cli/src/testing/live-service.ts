@@ -126,3 +126,4 @@ export async function startLiveService(options: { env?: Record<string, string>; 
     throw error;
   }
 }
+export { encodePng } from './png.js';
