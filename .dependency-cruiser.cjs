@@ -24,6 +24,14 @@ module.exports = {
       to: { path: [`${WORKSPACE}(cnn|engine-onednn)/`, '^node_modules/@tensorflow/'] },
     },
     {
+      name: 'api-process-never-loads-tfjs',
+      comment:
+        "The API process never loads TensorFlow.js: only the programs it runs as child processes (services/api/src/**/*-child.ts) may import it or the CNN package's main entry; the API itself uses the tfjs-free entries (cnn/data, cnn/catalog, cnn/errors).",
+      severity: 'error',
+      from: { path: '^services/api/src/', pathNot: '-child\\.ts$' },
+      to: { path: ['^node_modules/@tensorflow/', `${WORKSPACE}engine-onednn/`, `${WORKSPACE}cnn/dist/src/index\\.js$`, '^services/api/src/.*-child\\.ts$'] },
+    },
+    {
       name: 'only-declared-dependencies',
       comment: "Every import of a package (a workspace included) is declared in the importing workspace's package.json.",
       severity: 'error',

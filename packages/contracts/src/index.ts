@@ -16,4 +16,4 @@ export * from './schemas/operations.js';
 export * from './schemas/admin.js';
 export * from './schemas/operation-list.js';
 export * from './tenant.js';
-export * from './predictions.js';
+export * from './schemas/predictions.js';

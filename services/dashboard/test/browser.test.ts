@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './chromium.js';
-import { startLiveService, type LiveService } from '@trainyard/cli/testing';
+import { encodePng, startLiveService, type LiveService } from '@trainyard/cli/testing';
 
 /** An IDX pair (MNIST format) of `count` 28x28 images with labels cycling over `classes`. */
 function idxPair(count: number, classes: number): { images: Buffer; labels: Buffer } {
@@ -116,6 +116,20 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
       (expected) => document.querySelector('[data-testid=predictions] li .prediction-name')?.textContent === expected,
       trueLabel,
     );
+
+    // Predict with the service: two image files sent to POST /v1/jobs/{id}/predict, one row each.
+    const gray = (seed: number) => encodePng(28, 28, 1, Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * seed * 7) & 255));
+    await page.locator('[data-testid=predict]').scrollIntoViewIfNeeded();
+    await page.setInputFiles('[data-testid=predict-files]', [
+      { name: 'first.png', mimeType: 'image/png', buffer: gray(1) },
+      { name: 'second.png', mimeType: 'image/png', buffer: gray(2) },
+    ]);
+    await page.fill('[data-testid=predict-top]', '3');
+    await page.click('[data-testid=predict-button]');
+    await page.waitForSelector('[data-testid=predict-results] tbody tr');
+    const predicted = await page.locator('[data-testid=predict-results] tbody tr').allTextContents();
+    assert.equal(predicted.length, 2);
+    assert.match(predicted[0]!, /^first\.png(class_\d \d+\.\d%, ){2}class_\d \d+\.\d%$/);
 
     // The model downloads as a .tar.gz (fetched with the key, saved from a blob).
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-model]')]);

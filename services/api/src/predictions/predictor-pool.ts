@@ -10,7 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { ApiError, type Prediction } from '@trainyard/contracts';
+import { ApiError, type PredictionView } from '@trainyard/contracts';
 import { FairQueue } from './fair-queue.js';
 import type { ChildOptions, FromChild, ModelRef, PredictInputs } from './protocol.js';
 
@@ -28,7 +28,7 @@ export interface PredictRequest {
 }
 
 export interface PredictResult {
-  predictions: Prediction[];
+  predictions: PredictionView[];
   cache: 'hit' | 'miss';
   engine: string;
 }

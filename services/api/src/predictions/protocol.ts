@@ -2,7 +2,7 @@
  * Messages between the API's predictor pool and its inference processes (predictor-child.ts), over
  * Node's IPC channel with the structured-clone serialization, so image bytes travel as bytes.
  */
-import type { ErrorCode, Prediction } from '@trainyard/contracts';
+import type { ErrorCode, PredictionView } from '@trainyard/contracts';
 
 /** What the child needs to find, load and describe a model; `key` names it in the child's cache. */
 export interface ModelRef {
@@ -41,7 +41,7 @@ export type FromChild =
   | {
       type: 'result';
       id: number;
-      predictions: Prediction[];
+      predictions: PredictionView[];
       /** Whether the model was already loaded (hit) or was loaded for this request (miss). */
       cache: 'hit' | 'miss';
       /** Keys of every model loaded in the child after this request, least recently used first. */

@@ -4,22 +4,21 @@
  * schema below documents the body; that process enforces it).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  ApiError,
-  DEFAULT_PREDICT_TOP,
-  predictImagesSchema,
-  predictInstancesSchema,
-  predictQuerySchema,
-  predictResponseSchema,
-  type PredictQuery,
-} from '@trainyard/contracts';
+import { ApiError, DEFAULT_PREDICT_TOP, predictWithJobModel } from '@trainyard/contracts';
 import type { ApiDeps } from '../context.js';
+import { routeOf, typed } from '../http/operation-route.js';
 import { compileUrlPartValidator } from '../http/validation.js';
 import { predict } from '../predictions/predict.js';
 import { PredictorPool } from '../predictions/predictor-pool.js';
 import type { PredictInputs } from '../predictions/protocol.js';
 import { bodyLimitError, receiveImages } from '../predictions/receive-images.js';
 import { TenantSlots } from '../predictions/tenant-slots.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    releasePredictionSlot?: () => void;
+  }
+}
 
 function storageEnv(config: ApiDeps['config']): Record<string, string> {
   const env: Record<string, string> = { S3_REGION: config.s3Region };
@@ -61,36 +60,19 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     throw new ApiError('unsupported_media_type', 'Send images as multipart/form-data parts named images, or JSON { "instances": [...] } with Content-Type: application/json.');
   };
 
-  app.post<{ Params: { id: string }; Querystring: PredictQuery }>(
-    '/jobs/:id/predict',
-    {
-      bodyLimit: config.predictBodyLimitBytes,
-      onRequest: async (request, reply) => {
-        const release = slots.acquire(request.tenant.id);
-        reply.raw.once('close', release);
-      },
-      validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? () => true : compileUrlPartValidator(schema)),
-      schema: {
-        summary: "Classify images with a succeeded job's model",
-        description:
-          "Multipart `images` (PNG or JPEG, resized to the model's input and scaled as in training) or JSON `instances` " +
-          '(H x W x C arrays of pixels in [0, 1]). One prediction per input, in input order, with the `top` most probable ' +
-          'classes named as in the dataset. The header `x-model-cache` says whether the model was already loaded (hit) or ' +
-          'was loaded for this request (miss).',
-        tags: ['models'],
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
-        querystring: predictQuerySchema,
-        consumes: ['multipart/form-data', 'application/json'],
-        body: {
-          content: {
-            'multipart/form-data': { schema: predictImagesSchema },
-            'application/json': { schema: predictInstancesSchema },
-          },
-        },
-        response: { 200: predictResponseSchema },
-      },
+  typed(app).route({
+    ...routeOf(predictWithJobModel, app),
+    bodyLimit: config.predictBodyLimitBytes,
+    onRequest: async (request, reply) => {
+      // Given back as soon as the answer is ready (a client's next request must find it free), or when
+      // the connection closes first.
+      const release = slots.acquire(request.tenant.id);
+      reply.raw.once('close', release);
+      request.releasePredictionSlot = release;
     },
-    async (request, reply) => {
+    onSend: async (request) => request.releasePredictionSlot?.(),
+    validatorCompiler: ({ schema, httpPart }) => (httpPart === 'body' ? () => true : compileUrlPartValidator(schema)),
+    handler: async (request, reply) => {
       const abandoned = new AbortController();
       reply.raw.once('close', () => abandoned.abort());
       const result = await predict(
@@ -102,5 +84,5 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       reply.header('x-model-cache', result.cache);
       return { predictions: result.predictions };
     },
-  );
+  });
 }

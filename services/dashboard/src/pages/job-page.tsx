@@ -15,6 +15,7 @@ import { ConfusionMatrix } from '../charts/confusion-matrix.js';
 import { count, fixed, percent, seconds, shortId, when } from '../format.js';
 import { samplesSection } from './samples-section.js';
 import { tryModelSection } from './try-model.js';
+import { predictSection } from './predict-section.js';
 import type { PageContext } from './page.js';
 
 const COLORS = { train: '#2563eb', trainBatch: '#93c5fd', validation: '#ea580c', lr: '#7c3aed' };
@@ -214,7 +215,7 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
     if (resultsShown || job.status !== 'succeeded') return;
     resultsShown = true;
     const evaluation = await api.jobs.evaluation(id);
-    replaceChildren(results, <EvaluationSection evaluation={evaluation} />, samplesSection(id), tryModelSection(id));
+    replaceChildren(results, <EvaluationSection evaluation={evaluation} />, samplesSection(id), tryModelSection(id), predictSection(id));
   };
 
   async function refresh(): Promise<void> {
