@@ -5,11 +5,13 @@ import { streamJobEvents } from './events.js';
 import { deleteDataset, getDataset, listDatasets, uploadDataset } from './datasets.js';
 import { getDatasetSamples, getJobSamples } from './samples.js';
 import { listArchitectures } from './architectures.js';
+import { predictWithJobModel } from './predictions.js';
 import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
 
 export const OPERATIONS = {
   ...JOB_OPERATIONS,
+  predictWithJobModel,
   streamJobEvents,
   getJobSamples,
   uploadDataset,

@@ -100,5 +100,3 @@ export const predictWithJobModel = keyOperation(
     'predictor_unavailable',
   ],
 );
-
-export const PREDICTION_OPERATIONS = { predictWithJobModel };

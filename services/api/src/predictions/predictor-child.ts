@@ -5,7 +5,6 @@
  * and resized here (or the JSON instances parsed here), so none of that runs on the API's event loop.
  */
 import type { Readable } from 'node:stream';
-import type * as tf from '@tensorflow/tfjs';
 import { imageToInput, initEngine, loadExportedModel, predictProbabilities, topClasses } from '@trainyard/cnn';
 import { isErrorCode, type ErrorCode } from '@trainyard/contracts';
 import { openStorage } from '@trainyard/storage';
@@ -21,7 +20,9 @@ process.on('disconnect', () => process.exit(0));
 
 const engine = await initEngine();
 const storage = openStorage(options.storageUrl, { env: { ...process.env, ...options.storageEnv } });
-const models = new ModelCache<tf.LayersModel>(options.cacheBytes, (model) => model.dispose());
+type LoadedModel = Awaited<ReturnType<typeof loadExportedModel>>;
+
+const models = new ModelCache<LoadedModel>(options.cacheBytes, (model) => model.dispose());
 
 let work = Promise.resolve();
 process.on('message', (message: ToChild) => {
@@ -59,7 +60,7 @@ function weightBytes(model: ModelRef): number {
   return model.files.filter((file) => file.path.endsWith('.bin')).reduce((sum, file) => sum + file.bytes, 0);
 }
 
-async function loadModel(ref: ModelRef): Promise<tf.LayersModel> {
+async function loadModel(ref: ModelRef): Promise<LoadedModel> {
   const files = await Promise.all(
     ref.files.filter((file) => file.path !== 'manifest.json').map(async (file) => ({
       path: file.path,
