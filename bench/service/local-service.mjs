@@ -53,14 +53,18 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel, ...apiEnv }, apiNodeArgs);
-  api.lines.on('line', () => {});
-  for (let tries = 0; ; tries++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (tries > 300) throw new Error('the API did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const startApi = async (moreEnv = {}) => {
+    const started = start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel, ...apiEnv, ...moreEnv }, apiNodeArgs);
+    started.lines.on('line', () => {});
+    for (let tries = 0; ; tries++) {
+      const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (tries > 300) throw new Error('the API did not become ready');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return started;
+  };
+  let api = await startApi();
 
   return {
     url,
@@ -78,6 +82,12 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
       } finally {
         await client.end();
       }
+    },
+    /** Stops the API process and starts a new one on the same port, database and storage, with `moreEnv`. */
+    async restartApi(moreEnv = {}) {
+      api.child.kill('SIGTERM');
+      await once(api.child, 'exit');
+      api = await startApi(moreEnv);
     },
     /** Starts a worker; resolves once it waits on the queue (its "worker ready" line). */
     startWorker(workerEnv = {}) {
