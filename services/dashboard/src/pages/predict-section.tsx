@@ -4,11 +4,7 @@
  */
 import { h, replaceChildren } from '../dom/h.js';
 import { ErrorBox } from '../components.js';
-import { request } from '../api/client.js';
-
-interface Predictions {
-  predictions: Array<{ top: Array<{ index: number; class: string; probability: number }> }>;
-}
+import { api } from '../api/client.js';
 
 export function predictSection(jobId: string): Element {
   const files = <input type="file" accept="image/png,image/jpeg" multiple data-testid="predict-files" /> as HTMLInputElement;
@@ -25,8 +21,7 @@ export function predictSection(jobId: string): Element {
     for (const file of chosen) form.append('images', file, file.name);
     try {
       output.textContent = 'Predicting…';
-      const response = await request(`/v1/jobs/${jobId}/predict?top=${encodeURIComponent(top.value || '5')}`, { method: 'POST', body: form });
-      const { predictions } = (await response.json()) as Predictions;
+      const { predictions } = await api.jobs.predict(jobId, form, { top: Number(top.value) || 5 });
       replaceChildren(
         output,
         <table class="table" data-testid="predict-results">
