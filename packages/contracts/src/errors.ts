@@ -100,10 +100,6 @@ export const ERROR_CATALOGUE = {
   },
   predict_model_too_large: { httpStatus: 422, message: "The model needs more memory than PREDICT_CACHE_MEMORY gives the prediction processes' model cache." },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
-  memory_estimate_unavailable: {
-    httpStatus: 503,
-    message: "The job's memory need cannot be estimated yet (the API is still starting); retry after Retry-After seconds.",
-  },
 
   // -- datasets (the CNN package's readers)
   dataset_invalid: { httpStatus: 422, message: 'The uploaded dataset is not a valid dataset; see details.' },

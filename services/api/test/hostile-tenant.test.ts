@@ -401,3 +401,55 @@ describe('uploads and counts', () => {
     assert.equal(refused.json().error.code, 'storage_quota_exceeded');
   });
 });
+
+describe('samples', () => {
+  const logLines: string[] = [];
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({}, { logLines });
+  });
+  after(async () => api?.close());
+
+  test('concurrent sample calls for one dataset share one read, and reads take turns', async () => {
+    const auth = await api.authFor('sampler');
+    const first = await upload(api, auth, idxParts(2));
+    const second = await upload(api, auth, idxParts(2));
+    assert.equal(first.statusCode, 201, first.body);
+    const ids = [first.json().id as string, second.json().id as string];
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api.app.inject({ method: 'GET', url: `/v1/datasets/${ids[i % 2]}/samples`, headers: auth })),
+    );
+    for (const res of answers) assert.equal(res.statusCode, 200, res.body);
+    assert.equal(answers[0]!.body, answers[2]!.body);
+    const reads = logLines.filter((line) => line.includes('reading sample images of a dataset'));
+    assert.equal(reads.length, 2, 'one read per dataset, however many calls');
+  });
+});
+
+describe('the memory estimate', () => {
+  test("counts the dataset the worker decodes into memory, not only the model's needs", async () => {
+    const { estimateTrainingBytes } = await import('@trainyard/cnn/catalog');
+    const model = estimateTrainingBytes({ architecture: 'lenet5', inputShape: [32, 32, 1], batchSize: 32, optimizer: 'adam' });
+    const api = await startTestApi({ WORKER_MEMORY: String(model + 8 * 1024 ** 2) });
+    try {
+      const auth = await api.authFor('estimate');
+      const submit = async (count: number) => {
+        const { images, labels } = idxPair(count, 2, 32, 32);
+        const res = await upload(api, auth, [
+          { name: 'images', file: { filename: 'train-images-idx3-ubyte', data: images } },
+          { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: labels } },
+        ]);
+        assert.equal(res.statusCode, 201, res.body);
+        const body = { model: { architecture: 'lenet5' }, dataset: { id: res.json().id }, hyperparameters: { batchSize: 32, optimizer: 'adam' } };
+        return api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: body });
+      };
+      assert.equal((await submit(100)).statusCode, 201, 'a small dataset fits');
+      const refused = await submit(4000); // 4000 x 32 x 32 float32 = 16 MB decoded
+      assert.equal(refused.statusCode, 422, refused.body);
+      assert.equal(refused.json().error.code, 'model_too_large');
+      assert.equal(refused.json().error.details.datasetBytes, 4000 * 32 * 32 * 4);
+    } finally {
+      await api.close();
+    }
+  });
+});

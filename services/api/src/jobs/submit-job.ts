@@ -76,7 +76,7 @@ export async function submitJob(
   const { classes } = stored;
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
-  checkMemory(spec, inputShape, deps.config.workerMemoryBytes);
+  checkMemory(spec, inputShape, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
   const weights = pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
 
   const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
@@ -158,6 +158,12 @@ async function readyDataset(deps: ApiDeps, tenantId: string, id: string): Promis
   if (!dataset) throw new ApiError('not_found', `No dataset ${id}.`, { path: 'body.dataset.id' });
   if (dataset.status !== 'ready') throw new ApiError('dataset_not_ready');
   return dataset;
+}
+
+/** Examples the worker holds in memory while it trains (an uploaded dataset is decoded whole). */
+function datasetExamples(dataset: Dataset): number {
+  const summary = dataset.summary as { trainSize?: number; testSize?: number };
+  return (summary.trainSize ?? 0) + (summary.testSize ?? 0);
 }
 
 function datasetShape(dataset: Dataset): { inputShape: [number, number, number]; classes: number } {

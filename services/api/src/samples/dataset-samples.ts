@@ -23,6 +23,27 @@ const THREAD_HEAP_MB = 4096;
 
 const builtinCache = new Map<string, Promise<SampleSet>>();
 
+/**
+ * Reading samples decodes a dataset in a thread of the API process: at most SAMPLE_READS_AT_ONCE run
+ * at a time (the rest wait their turn), and concurrent calls for one dataset share one read, so a
+ * tenant calling the route in parallel costs one dataset's memory, not one per call.
+ */
+const SAMPLE_READS_AT_ONCE = 1;
+let readsRunning = 0;
+const waitingReads: Array<() => void> = [];
+const readsInFlight = new Map<string, Promise<SampleSet>>();
+
+async function inPool<T>(read: () => Promise<T>): Promise<T> {
+  if (readsRunning >= SAMPLE_READS_AT_ONCE) await new Promise<void>((resolve) => waitingReads.push(resolve));
+  readsRunning += 1;
+  try {
+    return await read();
+  } finally {
+    readsRunning -= 1;
+    waitingReads.shift()?.();
+  }
+}
+
 function sampleInThread(request: SampleRequest): Promise<SampleSet> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./samples-thread.js', import.meta.url), {
@@ -54,16 +75,32 @@ function limitClasses(set: SampleSet): SampleSet {
 export function builtinSamples(name: string): Promise<SampleSet> {
   let cached = builtinCache.get(name);
   if (!cached) {
-    cached = sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS }).then(limitClasses);
+    cached = inPool(() => sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS })).then(limitClasses);
     cached.catch(() => builtinCache.delete(name)); // a missing dataset may be installed later
     builtinCache.set(name, cached);
   }
   return cached;
 }
 
-export async function uploadedSamples(deps: ApiDeps, dataset: Dataset): Promise<SampleSet> {
+export function uploadedSamples(deps: ApiDeps, dataset: Dataset): Promise<SampleSet> {
+  let read = readsInFlight.get(dataset.id);
+  if (!read) {
+    read = readUploadedSamples(deps, dataset).finally(() => readsInFlight.delete(dataset.id));
+    readsInFlight.set(dataset.id, read);
+  }
+  return read;
+}
+
+async function readUploadedSamples(deps: ApiDeps, dataset: Dataset): Promise<SampleSet> {
   const key = `${datasetKeys(dataset.id).root}samples.json`;
   if (await deps.storage.head(key)) return JSON.parse(Buffer.from(await deps.storage.getBytes(key)).toString('utf8')) as SampleSet;
+  return inPool(() => sampleUploaded(deps, dataset, key));
+}
+
+async function sampleUploaded(deps: ApiDeps, dataset: Dataset, key: string): Promise<SampleSet> {
+  // Another call may have written them while this one waited for its turn.
+  if (await deps.storage.head(key)) return JSON.parse(Buffer.from(await deps.storage.getBytes(key)).toString('utf8')) as SampleSet;
+  deps.logger.info({ datasetId: dataset.id }, 'reading sample images of a dataset');
   const folder = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), `samples-${dataset.id}`);
   try {
     const files = [];
