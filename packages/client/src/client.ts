@@ -27,6 +27,7 @@ import type {
   Readiness,
   SampleSet,
   TenantView,
+  WorkerList,
 } from '@trainyard/contracts';
 import { TrainyardApiError } from './errors.js';
 import { SseParser } from './sse.js';
@@ -175,6 +176,11 @@ export class TrainyardClient {
   readonly architectures = {
     /** listArchitectures: GET /v1/architectures */
     list: (): Promise<ArchitectureList> => this.json('/v1/architectures'),
+  };
+
+  readonly workers = {
+    /** listWorkers: GET /v1/workers */
+    list: (): Promise<WorkerList> => this.json('/v1/workers'),
   };
 
   readonly service = {

@@ -26,6 +26,7 @@ export const CLIENT_METHODS = {
   deleteDataset: 'datasets.delete',
   getDatasetSamples: 'datasets.samples',
   listArchitectures: 'architectures.list',
+  listWorkers: 'workers.list',
   getHealth: 'service.health',
   getReadiness: 'service.readiness',
   getPrometheusMetrics: 'service.metrics',

@@ -8,6 +8,7 @@ export * as parsers from './config/parsers.js';
 export * from './config/service-config.js';
 export * from './schemas/common.js';
 export * from './schemas/jobs.js';
+export * from './schemas/workers.js';
 export * from './schemas/events.js';
 export * from './schemas/datasets.js';
 export * from './schemas/samples.js';

@@ -7,6 +7,11 @@ export interface WorkerStatus {
   /** ISO time of this report. */
   at: string;
   concurrency: number;
+  /** The engine its training children load, and what it computes on. */
+  engine?: string;
+  device?: { kind: 'gpu' | 'cpu'; name: string };
+  /** The class of jobs it takes (detected from the device, or WORKER_ACCELERATOR). */
+  accelerator?: 'gpu' | 'cpu';
   runningJobIds: string[];
   /** Training throughput of its running jobs together, from their latest progress. */
   imagesPerSecond: number;

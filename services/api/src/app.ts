@@ -24,6 +24,9 @@ import { metricsRoutes } from './routes/metrics.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { adminRoutes } from './routes/admin.js';
 import { predictionRoutes } from './routes/predictions.js';
+import { workerRoutes } from './routes/workers.js';
+import { LiveWorkers } from './workers/live-workers.js';
+import { DEFAULT_REDIS_URL } from '@trainyard/contracts';
 
 /** A key pasted into a URL by mistake must not reach the logs either. */
 function redactKeys(text: string): string {
@@ -60,8 +63,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  const state: ApiState = { enqueueMarks: new EnqueueMarks(deps.db, deps.logger), queuedCounts: new TtlCache(1_000), storedBytes: new TtlCache(5_000) };
-  app.addHook('onClose', async () => state.enqueueMarks.flush());
+  const state: ApiState = {
+    enqueueMarks: new EnqueueMarks(deps.db, deps.logger),
+    queuedCounts: new TtlCache(1_000),
+    storedBytes: new TtlCache(5_000),
+    liveWorkers: new LiveWorkers({ redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL, prefix: config.queuePrefix }),
+  };
+  app.addHook('onClose', async () => {
+    await state.enqueueMarks.flush();
+    await state.liveWorkers.close();
+  });
 
   registerErrorHandling(app);
   registerValidation(app);
@@ -95,6 +106,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await eventRoutes(v1, deps);
       await sampleRoutes(v1, deps);
       await v1.register(async (scope) => predictionRoutes(scope, deps));
+      await workerRoutes(v1, state);
     },
     { prefix: '/v1' },
   );

@@ -6,6 +6,7 @@ import type { ApiConfig } from './config.js';
 import type { ApiQueue } from './ports.js';
 import type { EnqueueMarks } from './jobs/enqueue-marks.js';
 import type { TtlCache } from './ttl-cache.js';
+import type { LiveWorkers } from './workers/live-workers.js';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -22,4 +23,6 @@ export interface ApiState {
   queuedCounts: TtlCache<string, number>;
   /** Bytes each tenant stores, remembered for a few seconds (TENANT_STORAGE_QUOTA at submission). */
   storedBytes: TtlCache<string, number>;
+  /** The workers' heartbeats, for waitingFor and GET /v1/workers. */
+  liveWorkers: LiveWorkers;
 }

@@ -63,18 +63,12 @@ export const workerEnv = {
     description: 'How long a cancelled job may take to stop before its child is killed',
     parse: integer(0, 3_600_000),
   },
-  maxRunningJobsPerTenant: {
-    name: 'MAX_RUNNING_JOBS_PER_TENANT',
-    default: '100',
-    description:
-      'Jobs of one tenant training at once across all workers; below it, a free worker takes the next job of the tenant with the fewest running jobs',
-    parse: integer(1, 10_000_000),
-  },
   accelerator: {
     name: 'WORKER_ACCELERATOR',
-    default: 'cpu',
-    description: 'The class this worker declares, gpu or cpu: it runs the jobs of its class (resources.accelerator) and the "any" jobs',
-    parse: oneOf(['cpu', 'gpu'] as const),
+    default: 'auto',
+    description:
+      'The class of jobs this worker runs (resources.accelerator gpu or cpu, plus "any"): auto detects it from the training engine (gpu on a real WebGPU adapter or a CUDA device, else cpu); gpu or cpu overrides that',
+    parse: oneOf(['auto', 'cpu', 'gpu'] as const),
   },
   defaultMaxRuntimeSeconds: {
     name: 'DEFAULT_MAX_RUNTIME_SECONDS',

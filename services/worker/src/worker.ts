@@ -12,6 +12,7 @@ import { JobScheduler } from './job-scheduler.js';
 import type { Logger } from './logger.js';
 import { reapStaleJobs } from './reaper.js';
 import { reconcileQueue } from './reconcile-queue.js';
+import { detectWorkerEngine } from './worker-engine.js';
 
 /**
  * A running job whose heartbeat is older than this many lock durations is reaped. The queue's own
@@ -48,10 +49,12 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const channels = new JobChannels(queueSettings);
   const queue = new TrainingQueue(queueSettings);
+  const identity = await detectWorkerEngine(config.accelerator);
+  logger.info(identity, 'worker engine and accelerator class');
   const scheduler = new JobScheduler(
     db,
     queue,
-    { accelerator: config.accelerator, maxRunningPerTenant: config.maxRunningJobsPerTenant },
+    { accelerator: identity.accelerator, maxRunningPerTenant: config.maxRunningJobsPerTenant },
     logger,
     () => void queue.countRestored(1).catch(() => {}),
   );
@@ -82,6 +85,9 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
         workerId: config.workerId,
         at: new Date().toISOString(),
         concurrency: config.concurrency,
+        engine: identity.engine,
+        device: identity.device,
+        accelerator: identity.accelerator,
         runningJobIds: runner.runningJobIds,
         imagesPerSecond: runner.imagesPerSecond,
       })

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { cpuDevice } from './cpu-device.js';
 import type { EngineDevice, EngineName } from './engine-info.js';
@@ -44,6 +45,9 @@ export const ENGINE_CANDIDATES: readonly EngineCandidate[] = [
  * libtensorflow), so they are imported by a name TypeScript cannot resolve at build time.
  */
 async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
+  const gpu = packageName === '@tensorflow/tfjs-node-gpu';
+  // TensorFlow otherwise reserves nearly all GPU memory at start, starving every other process there.
+  if (gpu) process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   let binding: { version?: Record<string, string> };
   try {
     binding = (await import(packageName)) as typeof binding;
@@ -56,13 +60,29 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
     throw new Error(`${packageName} loaded but registered no 'tensorflow' backend with this package's tfjs-core`);
   }
   await setBackendOrThrow('tensorflow');
+  // Without a visible CUDA device libtensorflow silently computes on the CPU: refuse, rather than
+  // train on the CPU under the name tensorflow-gpu.
+  if (gpu && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true) {
+    throw new Error(`${packageName} loaded but libtensorflow sees no CUDA device (check the NVIDIA driver, CUDA 11.2, cuDNN 8 and CUDA_VISIBLE_DEVICES)`);
+  }
   const intraOpThreads = Number(process.env.TF_NUM_INTRAOP_THREADS);
   return {
     backend: 'tensorflow',
     version: binding.version?.['tfjs-node'] ?? tf.version_core,
     threads: Number.isInteger(intraOpThreads) && intraOpThreads > 0 ? intraOpThreads : os.availableParallelism(),
-    device: cpuDevice(),
+    device: gpu ? { kind: 'gpu', name: cudaDeviceName() } : cpuDevice(),
   };
+}
+
+/** The first visible CUDA device's name, as nvidia-smi reports it (libtensorflow does not tell). */
+function cudaDeviceName(): string {
+  const visible = process.env.CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim() || '0';
+  try {
+    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', '-i', visible], { encoding: 'utf8', timeout: 10_000 });
+    return `${name.trim()} (CUDA device ${visible})`;
+  } catch {
+    return `CUDA device ${visible}`;
+  }
 }
 
 /**

@@ -28,6 +28,14 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/trainyar
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export const commonEnv = {
+  // The workers enforce it; the API names it as the reason a queued job waits (waitingFor).
+  maxRunningJobsPerTenant: envVar({
+    name: 'MAX_RUNNING_JOBS_PER_TENANT',
+    default: '100',
+    description:
+      'Jobs of one tenant training at once across all workers; below it, a free worker takes the next job of the tenant with the fewest running jobs',
+    parse: integer(1, 10_000_000),
+  }),
   databaseUrl: envVar({
     name: 'DATABASE_URL',
     description: 'PostgreSQL URL; when unset, `trainyard start` uses 127.0.0.1:5432 or an embedded PostgreSQL under ./data',

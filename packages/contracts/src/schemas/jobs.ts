@@ -57,6 +57,10 @@ export const JobLinksSchema = Type.Object(
   { additionalProperties: Type.String() },
 );
 
+/** Why a queued job waits (JobView.waitingFor). */
+export const WAITING_REASONS = ['gpu', 'cpu', 'tenant_running_limit'] as const;
+export type WaitingFor = (typeof WAITING_REASONS)[number];
+
 /** What an engine computed on: the GPU adapter, the CUDA device, or the CPU model. */
 export const DeviceSchema = Type.Object(
   {
@@ -84,6 +88,12 @@ export const JobViewSchema = Type.Object(
     }),
     engine: Nullable(Type.String()),
     device: Nullable(DeviceSchema, { description: 'What the engine computed on; null until a worker started the job' }),
+    waitingFor: Nullable(
+      StringEnum(WAITING_REASONS, {
+        description:
+          'Why a queued job is not running: no live worker of its accelerator class (gpu, cpu), or its tenant already runs MAX_RUNNING_JOBS_PER_TENANT jobs; null otherwise',
+      }),
+    ),
     attempts: Type.Integer({ minimum: 0 }),
     cancelRequested: Type.Boolean(),
     error: Nullable(Type.Object({ code: Type.String({ description: 'A code of the error catalogue' }), message: Type.String() })),

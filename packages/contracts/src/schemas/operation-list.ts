@@ -6,6 +6,7 @@ import { deleteDataset, getDataset, listDatasets, uploadDataset } from './datase
 import { getDatasetSamples, getJobSamples } from './samples.js';
 import { listArchitectures } from './architectures.js';
 import { predictWithJobModel } from './predictions.js';
+import { listWorkers } from './workers.js';
 import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
 
@@ -20,6 +21,7 @@ export const OPERATIONS = {
   deleteDataset,
   getDatasetSamples,
   listArchitectures,
+  listWorkers,
   getHealth,
   getReadiness,
   getPrometheusMetrics,

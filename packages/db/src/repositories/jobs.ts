@@ -257,6 +257,11 @@ export class JobRepository {
     return rows[0]!.count;
   }
 
+  /** How many of the tenant's jobs are running now (the scheduler's per-tenant limit counts them). */
+  async countRunning(tenantId: string): Promise<number> {
+    return this.prisma.job.count({ where: { tenantId, status: 'running' } });
+  }
+
   /** Whether queued or running jobs use the dataset (it must not be deleted under them). */
   async datasetInUse(datasetId: string): Promise<boolean> {
     const count = await this.prisma.job.count({ where: { datasetId, status: { in: ['queued', 'running'] } } });

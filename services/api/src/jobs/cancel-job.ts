@@ -8,27 +8,27 @@
  */
 import { ApiError, type JobView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
-import type { ApiDeps } from '../context.js';
+import type { ApiDeps, ApiState } from '../context.js';
 import { findJob } from './find-job.js';
 import { getJob } from './get-job.js';
 
-export async function cancelJob(deps: ApiDeps, tenant: Tenant, id: string): Promise<{ job: JobView; immediate: boolean }> {
+export async function cancelJob(deps: ApiDeps, state: ApiState, tenant: Tenant, id: string): Promise<{ job: JobView; immediate: boolean }> {
   const job = await findJob(deps.db, tenant.id, id);
   if (job.status === 'queued' && (await deps.db.jobs.cancelQueued(job.id))) {
     await deps.queue.removeQueued(job.id).catch((error: unknown) => {
       deps.logger.warn({ jobId: job.id, err: error }, 'could not remove a cancelled job from the queue; workers will skip it');
     });
-    return { job: await getJob(deps, tenant, job.id), immediate: true };
+    return { job: await getJob(deps, state, tenant, job.id), immediate: true };
   }
   // Not queued any more (or a worker claimed it meanwhile): ask the worker running it.
   await deps.db.jobs.requestCancel(job.id);
   const now = await findJob(deps.db, tenant.id, job.id);
   if (now.status !== 'running') {
-    if (now.status === 'cancelled' && job.status !== 'cancelled') return { job: await getJob(deps, tenant, job.id), immediate: true };
+    if (now.status === 'cancelled' && job.status !== 'cancelled') return { job: await getJob(deps, state, tenant, job.id), immediate: true };
     throw new ApiError('job_not_cancellable', `Job ${job.id} has already finished (${now.status}).`, { status: now.status });
   }
   await deps.queue.publishCancel(job.id).catch((error: unknown) => {
     deps.logger.warn({ jobId: job.id, err: error }, 'cancel publish failed; the worker will see the request on its next heartbeat');
   });
-  return { job: await getJob(deps, tenant, job.id), immediate: false };
+  return { job: await getJob(deps, state, tenant, job.id), immediate: false };
 }

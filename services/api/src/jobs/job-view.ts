@@ -1,5 +1,5 @@
 /** A job row as the API shows it (JobView in @trainyard/contracts). */
-import type { DeviceView, EpochMetricsView, JobProgress, JobView, ResolvedJobSpec } from '@trainyard/contracts';
+import type { DeviceView, WaitingFor, EpochMetricsView, JobProgress, JobView, ResolvedJobSpec } from '@trainyard/contracts';
 import type { Job } from '@trainyard/db';
 
 export function jobLinks(id: string): JobView['links'] {
@@ -15,7 +15,7 @@ export function jobLinks(id: string): JobView['links'] {
   };
 }
 
-export function toJobView(job: Job, metrics?: { latest: EpochMetricsView; best: EpochMetricsView }): JobView {
+export function toJobView(job: Job, metrics?: { latest: EpochMetricsView; best: EpochMetricsView }, waitingFor: WaitingFor | null = null): JobView {
   return {
     id: job.id,
     name: job.name,
@@ -27,6 +27,7 @@ export function toJobView(job: Job, metrics?: { latest: EpochMetricsView; best: 
     metrics: { latest: metrics?.latest ?? null, best: metrics?.best ?? null },
     engine: job.engine,
     device: (job.device as unknown as DeviceView | null) ?? null,
+    waitingFor,
     attempts: job.attempts,
     cancelRequested: job.cancelRequestedAt !== null,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,

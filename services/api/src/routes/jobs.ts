@@ -56,9 +56,9 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
     },
   });
 
-  app.route({ ...routeOf(listJobsOperation, scope), handler: async (request) => listJobs(deps, request.tenant, request.query) });
+  app.route({ ...routeOf(listJobsOperation, scope), handler: async (request) => listJobs(deps, state, request.tenant, request.query) });
 
-  app.route({ ...routeOf(getJobOperation, scope), handler: async (request) => getJob(deps, request.tenant, request.params.id) });
+  app.route({ ...routeOf(getJobOperation, scope), handler: async (request) => getJob(deps, state, request.tenant, request.params.id) });
 
   app.route({ ...routeOf(getJobMetrics, scope), handler: async (request) => getMetrics(deps, request.tenant, request.params.id) });
 
@@ -87,7 +87,7 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
   app.route({
     ...routeOf(cancelJobOperation, scope),
     handler: async (request, reply) => {
-      const { job, immediate } = await cancelJob(deps, request.tenant, request.params.id);
+      const { job, immediate } = await cancelJob(deps, state, request.tenant, request.params.id);
       state.queuedCounts.delete(request.tenant.id); // a cancelled queued job frees its place at once
       return reply.code(immediate ? 200 : 202).send(job);
     },
