@@ -38,6 +38,7 @@ const job = {
   metrics: { latest: epoch, best: epoch },
   engine: 'onednn',
   device: { kind: 'cpu', name: 'Intel(R) Xeon(R) Platinum 8480+' },
+  waitingFor: null,
   attempts: 1,
   cancelRequested: false,
   error: null,
