@@ -148,7 +148,7 @@ describe('a job that has not finished', () => {
       assert.equal(res.statusCode, 409, path);
       assert.equal(res.json().error.code, 'job_not_finished');
     }
-    assert.deepEqual((await get(`/v1/jobs/${id}/metrics`)).json(), { epochs: [] });
+    assert.deepEqual((await get(`/v1/jobs/${id}/metrics`)).json(), { engine: null, device: null, epochs: [] });
   });
 
   test('a failed job shows its error code and message', async () => {
