@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   config: { summary: 'print every environment variable with its default and meaning', load: () => import('./commands/config.js') },
   keys: { summary: 'create or revoke API keys (connects to DATABASE_URL)', load: () => import('./commands/keys.js') },
   jobs: { summary: 'submit, list, show, watch, cancel and download jobs (over the API)', load: () => import('./commands/jobs.js') },
+  doctor: { summary: 'which engines load here and why not, the chosen engine and device, a 5-second probe', load: () => import('./commands/doctor.js') },
   workers: { summary: 'list the live workers: engine, device, accelerator class, load (over the API)', load: () => import('./commands/workers.js') },
   datasets: { summary: 'upload and list datasets (over the API)', load: () => import('./commands/datasets.js') },
 };
