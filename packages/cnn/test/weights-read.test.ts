@@ -14,7 +14,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isCnnError } from '../src/errors.js';
 import { readStateDict, writeSafetensors } from '../src/weights/index.js';
-import { floats, PickleWriter, pickleStateDict, safetensorsWithHeader, storedZip, torchLegacy, torchZip } from './weights-fixtures.js';
+import { floats, PickleWriter, safetensorsWithHeader, storedZip, torchLegacy, torchZip } from './weights-fixtures.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../test/torch_weights.py');

@@ -68,11 +68,11 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
         return values;
       };
       const calls = countNativeCalls(() => {
-        tf.setBackend('cpu');
+        void tf.setBackend('cpu');
         const reference = tf.tidy(() => run().map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array })));
-        tf.setBackend('onednn');
+        void tf.setBackend('onednn');
         const ours = tf.tidy(() => run().map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array })));
-        tf.setBackend('cpu');
+        void tf.setBackend('cpu');
         assertClose(name, reference, ours, { absolute: 1e-6, relative: 1e-6 });
       });
       assert.ok((calls.get(native) ?? 0) >= 5, `${native} ran for every update`);
@@ -80,7 +80,7 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
   }
 
   it('Adam keeps its moments where tfjs keeps them: getWeights/setWeights round-trip continues identically', async () => {
-    tf.setBackend('onednn');
+    void tf.setBackend('onednn');
     const initial = normal([4], 91);
     const v = tf.variable(initial, true, 'roundtrip_v');
     initial.dispose();
@@ -106,7 +106,7 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
     tf.dispose([v, start, ...copies.map((c) => c.tensor), ...saved.map((s) => s.tensor)]);
     first.dispose();
     second.dispose();
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
   });
 });
 
@@ -114,7 +114,7 @@ describe('tensor storage', { skip: skipReason }, () => {
   before(setUp);
 
   it('an array read with dataSync keeps its values after the tensor is disposed and its size is reused', () => {
-    tf.setBackend('onednn');
+    void tf.setBackend('onednn');
     const x = normal([64, 64], 101);
     const y = tf.relu(x);
     const read = y.dataSync();
@@ -123,11 +123,11 @@ describe('tensor storage', { skip: skipReason }, () => {
     for (let i = 0; i < 5; i++) tf.tidy(() => tf.neg(x).dataSync());
     assert.deepEqual(read, copy);
     x.dispose();
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
   });
 
   it('an in-place optimizer update changes neither an array read from the variable nor a clone of it', () => {
-    tf.setBackend('onednn');
+    void tf.setBackend('onednn');
     const initial = normal([8], 102);
     const v = tf.variable(initial);
     initial.dispose();
@@ -150,11 +150,11 @@ describe('tensor storage', { skip: skipReason }, () => {
     assert.notDeepEqual(v.dataSync(), cloned);
     tf.dispose([v, clone]);
     optimizer.dispose();
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
   });
 
   it('a training step leaks no tensors and recycles its arrays', () => {
-    tf.setBackend('onednn');
+    void tf.setBackend('onednn');
     const model = tf.sequential({
       layers: [
         tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, activation: 'relu' }),
@@ -176,6 +176,6 @@ describe('tensor storage', { skip: skipReason }, () => {
     model.dispose();
     optimizer.dispose();
     tf.dispose([x, y]);
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
   });
 });

@@ -32,11 +32,11 @@ function flatten(result: tf.Tensor | tf.Tensor[]): Array<{ shape: number[]; valu
 
 /** The computation's results on the cpu backend, then on onednn (inputs created before move over). */
 export function onBoth(compute: Computation) {
-  tf.setBackend('cpu');
+  void tf.setBackend('cpu');
   const reference = tf.tidy(() => flatten(compute()));
-  tf.setBackend('onednn');
+  void tf.setBackend('onednn');
   const ours = tf.tidy(() => flatten(compute()));
-  tf.setBackend('cpu');
+  void tf.setBackend('cpu');
   return { reference, ours };
 }
 
@@ -80,9 +80,9 @@ export function matchesCpu(label: string, compute: Computation, natives: string[
 /** Calls to each native function while `run` runs. */
 export function countNativeCalls(run: () => void): Map<string, number> {
   const previous = tf.getBackend();
-  tf.setBackend('onednn');
+  void tf.setBackend('onednn');
   const native = (tf.backend() as OnednnBackend).native as unknown as Record<string, (...args: unknown[]) => unknown>;
-  tf.setBackend(previous);
+  void tf.setBackend(previous);
   const calls = new Map<string, number>();
   const originals = { ...native };
   for (const [name, fn] of Object.entries(originals)) {

@@ -21,7 +21,7 @@ interface Setup {
 }
 
 function prepare(architecture: string, options: BuildOptions, batch: number): Setup {
-  tf.setBackend('cpu');
+  void tf.setBackend('cpu');
   seedGlobalRandom(`${architecture}-weights`);
   const model = buildModel(architecture, options).training;
   const batches = [0, 1].map((i) =>
@@ -62,7 +62,7 @@ function relativeDifference(a: number, b: number): number {
 function freeRunning(setup: Setup, steps: number, learningRate: number): { cpu: number[]; ours: number[] } {
   const initial = tf.tidy(() => setup.model.getWeights().map((w) => w.clone()));
   const run = (backend: string): number[] => {
-    tf.setBackend(backend);
+    void tf.setBackend(backend);
     setup.model.setWeights(initial);
     const optimizer = tf.train.adam(learningRate);
     const losses = Array.from({ length: steps }, (_, i) => step(setup, optimizer, i));
@@ -71,7 +71,7 @@ function freeRunning(setup: Setup, steps: number, learningRate: number): { cpu: 
   };
   const cpu = run('cpu');
   const ours = run('onednn');
-  tf.setBackend('cpu');
+  void tf.setBackend('cpu');
   tf.dispose(initial);
   return { cpu, ours };
 }
@@ -96,17 +96,17 @@ function teacherForced(setup: Setup, steps: number, learningRate: number) {
   const losses: Array<{ cpu: number; ours: number; update: number }> = [];
   const read = () => setup.model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
   for (let i = 0; i < steps; i++) {
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
     const start = tf.tidy(() => setup.model.getWeights().map((w) => w.clone()));
     const startWeights = read();
     const cpu = step(setup, cpuOptimizer, i);
     const cpuWeights = read();
     const cpuTensors = tf.tidy(() => setup.model.getWeights().map((w) => w.clone()));
-    tf.setBackend('onednn');
+    void tf.setBackend('onednn');
     setup.model.setWeights(start);
     const ours = step(setup, ourOptimizer, i);
     const ourWeights = read();
-    tf.setBackend('cpu');
+    void tf.setBackend('cpu');
     setup.model.setWeights(cpuTensors);
     tf.dispose([...start, ...cpuTensors]);
     losses.push({ cpu, ours, update: updateDifference(startWeights, cpuWeights, ourWeights) });

@@ -2,34 +2,15 @@
  * Workers that die, stop, or are told to cancel: the job is never lost, never run twice at once, and
  * resumes from its last checkpoint with exactly one metrics row per epoch.
  */
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isProcessAlive, ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+import { isProcessAlive, ServiceProcess, servicesForTests, submitJob, waitFor, waitForJob } from './harness.js';
 import { randomUUID } from 'node:crypto';
 import type { JobSpec } from '@trainyard/contracts';
 import { datasetKeys } from '@trainyard/storage';
 
-let services: Services;
-const workers: ServiceProcess[] = [];
-before(async () => {
-  services = await startServices({ storage: 'disk' });
-});
-// A worker left over from one test would take the next test's jobs.
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    worker.kill('SIGKILL');
-    await worker.exited;
-  }
-});
-after(async () => {
-  await services?.close();
-});
+const fixture = servicesForTests({ storage: 'disk' });
 
-function startWorker(): ServiceProcess {
-  const worker = ServiceProcess.worker(services.env);
-  workers.push(worker);
-  return worker;
-}
 
 const lenet = (epochs: number): JobSpec => ({
   model: { architecture: 'lenet5' },
@@ -38,12 +19,12 @@ const lenet = (epochs: number): JobSpec => ({
 });
 
 async function waitForMetricsRows(jobId: string, count: number): Promise<void> {
-  await waitFor(async () => ((await services.db.metrics.list(jobId)).length >= count ? true : undefined), 120_000, `${count} metrics rows`);
+  await waitFor(async () => ((await fixture.services.db.metrics.list(jobId)).length >= count ? true : undefined), 120_000, `${count} metrics rows`);
 }
 
 /** Waits until a checkpoint after `epoch` completed epochs is recorded (what a resume starts from). */
 async function waitForCheckpoint(jobId: string, epoch: number): Promise<void> {
-  await waitFor(async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
+  await waitFor(async () => ((await fixture.services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
 }
 
 async function childPidOf(worker: ServiceProcess, jobId: string): Promise<number> {
@@ -52,30 +33,30 @@ async function childPidOf(worker: ServiceProcess, jobId: string): Promise<number
 }
 
 test('a job survives two SIGKILLed workers, resumes from its checkpoints and has one metrics row per epoch', async () => {
-  const job = await submitJob(services, lenet(6));
-  const first = startWorker();
+  const job = await submitJob(fixture.services, lenet(6));
+  const first = fixture.startWorker();
   const firstChild = await childPidOf(first, job.id);
   await waitForCheckpoint(job.id, 1);
   first.kill('SIGKILL');
   // The training child notices its parent is gone and exits: no orphan keeps training.
   await waitFor(() => (isProcessAlive(firstChild) ? undefined : true), 10_000, 'the orphaned child to exit');
 
-  const second = startWorker();
+  const second = fixture.startWorker();
   await second.waitForLog((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint', 60_000).catch((error) => {
     throw new Error(`${error.message}\n${second.tail(60)}`);
   });
-  const rowsBefore = (await services.db.checkpoints.latest(job.id))!.epoch;
+  const rowsBefore = (await fixture.services.db.checkpoints.latest(job.id))!.epoch;
   await waitForCheckpoint(job.id, rowsBefore + 1);
   second.kill('SIGKILL');
 
-  const third = startWorker();
-  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  const third = fixture.startWorker();
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${third.tail()}`);
   assert.equal(done.attempts, 3, 'three starts: two lost workers and the one that finished');
   const resumed = third.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
   assert.ok(resumed, 'the third worker resumed');
   assert.ok((resumed.epoch as number) >= rowsBefore + 1, `resumed after epoch ${resumed.epoch}`);
-  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual((await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
   assert.ok(third.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'));
 });
 
@@ -83,11 +64,11 @@ test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next work
   // Enough epochs that the run is still going when the stop arrives, on the fastest engine too
   // (the synthetic set is small: an epoch takes a fraction of a second on the oneDNN engine).
   const epochs = 20;
-  const job = await submitJob(services, lenet(epochs));
-  const first = startWorker();
+  const job = await submitJob(fixture.services, lenet(epochs));
+  const first = fixture.startWorker();
   // Past the first epoch: the stop lands at whatever batch boundary comes next, usually mid-epoch.
   await waitForJob(
-    services,
+    fixture.services,
     job.id,
     (j) => {
       const progress = j.progress as { epoch: number; step: number } | null;
@@ -99,54 +80,54 @@ test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next work
   first.kill('SIGTERM');
   const exit = await first.exited;
   assert.equal(exit.code, 0, first.tail());
-  const handedBack = await services.db.jobs.get(job.id);
+  const handedBack = await fixture.services.db.jobs.get(job.id);
   assert.equal(handedBack?.status, 'queued', 'back in the queue');
-  assert.equal(await services.queue.state(job.id), 'waiting');
-  const checkpoint = await services.db.checkpoints.latest(job.id);
+  assert.equal(await fixture.services.queue.state(job.id), 'waiting');
+  const checkpoint = await fixture.services.db.checkpoints.latest(job.id);
   assert.ok(checkpoint, 'a checkpoint was recorded');
   const resumedFrom = { epoch: checkpoint.epoch, step: checkpoint.step };
 
-  const second = startWorker();
-  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  const second = fixture.startWorker();
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${second.tail()}`);
   assert.equal(done.attempts, 2);
   const resumed = second.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
   assert.ok(resumed);
   assert.deepEqual({ epoch: resumed.epoch, step: resumed.stepInEpoch }, resumedFrom);
-  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1));
+  assert.deepEqual((await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1));
 });
 
 test('cancel stops a running job (by pub/sub, or by the database flag alone) and frees the worker', async () => {
-  const worker = startWorker();
+  const worker = fixture.startWorker();
   for (const via of ['pubsub', 'database'] as const) {
-    const job = await submitJob(services, lenet(50));
+    const job = await submitJob(fixture.services, lenet(50));
     await waitForMetricsRows(job.id, 1);
-    assert.equal(await services.db.jobs.requestCancel(job.id), true);
-    if (via === 'pubsub') await services.channels.publishCancel(job.id);
-    const done = await waitForJob(services, job.id, (j) => j.status !== 'running', 30_000, `cancel via ${via}`);
+    assert.equal(await fixture.services.db.jobs.requestCancel(job.id), true);
+    if (via === 'pubsub') await fixture.services.channels.publishCancel(job.id);
+    const done = await waitForJob(fixture.services, job.id, (j) => j.status !== 'running', 30_000, `cancel via ${via}`);
     assert.equal(done.status, 'cancelled', `${via}: ${done.errorCode} ${done.errorMessage}`);
-    assert.ok((await services.db.checkpoints.list(job.id)).length > 0, 'checkpoints kept');
-    assert.ok((await services.db.metrics.list(job.id)).length < 50);
+    assert.ok((await fixture.services.db.checkpoints.list(job.id)).length > 0, 'checkpoints kept');
+    assert.ok((await fixture.services.db.metrics.list(job.id)).length < 50);
   }
-  const next = await submitJob(services, lenet(1));
-  const done = await waitForJob(services, next.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the next job');
+  const next = await submitJob(fixture.services, lenet(1));
+  const done = await waitForJob(fixture.services, next.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the next job');
   assert.equal(done.status, 'succeeded', worker.tail());
 });
 
 test('a job that cannot work fails at once with its code and is not retried', async () => {
-  startWorker();
+  fixture.startWorker();
   // AlexNet needs far more than 28x28 pixels.
-  const job = await submitJob(services, { model: { architecture: 'alexnet' }, dataset: { builtin: 'synthetic' } });
-  const done = await waitForJob(services, job.id, (j) => j.status === 'failed', 60_000, 'the failure');
+  const job = await submitJob(fixture.services, { model: { architecture: 'alexnet' }, dataset: { builtin: 'synthetic' } });
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'failed', 60_000, 'the failure');
   assert.equal(done.errorCode, 'input_too_small');
   assert.ok(done.errorMessage && done.errorMessage.length > 10);
   assert.equal(done.attempts, 1);
-  await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+  await waitFor(async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
 });
 
 test('a dataset corrupted in storage after its upload fails the job at once with dataset_malformed', async () => {
-  startWorker();
-  const { tenant } = await services.db.tenants.findOrCreate('corrupt');
+  fixture.startWorker();
+  const { tenant } = await fixture.services.db.tenants.findOrCreate('corrupt');
   const id = randomUUID();
   const keys = datasetKeys(id);
   // An IDX pair whose images file claims 100 images of 28x28 but holds 10 (the labels are whole).
@@ -159,10 +140,10 @@ test('a dataset corrupted in storage after its upload fails the job at once with
   labels.writeUInt32BE(0x801, 0);
   labels.writeUInt32BE(100, 4);
   for (let i = 0; i < 100; i++) labels[8 + i] = i % 2;
-  await services.storage.put(keys.file('000-images'), images);
-  await services.storage.put(keys.file('001-labels'), labels);
-  await services.db.datasets.createUploading({ id, tenantId: tenant.id, name: 'corrupt', storagePrefix: keys.root });
-  await services.db.datasets.markReady(id, {
+  await fixture.services.storage.put(keys.file('000-images'), images);
+  await fixture.services.storage.put(keys.file('001-labels'), labels);
+  await fixture.services.db.datasets.createUploading({ id, tenantId: tenant.id, name: 'corrupt', storagePrefix: keys.root });
+  await fixture.services.db.datasets.markReady(id, {
     format: 'idx',
     summary: { format: 'idx', name: 'corrupt', inputShape: [28, 28, 1], classNames: ['0', '1'], classCounts: [50, 50], trainSize: 100, testSize: 0 },
     files: [
@@ -171,24 +152,24 @@ test('a dataset corrupted in storage after its upload fails the job at once with
     ],
     bytes: images.length + labels.length,
   });
-  const job = await submitJob(services, { model: { architecture: 'lenet5' }, dataset: { id } }, { tenant: 'corrupt' });
-  const done = await waitForJob(services, job.id, (j) => j.status === 'failed' || j.status === 'succeeded', 60_000, 'the failure');
+  const job = await submitJob(fixture.services, { model: { architecture: 'lenet5' }, dataset: { id } }, { tenant: 'corrupt' });
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'failed' || j.status === 'succeeded', 60_000, 'the failure');
   assert.equal(done.status, 'failed');
   assert.equal(done.errorCode, 'dataset_malformed', done.errorMessage ?? '');
   assert.equal(done.attempts, 1, 'not retried');
-  await waitFor(async () => ((await services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+  await waitFor(async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
 });
 
 test('maxRuntimeSeconds ends the job as failed with code timeout, after a final checkpoint', async () => {
-  startWorker();
-  const job = await submitJob(services, { ...lenet(500), maxRuntimeSeconds: 4 });
-  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 60_000, 'the timeout');
+  fixture.startWorker();
+  const job = await submitJob(fixture.services, { ...lenet(500), maxRuntimeSeconds: 4 });
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 60_000, 'the timeout');
   assert.equal(done.status, 'failed');
   assert.equal(done.errorCode, 'timeout');
   const elapsed = done.finishedAt!.getTime() - done.startedAt!.getTime();
   assert.ok(elapsed >= 4000, `ended after ${elapsed} ms`);
-  const latest = await services.db.checkpoints.latest(job.id);
+  const latest = await fixture.services.db.checkpoints.latest(job.id);
   assert.ok(latest, 'a checkpoint was kept');
-  assert.ok(await services.storage.exists(latest.storageKey));
+  assert.ok(await fixture.services.storage.exists(latest.storageKey));
   assert.equal(done.attempts, 1, 'not retried');
 });

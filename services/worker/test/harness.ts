@@ -3,6 +3,7 @@
  * Redis, local-disk or s3rver storage, and workers started as real processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, afterEach, before } from 'node:test';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -206,4 +207,48 @@ export function isProcessAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A test file's services and worker processes, set up by servicesForTests. */
+export interface ServicesFixture {
+  /** Started in the file's before(). */
+  readonly services: Services;
+  /** A worker process on the services, killed after the test that started it. */
+  startWorker(extraEnv?: Record<string, string>): ServiceProcess;
+  /** The workers the current test started. */
+  readonly workers: readonly ServiceProcess[];
+}
+
+/**
+ * Starts the services before a test file's tests and closes them after; every worker a test starts
+ * is killed when that test ends (a worker left over from one test would take the next test's jobs).
+ */
+export function servicesForTests(options: Parameters<typeof startServices>[0]): ServicesFixture {
+  let started: Services | undefined;
+  const workers: ServiceProcess[] = [];
+  before(async () => {
+    started = await startServices(options);
+  });
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) {
+      worker.kill('SIGKILL');
+      await worker.exited;
+    }
+  });
+  after(async () => {
+    await started?.close();
+  });
+  const fixture: ServicesFixture = {
+    get services(): Services {
+      if (!started) throw new Error('the services start in before()');
+      return started;
+    },
+    startWorker(extraEnv = {}) {
+      const worker = ServiceProcess.worker({ ...fixture.services.env, ...extraEnv });
+      workers.push(worker);
+      return worker;
+    },
+    workers,
+  };
+  return fixture;
 }

@@ -1,41 +1,23 @@
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { jobKeys } from '@trainyard/storage';
-import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
+import { servicesForTests, submitJob, waitForJob } from './harness.js';
 
-let services: Services;
-const workers: ServiceProcess[] = [];
-before(async () => {
-  services = await startServices({ storage: 'disk' });
-});
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    worker.kill('SIGKILL');
-    await worker.exited;
-  }
-});
-after(async () => {
-  await services?.close();
-});
+const fixture = servicesForTests({ storage: 'disk' });
 
-function startWorker(extraEnv: Record<string, string> = {}): ServiceProcess {
-  const worker = ServiceProcess.worker({ ...services.env, ...extraEnv });
-  workers.push(worker);
-  return worker;
-}
 
 test('a worker process trains a queued job and records every result', async () => {
-  const worker = startWorker();
-  const job = await submitJob(services, {
+  const worker = fixture.startWorker();
+  const job = await submitJob(fixture.services, {
     model: { architecture: 'lenet5' },
     dataset: { builtin: 'synthetic' },
     hyperparameters: { epochs: 2, batchSize: 64, validationSplit: 0.1 },
   });
-  // Training yields the CPU to the services that answer requests (WORKER_TRAINING_NICE, default 10).
+  // Training yields the CPU to the fixture.services that answer requests (WORKER_TRAINING_NICE, default 10).
   const started = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'training child started');
   assert.equal(getPriority(started.pid as number), 10);
-  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job to finish').catch(
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job to finish').catch(
     (error) => {
       throw new Error(`${error.message}\n${worker.tail()}`);
     },
@@ -51,21 +33,21 @@ test('a worker process trains a queued job and records every result', async () =
   assert.equal(evaluation.examples, 500);
   assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}`);
 
-  const metrics = await services.db.metrics.list(job.id);
+  const metrics = await fixture.services.db.metrics.list(job.id);
   assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
   assert.ok(metrics.every((m) => m.validationAccuracy !== null));
 
-  const checkpoints = await services.db.checkpoints.list(job.id);
+  const checkpoints = await fixture.services.db.checkpoints.list(job.id);
   assert.deepEqual(checkpoints.map((c) => [c.epoch, c.step]), [[1, 0], [2, 0]]);
-  for (const checkpoint of checkpoints) assert.equal((await services.storage.head(checkpoint.storageKey))?.size, Number(checkpoint.bytes));
+  for (const checkpoint of checkpoints) assert.equal((await fixture.services.storage.head(checkpoint.storageKey))?.size, Number(checkpoint.bytes));
 
-  const model = await services.db.models.get(job.id);
+  const model = await fixture.services.db.models.get(job.id);
   assert.ok(model);
   const keys = jobKeys(job.id);
   assert.equal(model.storagePrefix, keys.modelPrefix);
   const paths = (model.files as Array<{ path: string }>).map((f) => f.path);
   assert.ok(paths.includes('model.json') && paths.includes('manifest.json'), paths.join());
-  assert.ok(await services.storage.exists(keys.modelBundle));
+  assert.ok(await fixture.services.storage.exists(keys.modelBundle));
 
   // Every line the worker logged about this job carries its id.
   const jobLines = worker.lines.filter((line) => JSON.stringify(line).includes(job.id));
@@ -74,18 +56,18 @@ test('a worker process trains a queued job and records every result', async () =
 });
 
 test('a running job whose worker vanished with its queue entry is reaped at start-up and runs again', async () => {
-  const job = await submitJob(services, {
+  const job = await submitJob(fixture.services, {
     model: { architecture: 'lenet5' },
     dataset: { builtin: 'synthetic' },
     hyperparameters: { epochs: 1 },
   }, { enqueue: false });
   // A worker that claimed it a minute ago and vanished, and a queue that lost the entry.
-  assert.ok(await services.db.jobs.claim(job.id, 'ghost-worker'));
-  await services.db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
-  assert.equal(await services.queue.state(job.id), 'missing');
+  assert.ok(await fixture.services.db.jobs.claim(job.id, 'ghost-worker'));
+  await fixture.services.db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
+  assert.equal(await fixture.services.queue.state(job.id), 'missing');
 
-  const worker = startWorker();
-  const done = await waitForJob(services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the reaped job');
+  const worker = fixture.startWorker();
+  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the reaped job');
   assert.equal(done.status, 'succeeded', worker.tail());
   assert.equal(done.attempts, 2);
   assert.ok(worker.lines.some((l) => l.jobId === job.id && l.msg === 'requeued a job whose worker stopped beating'));

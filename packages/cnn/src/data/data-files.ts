@@ -46,6 +46,8 @@ export function classifyDataFile(where: Where, head: Uint8Array, size: number | 
       return { type: 'cifar', variant: format };
     case 'imagefolder':
       throw unsupported(where, 'is not a zip or tar(.gz) archive; an image-folder dataset is one archive with a folder per class');
+    case undefined:
+      break; // no format given: recognise the file below
   }
   if (meta) return { type: meta === 'names' ? 'class-names' : 'ignored' };
   // A CIFAR record can start with bytes that look like an IDX magic number: official batch names

@@ -1,6 +1,7 @@
 import { CnnError } from '../errors.js';
 import { ENGINE_CANDIDATES, type EngineCandidate } from './candidates.js';
 import type { EngineInfo, EngineLog, InitEngineOptions } from './engine-info.js';
+import { checkTfjsInternals } from './tfjs-internals.js';
 
 let current: EngineInfo | null = null;
 /** The engine name the current engine was chosen for (undefined: picked automatically). */
@@ -28,7 +29,10 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
   }
   pending = select(request, options.log ?? (() => undefined));
   try {
-    current = await pending;
+    const selected = await pending;
+    // Before anything trains: the members our fast paths and frozen batch norms rely on are there.
+    checkTfjsInternals();
+    current = selected;
     currentRequest = request;
     return current;
   } finally {

@@ -20,7 +20,7 @@ function every(ms: number, name: string, deps: ApiDeps, task: () => Promise<unkn
     }
   };
   void run();
-  const timer = setInterval(run, ms);
+  const timer = setInterval(() => void run(), ms);
   timer.unref();
   return () => clearInterval(timer);
 }

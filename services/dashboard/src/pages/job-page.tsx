@@ -19,7 +19,6 @@ import { predictSection } from './predict-section.js';
 import type { PageContext } from './page.js';
 
 const COLORS = { train: '#2563eb', trainBatch: '#93c5fd', validation: '#ea580c', lr: '#7c3aed' };
-const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
 interface Curves {
   batches: Array<{ x: number; loss: number; accuracy: number; learningRate: number }>;
