@@ -1,8 +1,4 @@
-<<<<<<<< HEAD:packages/client/src/sse.ts
 /** Splits a Server-Sent Events text stream into messages (the parsing part of a browser's EventSource). */
-========
-/** Splits a Server-Sent Events text stream into messages (the parsing part of a browser's EventSource), for the CLI and the dashboard. */
->>>>>>>> 99b3a70 (Lint gate: ESLint with typescript-eslint's type-aware rules (no-floating-promises, no-misused-promises, switch-exhaustiveness-check, no-unused-vars) and knip (dependencies, unlisted, files) in npm run lint with the package-graph check; Prettier config (140 columns) and jscpd config; the three worker test files share one servicesForTests fixture; one SSE parser (@trainyard/contracts/sse) for the CLI and the dashboard; tfjs internals checked at engine start-up (engine/tfjs-internals.ts) and the exact pin checked by a test; unused bullmq/ioredis declarations dropped, bench's pg and tfjs declared at the root):packages/contracts/src/sse-parser.ts
 export interface SseMessage {
   id?: string;
   event: string;
