@@ -29,7 +29,7 @@ test('a worker process trains a queued job and records every result', async () =
   const trainingOn = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'training on');
   assert.deepEqual(trainingOn.device, done.device, 'the log names the device');
   assert.ok(done.startedAt && done.finishedAt);
-  const evaluation = (await services.db.jobs.evaluation(job.id)) as { top1: number; examples: number; confusionMatrix: number[][] };
+  const evaluation = (await fixture.services.db.jobs.evaluation(job.id)) as { top1: number; examples: number; confusionMatrix: number[][] };
   assert.equal(evaluation.examples, 500);
   assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}`);
 

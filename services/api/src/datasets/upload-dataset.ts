@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, type DatasetView } from '@trainyard/contracts';
 import { TenantLimitError, type DatasetFile, type Tenant } from '@trainyard/db';
