@@ -199,6 +199,8 @@ export interface TrainingRunHooks {
    * A plain abort (cancellation) writes nothing.
    */
   checkpointRequested?(): boolean;
+  /** Awaited before every batch (tests slow training down with it, so that a fault meets a running job). */
+  beforeBatch?(): Promise<void>;
   /** Structured log lines; the package itself never prints. */
   log?(message: string, fields?: object): void;
 }

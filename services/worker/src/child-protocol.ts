@@ -41,6 +41,8 @@ export interface StartMessage {
   /** Storage key of the uploaded pretrained weights (model.pretrained.weightsId). */
   pretrainedWeightsKey: string | null;
   tempDir: string;
+  /** WORKER_TEST_BATCH_DELAY_MS: a wait before every batch (fault tests); 0 in production. */
+  batchDelayMs: number;
 }
 
 /** Parent -> child. `stop`: checkpoint at the next batch boundary and stop. `cancel`: stop now. */

@@ -112,6 +112,12 @@ export const workerEnv = {
     description: 'Name of this worker in job rows and logs (default: host-pid-random)',
     parse: optional((raw: string) => raw),
   },
+  testBatchDelayMs: {
+    name: 'WORKER_TEST_BATCH_DELAY_MS',
+    default: '0',
+    description: 'For tests only: a wait before every training batch, so that a fault test meets a job mid-training; 0 in production',
+    parse: integer(0, 60_000),
+  },
   tempDir: {
     name: 'WORKER_TMP_DIR',
     description: 'Where uploaded datasets are downloaded for training (default: the system temp folder)',

@@ -63,6 +63,7 @@ export type JobRunnerConfig = Pick<
   | 'checkpointsKept'
   | 'fashionMnistDir'
   | 'tempDir'
+  | 'testBatchDelayMs'
 >;
 
 export class JobRunner {
@@ -248,6 +249,7 @@ export class JobRunner {
       initialModelKeys,
       pretrainedWeightsKey,
       tempDir: this.config.tempDir ?? tmpdir(),
+      batchDelayMs: this.config.testBatchDelayMs,
     };
   }
 

@@ -7,6 +7,7 @@
  * training behind.
  */
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CnnError, isCnnError } from '@trainyard/cnn/errors';
 import type { CheckpointStore, ExportedFile, TrainingRunSpec } from '@trainyard/cnn/types';
 import { initEngine, runTraining } from '@trainyard/cnn';
@@ -115,6 +116,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
           checkpointPending = false;
           return pending;
         },
+        ...(start.batchDelayMs > 0 ? { beforeBatch: () => sleep(start.batchDelayMs) } : {}),
         onPhase: (phase) => send({ type: 'phase', phase }),
         onBatch: (progress) => send({ type: 'batch', progress, epochs }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),

@@ -11,6 +11,8 @@ import { datasetKeys } from '@trainyard/storage';
 
 const fixture = servicesForTests({ storage: 'disk' });
 
+/** Training slowed to a known pace, so that a kill meets the job mid-training whatever the engine. */
+const SLOW = { WORKER_TEST_BATCH_DELAY_MS: '20' };
 
 const lenet = (epochs: number): JobSpec => ({
   model: { architecture: 'lenet5' },
@@ -20,6 +22,15 @@ const lenet = (epochs: number): JobSpec => ({
 
 async function waitForMetricsRows(jobId: string, count: number): Promise<void> {
   await waitFor(async () => ((await fixture.services.db.metrics.list(jobId)).length >= count ? true : undefined), 120_000, `${count} metrics rows`);
+}
+
+/** The job is running and mid-training now: what a fault must meet. */
+async function assertMidTraining(jobId: string, epochs: number): Promise<void> {
+  const job = (await fixture.services.db.jobs.get(jobId))!;
+  assert.equal(job.status, 'running');
+  assert.equal(job.phase, 'training');
+  const done = (await fixture.services.db.checkpoints.latest(jobId))?.epoch ?? 0;
+  assert.ok(done < epochs, `only ${done} of ${epochs} epochs done when the fault began`);
 }
 
 /** Waits until a checkpoint after `epoch` completed epochs is recorded (what a resume starts from). */
@@ -34,19 +45,21 @@ async function childPidOf(worker: ServiceProcess, jobId: string): Promise<number
 
 test('a job survives two SIGKILLed workers, resumes from its checkpoints and has one metrics row per epoch', async () => {
   const job = await submitJob(fixture.services, lenet(6));
-  const first = fixture.startWorker();
+  const first = fixture.startWorker(SLOW);
   const firstChild = await childPidOf(first, job.id);
   await waitForCheckpoint(job.id, 1);
+  await assertMidTraining(job.id, 6);
   first.kill('SIGKILL');
   // The training child notices its parent is gone and exits: no orphan keeps training.
   await waitFor(() => (isProcessAlive(firstChild) ? undefined : true), 10_000, 'the orphaned child to exit');
 
-  const second = fixture.startWorker();
+  const second = fixture.startWorker(SLOW);
   await second.waitForLog((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint', 60_000).catch((error) => {
     throw new Error(`${error.message}\n${second.tail(60)}`);
   });
   const rowsBefore = (await fixture.services.db.checkpoints.latest(job.id))!.epoch;
   await waitForCheckpoint(job.id, rowsBefore + 1);
+  await assertMidTraining(job.id, 6);
   second.kill('SIGKILL');
 
   const third = fixture.startWorker();
@@ -58,6 +71,7 @@ test('a job survives two SIGKILLed workers, resumes from its checkpoints and has
   assert.ok((resumed.epoch as number) >= rowsBefore + 1, `resumed after epoch ${resumed.epoch}`);
   assert.deepEqual((await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
   assert.ok(third.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'));
+  assert.ok(second.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'), 'the second worker took over too');
 });
 
 test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next worker resumes it', async () => {

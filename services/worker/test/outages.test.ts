@@ -32,6 +32,18 @@ function startWorker(services: Services, env: Record<string, string> = {}): Serv
   return worker;
 }
 
+/** Training slowed to a known pace, so that an outage meets the job mid-training whatever the engine. */
+const SLOW = { WORKER_TEST_BATCH_DELAY_MS: '20' };
+
+/** The job is running and mid-training now: what an outage must meet. */
+async function assertMidTraining(services: Services, jobId: string, epochs: number): Promise<void> {
+  const job = (await services.db.jobs.get(jobId))!;
+  assert.equal(job.status, 'running');
+  assert.equal(job.phase, 'training');
+  const done = (await services.db.checkpoints.latest(jobId))?.epoch ?? 0;
+  assert.ok(done < epochs, `only ${done} of ${epochs} epochs done when the outage began`);
+}
+
 async function waitForCheckpoint(services: Services, jobId: string, epoch: number): Promise<void> {
   await waitFor(async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
 }
@@ -39,9 +51,10 @@ async function waitForCheckpoint(services: Services, jobId: string, epoch: numbe
 test('a checkpoint write during a storage outage is retried with backoff, and the job finishes once storage is back', async () => {
   const services = await startServices({ storage: 's3' });
   cleanups.push(() => services.close());
-  const worker = startWorker(services);
+  const worker = startWorker(services, SLOW);
   const job = await submitJob(services, lenet(5));
   await waitForCheckpoint(services, job.id, 1);
+  await assertMidTraining(services, job.id, 5);
   const { port, directory } = services.s3rver!;
   await services.s3rver!.stop();
   // The next epoch's checkpoint write meets the outage and retries.
@@ -73,10 +86,12 @@ test('Redis restarted while a job trains: the worker reconnects and the job fini
   cleanups.push(() => redis.close());
   const services = await startServices({ storage: 'disk', redisUrl: redis.url });
   cleanups.push(() => services.close());
-  const worker = startWorker(services);
+  const worker = startWorker(services, SLOW);
   const job = await submitJob(services, lenet(6));
   await waitForCheckpoint(services, job.id, 1);
+  await assertMidTraining(services, job.id, 6);
 
+  const outageAt = Date.now();
   await redis.stop();
   // Down for twice the lock duration (2 s in these tests): the job's queue lock expires meanwhile.
   await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -89,6 +104,11 @@ test('Redis restarted while a job trains: the worker reconnects and the job fini
   const starts = worker.lines.filter((l) => l.jobId === job.id && l.msg === 'training child started');
   assert.equal(starts.length, 1, 'trained by one child, start to finish');
   assert.equal(done.attempts, 1);
+  // The outage reached the worker (its queue connection failed), and it carried on.
+  assert.ok(
+    worker.lines.some((l) => (l.time as number) >= outageAt && l.level >= 40 && /queue|redis|ECONNREFUSED|connect/i.test(JSON.stringify(l))),
+    `no error logged during the outage\n${worker.tail()}`,
+  );
   const redelivered = worker.lines.some((l) => l.jobId === job.id && l.msg === 'the queue delivered a job this worker is already running; waiting for that run instead');
   t.diagnostic(`the queue ${redelivered ? 'handed the job out again after the restart (the worker kept its one run)' : 'kept the lock across the restart'}`);
 });

@@ -40,7 +40,7 @@ export interface TrainerInput {
   validationIndices: Int32Array | null;
   /** A test split to evaluate after every epoch (EpochMetrics.testLoss/testAccuracy), or null. */
   testEachEpoch?: Split | null;
-  hooks?: Pick<TrainingRunHooks, 'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'log'>;
+  hooks?: Pick<TrainingRunHooks, 'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'beforeBatch' | 'log'>;
   /** A decoded checkpoint of this same run to continue from. */
   resume?: TrainingCheckpoint | null;
   /** Names of layers that do not train (until config.unfreezeAtEpoch); see freeze.ts. */
@@ -253,6 +253,7 @@ function startEpoch(setup: TrainingSetup, state: TrainingState): EpochInProgress
 /** Between two batches: let pending events (abort, checkpoint requests) in, then honour them. */
 async function batchBoundary(setup: TrainingSetup, state: TrainingState, current: EpochInProgress): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
+  await setup.hooks.beforeBatch?.();
   if (setup.hooks.checkpointRequested?.()) {
     await writeCheckpoint(setup, state, { order: current.order, partial: await readSums(current) });
   }
