@@ -15,18 +15,23 @@ before(async () => {
   api = await startTestApi({ CORS_ORIGINS: 'https://app.example' });
   alice = await api.authFor('alice');
   mallory = await api.authFor('mallory');
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...alice, 'content-type': 'application/json' }, payload: lenetJob() });
-  aliceJob = res.json().id;
-  // A finished job with a model, a checkpoint and metrics, so that every route has something to hide.
-  await api.db.jobs.claim(aliceJob, 'w');
-  await api.storage.put(jobKeys(aliceJob).checkpoint(1), 'ckpt');
-  await api.db.checkpoints.record(aliceJob, 'w', { epoch: 1, step: 0, storageKey: jobKeys(aliceJob).checkpoint(1), bytes: 4 });
-  await api.storage.put(jobKeys(aliceJob).modelFile('model.json'), '{}');
-  await api.storage.put(jobKeys(aliceJob).modelBundle, 'x');
-  await api.db.models.save(aliceJob, { storagePrefix: jobKeys(aliceJob).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
-  await api.db.jobs.succeed(aliceJob, 'w', { engine: 'wasm', evaluation: { top1: 1, top5: 1, loss: 0, classNames: [], perClass: [], confusionMatrix: [] } });
+  aliceJob = await finishedJobOf(alice);
   aliceDataset = await datasetOf('alice');
 });
+
+/** A finished job with a model, a checkpoint and metrics, so that every route has something to hide. */
+async function finishedJobOf(auth: { authorization: string }): Promise<string> {
+  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+  const id: string = res.json().id;
+  await api.db.jobs.claim(id, 'w');
+  await api.storage.put(jobKeys(id).checkpoint(1), 'ckpt');
+  await api.db.checkpoints.record(id, 'w', { epoch: 1, step: 0, storageKey: jobKeys(id).checkpoint(1), bytes: 4 });
+  await api.storage.put(jobKeys(id).modelFile('model.json'), '{}');
+  await api.storage.put(jobKeys(id).modelBundle, 'x');
+  await api.db.models.save(id, { storagePrefix: jobKeys(id).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
+  await api.db.jobs.succeed(id, 'w', { engine: 'wasm', evaluation: { top1: 1, top5: 1, loss: 0, classNames: [], perClass: [], confusionMatrix: [] } });
+  return id;
+}
 
 /** A ready dataset, uploaded (hostile uploads are tested in datasets.test.ts). */
 async function datasetOf(tenantName: string): Promise<string> {
@@ -118,6 +123,7 @@ describe('tenant isolation', () => {
 
   test('lists show only the tenant’s own resources, and jobs cannot use another tenant’s dataset or model', async () => {
     aliceDataset = await datasetOf('alice'); // the walk above deleted the first one
+    aliceJob = await finishedJobOf(alice); // and the first job
     const jobs = (await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: mallory })).json();
     assert.deepEqual(jobs.jobs, []);
     const datasets = (await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: mallory })).json();
