@@ -56,7 +56,8 @@ async function startApi(services: Services, env: Record<string, string> = {}): P
 }
 
 function startWorker(services: Services): ServiceProcess {
-  const worker = ServiceProcess.worker(services.env);
+  // Training slowed to a known pace, so that a restart meets a job mid-training whatever the engine.
+  const worker = ServiceProcess.worker({ ...services.env, WORKER_TEST_BATCH_DELAY_MS: '20' });
   processes.push(worker);
   return worker;
 }
@@ -102,7 +103,11 @@ test('Postgres restarted while jobs train and others wait: API and workers recon
   }
   // Two jobs train, one waits; the restart comes once a job has finished its first epoch.
   await waitFor(async () => ((await services.db.checkpoints.list(accepted[0]!)).length > 0 ? true : undefined), 120_000, 'a first checkpoint');
+  const before = (await services.db.jobs.get(accepted[0]!))!;
+  assert.deepEqual([before.status, before.phase], ['running', 'training'], 'the restart meets a job mid-training');
+  assert.ok((await services.db.checkpoints.list(accepted[0]!)).length < 2);
 
+  const outageAt = Date.now();
   await postgres.stop();
   const during = [await api.submit(), await api.get('/v1/jobs'), await api.get(`/v1/jobs/${accepted[0]}`), await api.get('/readyz')];
   assert.deepEqual(
@@ -120,6 +125,11 @@ test('Postgres restarted while jobs train and others wait: API and workers recon
   accepted.push(after.body.id!);
 
   await assertEachRanOnce(services, accepted, 2, workers);
+  // The outage reached the workers (a failed database call was logged), and they carried on.
+  assert.ok(
+    workers.some((w) => w.lines.some((l) => (l.time as number) >= outageAt && l.level >= 40)),
+    workers.map((w) => w.tail(20)).join('\n---\n'),
+  );
   assertNo500(api);
   assert.ok(workers.every((w) => w.lines.every((l) => l.level < 60)), 'no worker crashed');
 });
