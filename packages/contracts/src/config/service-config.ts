@@ -244,6 +244,12 @@ export const apiEnv = {
     description: 'Inference processes each API process starts (on the first prediction) for POST /v1/jobs/{id}/predict',
     parse: integer(1, 64),
   }),
+  predictNice: envVar({
+    name: 'PREDICT_NICE',
+    default: '10',
+    description: "Scheduling niceness (0-19) of the inference processes, so that the API's event loop gets the CPU first; 0 keeps the normal priority",
+    parse: integer(0, 19),
+  }),
   predictMaxImages: envVar({
     name: 'PREDICT_MAX_IMAGES',
     default: '64',

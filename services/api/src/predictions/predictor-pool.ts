@@ -7,6 +7,7 @@
  * by the next request that needs one.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -51,6 +52,8 @@ interface InferenceProcess {
 
 export interface PredictorPoolOptions {
   processes: number;
+  /** Scheduling niceness (0-19) of the inference processes. */
+  nice: number;
   child: ChildOptions;
   logger: Logger;
 }
@@ -122,13 +125,15 @@ export class PredictorPool {
     }, REQUEST_TIMEOUT_MS);
     // null: the process ended first (its exit handler has failed the request already).
     const finished = new Promise<FromChild | null>((resolve) => {
+      const onExit = () => resolve(null);
       const onMessage = (message: FromChild) => {
         if (message.type === 'ready' || message.id !== id) return;
         inference.child.off('message', onMessage);
+        inference.child.off('exit', onExit);
         resolve(message);
       };
       inference.child.on('message', onMessage);
-      inference.child.once('exit', () => resolve(null));
+      inference.child.once('exit', onExit);
     });
     const { request } = waiting;
     inference.child.send({ type: 'predict', id, model: request.model, inputs: request.inputs, top: request.top });
@@ -154,6 +159,12 @@ export class PredictorPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       execArgv: [],
     });
+    try {
+      // Below the API's own priority: on a busy machine its event loop gets the CPU first.
+      if (child.pid !== undefined) setPriority(child.pid, this.options.nice);
+    } catch (error) {
+      logger.warn({ err: error, nice: this.options.nice }, 'could not lower the priority of an inference process');
+    }
     const stderr: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.trim() === '') return;

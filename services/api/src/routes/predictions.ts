@@ -33,6 +33,7 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   const { config } = deps;
   const pool = new PredictorPool({
     processes: config.predictProcesses,
+    nice: config.predictNice,
     logger: deps.logger,
     child: {
       storageUrl: config.storageUrl,
