@@ -55,7 +55,10 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
   const url = `http://127.0.0.1:${port}`;
   const startApi = async (moreEnv = {}) => {
     const started = start('api', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: apiLogLevel, ...apiEnv, ...moreEnv }, apiNodeArgs);
-    started.lines.on('line', () => {});
+    // Errors and fatal lines of the API reach the bench's stderr; the rest is dropped.
+    started.lines.on('line', (line) => {
+      if (/"level":(50|60)/.test(line)) process.stderr.write(`api: ${line.slice(0, 2000)}\n`);
+    });
     for (let tries = 0; ; tries++) {
       const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
       if (ready) break;
@@ -70,6 +73,8 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
     url,
     key,
     env,
+    /** The API process's id (it changes with restartApi). */
+    apiPid: () => api.child.pid,
     /** CPU seconds (user + system) used so far by the API process and its cluster workers. */
     apiCpuSeconds: () => processTreeCpuSeconds(api.child.pid),
     /** CPU seconds used so far by the Postgres backends connected to the bench's database. */

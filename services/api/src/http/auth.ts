@@ -29,9 +29,14 @@ export function bearerKey(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
+const RECENTLY_VALID_MS = 3600_000;
+
 export function registerAuth(scope: FastifyInstance, db: Database, settings: { cacheSeconds: number; failuresPerMinute: number }): void {
   const accepted = new TtlCache<string, Authenticated>(settings.cacheSeconds * 1000);
   const refused = new TtlCache<string, true>(settings.cacheSeconds * 1000);
+  // Keys that worked lately are still looked up from an address over the failure limit: a tenant
+  // behind the same address (a NAT, a proxy) as someone guessing keys keeps working.
+  const recentlyValid = new TtlCache<string, true>(RECENTLY_VALID_MS);
   const failures = new AuthFailureLimiter(settings.failuresPerMinute);
   const refuse = (request: FastifyRequest, error: ApiError): ApiError => {
     failures.recordFailure(request.ip);
@@ -45,7 +50,7 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
     const hash = hashApiKey(key);
     let found = accepted.get(hash);
     if (!found) {
-      const waitSeconds = failures.blockedFor(request.ip);
+      const waitSeconds = recentlyValid.get(hash) ? 0 : failures.blockedFor(request.ip);
       if (waitSeconds > 0) {
         throw new ApiError(
           'auth_failures_limit',
@@ -60,6 +65,7 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
         throw refuse(request, new ApiError('unauthorized', 'The API key is unknown or revoked.'));
       }
       accepted.set(hash, found);
+      recentlyValid.set(hash, true);
     }
     request.tenant = found.tenant;
     request.apiKeyId = found.apiKey.id;
