@@ -24,9 +24,13 @@ import type {
   ListDatasetsQuery,
   ListJobsQuery,
   PredictionsView,
+  ListWeightsQuery,
+  ModelFormatQuery,
   Readiness,
   SampleSet,
   TenantView,
+  WeightsList,
+  WeightsView,
   WorkerList,
 } from '@trainyard/contracts';
 import { TrainyardApiError } from './errors.js';
@@ -123,8 +127,11 @@ export class TrainyardClient {
     checkpoints: (id: string): Promise<CheckpointList> => this.json(`/v1/jobs/${segment(id)}/checkpoints`),
     /** downloadJobCheckpoint: GET /v1/jobs/{id}/checkpoints/{epoch}; the body is the file. */
     checkpoint: (id: string, epoch: number): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/checkpoints/${segment(epoch)}`),
-    /** downloadJobModel: GET /v1/jobs/{id}/model; the body is the .tar.gz. */
-    model: (id: string): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model`),
+    /** downloadJobModel: GET /v1/jobs/{id}/model; the body is the .tar.gz (format tfjs, the default) or a torchvision .safetensors. */
+    model: (id: string, query: ModelFormatQuery = {}): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model`, { query }),
+    /** exportJobCheckpointModel: GET /v1/jobs/{id}/checkpoints/{epoch}/model; that checkpoint as a model file. */
+    checkpointModel: (id: string, epoch: number, query: ModelFormatQuery = {}): Promise<Response> =>
+      this.request(`/v1/jobs/${segment(id)}/checkpoints/${segment(epoch)}/model`, { query }),
     /** downloadJobModelFile: GET /v1/jobs/{id}/model/{file} (model.json, weight shards, manifest.json) */
     modelFile: (id: string, file: string): Promise<Response> => this.request(`/v1/jobs/${segment(id)}/model/${segment(file)}`),
     /** cancelJob: POST /v1/jobs/{id}/cancel */
@@ -171,6 +178,19 @@ export class TrainyardClient {
     },
     /** getDatasetSamples: GET /v1/datasets/{id}/samples */
     samples: (id: string): Promise<SampleSet> => this.json(`/v1/datasets/${segment(id)}/samples`),
+  };
+
+  readonly weights = {
+    /** uploadWeights: POST /v1/weights (multipart: a file part, the architecture field, an optional name) */
+    upload: (form: FormData): Promise<WeightsView> => this.json('/v1/weights', { method: 'POST', form }),
+    /** listWeights: GET /v1/weights */
+    list: (query: ListWeightsQuery = {}): Promise<WeightsList> => this.json('/v1/weights', { query }),
+    /** getWeights: GET /v1/weights/{id} */
+    get: (id: string): Promise<WeightsView> => this.json(`/v1/weights/${segment(id)}`),
+    /** deleteWeights: DELETE /v1/weights/{id} (409 weights_in_use while a queued or running job starts from them) */
+    delete: async (id: string): Promise<void> => {
+      await this.request(`/v1/weights/${segment(id)}`, { method: 'DELETE' });
+    },
   };
 
   readonly architectures = {

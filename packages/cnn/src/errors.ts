@@ -23,6 +23,7 @@ export const CNN_ERROR_CODES = [
   'out_of_memory',
   'aborted',
   'training_diverged',
+  'export_unsupported',
 ] as const satisfies readonly ErrorCode[];
 
 export type CnnErrorCode = (typeof CNN_ERROR_CODES)[number];

@@ -175,8 +175,15 @@ export interface TrainingRunSpec {
   config: TrainConfig;
   /** Start from an exported model's weights (fine-tuning); a new head when the class count differs. */
   initialModel?: ExportedFile[];
+  /**
+   * Start from a torchvision state_dict (a torch.save file or .safetensors, as uploaded); the
+   * classifier keeps its fresh initialisation when the file has another number of classes.
+   */
+  pretrainedWeights?: Uint8Array;
   /** Layers that do not train (until config.unfreezeAtEpoch): see train/freeze.ts. Default "none". */
   freeze?: FreezeSpec;
+  /** Also export the trained model as a torchvision state_dict (TrainingRunResult.safetensors), where it has a torchvision layout. */
+  exportSafetensors?: boolean;
   /**
    * Also evaluate the test set after every epoch (EpochMetrics.testLoss/testAccuracy), as the reference
    * script does for its testAccuracyByEpoch. Off by default: picking anything by test metrics leaks.
@@ -215,5 +222,7 @@ export interface TrainingRunResult {
   validationEvaluation: Evaluation | null;
   model: ExportedFile[];
   manifest: ModelManifest;
+  /** With spec.exportSafetensors: the model as a torchvision state_dict, or null when it has no torchvision layout. */
+  safetensors: Uint8Array | null;
   trainSeconds: number;
 }

@@ -16,5 +16,6 @@ export * from './schemas/architectures.js';
 export * from './schemas/operations.js';
 export * from './schemas/admin.js';
 export * from './schemas/operation-list.js';
+export * from './schemas/weights.js';
 export * from './tenant.js';
 export * from './schemas/predictions.js';

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   doctor: { summary: 'which engines load here and why not, the chosen engine and device, a 5-second probe', load: () => import('./commands/doctor.js') },
   workers: { summary: 'list the live workers: engine, device, accelerator class, load (over the API)', load: () => import('./commands/workers.js') },
   datasets: { summary: 'upload and list datasets (over the API)', load: () => import('./commands/datasets.js') },
+  weights: { summary: 'upload, list and delete pretrained weights (over the API)', load: () => import('./commands/weights.js') },
 };
 
 function usage(): string {

@@ -76,6 +76,8 @@ export type ChildMessage =
       modelPrefix: string;
       files: StoredFile[];
       bundle: StoredFile;
+      /** The model as a torchvision state_dict, when its architecture has one. */
+      safetensors: StoredFile | null;
     }
   /** Stopped on request (stop or cancel), after any checkpoint it was asked for. */
   | { type: 'stopped' }

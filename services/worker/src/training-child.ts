@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CnnError, isCnnError } from '@trainyard/cnn/errors';
 import type { CheckpointStore, ExportedFile, TrainingRunSpec } from '@trainyard/cnn/types';
-import { initEngine, runTraining } from '@trainyard/cnn';
+import { initEngine, modelBundle, runTraining } from '@trainyard/cnn';
 import { isStorageError, jobKeys, openStorage, type Storage } from '@trainyard/storage';
 import type { ChildMessage, FailureReport, ParentMessage, StartMessage, StoredFile } from './child-protocol.js';
 import { openJobDataset } from './child-dataset.js';
-import { modelBundle } from './model-bundle.js';
 
 /** Exit code when the parent went away; the parent is gone, so nobody reads it, but it shows in `ps`. */
 const EXIT_ORPHANED = 70;
@@ -83,6 +82,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
   try {
     if (controller.signal.aborted) return { type: 'stopped' };
     const initialModel = start.initialModelKeys ? await downloadModel(storage, start.initialModelKeys) : undefined;
+    const pretrainedWeights = start.pretrainedWeightsKey ? await storage.getBytes(start.pretrainedWeightsKey) : undefined;
     const checkpoints: CheckpointStore = {
       async write(bytes, info) {
         const key = keys.checkpoint(info.epoch, info.step);
@@ -103,7 +103,9 @@ async function run(start: StartMessage): Promise<ChildMessage> {
       dataset: opened.dataset,
       config: start.spec.hyperparameters,
       initialModel,
+      pretrainedWeights,
       freeze: start.spec.model.freeze,
+      exportSafetensors: true,
     };
     const epochs = start.spec.hyperparameters.epochs;
     let result;
@@ -137,8 +139,12 @@ async function run(start: StartMessage): Promise<ChildMessage> {
     const bundleInfo = await storage.put(keys.modelBundle, modelBundle(result.model, new Date(result.manifest.createdAt)), {
       contentType: 'application/gzip',
     });
+    const safetensors = result.safetensors
+      ? { path: 'model.safetensors', key: keys.modelSafetensors, bytes: (await storage.put(keys.modelSafetensors, result.safetensors)).size }
+      : null;
     return {
       type: 'succeeded',
+      safetensors,
       engine: result.engine,
       evaluation: result.evaluation,
       manifest: result.manifest,

@@ -14,6 +14,10 @@ import type {
 } from '../types.js';
 import { resolveTrainConfig } from './config.js';
 import { readManifest } from '../export/read-exported.js';
+import { hasTorchvisionLayout, trainedSafetensors } from '../export/trained-safetensors.js';
+import { applyStateDict } from '../weights/apply-state-dict.js';
+import { inspectStateDict } from '../weights/inspect-weights.js';
+import { readStateDict } from '../weights/read-state-dict.js';
 import { layersToFreeze } from './freeze.js';
 import { applyInitialWeights } from './initial-weights.js';
 import { computeNormalization, imagenetNormalization } from './normalization.js';
@@ -46,6 +50,12 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
     if (spec.initialModel && !resume) {
       const report = applyInitialWeights(built.training, spec.initialModel, architecture);
       log('initial weights loaded', { copied: report.copied.length, fresh: report.fresh });
+    }
+    if (spec.pretrainedWeights && !resume) {
+      const { format, tensors } = readStateDict(spec.pretrainedWeights);
+      const classes = inspectStateDict(format, tensors, architecture).classes;
+      const report = applyStateDict(built, tensors, { architecture, skipClassifier: classes !== dataset.classNames.length });
+      log('pretrained weights loaded', { format, loaded: report.loaded, newClassifier: report.skipped.length > 0, missing: report.missing, ignored: report.ignored });
     }
     const frozenLayers = layersToFreeze(built.training, architecture, spec.freeze);
     if (frozenLayers.length > 0) log('layers frozen', { layers: frozenLayers.length, unfreezeAtEpoch: config.unfreezeAtEpoch });
@@ -93,6 +103,10 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       validationEvaluation,
       model: await exportModel(built.inference, manifest),
       manifest,
+      safetensors:
+        spec.exportSafetensors && hasTorchvisionLayout(built)
+          ? trainedSafetensors(built, { inputShape: dataset.inputShape, classNames: dataset.classNames })
+          : null,
       trainSeconds: trained.trainSeconds,
     };
   } finally {

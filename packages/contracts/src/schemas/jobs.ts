@@ -267,17 +267,58 @@ export const downloadJobCheckpoint = keyOperation(
   [...byId, 'storage_unavailable'],
 );
 
+export const MODEL_FORMATS = ['tfjs', 'safetensors'] as const;
+export const ModelFormatQuerySchema = Type.Object(
+  {
+    format: Type.Optional(
+      Type.Union(MODEL_FORMATS.map((format) => Type.Literal(format)), {
+        default: 'tfjs',
+        description:
+          'tfjs: model.json, its weight shards and manifest.json in one .tar.gz (tf.loadLayersModel). safetensors: a torchvision ' +
+          'state_dict (strict load_state_dict into torchvision.models.<architecture>(num_classes=K)); __metadata__ holds the ' +
+          'normalisation, the input size and the class names.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ModelFormatQuery = Static<typeof ModelFormatQuerySchema>;
+
+const modelDownloads = {
+  description: 'The model in the requested format',
+  headers: download,
+  content: {
+    'application/gzip': { schema: Type.String({ format: 'binary' }) },
+    'application/octet-stream': { schema: Type.String({ format: 'binary' }) },
+  },
+};
+
 export const downloadJobModel = keyOperation(
   'GET',
   '/v1/jobs/{id}/model',
   {
     operationId: 'downloadJobModel',
-    summary: 'The trained model as one .tar.gz',
+    summary: 'The trained model: tfjs .tar.gz (default) or torchvision safetensors',
     tags: ['models'],
     params: IdParams,
-    response: { 200: media('model.json, its weight shards and manifest.json in one archive', 'application/gzip', download) },
+    querystring: ModelFormatQuerySchema,
+    response: { 200: modelDownloads },
   },
-  [...byId, 'job_not_finished', 'storage_unavailable'],
+  [...byId, 'job_not_finished', 'export_unsupported', 'storage_unavailable'],
+);
+
+export const exportJobCheckpointModel = keyOperation(
+  'GET',
+  '/v1/jobs/{id}/checkpoints/{epoch}/model',
+  {
+    operationId: 'exportJobCheckpointModel',
+    summary: "One retained checkpoint's weights as a model: tfjs .tar.gz (default) or torchvision safetensors",
+    tags: ['models'],
+    params: Type.Object({ id: Type.String({ maxLength: 100 }), epoch: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
+    querystring: ModelFormatQuerySchema,
+    response: { 200: modelDownloads },
+  },
+  [...byId, 'export_unsupported', 'checkpoint_invalid', 'storage_unavailable'],
 );
 
 export const downloadJobModelFile = keyOperation(
@@ -343,6 +384,7 @@ export const JOB_OPERATIONS = {
   listJobCheckpoints,
   downloadJobCheckpoint,
   downloadJobModel,
+  exportJobCheckpointModel,
   downloadJobModelFile,
   cancelJob,
   deleteJob,

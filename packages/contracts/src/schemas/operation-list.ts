@@ -9,6 +9,7 @@ import { predictWithJobModel } from './predictions.js';
 import { listWorkers } from './workers.js';
 import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
+import { WEIGHTS_OPERATIONS } from './weights.js';
 
 export const OPERATIONS = {
   ...JOB_OPERATIONS,
@@ -20,6 +21,7 @@ export const OPERATIONS = {
   getDataset,
   deleteDataset,
   getDatasetSamples,
+  ...WEIGHTS_OPERATIONS,
   listArchitectures,
   listWorkers,
   getHealth,

@@ -4,9 +4,9 @@
  * event loop stays free meanwhile. The readers' CnnErrors (dataset_malformed, dataset_unsafe_path,
  * dataset_unsupported, dataset_too_large, invalid_option) keep their codes in the API's answer.
  */
-import { Worker } from 'node:worker_threads';
 import type { DatasetSummary } from '@trainyard/cnn/data';
-import { ApiError, isErrorCode, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
+import { ApiError, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
+import { runInspectionThread } from '../threads/inspection-thread.js';
 
 export type { DatasetSummary };
 
@@ -16,38 +16,18 @@ export interface UploadedFile {
   path: string;
 }
 
-type ThreadAnswer =
-  | { ok: true; summary: DatasetSummary }
-  | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
-
 /** Heap of the inspecting thread: the readers keep labels, not pixels, so this is ample. */
 const THREAD_HEAP_MB = 2048;
 
 function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefined, readOptions: DatasetReadOptions): Promise<DatasetSummary> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./inspect-thread.js', import.meta.url), {
-      workerData: { source: { files, ...(format ? { format } : {}) }, options: readOptions },
-      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
-    });
-    let answered = false;
-    worker.once('message', (answer: ThreadAnswer) => {
-      answered = true;
-      if (answer.ok) resolve(answer.summary);
-      else {
-        const { code, message, details } = answer.error;
-        reject(isErrorCode(code) ? new ApiError(code, message, details) : new ApiError('dataset_invalid', message));
-      }
-    });
-    worker.once('error', (error) => {
-      answered = true;
-      // ERR_WORKER_OUT_OF_MEMORY: the upload needs more than THREAD_HEAP_MB just to be checked.
-      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        reject(new ApiError('dataset_too_large', 'The dataset needs too much memory to be validated.'));
-      } else reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`dataset inspection thread exited with code ${code} without an answer`));
-    });
+  return runInspectionThread<DatasetSummary>({
+    script: new URL('./inspect-thread.js', import.meta.url),
+    workerData: { source: { files, ...(format ? { format } : {}) }, options: readOptions },
+    heapMb: THREAD_HEAP_MB,
+    fallbackCode: 'dataset_invalid',
+    // ERR_WORKER_OUT_OF_MEMORY: the upload needs more than THREAD_HEAP_MB just to be checked.
+    outOfMemory: () => new ApiError('dataset_too_large', 'The dataset needs too much memory to be validated.'),
+    what: 'dataset inspection',
   });
 }
 

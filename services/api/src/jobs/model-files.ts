@@ -42,6 +42,20 @@ export async function openModelBundle(deps: ApiDeps, tenant: Tenant, id: string)
   };
 }
 
+/** The model as a torchvision state_dict, which the worker stores beside the bundle when the architecture has one. */
+export async function openModelSafetensors(deps: ApiDeps, tenant: Tenant, id: string): Promise<ModelDownload> {
+  const model = await findModel(deps, tenant, id);
+  const key = jobKeys(model.jobId).modelSafetensors;
+  const info = await deps.storage.head(key);
+  if (!info) {
+    throw new ApiError(
+      'export_unsupported',
+      `Job ${model.jobId} trained ${(model.manifest as { architecture?: string }).architecture ?? 'a model'} without a torchvision layout (or before safetensors export existed); download format=tfjs.`,
+    );
+  }
+  return { stream: await deps.storage.get(key), bytes: info.size, contentType: 'application/octet-stream', fileName: `${model.jobId}.safetensors` };
+}
+
 export async function openModelFile(deps: ApiDeps, tenant: Tenant, id: string, path: string): Promise<ModelDownload> {
   const model = await findModel(deps, tenant, id);
   const file = modelFiles(model).find((candidate) => candidate.path === path);

@@ -6,6 +6,7 @@ import {
   downloadJobCheckpoint,
   downloadJobModel,
   downloadJobModelFile,
+  exportJobCheckpointModel,
   getJob as getJobOperation,
   getJobEvaluation,
   getJobMetrics,
@@ -26,7 +27,8 @@ import { getEvaluation } from '../jobs/get-evaluation.js';
 import { listCheckpoints, openCheckpoint } from '../jobs/checkpoints.js';
 import { cancelJob } from '../jobs/cancel-job.js';
 import { deleteJob } from '../jobs/delete-job.js';
-import { openModelBundle, openModelFile, type ModelDownload } from '../jobs/model-files.js';
+import { openModelBundle, openModelFile, openModelSafetensors, type ModelDownload } from '../jobs/model-files.js';
+import { exportCheckpointModel } from '../jobs/checkpoint-model.js';
 
 function send(reply: FastifyReply, download: ModelDownload, disposition: 'inline' | 'attachment') {
   reply.type(download.contentType);
@@ -76,7 +78,19 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
 
   app.route({
     ...routeOf(downloadJobModel, scope),
-    handler: async (request, reply) => send(reply, await openModelBundle(deps, request.tenant, request.params.id), 'attachment'),
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      const download = request.query.format === 'safetensors' ? await openModelSafetensors(deps, request.tenant, id) : await openModelBundle(deps, request.tenant, id);
+      return send(reply, download, 'attachment');
+    },
+  });
+
+  app.route({
+    ...routeOf(exportJobCheckpointModel, scope),
+    handler: async (request, reply) => {
+      const { id, epoch } = request.params;
+      return send(reply, await exportCheckpointModel(deps, request.tenant, id, epoch, request.query.format ?? 'tfjs'), 'attachment');
+    },
   });
 
   app.route({

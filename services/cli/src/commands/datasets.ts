@@ -12,6 +12,8 @@ const USAGE = [
   'usage: trainyard datasets upload --images FILE --labels FILE [--name TEXT]      an IDX pair (MNIST format, .gz or not)',
   '       trainyard datasets upload FILE... [--format cifar10|cifar100|imagefolder|idx] [--name TEXT]',
   '                                          CIFAR binary batches, or one zip/tar.gz with a folder of images per class',
+  '       either takes --image-size H,W, --channels 1|3 and --test-fraction F: how the dataset is read (resized,',
+  '       grey replicated to 3 channels for pretrained weights, the held-out test share)',
   '       trainyard datasets list',
   '',
   `Both take --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
@@ -27,6 +29,9 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     labels: { type: 'string' },
     name: { type: 'string' },
     format: { type: 'string' },
+    'image-size': { type: 'string' },
+    channels: { type: 'string' },
+    'test-fraction': { type: 'string' },
   });
   const parts: Array<{ name: string; file: string }> = [];
   if (values.images !== undefined || values.labels !== undefined) {
@@ -38,6 +43,9 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const fields: Record<string, string> = {};
   if (values.name !== undefined) fields.name = String(values.name);
   if (values.format !== undefined) fields.format = String(values.format);
+  if (values['image-size'] !== undefined) fields.imageSize = String(values['image-size']);
+  if (values.channels !== undefined) fields.channels = String(values.channels);
+  if (values['test-fraction'] !== undefined) fields.testFraction = String(values['test-fraction']);
   const client = clientFromEnvironment(values.api as string | undefined, env);
   for (const part of parts) {
     const info = await stat(part.file).catch(() => null);

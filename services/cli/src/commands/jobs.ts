@@ -15,13 +15,16 @@ import { epochLine, progressLine } from '../client/progress-line.js';
 
 const USAGE = [
   'usage: trainyard jobs submit --arch NAME --dataset synthetic|fashion-mnist|DATASET_ID [--name TEXT]',
-  '                             [--hp key=value ...] [--max-runtime SECONDS] [--idempotency-key KEY] [--watch]',
+  '                             [--pretrained WEIGHTS_ID|job:JOB_ID] [--freeze none|backbone|PREFIX,PREFIX...]',
+  '                             [--image-size H,W] [--channels 1|3] [--hp key=value ...] [--max-runtime SECONDS]',
+  '                             [--idempotency-key KEY] [--watch]',
   '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--limit N]',
   '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
   '       trainyard jobs watch JOB_ID         live progress until the job ends (exit 0 only if it succeeded)',
   '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
   '       trainyard jobs cancel JOB_ID',
-  '       trainyard jobs download JOB_ID [--output FILE]   the trained model as .tar.gz (default JOB_ID.tar.gz)',
+  '       trainyard jobs download JOB_ID [--format tfjs|safetensors] [--epoch N] [--output FILE]',
+  '                                          the trained model (.tar.gz, or a torchvision state_dict), or checkpoint N\'s',
   '       trainyard jobs predict JOB_ID IMAGE... [--top K]  classify PNG or JPEG files with the trained model (default top 5)',
   '',
   `Every command takes --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
@@ -57,16 +60,29 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     'max-runtime': { type: 'string' },
     'idempotency-key': { type: 'string' },
     watch: { type: 'boolean' },
+    pretrained: { type: 'string' },
+    freeze: { type: 'string' },
+    'image-size': { type: 'string' },
+    channels: { type: 'string' },
   });
   positionals(rest, []);
   const architecture = values.arch as string | undefined;
   const dataset = values.dataset as string | undefined;
   if (!architecture) throw new UsageError('--arch NAME is required (`trainyard models` lists them)');
   if (!dataset) throw new UsageError('--dataset is required: synthetic, fashion-mnist, or the id of an uploaded dataset');
-  const body: JobSpec = {
-    model: { architecture },
-    dataset: dataset === 'synthetic' || dataset === 'fashion-mnist' ? { builtin: dataset } : { id: dataset },
-  };
+  const model: JobSpec['model'] = { architecture };
+  const pretrained = values.pretrained as string | undefined;
+  if (pretrained) model.pretrained = pretrained.startsWith('job:') ? { jobId: pretrained.slice(4) } : { weightsId: pretrained };
+  const freeze = values.freeze as string | undefined;
+  if (freeze) model.freeze = freeze === 'none' || freeze === 'backbone' ? freeze : freeze.split(',').filter(Boolean);
+  const datasetRef: JobSpec['dataset'] = dataset === 'synthetic' || dataset === 'fashion-mnist' ? { builtin: dataset } : { id: dataset };
+  if (values['image-size'] !== undefined) {
+    const size = String(values['image-size']).split(/[,x]/).map(Number);
+    if (size.length !== 2 || !size.every(Number.isInteger)) throw new UsageError('--image-size takes HEIGHT,WIDTH (for example 64,64)');
+    datasetRef.imageSize = [size[0]!, size[1]!];
+  }
+  if (values.channels !== undefined) datasetRef.channels = Number(values.channels) as 1 | 3;
+  const body: JobSpec = { model, dataset: datasetRef };
   if (values.name) body.name = String(values.name);
   const hyperparameters = Object.fromEntries(((values.hp as string[] | undefined) ?? []).map((text) => keyValue(text, '--hp')));
   if (Object.keys(hyperparameters).length > 0) body.hyperparameters = hyperparameters;
@@ -192,11 +208,15 @@ async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals: rest } = parseClientArgs(argv, { output: { type: 'string', short: 'o' } });
+  const { values, positionals: rest } = parseClientArgs(argv, { output: { type: 'string', short: 'o' }, format: { type: 'string' }, epoch: { type: 'string' } });
   const [id] = positionals(rest, ['job-id']);
+  const format = (values.format as string | undefined) ?? 'tfjs';
+  if (format !== 'tfjs' && format !== 'safetensors') throw new UsageError('--format is tfjs or safetensors');
+  const epoch = values.epoch as string | undefined;
+  if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new UsageError('--epoch takes the epoch of a retained checkpoint (GET /v1/jobs/{id}/checkpoints lists them)');
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  const output = (values.output as string | undefined) ?? `${id}.tar.gz`;
-  const response = await client.jobs.model(id!);
+  const output = (values.output as string | undefined) ?? `${id}${epoch !== undefined ? `-epoch-${epoch}` : ''}.${format === 'tfjs' ? 'tar.gz' : 'safetensors'}`;
+  const response = epoch === undefined ? await client.jobs.model(id!, { format }) : await client.jobs.checkpointModel(id!, Number(epoch), { format });
   // Written beside the target and renamed at the end: an interrupted download leaves no half file.
   const partial = `${output}.partial`;
   try {

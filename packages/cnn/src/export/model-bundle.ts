@@ -1,5 +1,6 @@
 import { createGzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import tar from 'tar-stream';
 
 /**
@@ -13,4 +14,9 @@ export function modelBundle(files: Array<{ path: string; bytes: Uint8Array }>, m
   }
   pack.finalize();
   return pack.pipe(createGzip());
+}
+
+/** The same archive as bytes. */
+export async function modelBundleBytes(files: Array<{ path: string; bytes: Uint8Array }>, mtime: Date): Promise<Uint8Array> {
+  return new Uint8Array(await buffer(modelBundle(files, mtime)));
 }

@@ -1,0 +1,58 @@
+/**
+ * Runs a CNN-package check of an upload (a dataset, a weights file) in a worker thread, so that
+ * parsing it never blocks the API's event loop. The thread posts `{ ok: true, summary }` or
+ * `{ ok: false, error }`; the error's catalogue code (a CnnError's) is kept in the API's answer.
+ */
+import { Worker } from 'node:worker_threads';
+import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
+
+export type InspectionAnswer<T> =
+  | { ok: true; summary: T }
+  | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
+
+export interface InspectionThread {
+  script: URL;
+  workerData: unknown;
+  heapMb: number;
+  /** The code of an error without a catalogue code of its own. */
+  fallbackCode: ErrorCode;
+  /** The error when the check needs more than `heapMb`. */
+  outOfMemory: () => ApiError;
+  /** For messages: "dataset inspection". */
+  what: string;
+}
+
+export function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(thread.script, { workerData: thread.workerData, resourceLimits: { maxOldGenerationSizeMb: thread.heapMb } });
+    let answered = false;
+    worker.once('message', (answer: InspectionAnswer<T>) => {
+      answered = true;
+      if (answer.ok) resolve(answer.summary);
+      else {
+        const { code, message, details } = answer.error;
+        reject(isErrorCode(code) ? new ApiError(code, message, details) : new ApiError(thread.fallbackCode, message));
+      }
+    });
+    worker.once('error', (error) => {
+      answered = true;
+      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') reject(thread.outOfMemory());
+      else reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`${thread.what} thread exited with code ${code} without an answer`));
+    });
+  });
+}
+
+/** What a thread posts when its check throws: the error's name, code, message and details, cloneable. */
+export function threadFailure(error: unknown): InspectionAnswer<never> {
+  const e = error as { name?: string; code?: string; message?: string; details?: unknown };
+  let details: unknown;
+  try {
+    details = structuredClone(e.details);
+  } catch {
+    details = undefined;
+  }
+  return { ok: false, error: { name: e.name, code: e.code, message: e.message ?? String(error), details } };
+}
