@@ -29,6 +29,13 @@ export type WeightsList = Static<typeof WeightsListSchema>;
 export const ListWeightsQuerySchema = Type.Object({ ...PageQuery }, { additionalProperties: false });
 export type ListWeightsQuery = Static<typeof ListWeightsQuerySchema>;
 
+/** Documents the multipart body; the route reads it as a stream (Fastify does not validate it). */
+export const WeightsUploadSchema = Type.Object({
+  file: Type.String({ format: 'binary', description: 'A torchvision state_dict: torch.save (zip or legacy format) or .safetensors' }),
+  architecture: Type.String({ minLength: 1, maxLength: 64, description: 'The architecture the weights are for (GET /v1/architectures), e.g. resnet18' }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Default: the file's name" })),
+});
+
 export const uploadWeights = keyOperation(
   'POST',
   '/v1/weights',
@@ -40,7 +47,7 @@ export const uploadWeights = keyOperation(
       '.safetensors file), an `architecture` field (for example resnet18) and an optional `name`. Every tensor is checked ' +
       'against the architecture; pickles are read without running them.',
     tags: ['weights'],
-    consumes: ['multipart/form-data'],
+    multipartBody: WeightsUploadSchema,
     response: { 201: json('The weights, inspected', WeightsViewSchema, { location: Header.location }) },
   },
   [
