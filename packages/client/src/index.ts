@@ -23,8 +23,12 @@ export type {
   JobView,
   ListDatasetsQuery,
   ListJobsQuery,
+  ListWeightsQuery,
+  ModelFormatQuery,
   OperationId,
   Readiness,
   SampleSet,
   TenantView,
+  WeightsList,
+  WeightsView,
 } from '@trainyard/contracts';

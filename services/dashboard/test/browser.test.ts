@@ -68,11 +68,24 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     await page.fill('#job-name', 'browser test');
     await page.fill('#hp-epochs', '2');
     await page.fill('#hp-validationSplit', '0.1');
+    // Objects are real controls, not JSON text: a switch for horizontal flips, early stopping behind "on".
+    assert.equal(await page.locator('#hp-augmentation-horizontalFlip[type=checkbox]').count(), 1);
+    assert.equal(await page.isChecked('#hp-earlyStopping-on'), false);
+    await page.check('#hp-augmentation-horizontalFlip');
+    await page.check('#hp-earlyStopping-on');
+    await page.fill('#hp-earlyStopping-patience', '4');
+    // The transfer-learning fields: pretrained weights (none uploaded here), frozen layers, how the data is read.
+    assert.deepEqual(await page.locator('[data-testid=pretrained] option').allTextContents(), ['none: random initialisation']);
+    assert.equal(await page.inputValue('[data-testid=freeze]'), 'none');
+    assert.equal(await page.inputValue('[data-testid=channels]'), '');
     await page.click('[data-testid=submit]');
 
     // The job page follows the job live until it succeeds.
     await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
     const jobId = page.url().split('/').at(-1)!;
+    const submitted = await (await fetch(`${service.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${service.key}` } })).json();
+    assert.deepEqual(submitted.spec.hyperparameters.augmentation, { randomCropPadding: 0, horizontalFlip: true });
+    assert.deepEqual(submitted.spec.hyperparameters.earlyStopping, { patience: 4, minDelta: 0 });
     await page.waitForSelector('.job-header .badge.status-succeeded', { timeout: 90_000 }).catch((error) => {
       throw new Error(`${error.message}\nworker:\n${service.worker.tail()}`);
     });

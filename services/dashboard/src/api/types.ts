@@ -9,6 +9,7 @@ export type {
   JobStatus,
   JobView,
   SampleSet,
+  WeightsView,
 } from '@trainyard/client';
 
 /** A JSON-schema property of the hyperparameter table, as the submit form reads it from /openapi.json. */

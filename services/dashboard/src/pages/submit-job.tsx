@@ -7,7 +7,7 @@
 import { h, replaceChildren } from '../dom/h.js';
 import { api } from '../api/client.js';
 import type { JobSpec } from '@trainyard/client';
-import type { ArchitectureView, DatasetView, ParameterSchema } from '../api/types.js';
+import type { ArchitectureView, DatasetView, ParameterSchema, WeightsView } from '../api/types.js';
 import { ErrorBox } from '../components.js';
 import { count } from '../format.js';
 import type { PageContext } from './page.js';
@@ -32,14 +32,20 @@ function rangeOf(schema: ParameterSchema): string {
   return types.includes('object') ? 'JSON object' + (types.includes('null') ? ' or null' : '') : types.join(' | ');
 }
 
-/** One input for one hyperparameter, by its schema: select, checkbox, number, or JSON text. */
-function fieldFor(name: string, schema: ParameterSchema): { input: Element; field: Field } {
-  const types = typesOf(schema);
-  const id = `hp-${name}`;
-  if (schema.enum) {
+/**
+ * One control for one hyperparameter, by its schema: a select for choices, a checkbox for a switch,
+ * a number box for numbers (empty: the default), and for an object a group of these controls, one
+ * per field, behind an "on" switch when the object may be null (earlyStopping).
+ */
+function fieldFor(name: string, schema: ParameterSchema, id = `hp-${name}`): { input: Element; field: Field } {
+  const types = typesOf(schema).filter((type) => type !== 'null');
+  const nullable = typesOf(schema).includes('null');
+  // Older spellings (normalize: true and false) stay accepted by the API but are not offered.
+  const choices = schema.enum?.filter((value) => typeof value === 'string');
+  if (choices && choices.length > 0) {
     const input = (
       <select id={id} name={name}>
-        {schema.enum.map((value) => (
+        {choices.map((value) => (
           <option value={String(value)} selected={value === schema.default}>
             {String(value)}
           </option>
@@ -52,27 +58,41 @@ function fieldFor(name: string, schema: ParameterSchema): { input: Element; fiel
     const input = <input id={id} name={name} type="checkbox" checked={schema.default === true} /> as HTMLInputElement;
     return { input, field: { name, schema, read: () => input.checked } };
   }
-  if (types.every((t) => t === 'number' || t === 'integer')) {
+  if (types.length > 0 && types.every((t) => t === 'number' || t === 'integer')) {
     const input = (
-      <input id={id} name={name} type="number" step={types.includes('integer') ? '1' : 'any'} value={schema.default ?? ''} min={schema.minimum} max={schema.maximum} />
+      <input id={id} name={name} type="number" step={types.includes('integer') ? '1' : 'any'} value={schema.default ?? ''} min={schema.minimum} max={schema.maximum} placeholder={nullable ? 'off' : ''} />
     ) as HTMLInputElement;
-    return { input, field: { name, schema, read: () => (input.value === '' ? undefined : Number(input.value)) } };
+    const empty = nullable ? null : undefined;
+    return { input, field: { name, schema, read: () => (input.value === '' ? empty : Number(input.value)) } };
   }
-  const input = <input id={id} name={name} type="text" class="mono" value={JSON.stringify(schema.default ?? null)} /> as HTMLInputElement;
-  return {
-    input,
-    field: {
-      name,
-      schema,
-      read: () => {
-        try {
-          return JSON.parse(input.value);
-        } catch {
-          throw new Error(`${name}: not valid JSON (${input.value})`);
-        }
-      },
-    },
-  };
+  if (schema.properties) {
+    const parts = Object.entries(schema.properties).map(([key, sub]) => ({ key, ...fieldFor(key, sub, `${id}-${key}`) }));
+    const enabled = nullable ? (<input id={`${id}-on`} type="checkbox" checked={schema.default !== null} />) as HTMLInputElement : null;
+    const group = (
+      <div class="field-group" id={id}>
+        {enabled ? <label class="inline">{enabled} on</label> : null}
+        {parts.map((part) => (
+          <label class="inline" for={`${id}-${part.key}`}>
+            <span class="mono">{part.key}</span> {part.input}
+          </label>
+        ))}
+      </div>
+    );
+    const read = () => (enabled && !enabled.checked ? null : Object.fromEntries(parts.map((part) => [part.key, part.field.read()]).filter(([, value]) => value !== undefined)));
+    return { input: group, field: { name, schema, read } };
+  }
+  const input = <input id={id} name={name} type="text" class="mono" value={schema.default === undefined ? '' : String(schema.default)} /> as HTMLInputElement;
+  return { input, field: { name, schema, read: () => (input.value === '' ? undefined : input.value) } };
+}
+
+/** Whether a value read from a control differs from the schema's default (objects compared field by field, defaults filled in). */
+function changed(value: unknown, schema: ParameterSchema): boolean {
+  if (value === undefined) return false;
+  if (value !== null && typeof value === 'object' && schema.properties && schema.default !== null) {
+    const defaults = (schema.default ?? {}) as Record<string, unknown>;
+    return Object.entries(value).some(([key, v]) => JSON.stringify(v) !== JSON.stringify(defaults[key] ?? schema.properties![key]?.default));
+  }
+  return JSON.stringify(value) !== JSON.stringify(schema.default ?? null);
 }
 
 async function hyperparameterSchemas(): Promise<Record<string, ParameterSchema>> {
@@ -87,10 +107,12 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
   let architectures: ArchitectureView[];
   let datasets: DatasetView[];
   let parameters: Record<string, ParameterSchema>;
+  let weights: WeightsView[];
   try {
-    [{ architectures }, { datasets }, parameters] = await Promise.all([
+    [{ architectures }, { datasets }, { weights }, parameters] = await Promise.all([
       api.architectures.list(),
       api.datasets.list({ limit: 100 }),
+      api.weights.list({ limit: 100 }),
       hyperparameterSchemas(),
     ]);
   } catch (error) {
@@ -136,6 +158,40 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       ))}
     </select>
   ) as HTMLSelectElement;
+  const pretrained = (
+    <select name="pretrained" id="pretrained" data-testid="pretrained">
+      <option value="">none: random initialisation</option>
+      {weights.map((w) => (
+        <option value={w.id}>{`${w.name} (${w.architecture}, ${w.format}, ${w.classes} classes)`}</option>
+      ))}
+    </select>
+  ) as HTMLSelectElement;
+  // Weights fit one architecture: choosing them chooses it.
+  pretrained.addEventListener('change', () => {
+    const chosen = weights.find((w) => w.id === pretrained.value);
+    if (chosen) {
+      architecture.value = chosen.architecture;
+      describe();
+    }
+  });
+  const freeze = (
+    <select name="freeze" id="freeze" data-testid="freeze">
+      <option value="none">none: every layer trains</option>
+      <option value="backbone">backbone: only the classifier trains</option>
+      <option value="prefixes">layers whose names start with…</option>
+    </select>
+  ) as HTMLSelectElement;
+  const prefixes = <input id="freeze-prefixes" type="text" class="mono" placeholder="conv1, layer1" hidden /> as HTMLInputElement;
+  freeze.addEventListener('change', () => (prefixes.hidden = freeze.value !== 'prefixes'));
+  const imageHeight = <input id="image-height" type="number" min="1" max="4096" step="1" placeholder="as stored" /> as HTMLInputElement;
+  const imageWidth = <input id="image-width" type="number" min="1" max="4096" step="1" placeholder="as stored" /> as HTMLInputElement;
+  const channels = (
+    <select id="channels" data-testid="channels">
+      <option value="">as stored</option>
+      <option value="1">1 (grey)</option>
+      <option value="3">3 (grey replicated, for pretrained weights)</option>
+    </select>
+  ) as HTMLSelectElement;
   const name = <input id="job-name" name="name" type="text" placeholder="optional" maxlength="200" /> as HTMLInputElement;
   const runtime = <input id="max-runtime" name="maxRuntimeSeconds" type="number" min="1" step="1" placeholder="no limit" /> as HTMLInputElement;
   const message = <div />;
@@ -146,15 +202,18 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       const hyperparameters: Record<string, unknown> = {};
       for (const field of fields) {
         const value = field.read();
-        if (value !== undefined && JSON.stringify(value) !== JSON.stringify(field.schema.default)) hyperparameters[field.name] = value;
+        if (changed(value, field.schema)) hyperparameters[field.name] = value;
       }
       const [kind, value] = dataset.value.split(/:(.*)/) as [string, string];
-      const body: JobSpec = {
-        model: { architecture: architecture.value },
-        // The select's options are the builtin names and the tenant's dataset ids; the API checks both.
-        dataset: kind === 'builtin' ? { builtin: value as 'synthetic' | 'fashion-mnist' } : { id: value },
-        hyperparameters,
-      };
+      // The select's options are the builtin names and the tenant's dataset ids; the API checks both.
+      const datasetRef: JobSpec['dataset'] = kind === 'builtin' ? { builtin: value as 'synthetic' | 'fashion-mnist' } : { id: value };
+      if (imageHeight.value && imageWidth.value) datasetRef.imageSize = [Number(imageHeight.value), Number(imageWidth.value)];
+      if (channels.value) datasetRef.channels = Number(channels.value) as 1 | 3;
+      const model: JobSpec['model'] = { architecture: architecture.value };
+      if (pretrained.value) model.pretrained = { weightsId: pretrained.value };
+      if (freeze.value === 'prefixes') model.freeze = prefixes.value.split(',').map((p) => p.trim()).filter(Boolean);
+      else if (freeze.value !== 'none') model.freeze = freeze.value as 'backbone';
+      const body: JobSpec = { model, dataset: datasetRef, hyperparameters };
       if (name.value.trim()) body.name = name.value.trim();
       if (runtime.value) body.maxRuntimeSeconds = Number(runtime.value);
       const job = await api.jobs.submit(body);
@@ -177,10 +236,24 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
             {architecture}
             {description}
           </div>
+          <label for="pretrained">Pretrained weights</label>
+          <div>
+            {pretrained} <span class="muted">upload with trainyard weights upload or POST /v1/weights</span>
+          </div>
+          <label for="freeze">Frozen layers</label>
+          <div>
+            {freeze} {prefixes}
+          </div>
           <label for="dataset">Dataset</label>
           <div>
             {dataset} <a href="#/datasets">upload one…</a>
           </div>
+          <label for="image-height">Image size</label>
+          <div>
+            {imageHeight} × {imageWidth} <span class="muted">height × width, resized when read</span>
+          </div>
+          <label for="channels">Channels</label>
+          {channels}
           <label for="max-runtime">Time limit (s)</label>
           {runtime}
         </div>
