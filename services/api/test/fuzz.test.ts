@@ -29,6 +29,7 @@ function assertWellFormed(res: { statusCode: number; body: string; json(): unkno
 const hyperparameterNames = [
   'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'stepSize', 'stepGamma',
   'warmupEpochs', 'gradientClipNorm', 'labelSmoothing', 'auxLossWeight', 'validationSplit', 'earlyStopping', 'augmentation', 'normalize', 'seed',
+  'unfreezeAtEpoch', 'restoreBestWeights',
 ];
 
 /** Values of every JSON type, with the numbers that break naive code. */
@@ -44,10 +45,14 @@ const jobSpec = fc.record(
   {
     name: fc.oneof(fc.string({ maxLength: 300 }), nasty),
     model: fc.oneof(
-      fc.record({ architecture: fc.oneof(fc.constantFrom('lenet5', 'resnet20', 'vgg11', 'googlenet', 'inception_v3', 'densenet121'), nasty), options: fc.oneof(fc.record({ dropout: nasty, auxLogits: nasty, smallInput: nasty }, { requiredKeys: [] }), nasty) }, { requiredKeys: ['architecture'] }),
+      fc.record({ architecture: fc.oneof(fc.constantFrom('lenet5', 'resnet20', 'vgg11', 'googlenet', 'inception_v3', 'densenet121'), nasty), options: fc.oneof(fc.record({ dropout: nasty, auxLogits: nasty, smallInput: nasty }, { requiredKeys: [] }), nasty), pretrained: fc.oneof(fc.record({ weightsId: fc.oneof(fc.uuid(), nasty) }), fc.record({ jobId: fc.oneof(fc.uuid(), nasty) }), nasty), freeze: fc.oneof(fc.constantFrom('none', 'backbone', ['layer1'], []), nasty) }, { requiredKeys: ['architecture'] }),
       nasty,
     ),
-    dataset: fc.oneof(fc.record({ builtin: fc.oneof(fc.constantFrom('synthetic', 'fashion-mnist'), nasty) }), fc.record({ id: fc.oneof(fc.uuid(), nasty) }), nasty),
+    dataset: fc.oneof(
+      fc.record({ builtin: fc.oneof(fc.constantFrom('synthetic', 'fashion-mnist'), nasty), imageSize: fc.oneof(fc.constant([64, 64]), nasty), channels: fc.oneof(fc.constantFrom(1, 3), nasty), testFraction: nasty }, { requiredKeys: ['builtin'] }),
+      fc.record({ id: fc.oneof(fc.uuid(), nasty) }),
+      nasty,
+    ),
     hyperparameters: fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom(...hyperparameterNames), fc.string()), nasty, { maxKeys: 6 }), nasty),
     maxRuntimeSeconds: nasty,
     fineTuneFrom: fc.oneof(fc.uuid(), nasty),

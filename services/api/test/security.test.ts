@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 import { jobKeys } from '@trainyard/storage';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { idxPair, multipart } from './dataset-files.js';
+import { lenetCheckpoint, zeroWeights } from './model-files.js';
 
 let api: TestApi;
 let alice: { authorization: string };
 let mallory: { authorization: string };
 let aliceJob: string;
 let aliceDataset: string;
+let aliceWeights: string;
 
 before(async () => {
   api = await startTestApi({ CORS_ORIGINS: 'https://app.example' });
@@ -17,6 +19,10 @@ before(async () => {
   mallory = await api.authFor('mallory');
   aliceJob = await finishedJobOf(alice);
   aliceDataset = await datasetOf('alice');
+  const weights = multipart([{ name: 'architecture', value: 'googlenet' }, { name: 'file', file: { filename: 'googlenet.safetensors', data: Buffer.from(zeroWeights('googlenet', 10)) } }]);
+  const uploaded = await api.app.inject({ method: 'POST', url: '/v1/weights', headers: { ...alice, ...weights.headers }, payload: weights.payload });
+  assert.equal(uploaded.statusCode, 201, uploaded.body);
+  aliceWeights = uploaded.json().id;
 });
 
 /** A finished job with a model, a checkpoint and metrics, so that every route has something to hide. */
@@ -24,8 +30,9 @@ async function finishedJobOf(auth: { authorization: string }): Promise<string> {
   const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
   const id: string = res.json().id;
   await api.db.jobs.claim(id, 'w');
-  await api.storage.put(jobKeys(id).checkpoint(1), 'ckpt');
-  await api.db.checkpoints.record(id, 'w', { epoch: 1, step: 0, storageKey: jobKeys(id).checkpoint(1), bytes: 4 });
+  // A real checkpoint: GET /v1/jobs/{id}/checkpoints/{epoch}/model exports it.
+  await api.storage.put(jobKeys(id).checkpoint(1), await lenetCheckpoint(1));
+  await api.db.checkpoints.record(id, 'w', { epoch: 1, step: 0, storageKey: jobKeys(id).checkpoint(1), bytes: (await api.storage.head(jobKeys(id).checkpoint(1)))!.size });
   await api.storage.put(jobKeys(id).modelFile('model.json'), '{}');
   await api.storage.put(jobKeys(id).modelBundle, 'x');
   await api.db.models.save(id, { storagePrefix: jobKeys(id).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
@@ -106,7 +113,7 @@ describe('tenant isolation', () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => [path, method] as const))
       .sort(([, a], [, b]) => Number(a === 'delete') - Number(b === 'delete'));
     for (const [path, method] of operations) {
-      const id = path.startsWith('/v1/datasets') ? aliceDataset : aliceJob;
+      const id = path.startsWith('/v1/datasets') ? aliceDataset : path.startsWith('/v1/weights') ? aliceWeights : aliceJob;
       const url = path.replace('{id}', id).replace('{epoch}', '1').replace('{file}', 'model.json');
       {
         const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: mallory });

@@ -52,6 +52,7 @@ export const uploadWeights = keyOperation(
   },
   [
     'validation_failed',
+    'control_character',
     'unsupported_media_type',
     'upload_too_large',
     'unknown_architecture',

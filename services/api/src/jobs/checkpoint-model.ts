@@ -5,13 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { ApiError, isErrorCode, type ModelFormatQuery, type ResolvedJobSpec } from '@trainyard/contracts';
 import type { Job, Tenant } from '@trainyard/db';
+import { createScratchDir } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import type { ExportChildOptions } from './export-checkpoint-child.js';
 import { findJob } from './find-job.js';
@@ -39,7 +40,7 @@ export async function exportCheckpointModel(
     classNames: await classNamesOf(deps, job),
     engine: job.engine ?? 'unknown',
   };
-  const dir = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), 'trainyard-export-'));
+  const dir = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), 'export');
   try {
     const input = join(dir, 'checkpoint');
     const output = join(dir, format === 'tfjs' ? 'model.tar.gz' : 'model.safetensors');

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { ApiError } from '@trainyard/contracts';
+import { assertStorableText } from '../http/stored-text.js';
 
 export interface ReceivedWeights {
   path: string;
@@ -61,6 +62,7 @@ export async function receiveWeightsUpload(request: FastifyRequest, dir: string,
         architecture = value;
       } else if (field === 'name') {
         if (value.length < 1 || value.length > 200) throw invalid('name must be 1 to 200 characters.', 'multipart.name');
+        assertStorableText(value, 'multipart.name');
         name = value;
       } else {
         throw invalid(`Unknown field "${field}"; expected architecture or name.`, `multipart.${field}`);
@@ -69,6 +71,7 @@ export async function receiveWeightsUpload(request: FastifyRequest, dir: string,
     }
     if (field !== 'file') throw invalid(`Unknown file part "${field}"; expected one file part.`, `multipart.${field}`);
     if (file) throw invalid('Send one file part.', 'multipart.file');
+    if (part.filename) assertStorableText(part.filename, 'multipart.file.filename');
     const path = join(dir, 'state_dict');
     file = { path, fileName: (part.filename || 'weights').slice(0, 200), bytes: await saveFilePart(part, path, limitBytes) };
   }

@@ -6,20 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { WeightsView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
-import { weightsKeys } from '@trainyard/storage';
+import { createScratchDir, weightsKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import { inspectWeightsFile } from './inspect-weights.js';
 import { receiveWeightsUpload } from './receive-weights-upload.js';
 import { toWeightsView } from './weights-view.js';
 
 export async function uploadWeights(deps: ApiDeps, tenant: Tenant, request: FastifyRequest): Promise<WeightsView> {
-  const dir = await mkdtemp(join(deps.config.uploadTmpDir ?? tmpdir(), 'trainyard-weights-'));
+  const dir = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), 'weights');
   try {
     const upload = await receiveWeightsUpload(request, dir, deps.config.uploadLimitBytes);
     const summary = await inspectWeightsFile(upload.path, upload.architecture);
