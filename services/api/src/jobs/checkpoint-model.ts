@@ -14,9 +14,16 @@ import { ApiError, isErrorCode, type ModelFormatQuery, type ResolvedJobSpec } fr
 import type { Job, Tenant } from '@trainyard/db';
 import { createScratchDir } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
-import type { ExportChildOptions } from './export-checkpoint-child.js';
 import { findJob } from './find-job.js';
 import type { ModelDownload } from './model-files.js';
+
+/** What the child is told (as JSON): the export's options, with the class names or the builtin dataset that has them. */
+export interface ExportChildOptions {
+  format: NonNullable<ModelFormatQuery['format']>;
+  modelOptions: NonNullable<ResolvedJobSpec['model']['options']>;
+  classNames: string[] | { builtin: 'fashion-mnist' | 'synthetic' };
+  engine: string;
+}
 
 const CHILD = fileURLToPath(new URL('./export-checkpoint-child.js', import.meta.url));
 const TIMEOUT_MS = 600_000;

@@ -4,12 +4,8 @@
  * parameter counts). argv: the checkpoint's path, the output's path, then the options as JSON.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { describeBuiltinDataset, exportCheckpoint, initEngine, type BuiltinDatasetName, type CheckpointExportOptions } from '@trainyard/cnn';
-
-export interface ExportChildOptions extends Omit<CheckpointExportOptions, 'classNames'> {
-  /** The uploaded dataset's class names, or the builtin dataset whose names to use. */
-  classNames: string[] | { builtin: BuiltinDatasetName };
-}
+import { describeBuiltinDataset, exportCheckpoint, initEngine } from '@trainyard/cnn';
+import type { ExportChildOptions } from './checkpoint-model.js';
 
 const [input, output, json] = process.argv.slice(2) as [string, string, string];
 const options = JSON.parse(json) as ExportChildOptions;
