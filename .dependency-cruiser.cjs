@@ -29,7 +29,14 @@ module.exports = {
         "The API process never loads TensorFlow.js: only the programs it runs as child processes (services/api/src/**/*-child.ts) may import it or the CNN package's main entry; the API itself uses the tfjs-free entries (cnn/data, cnn/catalog, cnn/errors).",
       severity: 'error',
       from: { path: '^services/api/src/', pathNot: '-child\\.ts$' },
-      to: { path: ['^node_modules/@tensorflow/', `${WORKSPACE}engine-onednn/`, `${WORKSPACE}cnn/dist/src/index\\.js$`, '^services/api/src/.*-child\\.ts$'] },
+      to: {
+        path: [
+          '^node_modules/@tensorflow/',
+          `${WORKSPACE}engine-onednn/`,
+          `${WORKSPACE}cnn/dist/src/index\\.js$`,
+          '^services/api/src/.*-child\\.ts$',
+        ],
+      },
     },
     {
       name: 'only-declared-dependencies',

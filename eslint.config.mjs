@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/generated/**', '**/node_modules/**', 'packages/engine-onednn/build/**', 'bench/results/**', 'prisma.config.ts', '**/vite.config.ts', 'packages/client/examples/**'],
+    ignores: [
+      '**/dist/**',
+      '**/generated/**',
+      '**/node_modules/**',
+      'packages/engine-onednn/build/**',
+      'bench/results/**',
+      'prisma.config.ts',
+      '**/vite.config.ts',
+      'packages/client/examples/**',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.tsx'],

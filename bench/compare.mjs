@@ -23,7 +23,9 @@ function run(label, command, args, env = {}) {
   process.stderr.write(`# ${label}: ${[command, ...args].join(' ')}\n`);
   const timed = existsSync('/usr/bin/time');
   const result = spawnSync(timed ? '/usr/bin/time' : command, timed ? ['-f', 'peakKiB=%M', command, ...args] : args, {
-    encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
   });
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
   const lines = result.stdout.trim().split('\n');
@@ -43,34 +45,67 @@ function record(name, row) {
 
 const rows = [];
 if (task === 'throughput') {
-  for (const [model, input] of [['lenet5', '28,28,1'], ['resnet20', '32,32,3']]) {
+  for (const [model, input] of [
+    ['lenet5', '28,28,1'],
+    ['resnet20', '32,32,3'],
+  ]) {
     const ours = only === 'pytorch' ? null : trainyard(['bench', '--model', model, '--input', input, '--batch', '64']);
     const ref = only === 'trainyard' ? null : torch(['throughput', '--model', model, '--input', input]);
     for (const r of [ours, ref]) if (r) record('throughput', r);
     rows.push({
-      model, input, engine: ours?.engine,
-      trainImagesPerSec: ours?.trainImagesPerSec, torchTrain: ref?.trainImagesPerSec,
+      model,
+      input,
+      engine: ours?.engine,
+      trainImagesPerSec: ours?.trainImagesPerSec,
+      torchTrain: ref?.trainImagesPerSec,
       trainRatio: ours && ref ? +(ours.trainImagesPerSec / ref.trainImagesPerSec).toFixed(3) : null,
-      evalImagesPerSec: ours?.evalImagesPerSec, torchEval: ref?.evalImagesPerSec,
+      evalImagesPerSec: ours?.evalImagesPerSec,
+      torchEval: ref?.evalImagesPerSec,
       evalRatio: ours && ref ? +(ours.evalImagesPerSec / ref.evalImagesPerSec).toFixed(3) : null,
-      peakMiB: ours?.peakMemoryMiB, torchPeakMiB: ref?.peakMemoryMiB,
+      peakMiB: ours?.peakMemoryMiB,
+      torchPeakMiB: ref?.peakMemoryMiB,
     });
   }
 } else if (task === 'accuracy') {
   const recipes = [
     { name: '5 epochs plain', ours: ['--epochs', '5'], ref: ['--epochs', '5'] },
-    { name: '10 epochs normalised, cosine', ours: ['--epochs', '10', '--normalize', '--schedule', 'cosine'], ref: ['--epochs', '10', '--normalize', '--schedule', 'cosine'] },
+    {
+      name: '10 epochs normalised, cosine',
+      ours: ['--epochs', '10', '--normalize', '--schedule', 'cosine'],
+      ref: ['--epochs', '10', '--normalize', '--schedule', 'cosine'],
+    },
   ];
   for (const recipe of recipes) {
     const out = join(root, 'data/bench-models', recipe.ours.join('_').replace(/-/g, ''));
-    const ours = only === 'pytorch' ? null : trainyard(['train', '--model', 'lenet5', '--dataset', 'fashion-mnist', '--batch-size', '64', '--optimizer', 'adam', '--learning-rate', '0.001', ...recipe.ours, '--out', out]);
+    const ours =
+      only === 'pytorch'
+        ? null
+        : trainyard([
+            'train',
+            '--model',
+            'lenet5',
+            '--dataset',
+            'fashion-mnist',
+            '--batch-size',
+            '64',
+            '--optimizer',
+            'adam',
+            '--learning-rate',
+            '0.001',
+            ...recipe.ours,
+            '--out',
+            out,
+          ]);
     const ref = only === 'trainyard' ? null : torch(['fashion-mnist', ...recipe.ref]);
     for (const r of [ours, ref]) if (r) record('accuracy', { recipe: recipe.name, ...r });
     rows.push({
-      recipe: recipe.name, engine: ours?.engine,
-      testAccuracy: ours?.testAccuracy, torchTestAccuracy: ref?.testAccuracy,
+      recipe: recipe.name,
+      engine: ours?.engine,
+      testAccuracy: ours?.testAccuracy,
+      torchTestAccuracy: ref?.testAccuracy,
       differencePoints: ours && ref ? +((ours.testAccuracy - ref.testAccuracy) * 100).toFixed(2) : null,
-      trainSeconds: ours?.trainSeconds, torchTrainSeconds: ref?.trainSeconds,
+      trainSeconds: ours?.trainSeconds,
+      torchTrainSeconds: ref?.trainSeconds,
     });
   }
 } else {

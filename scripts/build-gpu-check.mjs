@@ -29,13 +29,19 @@ await bundle.close();
 // The webgpu package loads dist/<platform>-<arch>/dawn.node relative to its module: now the bundle.
 const dawnDir = join(staging, 'dist', `${process.platform}-${process.arch}`);
 mkdirSync(dawnDir, { recursive: true });
-copyFileSync(join(dirname(require.resolve('webgpu')), 'dist', `${process.platform}-${process.arch}`, 'dawn.node'), join(dawnDir, 'dawn.node'));
+copyFileSync(
+  join(dirname(require.resolve('webgpu')), 'dist', `${process.platform}-${process.arch}`, 'dawn.node'),
+  join(dawnDir, 'dawn.node'),
+);
 const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '..', 'wasm-out');
 for (const file of readdirSync(wasmDir).filter((name) => name.endsWith('.wasm'))) copyFileSync(join(wasmDir, file), join(staging, file));
 copyFileSync(join(root, 'bench', 'torch_reference.py'), join(staging, 'torch_reference.py'));
 copyFileSync(process.execPath, join(staging, 'node'));
 chmodSync(join(staging, 'node'), 0o755);
-writeFileSync(join(staging, 'build-info.json'), JSON.stringify({ commit: commit(), node: process.version, builtAt: new Date().toISOString() }) + '\n');
+writeFileSync(
+  join(staging, 'build-info.json'),
+  JSON.stringify({ commit: commit(), node: process.version, builtAt: new Date().toISOString() }) + '\n',
+);
 
 const tarball = join(out, 'trainyard-gpu-check.tar.gz');
 execFileSync('tar', ['-czf', tarball, '-C', staging, '.'], { stdio: 'inherit' });

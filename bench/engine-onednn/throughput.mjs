@@ -34,7 +34,9 @@ const extraEnv = Object.fromEntries(values.env.map((pair) => pair.split('=')));
 function run(command, args, env) {
   const timed = existsSync('/usr/bin/time');
   const result = spawnSync(timed ? '/usr/bin/time' : command, timed ? ['-f', 'peakKiB=%M', command, ...args] : args, {
-    encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
   });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
   const lines = result.stdout.trim().split('\n');
@@ -71,11 +73,21 @@ for (const model of values.models.split(',')) {
     const ours = run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', '64', '--json'], extraEnv);
     const torch = run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input], { OPENBLAS_NUM_THREADS: '1' });
     const round = {
-      model, input, round: r + 1, load: +((loadBefore + loadavg()[0]) / 2).toFixed(2),
-      engine: ours.engine, threads: ours.threads, env: extraEnv,
-      train: ours.trainImagesPerSec, torchTrain: torch.trainImagesPerSec, trainRatio: +(ours.trainImagesPerSec / torch.trainImagesPerSec).toFixed(3),
-      eval: ours.evalImagesPerSec, torchEval: torch.evalImagesPerSec, evalRatio: +(ours.evalImagesPerSec / torch.evalImagesPerSec).toFixed(3),
-      peakMiB: ours.peakMiB, torchPeakMiB: torch.peakMiB,
+      model,
+      input,
+      round: r + 1,
+      load: +((loadBefore + loadavg()[0]) / 2).toFixed(2),
+      engine: ours.engine,
+      threads: ours.threads,
+      env: extraEnv,
+      train: ours.trainImagesPerSec,
+      torchTrain: torch.trainImagesPerSec,
+      trainRatio: +(ours.trainImagesPerSec / torch.trainImagesPerSec).toFixed(3),
+      eval: ours.evalImagesPerSec,
+      torchEval: torch.evalImagesPerSec,
+      evalRatio: +(ours.evalImagesPerSec / torch.evalImagesPerSec).toFixed(3),
+      peakMiB: ours.peakMiB,
+      torchPeakMiB: torch.peakMiB,
       trainGflops: +((ours.trainImagesPerSec * flops) / 1e9).toFixed(1),
       fractionOfPeak: +((ours.trainImagesPerSec * flops) / 1e9 / Number(values['peak-gflops'])).toFixed(3),
     };
@@ -85,15 +97,34 @@ for (const model of values.models.split(',')) {
     rows.push(round);
   }
   rows.push({
-    model, input, round: 'median', load: median(rounds.map((r) => r.load)),
-    train: median(rounds.map((r) => r.train)), torchTrain: median(rounds.map((r) => r.torchTrain)),
+    model,
+    input,
+    round: 'median',
+    load: median(rounds.map((r) => r.load)),
+    train: median(rounds.map((r) => r.train)),
+    torchTrain: median(rounds.map((r) => r.torchTrain)),
     trainRatio: median(rounds.map((r) => r.trainRatio)),
-    eval: median(rounds.map((r) => r.eval)), torchEval: median(rounds.map((r) => r.torchEval)),
+    eval: median(rounds.map((r) => r.eval)),
+    torchEval: median(rounds.map((r) => r.torchEval)),
     evalRatio: median(rounds.map((r) => r.evalRatio)),
-    peakMiB: median(rounds.map((r) => r.peakMiB)), torchPeakMiB: median(rounds.map((r) => r.torchPeakMiB)),
+    peakMiB: median(rounds.map((r) => r.peakMiB)),
+    torchPeakMiB: median(rounds.map((r) => r.torchPeakMiB)),
     fractionOfPeak: median(rounds.map((r) => r.fractionOfPeak)),
   });
 }
-const columns = ['model', 'round', 'load', 'train', 'torchTrain', 'trainRatio', 'eval', 'torchEval', 'evalRatio', 'peakMiB', 'torchPeakMiB', 'fractionOfPeak'];
+const columns = [
+  'model',
+  'round',
+  'load',
+  'train',
+  'torchTrain',
+  'trainRatio',
+  'eval',
+  'torchEval',
+  'evalRatio',
+  'peakMiB',
+  'torchPeakMiB',
+  'fractionOfPeak',
+];
 console.table(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))));
 console.log(JSON.stringify(rows));

@@ -38,5 +38,15 @@ const batch = Number(values.batch);
 const model = lenet5(inputShape, 10);
 for (let i = 0; i < Number(values.repeat); i++) {
   const result = await measureThroughput(model, { inputShape, batch, steps: Number(values.steps) });
-  console.log(JSON.stringify({ engine: engine.name, device: engine.device, threads: engine.threads, model: 'lenet5', input: '28,28,1', batch, ...result }));
+  console.log(
+    JSON.stringify({
+      engine: engine.name,
+      device: engine.device,
+      threads: engine.threads,
+      model: 'lenet5',
+      input: '28,28,1',
+      batch,
+      ...result,
+    }),
+  );
 }

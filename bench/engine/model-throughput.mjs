@@ -30,5 +30,15 @@ for (let i = 0; i < Number(values.repeat); i++) {
     steps: Number(values.steps),
     warmup: Number(values.warmup),
   });
-  console.log(JSON.stringify({ engine: engine.name, device: engine.device, threads: engine.threads, model: values.model, input: values.input, batch, ...result }));
+  console.log(
+    JSON.stringify({
+      engine: engine.name,
+      device: engine.device,
+      threads: engine.threads,
+      model: values.model,
+      input: values.input,
+      batch,
+      ...result,
+    }),
+  );
 }

@@ -40,7 +40,9 @@ for (const kernel of tf.getKernelsForBackend(engine.backend)) {
     const elapsed = performance.now() - start;
     if (open.length > 0) open[open.length - 1] += elapsed;
     const key = values.shapes
-      ? `${kernel.kernelName} ${Object.entries(args.inputs).map(([n, t]) => `${n}[${t?.shape ?? '-'}]`).join(' ')} ${JSON.stringify(args.attrs ?? {})}`
+      ? `${kernel.kernelName} ${Object.entries(args.inputs)
+          .map(([n, t]) => `${n}[${t?.shape ?? '-'}]`)
+          .join(' ')} ${JSON.stringify(args.attrs ?? {})}`
       : kernel.kernelName;
     const entry = stats.get(key) ?? { calls: 0, ms: 0 };
     entry.calls++;

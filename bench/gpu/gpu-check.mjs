@@ -31,22 +31,42 @@ const results = [];
 for (const entry of values.models.split(',')) {
   const [model, input, batch] = entry.split('/');
   if ((performance.now() - started) / 1000 > Number(values.budget)) {
-    results.push({ model, input: input.replaceAll('x', ','), batch: Number(batch), skipped: `not started within the ${values.budget} s budget` });
+    results.push({
+      model,
+      input: input.replaceAll('x', ','),
+      batch: Number(batch),
+      skipped: `not started within the ${values.budget} s budget`,
+    });
     continue;
   }
   const inputShape = input.split('x').map(Number);
   const built = buildModel(model, { inputShape, classes: 10 });
   try {
     const speed = await measureThroughput(built.training, {
-      inputShape, batch: Number(batch), warmup: Number(values.warmup), steps: Number(values.steps),
+      inputShape,
+      batch: Number(batch),
+      warmup: Number(values.warmup),
+      steps: Number(values.steps),
     });
     results.push({ model, input: inputShape.join(','), batch: Number(batch), ...speed });
   } catch (error) {
-    results.push({ model, input: inputShape.join(','), batch: Number(batch), error: error instanceof Error ? error.message : String(error) });
+    results.push({
+      model,
+      input: inputShape.join(','),
+      batch: Number(batch),
+      error: error instanceof Error ? error.message : String(error),
+    });
   } finally {
     disposeBuiltModel(built);
   }
   console.error('measured', JSON.stringify(results.at(-1)));
 }
-console.log(JSON.stringify({ engine: engine.name, version: engine.version, device: engine.device, seconds: Math.round((performance.now() - started) / 1000), results }));
-
+console.log(
+  JSON.stringify({
+    engine: engine.name,
+    version: engine.version,
+    device: engine.device,
+    seconds: Math.round((performance.now() - started) / 1000),
+    results,
+  }),
+);

@@ -45,7 +45,10 @@ function request(method, path, authorization, body) {
       {
         method,
         agent,
-        headers: { authorization: `Bearer ${authorization}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+        headers: {
+          authorization: `Bearer ${authorization}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
       },
       (res) => {
         let text = '';
@@ -104,7 +107,8 @@ try {
   const statuses = {};
   for (const res of results) statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   const serverErrors = results.filter((res) => res.status >= 500);
-  if (serverErrors.length > 0) problems.push(`${serverErrors.length} answers were 5xx: ${JSON.stringify(serverErrors.slice(0, 3).map((r) => r.body))}`);
+  if (serverErrors.length > 0)
+    problems.push(`${serverErrors.length} answers were 5xx: ${JSON.stringify(serverErrors.slice(0, 3).map((r) => r.body))}`);
   const accepted = results.filter((res) => res.status === 201).map((res) => res.body.id);
 
   // Every accepted job: a row in Postgres; in the queue, or already taken by a worker. A job whose
@@ -136,7 +140,12 @@ try {
   const round = (ms) => Math.round(ms * 10) / 10;
   const percentiles = (list) => {
     const sorted = list.map((res) => res.ms).sort((a, b) => a - b);
-    return { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)) };
+    return {
+      p50: round(percentile(sorted, 50)),
+      p95: round(percentile(sorted, 95)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1)),
+    };
   };
   console.log(
     JSON.stringify({

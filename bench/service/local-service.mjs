@@ -39,7 +39,10 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
   };
   const processes = [];
   const start = (role, roleEnv = {}, nodeArgs = []) => {
-    const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', role], { env: { ...env, ...roleEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'start', role], {
+      env: { ...env, ...roleEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     processes.push(child);
     const lines = createInterface({ input: child.stdout });
     return { child, lines };
@@ -60,7 +63,10 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
       if (/"level":(50|60)/.test(line)) process.stderr.write(`api: ${line.slice(0, 2000)}\n`);
     });
     for (let tries = 0; ; tries++) {
-      const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       if (tries > 300) throw new Error('the API did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -82,7 +88,9 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       try {
-        const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        const { rows } = await client.query(
+          'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
         return rows.reduce((sum, row) => sum + processCpuSeconds(row.pid), 0);
       } finally {
         await client.end();

@@ -77,12 +77,15 @@ try {
   await service.startWorker();
 
   const train = async (spec) => {
-    const created = await (await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json();
+    const created = await (
+      await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })
+    ).json();
     if (!created.id) throw new Error(`submission refused: ${JSON.stringify(created)}`);
     for (;;) {
       const job = await (await api(`/v1/jobs/${created.id}`)).json();
       if (job.status === 'succeeded') return job.id;
-      if (job.status === 'failed' || job.status === 'cancelled') throw new Error(`job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
+      if (job.status === 'failed' || job.status === 'cancelled')
+        throw new Error(`job ${job.id} ${job.status}: ${JSON.stringify(job.error)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
@@ -91,8 +94,14 @@ try {
   const dataset = await (await api('/v1/datasets', { method: 'POST', body: form })).json();
   if (!dataset.id) throw new Error(`upload refused: ${JSON.stringify(dataset)}`);
   const models = {
-    lenet5: { job: await train({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { epochs: 1 } }), shape: [28, 28, 1] },
-    resnet18: { job: await train({ model: { architecture: 'resnet18' }, dataset: { id: dataset.id }, hyperparameters: { epochs: 1, batchSize: 16 } }), shape: [64, 64, 3] },
+    lenet5: {
+      job: await train({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { epochs: 1 } }),
+      shape: [28, 28, 1],
+    },
+    resnet18: {
+      job: await train({ model: { architecture: 'resnet18' }, dataset: { id: dataset.id }, hyperparameters: { epochs: 1, batchSize: 16 } }),
+      shape: [64, 64, 3],
+    },
   };
   const weightBytes = async (job) => {
     const modelJson = await (await api(`/v1/jobs/${job}/model/model.json`)).json();
@@ -175,7 +184,12 @@ try {
     const loaded = await otherRoute();
     stop = true;
     await Promise.all(load);
-    rounds.push({ idle: summary(idle), loaded: summary(loaded), predictionRequestsOf32: predictions, load1: Number(loadavg()[0].toFixed(2)) });
+    rounds.push({
+      idle: summary(idle),
+      loaded: summary(loaded),
+      predictionRequestsOf32: predictions,
+      load1: Number(loadavg()[0].toFixed(2)),
+    });
   }
   const idleP99 = median(rounds.map((r) => r.idle.p99));
   const loadedP99 = median(rounds.map((r) => r.loaded.p99));

@@ -40,12 +40,14 @@ try {
     if (response.status !== 201) throw new Error(`submit answered ${response.status}: ${JSON.stringify(job)}`);
     const training = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`job ${job.id}: no training after 60 s`)), 60_000);
-      channels.onJobEvents(job.id, (event) => {
-        if (event.type === 'phase' && event.phase === 'training') {
-          clearTimeout(timer);
-          resolve(performance.now() - answeredAt);
-        }
-      }).catch(reject);
+      channels
+        .onJobEvents(job.id, (event) => {
+          if (event.type === 'phase' && event.phase === 'training') {
+            clearTimeout(timer);
+            resolve(performance.now() - answeredAt);
+          }
+        })
+        .catch(reject);
     });
     // The claim comes within milliseconds, before a subscription made after the answer would see it:
     // its time is read from Postgres, from the row's insertion to the worker's claim.

@@ -131,7 +131,10 @@ try {
   console.log(
     JSON.stringify({
       bench: 'POST /v1/jobs',
-      load: rate === null ? 'closed loop' : `${rate} requests/s${values.aligned ? ' (autocannon overallRate, aligned bursts)' : ' (staggered clients)'}`,
+      load:
+        rate === null
+          ? 'closed loop'
+          : `${rate} requests/s${values.aligned ? ' (autocannon overallRate, aligned bursts)' : ' (staggered clients)'}`,
       connections,
       apiProcesses: Number(values['api-processes']),
       requests: latencies.length,

@@ -19,7 +19,10 @@ function describe(event: JobEvent): string {
   }
 }
 
-const client = new TrainyardClient({ baseUrl: process.env.TRAINYARD_API_URL ?? 'http://127.0.0.1:3000', apiKey: process.env.TRAINYARD_API_KEY });
+const client = new TrainyardClient({
+  baseUrl: process.env.TRAINYARD_API_URL ?? 'http://127.0.0.1:3000',
+  apiKey: process.env.TRAINYARD_API_KEY,
+});
 
 const job = await client.jobs.submit({
   name: 'typed client example',

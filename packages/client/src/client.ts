@@ -96,7 +96,13 @@ export class TrainyardClient {
     } catch (error) {
       if (call.signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw this.failed(new TrainyardApiError('unreachable', `cannot reach the API at ${this.baseUrl || 'this origin'}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 0));
+      throw this.failed(
+        new TrainyardApiError(
+          'unreachable',
+          `cannot reach the API at ${this.baseUrl || 'this origin'}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+          0,
+        ),
+      );
     }
     if (!response.ok) throw this.failed(await TrainyardApiError.fromResponse(response));
     return response;
@@ -114,7 +120,11 @@ export class TrainyardClient {
   readonly jobs = {
     /** submitJob: POST /v1/jobs */
     submit: (spec: JobSpec, options: { idempotencyKey?: string } = {}): Promise<JobView> =>
-      this.json('/v1/jobs', { method: 'POST', json: spec, headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {} }),
+      this.json('/v1/jobs', {
+        method: 'POST',
+        json: spec,
+        headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+      }),
     /** listJobs: GET /v1/jobs */
     list: (query: ListJobsQuery = {}): Promise<JobList> => this.json('/v1/jobs', { query }),
     /** getJob: GET /v1/jobs/{id} */

@@ -19,6 +19,10 @@ export class TrainyardApiError extends Error {
     } catch {
       // not the API's format (a proxy's page, say)
     }
-    return new TrainyardApiError(`http_${response.status}`, `${response.status} ${response.statusText}: ${text.slice(0, 200)}`, response.status);
+    return new TrainyardApiError(
+      `http_${response.status}`,
+      `${response.status} ${response.statusText}: ${text.slice(0, 200)}`,
+      response.status,
+    );
   }
 }

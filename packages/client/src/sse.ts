@@ -18,7 +18,8 @@ export class SseParser {
       const line = this.buffer.slice(0, newline).replace(/\r$/, '');
       this.buffer = this.buffer.slice(newline + 1);
       if (line === '') {
-        if (this.current.data !== undefined) messages.push({ id: this.current.id, event: this.current.event ?? 'message', data: this.current.data });
+        if (this.current.data !== undefined)
+          messages.push({ id: this.current.id, event: this.current.event ?? 'message', data: this.current.data });
         this.current = {};
       } else if (!line.startsWith(':')) {
         const colon = line.indexOf(':');

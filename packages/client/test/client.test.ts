@@ -21,7 +21,8 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const event = (id: string, data: Partial<JobEvent>) => `id: ${id}\nevent: ${data.type}\ndata: ${JSON.stringify({ jobId: 'j1', at: '2026-12-06T12:00:00.000Z', ...data })}\n\n`;
+const event = (id: string, data: Partial<JobEvent>) =>
+  `id: ${id}\nevent: ${data.type}\ndata: ${JSON.stringify({ jobId: 'j1', at: '2026-12-06T12:00:00.000Z', ...data })}\n\n`;
 
 test('every operation of the document has a client method, and every method exists', () => {
   assert.deepEqual(Object.keys(CLIENT_METHODS).sort(), Object.keys(OPERATIONS).sort());
@@ -38,16 +39,30 @@ test('requests carry the key and the JSON body; an error answer is thrown with i
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      seen.push({ method: request.method, url: request.url, auth: request.headers.authorization, body, idempotency: request.headers['idempotency-key'] as string | undefined });
+      seen.push({
+        method: request.method,
+        url: request.url,
+        auth: request.headers.authorization,
+        body,
+        idempotency: request.headers['idempotency-key'] as string | undefined,
+      });
       response.writeHead(409, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { code: 'idempotency_conflict', message: 'used', details: { key: 'k' } } }));
     });
   };
   const client = new TrainyardClient({ baseUrl: `${baseUrl}/`, apiKey: 'ty_test' });
-  const error = await client.jobs.submit({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' } }, { idempotencyKey: 'k' }).catch((e: unknown) => e);
+  const error = await client.jobs
+    .submit({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' } }, { idempotencyKey: 'k' })
+    .catch((e: unknown) => e);
   assert.ok(error instanceof TrainyardApiError);
   assert.deepEqual([error.code, error.status, error.details], ['idempotency_conflict', 409, { key: 'k' }]);
-  assert.deepEqual(seen[0], { method: 'POST', url: '/v1/jobs', auth: 'Bearer ty_test', body: '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"}}', idempotency: 'k' });
+  assert.deepEqual(seen[0], {
+    method: 'POST',
+    url: '/v1/jobs',
+    auth: 'Bearer ty_test',
+    body: '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"}}',
+    idempotency: 'k',
+  });
   await client.jobs.list({ status: 'running', limit: 5 }).catch(() => {});
   assert.equal(seen[1]!.url, '/v1/jobs?status=running&limit=5');
   const down = await new TrainyardClient({ baseUrl: 'http://127.0.0.1:1' }).jobs.get('x').catch((e: unknown) => e);
@@ -62,7 +77,18 @@ test('jobs.events yields typed events, resumes a dropped stream after the last i
     if (lastIds.length === 1) {
       response.write(': connected\n\n');
       response.write(event('1-0', { type: 'status', status: 'running' }));
-      response.end(event('2-0', { type: 'epoch', epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, validationLoss: null, validationAccuracy: null, learningRate: 0.001, seconds: 1 }));
+      response.end(
+        event('2-0', {
+          type: 'epoch',
+          epoch: 1,
+          trainLoss: 0.5,
+          trainAccuracy: 0.8,
+          validationLoss: null,
+          validationAccuracy: null,
+          learningRate: 0.001,
+          seconds: 1,
+        }),
+      );
     } else {
       response.end(event('3-0', { type: 'status', status: 'succeeded' }));
     }
@@ -70,7 +96,13 @@ test('jobs.events yields typed events, resumes a dropped stream after the last i
   const client = new TrainyardClient({ baseUrl });
   const seen: string[] = [];
   for await (const received of client.jobs.events('j1', { retryMs: 10 })) {
-    seen.push(received.type === 'status' ? `status ${received.status}` : received.type === 'epoch' ? `epoch ${received.epoch} ${received.trainLoss}` : received.type);
+    seen.push(
+      received.type === 'status'
+        ? `status ${received.status}`
+        : received.type === 'epoch'
+          ? `epoch ${received.epoch} ${received.trainLoss}`
+          : received.type,
+    );
   }
   assert.deepEqual(seen, ['status running', 'epoch 1 0.5', 'status succeeded']);
   assert.deepEqual(lastIds, [undefined, '2-0']);

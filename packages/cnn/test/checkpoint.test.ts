@@ -85,7 +85,11 @@ describe('checkpoint bytes', () => {
       ['future version', future, /version 99/],
     ];
     for (const [name, input, message] of cases) {
-      assert.throws(() => decodeCheckpoint(input), (e: unknown) => isCnnError(e, 'checkpoint_invalid') && message.test(e.message), name);
+      assert.throws(
+        () => decodeCheckpoint(input),
+        (e: unknown) => isCnnError(e, 'checkpoint_invalid') && message.test(e.message),
+        name,
+      );
     }
   });
 });
@@ -100,7 +104,14 @@ describe('resuming', () => {
       const store = new MemoryCheckpointStore();
       const whole = freshRun(optimizer);
       const wholeResult = await trainModel({ ...whole.input, hooks: { checkpoints: store } });
-      assert.deepEqual(store.written.map((c) => [c.epoch, c.step]), [[1, 0], [2, 0], [3, 0]]);
+      assert.deepEqual(
+        store.written.map((c) => [c.epoch, c.step]),
+        [
+          [1, 0],
+          [2, 0],
+          [3, 0],
+        ],
+      );
       const expected = weightValues(whole.model);
       whole.model.dispose();
 
@@ -147,12 +158,21 @@ describe('resuming', () => {
       (e: unknown) => isCnnError(e, 'aborted'),
     );
     interrupted.model.dispose();
-    assert.deepEqual(store.written.map((c) => [c.epoch, c.step]), [[1, 0], [1, 2]]);
+    assert.deepEqual(
+      store.written.map((c) => [c.epoch, c.step]),
+      [
+        [1, 0],
+        [1, 2],
+      ],
+    );
 
     const resumed = freshRun({});
     const result = await trainModel({ ...resumed.input, resume: decodeCheckpoint(store.written[1].bytes) });
     assert.deepEqual(weightValues(resumed.model), expected);
-    assert.deepEqual(result.history.map((m) => m.trainLoss), expectedHistory.map((m) => m.trainLoss));
+    assert.deepEqual(
+      result.history.map((m) => m.trainLoss),
+      expectedHistory.map((m) => m.trainLoss),
+    );
     resumed.model.dispose();
   });
 
@@ -163,7 +183,10 @@ describe('resuming', () => {
     first.model.dispose();
     const checkpoint = decodeCheckpoint(store.written[0].bytes);
     const other = freshRun({ epochs: 1, learningRate: 0.01 });
-    await assert.rejects(trainModel({ ...other.input, resume: checkpoint }), (e: unknown) => isCnnError(e, 'checkpoint_invalid') && /learningRate/.test(e.message));
+    await assert.rejects(
+      trainModel({ ...other.input, resume: checkpoint }),
+      (e: unknown) => isCnnError(e, 'checkpoint_invalid') && /learningRate/.test(e.message),
+    );
     await assert.rejects(trainModel({ ...freshRun({ epochs: 1 }).input, architecture: 'lenet5', resume: checkpoint }), (e: unknown) =>
       isCnnError(e, 'checkpoint_invalid'),
     );

@@ -7,7 +7,8 @@ import { cifarBatch, cifarRecord, gzipSync, tarball, tempDir, writeFile, zip } f
 function rejectsWith(code: CnnErrorCode, ...fragments: string[]) {
   return (error: unknown) => {
     assert.ok(isCnnError(error, code), `expected CnnError ${code}, got ${String(error)}`);
-    for (const fragment of fragments) assert.ok((error as Error).message.includes(fragment), `"${(error as Error).message}" lacks "${fragment}"`);
+    for (const fragment of fragments)
+      assert.ok((error as Error).message.includes(fragment), `"${(error as Error).message}" lacks "${fragment}"`);
     return true;
   };
 }
@@ -33,7 +34,10 @@ test('CIFAR-10 batches: planar records become NHWC, test_batch.bin is the test s
   // Example 4 is record 1 of the second batch; check pixel (y=5, x=9) in all three channels.
   const { x } = dataset.train.read([4]);
   const at = (5 * 32 + 9) * 3;
-  assert.deepEqual([...x.subarray(at, at + 3)], [0, 1, 2].map((c) => Math.fround(pixel(100, 1, c, 5, 9) / 255)));
+  assert.deepEqual(
+    [...x.subarray(at, at + 3)],
+    [0, 1, 2].map((c) => Math.fround(pixel(100, 1, c, 5, 9) / 255)),
+  );
   const testX = dataset.test.read([1]).x;
   assert.equal(testX[(31 * 32 + 31) * 3 + 2], Math.fround(pixel(200, 1, 2, 31, 31) / 255));
 });
@@ -88,7 +92,10 @@ test('the official cifar-10-binary.tar.gz layout is read straight from the archi
   assert.deepEqual([...dataset.train.labels()], [0, 9, 4, 5, 6]);
   assert.deepEqual([...dataset.test.labels()], [1, 2]);
   assert.equal(dataset.train.read([4]).x[1], Math.fround(pixel(9, 1, 1, 0, 0) / 255));
-  const zipped = zip([{ name: 'b/data_batch_1.bin', data: cifarBatch([[0], [1], [0], [1]]) }, { name: 'b/README', data: Buffer.from('x') }]);
+  const zipped = zip([
+    { name: 'b/data_batch_1.bin', data: cifarBatch([[0], [1], [0], [1]]) },
+    { name: 'b/README', data: Buffer.from('x') },
+  ]);
   const fromZip = await inspectDataset({ files: [writeFile(dir, 'c.zip', zipped)], format: 'cifar10' }, { testFraction: 0.5 });
   assert.deepEqual([fromZip.trainSize, fromZip.testSize, fromZip.testSplit], [2, 2, 'held_out']);
   // A batch above 8 MiB is inflated from the zip as a stream rather than in one call.
@@ -106,28 +113,50 @@ test('malformed CIFAR batches name the file and the size or label problem', asyn
   const short = writeFile(dir, 'data_batch_1.bin', good.subarray(0, good.length - 10));
   await assert.rejects(
     openDataset({ files: [short] }),
-    rejectsWith('dataset_malformed', '"data_batch_1.bin"', 'is 9209 bytes long', 'not a multiple of the 3073-byte CIFAR-10 record', '2 whole records and 3063 bytes left over'),
+    rejectsWith(
+      'dataset_malformed',
+      '"data_batch_1.bin"',
+      'is 9209 bytes long',
+      'not a multiple of the 3073-byte CIFAR-10 record',
+      '2 whole records and 3063 bytes left over',
+    ),
   );
   const shortGz = writeFile(dir, 'data_batch_2.bin', gzipSync(good.subarray(0, good.length - 10)));
   await assert.rejects(openDataset({ files: [shortGz] }), rejectsWith('dataset_malformed', '"data_batch_2.bin"', 'not a multiple'));
   const badLabel = writeFile(dir, 'data_batch_3.bin', cifarBatch([[0], [1], [12]]));
-  await assert.rejects(openDataset({ files: [badLabel] }), rejectsWith('dataset_malformed', '"data_batch_3.bin"', 'record 2 has label 12', '(10)'));
+  await assert.rejects(
+    openDataset({ files: [badLabel] }),
+    rejectsWith('dataset_malformed', '"data_batch_3.bin"', 'record 2 has label 12', '(10)'),
+  );
   const coarse = writeFile(dir, 'train.bin', Buffer.concat([cifarRecord([25, 3], () => 0)]));
   await assert.rejects(openDataset({ files: [coarse] }), rejectsWith('dataset_malformed', '"train.bin"', 'coarse label 25'));
   const onlyTest = writeFile(dir, 'test_batch.bin', good);
   await assert.rejects(openDataset({ files: [onlyTest] }), rejectsWith('dataset_malformed', 'training batch'));
   const empty = writeFile(dir, 'data_batch_4.bin', Buffer.alloc(0));
   await assert.rejects(openDataset({ files: [empty] }), rejectsWith('dataset_malformed', '"data_batch_4.bin"', 'empty'));
-  const mixed = [writeFile(dir, 'data_batch_5.bin', good), writeFile(dir, 'test.bin', cifarRecord([0, 1], () => 0))];
+  const mixed = [
+    writeFile(dir, 'data_batch_5.bin', good),
+    writeFile(
+      dir,
+      'test.bin',
+      cifarRecord([0, 1], () => 0),
+    ),
+  ];
   await assert.rejects(openDataset({ files: mixed }), rejectsWith('dataset_malformed', 'mix CIFAR-10 and CIFAR-100'));
   const oneName = writeFile(dir, 'batches.meta.txt', Buffer.from('only\n'));
-  await assert.rejects(openDataset({ files: [writeFile(dir, 'data_batch_6.bin', good), oneName] }), rejectsWith('dataset_malformed', '"batches.meta.txt"'));
+  await assert.rejects(
+    openDataset({ files: [writeFile(dir, 'data_batch_6.bin', good), oneName] }),
+    rejectsWith('dataset_malformed', '"batches.meta.txt"'),
+  );
   const oneClass = writeFile(dir, 'data_batch_7.bin', cifarBatch([[3], [3], [3]]));
   await assert.rejects(openDataset({ files: [oneClass] }), rejectsWith('dataset_malformed', 'at least 2 classes', '"cat"'));
   // A gzipped batch of zeros is valid at any length: its inflated size counts against memory, also when inspecting.
   const zeros = writeFile(dir, 'data_batch_8.bin', gzipSync(Buffer.alloc(3073 * 20)));
   const limits = { maxDecodedBytes: 3072 * 10 };
-  await assert.rejects(inspectDataset({ files: [zeros] }, { limits }), rejectsWith('dataset_too_large', '"data_batch_8.bin"', 'maxDecodedBytes'));
+  await assert.rejects(
+    inspectDataset({ files: [zeros] }, { limits }),
+    rejectsWith('dataset_too_large', '"data_batch_8.bin"', 'maxDecodedBytes'),
+  );
   await assert.rejects(openDataset({ files: [zeros] }, { limits }), rejectsWith('dataset_too_large', 'maxDecodedBytes'));
   const unknown = writeFile(dir, 'notes.md', Buffer.from('hello'));
   await assert.rejects(openDataset({ files: [unknown] }), rejectsWith('dataset_unsupported', '"notes.md"'));

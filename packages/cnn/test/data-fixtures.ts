@@ -56,7 +56,8 @@ export { gzipSync };
 export function cifarRecord(labels: number[], f: (c: number, y: number, x: number) => number): Buffer {
   const record = Buffer.alloc(labels.length + 3072);
   labels.forEach((l, i) => (record[i] = l));
-  for (let c = 0; c < 3; c++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) record[labels.length + c * 1024 + y * 32 + x] = f(c, y, x) & 255;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) record[labels.length + c * 1024 + y * 32 + x] = f(c, y, x) & 255;
   return record;
 }
 
@@ -134,7 +135,12 @@ export function interlacedPng(width: number, height: number, f: (y: number, x: n
 
 /** A flat-colour image per class, so that the decoded pixels tell which class an image came from. */
 export function classColour(classIndex: number): [number, number, number] {
-  return [[200, 30, 30], [30, 200, 30], [30, 30, 200], [200, 200, 30]][classIndex % 4] as [number, number, number];
+  return [
+    [200, 30, 30],
+    [30, 200, 30],
+    [30, 30, 200],
+    [200, 200, 30],
+  ][classIndex % 4] as [number, number, number];
 }
 
 // ---------------------------------------------------------------- zip
@@ -216,7 +222,9 @@ export async function tarball(entries: TarEntrySpec[], gzip = false): Promise<Bu
   });
   for (const entry of entries) {
     const header = { name: entry.name, type: entry.type ?? 'file', linkname: entry.linkname, size: entry.data?.length ?? 0 };
-    await new Promise<void>((resolve, reject) => pack.entry(header, entry.data ?? Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      pack.entry(header, entry.data ?? Buffer.alloc(0), (error) => (error ? reject(error) : resolve())),
+    );
   }
   pack.finalize();
   await done;

@@ -8,12 +8,25 @@ import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { isCnnError, type CnnErrorCode } from '../src/errors.js';
 import { inspectDataset, openDataset, type DatasetOptions } from '../src/data/index.js';
-import { gzipSync, interlacedPng, jpegImage, png, rawTarHeader, tarball, tempDir, writeFile, zip, type TarEntrySpec, type ZipEntrySpec } from './data-fixtures.js';
+import {
+  gzipSync,
+  interlacedPng,
+  jpegImage,
+  png,
+  rawTarHeader,
+  tarball,
+  tempDir,
+  writeFile,
+  zip,
+  type TarEntrySpec,
+  type ZipEntrySpec,
+} from './data-fixtures.js';
 
 function rejectsWith(code: CnnErrorCode, ...fragments: string[]) {
   return (error: unknown) => {
     assert.ok(isCnnError(error, code), `expected CnnError ${code}, got ${(error as Error)?.stack ?? String(error)}`);
-    for (const fragment of fragments) assert.ok((error as Error).message.includes(fragment), `"${(error as Error).message}" lacks "${fragment}"`);
+    for (const fragment of fragments)
+      assert.ok((error as Error).message.includes(fragment), `"${(error as Error).message}" lacks "${fragment}"`);
     return true;
   };
 }
@@ -39,23 +52,44 @@ async function openTar(t: Parameters<typeof tempDir>[0], entries: TarEntrySpec[]
 
 test('zip entries that climb out with ".." or are absolute are dataset_unsafe_path naming the entry', async (t) => {
   const escape = { data: tile(1) };
-  await assert.rejects(openZip(t, [...validImages, { name: '../x.png', ...escape }]), rejectsWith('dataset_unsafe_path', '"upload.zip"', 'entry "../x.png"', '".."'));
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/../../x.png', ...escape }]), rejectsWith('dataset_unsafe_path', 'a/../../x.png'));
+  await assert.rejects(
+    openZip(t, [...validImages, { name: '../x.png', ...escape }]),
+    rejectsWith('dataset_unsafe_path', '"upload.zip"', 'entry "../x.png"', '".."'),
+  );
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/../../x.png', ...escape }]),
+    rejectsWith('dataset_unsafe_path', 'a/../../x.png'),
+  );
   await assert.rejects(openZip(t, [{ name: 'a\\..\\..\\x.png', ...escape }, ...validImages]), rejectsWith('dataset_unsafe_path', '".."'));
-  await assert.rejects(openZip(t, [...validImages, { name: '/etc/x.png', ...escape }]), rejectsWith('dataset_unsafe_path', 'entry "/etc/x.png"', 'absolute'));
+  await assert.rejects(
+    openZip(t, [...validImages, { name: '/etc/x.png', ...escape }]),
+    rejectsWith('dataset_unsafe_path', 'entry "/etc/x.png"', 'absolute'),
+  );
   await assert.rejects(openZip(t, [...validImages, { name: 'C:/x.png', ...escape }]), rejectsWith('dataset_unsafe_path', 'absolute'));
 });
 
 test('tar entries with "..", absolute paths, symlinks, hard links or devices are dataset_unsafe_path', async (t) => {
   const png1 = tile(1);
-  await assert.rejects(openTar(t, [...validImages, { name: '../x.png', data: png1 }]), rejectsWith('dataset_unsafe_path', '"upload.tar.gz"', 'entry "../x.png"'));
-  await assert.rejects(openTar(t, [...validImages, { name: '/abs/x.png', data: png1 }], false), rejectsWith('dataset_unsafe_path', 'entry "/abs/x.png"', 'absolute'));
+  await assert.rejects(
+    openTar(t, [...validImages, { name: '../x.png', data: png1 }]),
+    rejectsWith('dataset_unsafe_path', '"upload.tar.gz"', 'entry "../x.png"'),
+  );
+  await assert.rejects(
+    openTar(t, [...validImages, { name: '/abs/x.png', data: png1 }], false),
+    rejectsWith('dataset_unsafe_path', 'entry "/abs/x.png"', 'absolute'),
+  );
   await assert.rejects(
     openTar(t, [...validImages, { name: 'a/link.png', type: 'symlink', linkname: '/etc/passwd' }]),
     rejectsWith('dataset_unsafe_path', 'entry "a/link.png"', 'symbolic link', '/etc/passwd'),
   );
-  await assert.rejects(openTar(t, [...validImages, { name: 'a/hard.png', type: 'link', linkname: 'a/1.png' }]), rejectsWith('dataset_unsafe_path', 'hard link'));
-  await assert.rejects(openTar(t, [...validImages, { name: 'a/pipe', type: 'fifo' }]), rejectsWith('dataset_unsafe_path', 'not a regular file'));
+  await assert.rejects(
+    openTar(t, [...validImages, { name: 'a/hard.png', type: 'link', linkname: 'a/1.png' }]),
+    rejectsWith('dataset_unsafe_path', 'hard link'),
+  );
+  await assert.rejects(
+    openTar(t, [...validImages, { name: 'a/pipe', type: 'fifo' }]),
+    rejectsWith('dataset_unsafe_path', 'not a regular file'),
+  );
 });
 
 test('a zip symlink entry is dataset_unsafe_path, and nothing was written next to the archive', async (t) => {
@@ -63,7 +97,10 @@ test('a zip symlink entry is dataset_unsafe_path, and nothing was written next t
   const file = writeFile(dir, 'links.zip', zip([...validImages, { name: 'a/evil.png', data: Buffer.from('/etc/passwd'), mode: 0o120777 }]));
   const before = readdirSync(dirname(dir)).length;
   await assert.rejects(openDataset({ files: [file] }), rejectsWith('dataset_unsafe_path', 'entry "a/evil.png"', 'symbolic link'));
-  await assert.rejects(openDataset({ files: [writeFile(dir, 'dev.zip', zip([{ name: 'a/dev', mode: 0o020644 }]))] }), rejectsWith('dataset_unsafe_path', 'not a regular file'));
+  await assert.rejects(
+    openDataset({ files: [writeFile(dir, 'dev.zip', zip([{ name: 'a/dev', mode: 0o020644 }]))] }),
+    rejectsWith('dataset_unsafe_path', 'not a regular file'),
+  );
   assert.deepEqual(readdirSync(dir).sort(), ['dev.zip', 'links.zip']);
   assert.equal(readdirSync(dirname(dir)).length, before);
 });
@@ -76,19 +113,26 @@ test('zip bombs stop at the limits while inflating, whatever the headers say', a
     rejectsWith('dataset_too_large', 'entry "a/bomb.png"', 'maxEntryBytes = 1048576'),
   );
   // The header claims 1,000 bytes; the data inflates to 8 MB. Caught as soon as it passes the claim.
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/liar.png', data: zeros, declaredSize: 1000 }], { limits }), (error: unknown) => {
-    assert.ok(isCnnError(error, 'dataset_malformed') || isCnnError(error, 'dataset_too_large'), String(error));
-    assert.match((error as Error).message, /a\/liar\.png/);
-    return true;
-  });
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/liar.png', data: zeros, declaredSize: 1000 }], { limits }),
+    (error: unknown) => {
+      assert.ok(isCnnError(error, 'dataset_malformed') || isCnnError(error, 'dataset_too_large'), String(error));
+      assert.match((error as Error).message, /a\/liar\.png/);
+      return true;
+    },
+  );
   const sized = { name: 'a/x.png', data: Buffer.concat([tile(1), Buffer.alloc(900 * 1024)]) };
   await assert.rejects(
-    openZip(t, [...validImages, sized, { ...sized, name: 'a/y.png' }, { ...sized, name: 'a/z.png' }, { ...sized, name: 'b/z.png' }], { limits }),
+    openZip(t, [...validImages, sized, { ...sized, name: 'a/y.png' }, { ...sized, name: 'a/z.png' }, { ...sized, name: 'b/z.png' }], {
+      limits,
+    }),
     rejectsWith('dataset_too_large', 'maxTotalBytes'),
   );
   // Above 8 MiB an entry is inflated as a stream: the total is enforced chunk by chunk.
   await assert.rejects(
-    openZip(t, [...validImages, { name: 'a/huge.png', data: Buffer.alloc(9 * 1024 * 1024) }], { limits: { maxTotalBytes: 3 * 1024 * 1024 } }),
+    openZip(t, [...validImages, { name: 'a/huge.png', data: Buffer.alloc(9 * 1024 * 1024) }], {
+      limits: { maxTotalBytes: 3 * 1024 * 1024 },
+    }),
     rejectsWith('dataset_too_large', 'entry "a/huge.png"', 'maxTotalBytes'),
   );
   const many = Array.from({ length: 11 }, (_, i) => ({ name: `a/${i}.png`, data: tile(i) }));
@@ -108,7 +152,9 @@ test('tar.gz bombs: a huge entry, a huge total, and a forged giant pax header', 
   );
   // A pax header that declares 20 MB: tar-stream would buffer all of it in memory.
   const dir = tempDir(t);
-  const forged = gzipSync(Buffer.concat([rawTarHeader('PaxHeader', 20 * 1024 * 1024, 'x'), Buffer.alloc(20 * 1024 * 1024), Buffer.alloc(1024)]));
+  const forged = gzipSync(
+    Buffer.concat([rawTarHeader('PaxHeader', 20 * 1024 * 1024, 'x'), Buffer.alloc(20 * 1024 * 1024), Buffer.alloc(1024)]),
+  );
   // Refused either by our own guard or by tar-stream's header limit (3.2 and later), never buffered.
   await assert.rejects(openDataset({ files: [writeFile(dir, 'pax.tar.gz', forged)] }), (error: unknown) => {
     rejectsWith('dataset_malformed', '"pax.tar.gz"')(error);
@@ -139,30 +185,57 @@ test('files named as images that are not, and images too large to decode, are re
   const huge = Buffer.from(tile(5));
   huge.writeUInt32BE(100000, 16);
   huge.writeUInt32BE(100000, 20);
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/huge.png', data: huge }]), rejectsWith('dataset_too_large', 'entry "a/huge.png"', '100000x100000', 'maxImagePixels'));
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/huge.png', data: huge }]),
+    rejectsWith('dataset_too_large', 'entry "a/huge.png"', '100000x100000', 'maxImagePixels'),
+  );
   // An interlaced PNG decodes (into the right pixels); one whose data inflates to 16 MB does not.
   const gradient = (y: number, x: number): [number, number, number] => [10 * y, 20 * x, 7];
   const interlaced = await openZip(t, [...validImages, { name: 'a/3.png', data: interlacedPng(4, 4, gradient) }], { testFraction: 0.4 });
   assert.equal(interlaced.train.size + interlaced.test.size, 5);
   const all = [interlaced.train, interlaced.test].flatMap((split) => Array.from({ length: split.size }, (_, i) => [...split.read([i]).x]));
-  const expected = Array.from({ length: 16 }, (_, p) => gradient(Math.floor(p / 4), p % 4)).flat().map((v) => Math.fround(v / 255));
-  assert.ok(all.some((x) => x.join() === expected.join()), 'the interlaced image is among the examples, pixel for pixel');
+  const expected = Array.from({ length: 16 }, (_, p) => gradient(Math.floor(p / 4), p % 4))
+    .flat()
+    .map((v) => Math.fround(v / 255));
+  assert.ok(
+    all.some((x) => x.join() === expected.join()),
+    'the interlaced image is among the examples, pixel for pixel',
+  );
   await assert.rejects(
     openZip(t, [...validImages, { name: 'a/bomb.png', data: interlacedPng(4, 4, gradient, 16 * 1024 * 1024) }]),
     rejectsWith('dataset_malformed', 'entry "a/bomb.png"', 'does not inflate to the size its header declares'),
   );
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/anim.gif', data: Buffer.from('GIF89a') }]), rejectsWith('dataset_unsupported', 'a/anim.gif', 'GIF'));
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/anim.gif', data: Buffer.from('GIF89a') }]),
+    rejectsWith('dataset_unsupported', 'a/anim.gif', 'GIF'),
+  );
 });
 
 test('archives with 0 or 1 class, loose images or nothing usable are refused with a clear message', async (t) => {
   await assert.rejects(openZip(t, validImages.slice(0, 2)), rejectsWith('dataset_malformed', 'at least 2 classes', 'only "a"'));
-  await assert.rejects(openZip(t, [{ name: 'README.md', data: Buffer.from('hi') }]), rejectsWith('dataset_malformed', '"upload.zip"', 'no PNG or JPEG images'));
-  await assert.rejects(openZip(t, []), rejectsWith('dataset_malformed', 'no PNG or JPEG images'));
-  await assert.rejects(openZip(t, [...validImages, { name: 'loose.png', data: tile(3) }]), rejectsWith('dataset_malformed', 'entry "loose.png"', 'class folder'));
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/deeper/x.png', data: tile(3) }]), rejectsWith('dataset_malformed', 'a/deeper/x.png'));
-  await assert.rejects(openZip(t, [...validImages, { name: 'a/1.png', data: tile(3) }]), rejectsWith('dataset_malformed', 'entry "a/1.png"', 'twice'));
   await assert.rejects(
-    openTar(t, [{ name: 'train/a/1.png', data: tile(1) }, { name: 'train/b/1.png', data: tile(1) }, { name: 'test/c/1.png', data: tile(1) }]),
+    openZip(t, [{ name: 'README.md', data: Buffer.from('hi') }]),
+    rejectsWith('dataset_malformed', '"upload.zip"', 'no PNG or JPEG images'),
+  );
+  await assert.rejects(openZip(t, []), rejectsWith('dataset_malformed', 'no PNG or JPEG images'));
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'loose.png', data: tile(3) }]),
+    rejectsWith('dataset_malformed', 'entry "loose.png"', 'class folder'),
+  );
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/deeper/x.png', data: tile(3) }]),
+    rejectsWith('dataset_malformed', 'a/deeper/x.png'),
+  );
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'a/1.png', data: tile(3) }]),
+    rejectsWith('dataset_malformed', 'entry "a/1.png"', 'twice'),
+  );
+  await assert.rejects(
+    openTar(t, [
+      { name: 'train/a/1.png', data: tile(1) },
+      { name: 'train/b/1.png', data: tile(1) },
+      { name: 'test/c/1.png', data: tile(1) },
+    ]),
     rejectsWith('dataset_malformed', 'class "c" has test images but no training images'),
   );
 });
@@ -176,14 +249,21 @@ test('corrupt and truncated archives, lone images and mixed uploads are refused,
   await assert.rejects(openDataset({ files: [garbage] }), rejectsWith('dataset_malformed', '"garbage.zip"', 'not a readable zip archive'));
   // Central directory intact, entry data cut short: read by offset, so the stream must end, not wait.
   const truncatedEntry = zip([...validImages, { name: 'b/stored.png', data: tile(9), method: 0, declaredSize: tile(9).length + 50 }]);
-  await assert.rejects(openDataset({ files: [writeFile(dir, 'stored.zip', truncatedEntry)] }), rejectsWith('dataset_malformed', 'b/stored.png'));
+  await assert.rejects(
+    openDataset({ files: [writeFile(dir, 'stored.zip', truncatedEntry)] }),
+    rejectsWith('dataset_malformed', 'b/stored.png'),
+  );
   const tgz = await tarball(validImages, true);
   const cutTgz = writeFile(dir, 'cut.tar.gz', tgz.subarray(0, Math.floor(tgz.length / 2)));
   await assert.rejects(openDataset({ files: [cutTgz] }), rejectsWith('dataset_malformed', '"cut.tar.gz"'));
   const tarBytes = await tarball(validImages, false);
   const cutTar = writeFile(dir, 'cut.tar', tarBytes.subarray(0, 1500));
   await assert.rejects(openDataset({ files: [cutTar] }), rejectsWith('dataset_malformed', '"cut.tar"'));
-  const lone = writeFile(dir, 'photo.jpg', jpegImage(8, 8, () => [1, 2, 3]));
+  const lone = writeFile(
+    dir,
+    'photo.jpg',
+    jpegImage(8, 8, () => [1, 2, 3]),
+  );
   await assert.rejects(openDataset({ files: [lone] }), rejectsWith('dataset_unsupported', '"photo.jpg"', 'single image'));
   const archive = writeFile(dir, 'ok.zip', good);
   await assert.rejects(openDataset({ files: [archive, lone] }), rejectsWith('dataset_unsupported', 'only file'));

@@ -90,13 +90,19 @@ test('malformed IDX files are refused with the file and the problem named', asyn
   const labels = writeFile(dir, 'labels', pair.labels);
 
   const truncated = writeFile(dir, 'images-truncated', pair.images.subarray(0, pair.images.length - 5));
-  await assert.rejects(openDataset({ files: [truncated, labels] }), rejectsWith('dataset_malformed', '"images-truncated"', 'truncated', '9 whole records'));
+  await assert.rejects(
+    openDataset({ files: [truncated, labels] }),
+    rejectsWith('dataset_malformed', '"images-truncated"', 'truncated', '9 whole records'),
+  );
 
   const truncatedGz = writeFile(dir, 'images.gz', gzipSync(pair.images).subarray(0, 40));
   await assert.rejects(openDataset({ files: [truncatedGz, labels] }), rejectsWith('dataset_malformed', '"images.gz"'));
 
   const trailing = writeFile(dir, 'images-long', Buffer.concat([pair.images, Buffer.from([1, 2])]));
-  await assert.rejects(openDataset({ files: [trailing, labels] }), rejectsWith('dataset_malformed', '"images-long"', 'after the 10 images'));
+  await assert.rejects(
+    openDataset({ files: [trailing, labels] }),
+    rejectsWith('dataset_malformed', '"images-long"', 'after the 10 images'),
+  );
 
   const header = writeFile(dir, 'images-header', pair.images.subarray(0, 10));
   await assert.rejects(openDataset({ files: [header, labels] }), rejectsWith('dataset_malformed', '"images-header"', 'header'));
@@ -104,7 +110,10 @@ test('malformed IDX files are refused with the file and the problem named', asyn
   const wrongMagic = Buffer.from(pair.images);
   wrongMagic.writeUInt32BE(0x12345678, 0);
   const bad = writeFile(dir, 'images-magic', wrongMagic);
-  await assert.rejects(openDataset({ files: [bad, labels], format: 'idx' }), rejectsWith('dataset_malformed', '"images-magic"', 'not an IDX file'));
+  await assert.rejects(
+    openDataset({ files: [bad, labels], format: 'idx' }),
+    rejectsWith('dataset_malformed', '"images-magic"', 'not an IDX file'),
+  );
   await assert.rejects(openDataset({ files: [bad, labels] }), rejectsWith('dataset_unsupported', '"images-magic"'));
 
   const floats = Buffer.from(pair.images);
@@ -131,7 +140,10 @@ test('labels that disagree with the images are refused with details', async (t) 
   await assert.rejects(openDataset({ files: [images, oneClass] }), rejectsWith('dataset_malformed', 'at least 2 classes', 'only "1"'));
   await assert.rejects(openDataset({ files: [images] }), rejectsWith('dataset_malformed', 'one images file and one labels file'));
   const empty = writeFile(dir, 'none', idxImages([], 4, 3));
-  await assert.rejects(openDataset({ files: [empty, writeFile(dir, 'nolabels', idxLabels([]))] }), rejectsWith('dataset_malformed', 'no training images'));
+  await assert.rejects(
+    openDataset({ files: [empty, writeFile(dir, 'nolabels', idxLabels([]))] }),
+    rejectsWith('dataset_malformed', 'no training images'),
+  );
 });
 
 test('bad sources and options are invalid_option, not crashes', async (t) => {
@@ -146,41 +158,53 @@ test('bad sources and options are invalid_option, not crashes', async (t) => {
   await assert.rejects(openDataset({ files }, { testFraction: 1.5 }), rejectsWith('invalid_option', 'testFraction'));
   await assert.rejects(openDataset({ files }, { classNames: ['only'] }), rejectsWith('invalid_option', 'classNames'));
   await assert.rejects(openDataset({ files }, { limits: { maxEntries: -1 } }), rejectsWith('invalid_option', 'limits.maxEntries'));
-  await assert.rejects(openDataset({ files }, { limits: { maxDecodedBytes: 50 } }), rejectsWith('dataset_too_large', '"i"', 'maxDecodedBytes'));
+  await assert.rejects(
+    openDataset({ files }, { limits: { maxDecodedBytes: 50 } }),
+    rejectsWith('dataset_too_large', '"i"', 'maxDecodedBytes'),
+  );
 });
 
 const fashionDir = fashionMnistDir();
 const haveFashion = existsSync(join(fashionDir, 'train-images-idx3-ubyte.gz'));
 
-test('the real Fashion-MNIST loads with its counts, shape and class names', { skip: process.env.CI !== 'true' && !haveFashion && `no Fashion-MNIST in ${fashionDir} (with CI=true this test runs, and fails)` }, async () => {
-  const dataset = await loadFashionMnist();
-  assert.equal(dataset.name, 'fashion-mnist');
-  assert.equal(dataset.train.size, 60000);
-  assert.equal(dataset.test.size, 10000);
-  assert.deepEqual(dataset.inputShape, [28, 28, 1]);
-  assert.deepEqual(dataset.classNames, FASHION_MNIST_CLASS_NAMES);
-  assert.equal(dataset.train.labels()[0], 9, 'the first training image is an ankle boot');
-  const batch = dataset.train.read([0, 59999]);
-  assert.equal(batch.x.length, 2 * 784);
-  assert.ok(batch.x.every((v) => v >= 0 && v <= 1) && batch.x.some((v) => v === 1));
-  assert.deepEqual(
-    await inspectDataset({ files: fashionFiles() }, { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES }),
-    describeBuiltinDataset('fashion-mnist'),
-    'the static description matches the installed files',
-  );
-  assert.equal((await openBuiltinDataset('fashion-mnist')).train.size, 60000);
-});
+test(
+  'the real Fashion-MNIST loads with its counts, shape and class names',
+  { skip: process.env.CI !== 'true' && !haveFashion && `no Fashion-MNIST in ${fashionDir} (with CI=true this test runs, and fails)` },
+  async () => {
+    const dataset = await loadFashionMnist();
+    assert.equal(dataset.name, 'fashion-mnist');
+    assert.equal(dataset.train.size, 60000);
+    assert.equal(dataset.test.size, 10000);
+    assert.deepEqual(dataset.inputShape, [28, 28, 1]);
+    assert.deepEqual(dataset.classNames, FASHION_MNIST_CLASS_NAMES);
+    assert.equal(dataset.train.labels()[0], 9, 'the first training image is an ankle boot');
+    const batch = dataset.train.read([0, 59999]);
+    assert.equal(batch.x.length, 2 * 784);
+    assert.ok(batch.x.every((v) => v >= 0 && v <= 1) && batch.x.some((v) => v === 1));
+    assert.deepEqual(
+      await inspectDataset({ files: fashionFiles() }, { name: 'fashion-mnist', classNames: FASHION_MNIST_CLASS_NAMES }),
+      describeBuiltinDataset('fashion-mnist'),
+      'the static description matches the installed files',
+    );
+    assert.equal((await openBuiltinDataset('fashion-mnist')).train.size, 60000);
+  },
+);
 
 function fashionFiles() {
-  return ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((name) => ({
-    name,
-    path: join(fashionDir, name),
-  }));
+  return ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map(
+    (name) => ({
+      name,
+      path: join(fashionDir, name),
+    }),
+  );
 }
 
 test('a missing Fashion-MNIST directory is dataset_unavailable with the fix', async (t) => {
   const dir = tempDir(t);
-  await assert.rejects(loadFashionMnist(join(dir, 'nowhere')), rejectsWith('dataset_unavailable', 'dataset-fashion-mnist', 'FASHION_MNIST_DIR'));
+  await assert.rejects(
+    loadFashionMnist(join(dir, 'nowhere')),
+    rejectsWith('dataset_unavailable', 'dataset-fashion-mnist', 'FASHION_MNIST_DIR'),
+  );
   await assert.rejects(loadFashionMnist(dir), rejectsWith('dataset_unavailable', 'train-images-idx3-ubyte'));
   assert.equal(DEFAULT_FASHION_MNIST_DIR, '/usr/share/datasets/fashion-mnist');
 });

@@ -20,9 +20,15 @@ test('InMemorySplit reads the requested examples in order, scaled to [0, 1]', ()
 test('a split refuses indices out of range and pixel buffers of the wrong size', () => {
   const split = new InMemorySplit(new Uint8Array(4), Int32Array.from([0, 1]), [1, 2, 1]);
   for (const bad of [2, -1, 0.5, NaN]) {
-    assert.throws(() => split.read([bad]), (e: unknown) => isCnnError(e, 'invalid_option'));
+    assert.throws(
+      () => split.read([bad]),
+      (e: unknown) => isCnnError(e, 'invalid_option'),
+    );
   }
-  assert.throws(() => new InMemorySplit(new Uint8Array(5), Int32Array.from([0, 1]), [1, 2, 1]), (e: unknown) => isCnnError(e, 'invalid_option'));
+  assert.throws(
+    () => new InMemorySplit(new Uint8Array(5), Int32Array.from([0, 1]), [1, 2, 1]),
+    (e: unknown) => isCnnError(e, 'invalid_option'),
+  );
 });
 
 test('subsetSplit maps its indices onto the parent split', () => {
@@ -34,8 +40,14 @@ test('subsetSplit maps its indices onto the parent split', () => {
   assert.deepEqual([...subset.read([2, 0]).x], [150 / 255, 200 / 255].map(Math.fround));
   const nested = subsetSplit(subset, [1]);
   assert.deepEqual([...nested.read([0]).x], [Math.fround(50 / 255)]);
-  assert.throws(() => subset.read([3]), (e: unknown) => isCnnError(e, 'invalid_option'));
-  assert.throws(() => subsetSplit(parent, [5]), (e: unknown) => isCnnError(e, 'invalid_option'));
+  assert.throws(
+    () => subset.read([3]),
+    (e: unknown) => isCnnError(e, 'invalid_option'),
+  );
+  assert.throws(
+    () => subsetSplit(parent, [5]),
+    (e: unknown) => isCnnError(e, 'invalid_option'),
+  );
 });
 
 test('stratifiedSplit holds out the same share of every class, seeded', () => {
@@ -45,7 +57,11 @@ test('stratifiedSplit holds out the same share of every class, seeded', () => {
   assert.equal(kept.length + heldOut.length, 1000);
   assert.deepEqual(countClasses(heldOut.map((i) => labels[i])), [120, 60, 20]);
   assert.equal(new Set([...kept, ...heldOut]).size, 1000, 'kept and held out are disjoint and cover everything');
-  assert.deepEqual([...heldOut], [...heldOut].sort((a, b) => a - b), 'ascending');
+  assert.deepEqual(
+    [...heldOut],
+    [...heldOut].sort((a, b) => a - b),
+    'ascending',
+  );
   assert.deepEqual(stratifiedSplit(labels, 0.2, 7), { kept, heldOut }, 'same seed, same split');
   assert.notDeepEqual([...stratifiedSplit(labels, 0.2, 8).heldOut], [...heldOut], 'another seed, another split');
 });
@@ -57,7 +73,10 @@ test('stratifiedSplit reaches the overall target by largest remainder and keeps 
   const single = stratifiedSplit(Int32Array.from([0, 1, 1, 1]), 0.5, 0);
   assert.ok(single.kept.includes(0), 'a class with one example keeps it');
   assert.equal(stratifiedSplit(labels, 0, 0).heldOut.length, 0);
-  assert.throws(() => stratifiedSplit(labels, 1, 0), (e: unknown) => isCnnError(e, 'invalid_option'));
+  assert.throws(
+    () => stratifiedSplit(labels, 1, 0),
+    (e: unknown) => isCnnError(e, 'invalid_option'),
+  );
 });
 
 test('resizeBilinear samples at half-pixel centres', () => {
@@ -86,7 +105,9 @@ test('nothing under src/data imports TensorFlow.js, even through other modules',
     if (seen.has(file)) return;
     seen.add(file);
     const code = readFileSync(file, 'utf8');
-    for (const match of code.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
+    for (const match of code.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g,
+    )) {
       const specifier = match[1] ?? match[2] ?? match[3];
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
       else packages.add(specifier);

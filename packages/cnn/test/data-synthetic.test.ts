@@ -69,7 +69,11 @@ test('describe and the builtin entry point agree with the generated set; bad opt
   assert.deepEqual(summary.testClassCounts, countClasses(dataset.test.labels()));
   assert.deepEqual(summary.classNames, dataset.classNames);
   for (const bad of [{ classes: 1 }, { trainSize: 5 }, { inputShape: [2, 28, 1] }, { seed: 0.5 }, { epochs: 3 }]) {
-    assert.throws(() => syntheticDataset(bad as never), (e: unknown) => isCnnError(e, 'invalid_option'), JSON.stringify(bad));
+    assert.throws(
+      () => syntheticDataset(bad as never),
+      (e: unknown) => isCnnError(e, 'invalid_option'),
+      JSON.stringify(bad),
+    );
   }
   await assert.rejects(openBuiltinDataset('imagenet' as never), (e: unknown) => isCnnError(e, 'invalid_option'));
   await assert.rejects(openBuiltinDataset('fashion-mnist', { classes: 3 }), (e: unknown) => isCnnError(e, 'invalid_option'));

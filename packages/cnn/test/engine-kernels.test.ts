@@ -87,7 +87,13 @@ async function compareWithCpu(
 }
 
 function random(shape: number[], seed: number) {
-  return { values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape };
+  return {
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  };
 }
 
 function convOutputShape(x: Shape4, filter: Shape4, strides: number | [number, number], pad: Pad): number[] {
@@ -119,8 +125,28 @@ const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 9, 4], filter: [7, 1, 4, 6], strides: 1, pad: 'same' },
   { x: [2, 15, 15, 3], filter: [3, 3, 3, 8], strides: 3, pad: 'same' },
   { x: [2, 9, 11, 3], filter: [3, 3, 3, 5], strides: [2, 1], pad: 'same' },
-  { x: [2, 9, 10, 3], filter: [3, 3, 3, 5], strides: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-  { x: [1, 7, 7, 9], filter: [3, 3, 9, 17], strides: 1, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    x: [2, 9, 10, 3],
+    filter: [3, 3, 3, 5],
+    strides: [2, 3],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [1, 7, 7, 9],
+    filter: [3, 3, 9, 17],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 function describeConv(c: ConvCase): string {
@@ -136,14 +162,10 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
   for (const [i, c] of CONV_CASES.entries()) {
     test(describeConv(c), async () => {
       const dyShape = convOutputShape(c.x, c.filter, c.strides, c.pad);
-      await compareWithCpu(
-        'filter gradient',
-        [random(c.x, 10 + i), random(dyShape, 100 + i)],
-        (x, dy) => {
-          const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
-          return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-        },
-      );
+      await compareWithCpu('filter gradient', [random(c.x, 10 + i), random(dyShape, 100 + i)], (x, dy) => {
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+        return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      });
     });
   }
 });
@@ -152,16 +174,24 @@ describe('Conv2DBackpropInput on wasm equals cpu', () => {
   for (const [i, c] of CONV_CASES.entries()) {
     test(describeConv(c), async () => {
       const dyShape = convOutputShape(c.x, c.filter, c.strides, c.pad);
-      await compareWithCpu(
-        'input gradient',
-        [random(dyShape, 200 + i), random(c.filter, 300 + i)],
-        (dy, filter) => tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, c.x, c.strides, c.pad),
+      await compareWithCpu('input gradient', [random(dyShape, 200 + i), random(c.filter, 300 + i)], (dy, filter) =>
+        tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, c.x, c.strides, c.pad),
       );
     });
   }
 
   test('a padding larger than the filter falls back to the backend own kernel', async () => {
-    const c: ConvCase = { x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 2], [2, 3], [0, 0]] };
+    const c: ConvCase = {
+      x: [1, 6, 6, 2],
+      filter: [2, 2, 2, 3],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [3, 2],
+        [2, 3],
+        [0, 0],
+      ],
+    };
     assert.notEqual(originalWasmKernel(tf.Conv2DBackpropInput), undefined);
     const dyShape = convOutputShape(c.x, c.filter, c.strides, c.pad);
     await compareWithCpu('input gradient', [random(dyShape, 1), random(c.filter, 2)], (dy, filter) =>
@@ -210,9 +240,7 @@ describe('BatchMatMul with transposed operands on wasm equals cpu', () => {
   ];
   for (const [i, c] of cases.entries()) {
     test(`a ${c.a}${c.transposeA ? 'ᵀ' : ''} b ${c.b}${c.transposeB ? 'ᵀ' : ''}`, async () => {
-      await compareWithCpu('matmul', [random(c.a, 600 + i), random(c.b, 700 + i)], (a, b) =>
-        tf.matMul(a, b, c.transposeA, c.transposeB),
-      );
+      await compareWithCpu('matmul', [random(c.a, 600 + i), random(c.b, 700 + i)], (a, b) => tf.matMul(a, b, c.transposeA, c.transposeB));
     });
   }
 });
@@ -232,7 +260,10 @@ describe('Tile on wasm equals cpu', () => {
   for (const [i, c] of cases.entries()) {
     test(`${c.dtype ?? 'float32'} ${c.shape} x ${c.reps}`, async () => {
       const input = random(c.shape, 800 + i);
-      const values = c.dtype === undefined ? input.values : Int32Array.from(input.values, (v) => (c.dtype === 'bool' ? Number(v > 0) : Math.round(v * 100)));
+      const values =
+        c.dtype === undefined
+          ? input.values
+          : Int32Array.from(input.values, (v) => (c.dtype === 'bool' ? Number(v > 0) : Math.round(v * 100)));
       await compareWithCpu('tile', [{ values, shape: c.shape, dtype: c.dtype }], (x) => tf.tile(x, c.reps), 0);
     });
   }
@@ -279,10 +310,25 @@ describe('Identity and Cast on wasm', () => {
     assert.equal(backend.numDataIds(), buffersBefore);
   });
 
-  for (const [from, to] of [['float32', 'int32'], ['int32', 'float32'], ['float32', 'bool'], ['bool', 'float32'], ['int32', 'int32']] as const) {
+  for (const [from, to] of [
+    ['float32', 'int32'],
+    ['int32', 'float32'],
+    ['float32', 'bool'],
+    ['bool', 'float32'],
+    ['int32', 'int32'],
+  ] as const) {
     test(`cast ${from} to ${to}`, async () => {
       const values = Int32Array.from([0, 1, -3, 7, 0, 2]);
-      const input = { values: from === 'float32' ? Float32Array.from([0, 1.7, -3.2, 7, -0, 2.5]) : from === 'bool' ? Uint8Array.from([0, 1, 1, 0, 0, 1]) : values, shape: [2, 3], dtype: from };
+      const input = {
+        values:
+          from === 'float32'
+            ? Float32Array.from([0, 1.7, -3.2, 7, -0, 2.5])
+            : from === 'bool'
+              ? Uint8Array.from([0, 1, 1, 0, 0, 1])
+              : values,
+        shape: [2, 3],
+        dtype: from,
+      };
       await compareWithCpu('cast', [input], (x) => tf.cast(x, to), 0);
     });
   }
@@ -306,7 +352,10 @@ function apply(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[
 }
 
 /** Small graphs with the layers of every architecture family of the catalog (no dropout: it is random). */
-const GRAPHS: Record<string, { input: [number, number, number]; build: (x: tf.SymbolicTensor) => tf.SymbolicTensor | tf.SymbolicTensor[] }> = {
+const GRAPHS: Record<
+  string,
+  { input: [number, number, number]; build: (x: tf.SymbolicTensor) => tf.SymbolicTensor | tf.SymbolicTensor[] }
+> = {
   lenet: {
     input: [28, 28, 1],
     build: (x) => {
@@ -350,7 +399,12 @@ const GRAPHS: Record<string, { input: [number, number, number]; build: (x: tf.Sy
   resnet_imagenet_stem_and_bottleneck: {
     input: [32, 32, 3],
     build: (x) => {
-      x = relu(apply(L.batchNormalization(), apply(L.conv2d({ filters: 8, kernelSize: 7, strides: 2, useBias: false }), apply(L.zeroPadding2d({ padding: 3 }), x))));
+      x = relu(
+        apply(
+          L.batchNormalization(),
+          apply(L.conv2d({ filters: 8, kernelSize: 7, strides: 2, useBias: false }), apply(L.zeroPadding2d({ padding: 3 }), x)),
+        ),
+      );
       x = apply(L.maxPooling2d({ poolSize: 3, strides: 2 }), apply(L.zeroPadding2d({ padding: 1 }), x));
       const y = convBn(relu(convBn(relu(convBn(x, 4, 1)), 4, 3, 2)), 16, 1);
       x = relu(apply(L.add(), [y, convBn(x, 16, 1, 2)]));
@@ -361,11 +415,22 @@ const GRAPHS: Record<string, { input: [number, number, number]; build: (x: tf.Sy
     input: [16, 16, 3],
     build: (x) => {
       const denseLayer = (input: tf.SymbolicTensor) => {
-        const y = apply(L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }), relu(apply(L.batchNormalization(), apply(L.conv2d({ filters: 12, kernelSize: 1, useBias: false }), relu(apply(L.batchNormalization(), input))))));
+        const y = apply(
+          L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+          relu(
+            apply(
+              L.batchNormalization(),
+              apply(L.conv2d({ filters: 12, kernelSize: 1, useBias: false }), relu(apply(L.batchNormalization(), input))),
+            ),
+          ),
+        );
         return apply(L.concatenate(), [input, y]);
       };
       x = denseLayer(denseLayer(relu(convBn(x, 8, 3))));
-      x = apply(L.averagePooling2d({ poolSize: 2, strides: 2 }), apply(L.conv2d({ filters: 8, kernelSize: 1, useBias: false }), relu(apply(L.batchNormalization(), x))));
+      x = apply(
+        L.averagePooling2d({ poolSize: 2, strides: 2 }),
+        apply(L.conv2d({ filters: 8, kernelSize: 1, useBias: false }), relu(apply(L.batchNormalization(), x))),
+      );
       x = relu(apply(L.batchNormalization(), denseLayer(x)));
       return apply(L.dense({ units: 10 }), apply(L.globalAveragePooling2d({}), x));
     },
@@ -383,8 +448,14 @@ const GRAPHS: Record<string, { input: [number, number, number]; build: (x: tf.Sy
         relu(convBn(apply(L.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }), x), 4, 1)),
       ];
       x = apply(L.concatenate(), branches);
-      const aux = apply(L.dense({ units: 10 }), apply(L.flatten(), relu(convBn(apply(L.averagePooling2d({ poolSize: 5, strides: 3 }), x), 8, 1))));
-      const main = apply(L.globalAveragePooling2d({}), relu(apply(L.batchNormalization(), apply(L.conv2d({ filters: 8, kernelSize: 3, strides: 2, useBias: false }), x))));
+      const aux = apply(
+        L.dense({ units: 10 }),
+        apply(L.flatten(), relu(convBn(apply(L.averagePooling2d({ poolSize: 5, strides: 3 }), x), 8, 1))),
+      );
+      const main = apply(
+        L.globalAveragePooling2d({}),
+        relu(apply(L.batchNormalization(), apply(L.conv2d({ filters: 8, kernelSize: 3, strides: 2, useBias: false }), x))),
+      );
       return [apply(L.dense({ units: 10 }), main), aux];
     },
   },

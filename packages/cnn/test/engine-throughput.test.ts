@@ -48,7 +48,11 @@ test('rejects a wrong input shape and nonsensical counts with invalid_option', a
     { inputShape: [8, 8, 1], batch: 2.5 },
   ];
   for (const options of bad) {
-    await assert.rejects(() => measureThroughput(model, options), (error: unknown) => isCnnError(error, 'invalid_option'), JSON.stringify(options));
+    await assert.rejects(
+      () => measureThroughput(model, options),
+      (error: unknown) => isCnnError(error, 'invalid_option'),
+      JSON.stringify(options),
+    );
   }
   model.dispose();
 });

@@ -36,11 +36,14 @@ import { MemoryCheckpointStore, quadrantSplit, range } from './train-fixtures.js
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The forced webgpu engine, or why it cannot run here; in CI it must (CI installs bookworm-backports' Mesa). */
-const loaded: { engine: EngineInfo; unavailable: false } | { engine: null; unavailable: string } = await initEngine({ engine: 'webgpu' }).then(
+const loaded: { engine: EngineInfo; unavailable: false } | { engine: null; unavailable: string } = await initEngine({
+  engine: 'webgpu',
+}).then(
   (engine) => ({ engine, unavailable: false as const }),
   (error: unknown) => {
     if (!isCnnError(error, 'engine_unavailable')) throw error;
-    if (process.env.CI === 'true') assert.fail(`the webgpu engine must load in CI (install bookworm-backports' mesa-vulkan-drivers): ${error.message}`);
+    if (process.env.CI === 'true')
+      assert.fail(`the webgpu engine must load in CI (install bookworm-backports' mesa-vulkan-drivers): ${error.message}`);
     return { engine: null, unavailable: error.message };
   },
 );
@@ -88,7 +91,15 @@ interface KernelCase {
  */
 async function runCase(backend: 'cpu' | 'webgpu', kase: KernelCase): Promise<{ outputs: Output[]; kernels: string[] }> {
   await tf.setBackend(backend);
-  const inputs = kase.inputs.map((shape, i) => tf.tensor(randomValues(shape.reduce((a, b) => a * b, 1), 17 + i), shape));
+  const inputs = kase.inputs.map((shape, i) =>
+    tf.tensor(
+      randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        17 + i,
+      ),
+      shape,
+    ),
+  );
   let results: tf.Tensor[] = [];
   const profile = await tf.profile(() => {
     const output = kase.compute(...inputs);
@@ -125,7 +136,8 @@ function assertClose(label: string, actual: Output, expected: Output): void {
   }
 }
 
-const conv = (strides: number, pad: 'same' | 'valid') => (x: tf.Tensor, w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad);
+const conv = (strides: number, pad: 'same' | 'valid') => (x: tf.Tensor, w: tf.Tensor) =>
+  tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad);
 const bnTraining = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
@@ -139,14 +151,69 @@ const bnTraining = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
  * concatenation (Inception, DenseNet), dense layers, dropout masks and the softmax cross-entropy loss.
  */
 const KERNEL_CASES: KernelCase[] = [
-  { what: 'conv 5x5 valid', inputs: [[2, 12, 12, 3], [5, 5, 3, 4]], compute: conv(1, 'valid') },
-  { what: 'conv 3x3 same', inputs: [[2, 8, 8, 4], [3, 3, 4, 6]], compute: conv(1, 'same') },
-  { what: 'conv 3x3 stride 2 same', inputs: [[2, 9, 9, 4], [3, 3, 4, 6]], compute: conv(2, 'same') },
-  { what: 'conv 1x1 stride 2', inputs: [[2, 8, 8, 4], [1, 1, 4, 8]], compute: conv(2, 'same') },
-  { what: 'conv 7x7 stride 2 same', inputs: [[1, 16, 16, 3], [7, 7, 3, 4]], compute: conv(2, 'same') },
-  { what: 'conv 11x11 stride 4 valid', inputs: [[1, 23, 23, 3], [11, 11, 3, 4]], compute: conv(4, 'valid') },
-  { what: 'conv 1x7 and 7x1 same', inputs: [[1, 9, 9, 3], [1, 7, 3, 4], [7, 1, 4, 4]], compute: (x, a, b) => tf.conv2d(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'), b as tf.Tensor4D, 1, 'same') },
-  { what: 'conv with bias and relu (fused)', inputs: [[2, 6, 6, 3], [3, 3, 3, 4], [4]], compute: (x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }) },
+  {
+    what: 'conv 5x5 valid',
+    inputs: [
+      [2, 12, 12, 3],
+      [5, 5, 3, 4],
+    ],
+    compute: conv(1, 'valid'),
+  },
+  {
+    what: 'conv 3x3 same',
+    inputs: [
+      [2, 8, 8, 4],
+      [3, 3, 4, 6],
+    ],
+    compute: conv(1, 'same'),
+  },
+  {
+    what: 'conv 3x3 stride 2 same',
+    inputs: [
+      [2, 9, 9, 4],
+      [3, 3, 4, 6],
+    ],
+    compute: conv(2, 'same'),
+  },
+  {
+    what: 'conv 1x1 stride 2',
+    inputs: [
+      [2, 8, 8, 4],
+      [1, 1, 4, 8],
+    ],
+    compute: conv(2, 'same'),
+  },
+  {
+    what: 'conv 7x7 stride 2 same',
+    inputs: [
+      [1, 16, 16, 3],
+      [7, 7, 3, 4],
+    ],
+    compute: conv(2, 'same'),
+  },
+  {
+    what: 'conv 11x11 stride 4 valid',
+    inputs: [
+      [1, 23, 23, 3],
+      [11, 11, 3, 4],
+    ],
+    compute: conv(4, 'valid'),
+  },
+  {
+    what: 'conv 1x7 and 7x1 same',
+    inputs: [
+      [1, 9, 9, 3],
+      [1, 7, 3, 4],
+      [7, 1, 4, 4],
+    ],
+    compute: (x, a, b) => tf.conv2d(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'), b as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    what: 'conv with bias and relu (fused)',
+    inputs: [[2, 6, 6, 3], [3, 3, 3, 4], [4]],
+    compute: (x, w, b) =>
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+  },
   { what: 'max pool 2x2 stride 2', inputs: [[2, 8, 8, 3]], compute: (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid') },
   { what: 'max pool 3x3 stride 2 valid', inputs: [[2, 9, 9, 3]], compute: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'valid') },
   { what: 'max pool 3x3 stride 2 same', inputs: [[2, 8, 8, 3]], compute: (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') },
@@ -155,26 +222,93 @@ const KERNEL_CASES: KernelCase[] = [
   { what: 'average pool 3x3 stride 1 same', inputs: [[2, 6, 6, 3]], compute: (x) => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same') },
   { what: 'global average pooling', inputs: [[2, 4, 4, 5]], compute: (x) => tf.mean(x, [1, 2]) },
   { what: 'batch norm with batch statistics', inputs: [[4, 4, 4, 3], [3], [3]], compute: bnTraining },
-  { what: 'batch norm with moving statistics', inputs: [[2, 4, 4, 3], [3], [3], [3], [3]], compute: (x, m, v, g, b) => tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), b, g, 1e-3) },
-  { what: 'relu and residual addition', inputs: [[2, 4, 4, 3], [2, 4, 4, 3]], compute: (a, b) => tf.relu(tf.add(a, b)) },
-  { what: 'zero padding (explicit pads, pooling)', inputs: [[2, 4, 4, 3]], compute: (x) => tf.add(tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]]), tf.zerosLike(tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]]))) },
-  { what: 'slicing (DenseNet and Inception branches, concatenation gradients)', inputs: [[2, 5, 5, 6]], compute: (x) => tf.slice(x, [0, 1, 2, 1], [2, 3, 2, 4]) },
+  {
+    what: 'batch norm with moving statistics',
+    inputs: [[2, 4, 4, 3], [3], [3], [3], [3]],
+    compute: (x, m, v, g, b) => tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), b, g, 1e-3),
+  },
+  {
+    what: 'relu and residual addition',
+    inputs: [
+      [2, 4, 4, 3],
+      [2, 4, 4, 3],
+    ],
+    compute: (a, b) => tf.relu(tf.add(a, b)),
+  },
+  {
+    what: 'zero padding (explicit pads, pooling)',
+    inputs: [[2, 4, 4, 3]],
+    compute: (x) =>
+      tf.add(
+        tf.pad(x, [
+          [0, 0],
+          [1, 2],
+          [2, 1],
+          [0, 0],
+        ]),
+        tf.zerosLike(
+          tf.pad(x, [
+            [0, 0],
+            [1, 2],
+            [2, 1],
+            [0, 0],
+          ]),
+        ),
+      ),
+  },
+  {
+    what: 'slicing (DenseNet and Inception branches, concatenation gradients)',
+    inputs: [[2, 5, 5, 6]],
+    compute: (x) => tf.slice(x, [0, 1, 2, 1], [2, 3, 2, 4]),
+  },
   // Adaptive average pooling of a smaller map upsamples by whole factors, one axis at a time. Batch 1:
   // tfjs-backend-cpu 4.22's ResizeNearestNeighborGrad indexes dy with the images' batch stride, so the
   // reference itself is wrong from the second example on (webgpu and wasm get it right).
-  { what: 'nearest-neighbour upsampling by 3 along rows', inputs: [[1, 2, 2, 3]], compute: (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 2]) },
-  { what: 'nearest-neighbour upsampling of 1x1 by 7 along columns', inputs: [[1, 1, 1, 3]], compute: (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [1, 7]) },
+  {
+    what: 'nearest-neighbour upsampling by 3 along rows',
+    inputs: [[1, 2, 2, 3]],
+    compute: (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 2]),
+  },
+  {
+    what: 'nearest-neighbour upsampling of 1x1 by 7 along columns',
+    inputs: [[1, 1, 1, 3]],
+    compute: (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [1, 7]),
+  },
   { what: 'floor', inputs: [[3, 4]], compute: (x) => tf.floor(tf.mul(x, 3)) },
-  { what: 'concatenation on channels', inputs: [[2, 4, 4, 3], [2, 4, 4, 5]], compute: (a, b) => tf.concat([a, b], 3) },
-  { what: 'flatten and dense with bias', inputs: [[2, 3, 3, 4], [36, 7], [7]], compute: (x, w, b) => tf.add(tf.matMul(tf.reshape(x, [2, 36]), w), b) },
-  { what: 'dense with bias and relu (fused)', inputs: [[3, 10], [10, 6], [6]], compute: (x, w, b) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation: 'relu' }) },
-  { what: 'dropout mask', inputs: [[4, 10]], compute: (x) => tf.mul(x, tf.div(tf.step(tf.sub(tf.tensor(randomValues(40, 5), [4, 10]), -0.2)), 0.6)) },
+  {
+    what: 'concatenation on channels',
+    inputs: [
+      [2, 4, 4, 3],
+      [2, 4, 4, 5],
+    ],
+    compute: (a, b) => tf.concat([a, b], 3),
+  },
+  {
+    what: 'flatten and dense with bias',
+    inputs: [[2, 3, 3, 4], [36, 7], [7]],
+    compute: (x, w, b) => tf.add(tf.matMul(tf.reshape(x, [2, 36]), w), b),
+  },
+  {
+    what: 'dense with bias and relu (fused)',
+    inputs: [[3, 10], [10, 6], [6]],
+    compute: (x, w, b) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation: 'relu' }),
+  },
+  {
+    what: 'dropout mask',
+    inputs: [[4, 10]],
+    compute: (x) => tf.mul(x, tf.div(tf.step(tf.sub(tf.tensor(randomValues(40, 5), [4, 10]), -0.2)), 0.6)),
+  },
   {
     what: 'softmax cross-entropy with label smoothing',
     inputs: [[4, 5]],
     compute: (logits) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5), logits, undefined, 0.1),
   },
-  { what: 'argmax and equality (accuracy)', inputs: [[4, 5]], compute: (x) => tf.cast(tf.equal(tf.argMax(x, 1), tf.tensor1d([0, 3, 1, 4], 'int32')), 'float32'), gradients: false },
+  {
+    what: 'argmax and equality (accuracy)',
+    inputs: [[4, 5]],
+    compute: (x) => tf.cast(tf.equal(tf.argMax(x, 1), tf.tensor1d([0, 3, 1, 4], 'int32')), 'float32'),
+    gradients: false,
+  },
   {
     what: 'Adam-style update arithmetic',
     inputs: [[6], [6], [6]],
@@ -196,7 +330,7 @@ describe('every kernel the zoo uses, on webgpu against the cpu backend', { skip:
     });
   }
 
-  test('a training step of each CNN family dispatches only kernels compared above, all webgpu\'s own', async () => {
+  test("a training step of each CNN family dispatches only kernels compared above, all webgpu's own", async () => {
     await tf.setBackend('webgpu');
     const families: Array<{ architecture: string; options: BuildOptions }> = [
       { architecture: 'lenet5', options: { inputShape: [16, 16, 1], classes: 4 } },
@@ -270,7 +404,10 @@ describe('training on webgpu', { skip: unavailable }, () => {
       assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
       const trace = losses.map((l) => l.toFixed(4)).join(' ');
       assert.ok(losses[5] < losses[0] * 0.97, `the loss falls: ${trace}`);
-      assert.ok(losses.slice(1).every((l, i) => l < losses[i] + 0.01), `no step raises it: ${trace}`);
+      assert.ok(
+        losses.slice(1).every((l, i) => l < losses[i] + 0.01),
+        `no step raises it: ${trace}`,
+      );
       assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor left behind');
     });
   }
@@ -303,14 +440,23 @@ describe('a training run on webgpu: checkpoint, resume, export', { skip: unavail
     const store = new MemoryCheckpointStore();
     const controller = new AbortController();
     await assert.rejects(
-      runTraining({ architecture: 'lenet5', dataset: dataset(), config }, { checkpoints: store, signal: controller.signal, onEpoch: () => controller.abort() }),
+      runTraining(
+        { architecture: 'lenet5', dataset: dataset(), config },
+        { checkpoints: store, signal: controller.signal, onEpoch: () => controller.abort() },
+      ),
       (e: unknown) => isCnnError(e, 'aborted'),
     );
     assert.equal(store.written.length, 1);
     const epochs: number[] = [];
-    const resumed = await runTraining({ architecture: 'lenet5', dataset: dataset(), config }, { checkpoints: store, onEpoch: (m) => void epochs.push(m.epoch) });
+    const resumed = await runTraining(
+      { architecture: 'lenet5', dataset: dataset(), config },
+      { checkpoints: store, onEpoch: (m) => void epochs.push(m.epoch) },
+    );
     assert.deepEqual(epochs, [2]);
-    assert.deepEqual(resumed.history.map((m) => m.trainLoss), whole.history.map((m) => m.trainLoss));
+    assert.deepEqual(
+      resumed.history.map((m) => m.trainLoss),
+      whole.history.map((m) => m.trainLoss),
+    );
     assert.deepEqual(shards(resumed), shards(whole));
   });
 
@@ -334,7 +480,10 @@ describe('a training run on webgpu: checkpoint, resume, export', { skip: unavail
         const probabilities = model.predict(tf.tensor4d(pixels, shape));
         console.log(JSON.stringify({ backend: tf.getBackend(), probabilities: Array.from(probabilities.dataSync()) }));
       `;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dir], { cwd: packageDir, maxBuffer: 16 << 20 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dir], {
+        cwd: packageDir,
+        maxBuffer: 16 << 20,
+      });
       const plain = JSON.parse(stdout.trim().split('\n').at(-1)!) as { backend: string; probabilities: number[] };
       assert.equal(plain.backend, 'cpu');
 
@@ -346,7 +495,9 @@ describe('a training run on webgpu: checkpoint, resume, export', { skip: unavail
       tf.dispose([input, output]);
       reloaded.dispose();
       assert.equal(plain.probabilities.length, ours.length);
-      plain.probabilities.forEach((p, i) => assert.ok(Math.abs(p - ours[i]) < 1e-4, `probability ${i}: ${p} in plain tfjs, ${ours[i]} on webgpu`));
+      plain.probabilities.forEach((p, i) =>
+        assert.ok(Math.abs(p - ours[i]) < 1e-4, `probability ${i}: ${p} in plain tfjs, ${ours[i]} on webgpu`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

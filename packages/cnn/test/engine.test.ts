@@ -37,47 +37,57 @@ test('currentEngine() before initEngine() says so', () => {
   assert.throws(() => currentEngine(), /initEngine/);
 });
 
-test('the default engine here is onednn where its addon built, else wasm with our kernels; what could not load is skipped, logged once', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
-  const previous = process.env.TRAINYARD_ENGINE;
-  delete process.env.TRAINYARD_ENGINE;
-  try {
-    const logs: Array<{ msg: string; fields?: object }> = [];
-    const log = (msg: string, fields?: object) => logs.push({ msg, fields });
-    const onednnReason = await onednnUnavailable();
-    const expected = onednnReason === null ? 'onednn' : 'wasm';
-    const engine = await initEngine({ log });
-    assert.equal(engine.name, expected, `onednn: ${onednnReason ?? 'available'}`);
-    assert.equal(engine.backend, expected);
-    assert.equal(tf.getBackend(), expected);
-    assert.match(engine.version, /\d+\.\d+\.\d+/);
-    assert.ok(engine.threads >= 1);
-    const skippedEngines = ['tensorflow-gpu', 'webgpu', 'tensorflow', ...(onednnReason === null ? [] : ['onednn'])];
-    assert.deepEqual(engine.skipped.map((s) => s.engine), skippedEngines);
-    for (const skip of [engine.skipped[0], engine.skipped[2]]) assert.match(skip.reason, /@tensorflow\/tfjs-node/);
-    // Here WebGPU has at most Mesa's llvmpipe, a software adapter: never picked unless forced. CI
-    // installs that Mesa, so there the adapter must be found and refused for being software.
-    const softwareRefused = /software adapter \(.*llvmpipe.*TRAINYARD_ENGINE=webgpu/;
-    assert.match(engine.skipped[1].reason, process.env.CI === 'true' ? softwareRefused : new RegExp(`${softwareRefused.source}|no WebGPU adapter`));
-    assert.equal(engine.device.kind, 'cpu');
-    assert.ok(engine.device.name.length > 0);
-    assert.deepEqual(
-      logs.map((l) => l.msg),
-      [...skippedEngines.map(() => 'engine unavailable'), 'engine selected'],
-    );
+test(
+  'the default engine here is onednn where its addon built, else wasm with our kernels; what could not load is skipped, logged once',
+  { skip: tensorflowInstalled && 'tfjs-node is installed here' },
+  async () => {
+    const previous = process.env.TRAINYARD_ENGINE;
+    delete process.env.TRAINYARD_ENGINE;
+    try {
+      const logs: Array<{ msg: string; fields?: object }> = [];
+      const log = (msg: string, fields?: object) => logs.push({ msg, fields });
+      const onednnReason = await onednnUnavailable();
+      const expected = onednnReason === null ? 'onednn' : 'wasm';
+      const engine = await initEngine({ log });
+      assert.equal(engine.name, expected, `onednn: ${onednnReason ?? 'available'}`);
+      assert.equal(engine.backend, expected);
+      assert.equal(tf.getBackend(), expected);
+      assert.match(engine.version, /\d+\.\d+\.\d+/);
+      assert.ok(engine.threads >= 1);
+      const skippedEngines = ['tensorflow-gpu', 'webgpu', 'tensorflow', ...(onednnReason === null ? [] : ['onednn'])];
+      assert.deepEqual(
+        engine.skipped.map((s) => s.engine),
+        skippedEngines,
+      );
+      for (const skip of [engine.skipped[0], engine.skipped[2]]) assert.match(skip.reason, /@tensorflow\/tfjs-node/);
+      // Here WebGPU has at most Mesa's llvmpipe, a software adapter: never picked unless forced. CI
+      // installs that Mesa, so there the adapter must be found and refused for being software.
+      const softwareRefused = /software adapter \(.*llvmpipe.*TRAINYARD_ENGINE=webgpu/;
+      assert.match(
+        engine.skipped[1].reason,
+        process.env.CI === 'true' ? softwareRefused : new RegExp(`${softwareRefused.source}|no WebGPU adapter`),
+      );
+      assert.equal(engine.device.kind, 'cpu');
+      assert.ok(engine.device.name.length > 0);
+      assert.deepEqual(
+        logs.map((l) => l.msg),
+        [...skippedEngines.map(() => 'engine unavailable'), 'engine selected'],
+      );
 
-    // Idempotent: the same info, nothing loaded or logged again.
-    assert.equal(await initEngine({ log }), engine);
-    assert.equal(await initEngine({ engine: expected, log }), engine);
-    assert.equal(currentEngine(), engine);
-    assert.equal(logs.length, skippedEngines.length + 1);
+      // Idempotent: the same info, nothing loaded or logged again.
+      assert.equal(await initEngine({ log }), engine);
+      assert.equal(await initEngine({ engine: expected, log }), engine);
+      assert.equal(currentEngine(), engine);
+      assert.equal(logs.length, skippedEngines.length + 1);
 
-    // The wasm fallback carries the training kernel the stock backend lacks.
-    assert.equal((await initEngine({ engine: 'wasm', log })).name, 'wasm');
-    assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), 'the training kernel wasm lacks is registered');
-  } finally {
-    if (previous !== undefined) process.env.TRAINYARD_ENGINE = previous;
-  }
-});
+      // The wasm fallback carries the training kernel the stock backend lacks.
+      assert.equal((await initEngine({ engine: 'wasm', log })).name, 'wasm');
+      assert.ok(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), 'the training kernel wasm lacks is registered');
+    } finally {
+      if (previous !== undefined) process.env.TRAINYARD_ENGINE = previous;
+    }
+  },
+);
 
 test('registering the training kernels twice keeps one registration', async () => {
   await initEngine({ engine: 'wasm' });
@@ -86,24 +96,28 @@ test('registering the training kernels twice keeps one registration', async () =
   assert.equal(tf.getKernel(tf.Conv2DBackpropInput, 'wasm'), kernel);
 });
 
-test('forcing an engine that cannot load fails with engine_unavailable and the reason', { skip: tensorflowInstalled && 'tfjs-node is installed here' }, async () => {
-  await initEngine({ engine: 'wasm' });
-  for (const engine of ['tensorflow', 'tensorflow-gpu']) {
-    await assert.rejects(initEngine({ engine }), (error: unknown) => {
-      assert.ok(isCnnError(error, 'engine_unavailable'), String(error));
-      assert.match(error.message, new RegExp(`'${engine}'.*@tensorflow/tfjs-node`));
+test(
+  'forcing an engine that cannot load fails with engine_unavailable and the reason',
+  { skip: tensorflowInstalled && 'tfjs-node is installed here' },
+  async () => {
+    await initEngine({ engine: 'wasm' });
+    for (const engine of ['tensorflow', 'tensorflow-gpu']) {
+      await assert.rejects(initEngine({ engine }), (error: unknown) => {
+        assert.ok(isCnnError(error, 'engine_unavailable'), String(error));
+        assert.match(error.message, new RegExp(`'${engine}'.*@tensorflow/tfjs-node`));
+        return true;
+      });
+    }
+    await assert.rejects(initEngine({ engine: 'turbo' }), (error: unknown) => {
+      assert.ok(isCnnError(error, 'engine_unavailable'));
+      assert.match(error.message, /unknown engine 'turbo'.*wasm/);
       return true;
     });
-  }
-  await assert.rejects(initEngine({ engine: 'turbo' }), (error: unknown) => {
-    assert.ok(isCnnError(error, 'engine_unavailable'));
-    assert.match(error.message, /unknown engine 'turbo'.*wasm/);
-    return true;
-  });
-  // The engine in use is unchanged.
-  assert.equal(currentEngine().name, 'wasm');
-  assert.equal(tf.getBackend(), 'wasm');
-});
+    // The engine in use is unchanged.
+    assert.equal(currentEngine().name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+  },
+);
 
 test('TRAINYARD_ENGINE forces an engine; cpu only ever when forced', async () => {
   const previous = process.env.TRAINYARD_ENGINE;
@@ -132,7 +146,10 @@ test('an allocation the wasm heap cannot hold is an out_of_memory error, not a c
   const backend = tf.backend() as BackendWasm;
   const tensorsBefore = tf.memory().numTensors;
   // Over the 4 GiB address space: would otherwise wrap around to a small allocation.
-  assert.throws(() => tf.zeros([1200, 1024, 1024]), (error: unknown) => isCnnError(error, 'out_of_memory'));
+  assert.throws(
+    () => tf.zeros([1200, 1024, 1024]),
+    (error: unknown) => isCnnError(error, 'out_of_memory'),
+  );
   // Heap exhaustion (buffers made without writing to them, so the machine's memory is not touched).
   const held: tf.TensorInfo[] = [];
   assert.throws(

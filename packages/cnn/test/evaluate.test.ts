@@ -52,7 +52,10 @@ function reference(logits: number[][], labels: number[]) {
     const max = Math.max(...row);
     const logSumExp = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
     loss += logSumExp - row[labels[i]];
-    const ranked = row.map((v, c) => [v, c]).sort((a, b) => b[0] - a[0]).map(([, c]) => c);
+    const ranked = row
+      .map((v, c) => [v, c])
+      .sort((a, b) => b[0] - a[0])
+      .map(([, c]) => c);
     confusion[labels[i]][ranked[0]] += 1;
     if (ranked[0] === labels[i]) top1 += 1;
     if (ranked.slice(0, 5).includes(labels[i])) top5 += 1;
@@ -75,7 +78,10 @@ describe('evaluateModel', () => {
       assert.deepEqual(result.confusionMatrix, expected.confusion);
       assert.equal(result.examples, 53);
       assert.deepEqual(result.classNames, names);
-      assert.deepEqual(result.perClass.map((c) => c.support), expected.confusion.map((row) => row.reduce((a, b) => a + b, 0)));
+      assert.deepEqual(
+        result.perClass.map((c) => c.support),
+        expected.confusion.map((row) => row.reduce((a, b) => a + b, 0)),
+      );
     }
     assert.equal(tf.memory().numTensors, before, 'evaluation leaks no tensors');
     model.dispose();
@@ -86,7 +92,10 @@ describe('evaluateModel', () => {
     const { split, logits, labels } = logitsSplit(30);
     const indices = Int32Array.from([29, 3, 4, 10, 11]);
     const result = await evaluateModel(model, split, { classNames: names, batchSize: 2, indices });
-    const expected = reference([...indices].map((i) => logits[i]), [...indices].map((i) => labels[i]));
+    const expected = reference(
+      [...indices].map((i) => logits[i]),
+      [...indices].map((i) => labels[i]),
+    );
     assert.equal(result.examples, 5);
     assert.deepEqual(result.confusionMatrix, expected.confusion);
     model.dispose();

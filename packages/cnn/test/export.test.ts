@@ -91,7 +91,10 @@ before(async () => {
   const routes = new Map<string, { type: string; bytes: Uint8Array }>(
     files.map((f) => [`/${f.path}`, { type: f.path.endsWith('.json') ? 'application/json' : 'application/octet-stream', bytes: f.bytes }]),
   );
-  routes.set('/images.json', { type: 'application/json', bytes: new TextEncoder().encode(JSON.stringify({ pixels: Array.from(images), shape: [24, ...SHAPE] })) });
+  routes.set('/images.json', {
+    type: 'application/json',
+    bytes: new TextEncoder().encode(JSON.stringify({ pixels: Array.from(images), shape: [24, ...SHAPE] })),
+  });
   routes.set('/tf.min.js', { type: 'text/javascript', bytes: readFileSync(tfjsBundle) });
   routes.set('/', { type: 'text/html', bytes: new TextEncoder().encode('<!doctype html><script src="/tf.min.js"></script>') });
   server = createServer((request, response) => {
@@ -134,7 +137,10 @@ describe('exportModel', () => {
     const layers: Array<{ name: string; class_name: string }> = modelJson.modelTopology.config.layers;
     assert.equal(layers[1].name, 'normalization');
     assert.equal(layers.at(-1)!.name, 'probabilities');
-    const weightBytes = modelJson.weightsManifest[0].weights.reduce((sum: number, w: { shape: number[] }) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    const weightBytes = modelJson.weightsManifest[0].weights.reduce(
+      (sum: number, w: { shape: number[] }) => sum + 4 * w.shape.reduce((a, b) => a * b, 1),
+      0,
+    );
     assert.equal(files[1].bytes.length, weightBytes);
     const weights = readExportedWeights(files);
     assert.deepEqual(Array.from(weights['normalization/bias'].dataSync()), [Math.fround(-0.3 / 0.2)]);
@@ -144,17 +150,27 @@ describe('exportModel', () => {
   test('leaves auxiliary heads out and shards large weights in 4 MiB files', async () => {
     const googlenet = buildModel('googlenet', { inputShape: [32, 32, 3], classes: 3, auxLogits: true });
     assert.equal(googlenet.auxOutputs, 2);
-    const exported = await exportModel(googlenet.inference, { ...manifest, architecture: 'googlenet', inputShape: [32, 32, 3], classes: 3 });
+    const exported = await exportModel(googlenet.inference, {
+      ...manifest,
+      architecture: 'googlenet',
+      inputShape: [32, 32, 3],
+      classes: 3,
+    });
     const modelJson = JSON.parse(new TextDecoder().decode(exported[0].bytes));
     const layerNames: string[] = modelJson.modelTopology.config.layers.map((l: { name: string }) => l.name);
     assert.ok(!layerNames.some((n) => n.startsWith('aux')), `layers: ${layerNames.filter((n) => n.startsWith('aux'))}`);
     assert.ok(googlenet.training.layers.some((l) => l.name.startsWith('aux')));
     const shards = exported.filter((f) => f.path.endsWith('.bin'));
     assert.ok(shards.length > 1 && shards.slice(0, -1).every((f) => f.bytes.length === 4 * 1024 * 1024));
-    assert.deepEqual(modelJson.weightsManifest[0].paths, shards.map((f) => f.path));
+    assert.deepEqual(
+      modelJson.weightsManifest[0].paths,
+      shards.map((f) => f.path),
+    );
     const reloaded = await loadExportedModel(exported);
     const x = tf.randomUniform([2, 32, 32, 3]);
-    const [a, b] = tf.tidy(() => [googlenet.inference.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor].map((t) => Array.from(t.dataSync())));
+    const [a, b] = tf.tidy(() =>
+      [googlenet.inference.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor].map((t) => Array.from(t.dataSync())),
+    );
     assert.deepEqual(b, a);
     tf.dispose(x);
     reloaded.dispose();

@@ -39,10 +39,33 @@ function throwsCode(fn: () => unknown, code: string, message?: RegExp): void {
 test('the catalog lists every required variant once, in families', () => {
   const names = architectureNames();
   const required = [
-    'lenet5', 'alexnet', 'vgg11', 'vgg13', 'vgg16', 'vgg19', 'vgg11_bn', 'vgg13_bn', 'vgg16_bn', 'vgg19_bn',
-    'googlenet', 'inception_v3', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152',
-    'resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110',
-    'densenet121', 'densenet161', 'densenet169', 'densenet201', 'densenet_bc_100',
+    'lenet5',
+    'alexnet',
+    'vgg11',
+    'vgg13',
+    'vgg16',
+    'vgg19',
+    'vgg11_bn',
+    'vgg13_bn',
+    'vgg16_bn',
+    'vgg19_bn',
+    'googlenet',
+    'inception_v3',
+    'resnet18',
+    'resnet34',
+    'resnet50',
+    'resnet101',
+    'resnet152',
+    'resnet20',
+    'resnet32',
+    'resnet44',
+    'resnet56',
+    'resnet110',
+    'densenet121',
+    'densenet161',
+    'densenet169',
+    'densenet201',
+    'densenet_bc_100',
   ];
   for (const name of required) assert.ok(names.includes(name), `${name} missing`);
   assert.equal(new Set(names).size, names.length);
@@ -103,7 +126,7 @@ test('an option a variant lacks is accepted at its neutral value', () => {
   assert.equal(resolved.dropout, 0);
 });
 
-test('defaults are torchvision\'s and are reported with the built model', () => {
+test("defaults are torchvision's and are reported with the built model", () => {
   const defaults = (name: string) => validateBuildOptions(name, { inputShape: getArchitecture(name).nativeInputShape, classes: 10 });
   assert.equal(defaults('alexnet').dropout, 0.5);
   assert.equal(defaults('vgg19_bn').dropout, 0.5);
@@ -175,7 +198,9 @@ function sizeVariants(name: string): BuildOptions[] {
   const info = getArchitecture(name);
   const smallInput = info.options.includes('smallInput') ? [false, true] : [undefined];
   const auxLogits = info.options.includes('auxLogits') ? [false, true] : [undefined];
-  return smallInput.flatMap((s) => auxLogits.map((a) => ({ inputShape: [0, 0, 3], classes: 3, smallInput: s, auxLogits: a }) as BuildOptions));
+  return smallInput.flatMap((s) =>
+    auxLogits.map((a) => ({ inputShape: [0, 0, 3], classes: 3, smallInput: s, auxLogits: a }) as BuildOptions),
+  );
 }
 
 test('the layers agree with the size arithmetic: every variant builds at its minimum and not one pixel below', () => {
@@ -193,8 +218,15 @@ test('the layers agree with the size arithmetic: every variant builds at its min
       }
       if (min > 1) {
         // Skip the catalog's own check to see what the layers themselves do one pixel below.
-        const resolved = { ...validateBuildOptions(name, { ...options, inputShape: [min, min, 3] }), inputShape: [min - 1, min - 1, 3] as [number, number, number] };
-        assert.throws(() => assembleModel(getVariant(name), resolved, true), /empty output/, `${name} ${JSON.stringify(options)} at ${min - 1}`);
+        const resolved = {
+          ...validateBuildOptions(name, { ...options, inputShape: [min, min, 3] }),
+          inputShape: [min - 1, min - 1, 3] as [number, number, number],
+        };
+        assert.throws(
+          () => assembleModel(getVariant(name), resolved, true),
+          /empty output/,
+          `${name} ${JSON.stringify(options)} at ${min - 1}`,
+        );
       }
     }
   }
@@ -233,14 +265,21 @@ test('training outputs all heads, inference only the main one behind a softmax, 
   }
 });
 
-test('layer and weight names are torchvision\'s module paths, the same in every build', () => {
+test("layer and weight names are torchvision's module paths, the same in every build", () => {
   const names = (model: BuiltModel) => model.training.weights.map((weight) => weight.originalName);
   const first = buildModel('resnet18', { inputShape: [32, 32, 3], classes: 10 });
   const second = buildModel('resnet18', { inputShape: [32, 32, 3], classes: 10 });
   try {
     assert.deepEqual(names(first), names(second));
     assert.equal(new Set(names(first)).size, names(first).length);
-    for (const expected of ['conv1/kernel', 'bn1/gamma', 'layer2.0.conv1/kernel', 'layer2.0.downsample.0/kernel', 'layer4.1.bn2/moving_variance', 'fc/bias']) {
+    for (const expected of [
+      'conv1/kernel',
+      'bn1/gamma',
+      'layer2.0.conv1/kernel',
+      'layer2.0.downsample.0/kernel',
+      'layer4.1.bn2/moving_variance',
+      'fc/bias',
+    ]) {
       assert.ok(names(first).includes(expected), expected);
     }
   } finally {
@@ -278,7 +317,13 @@ test('@trainyard/cnn/catalog loads and validates without ever importing tfjs', (
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
-  assert.deepEqual(JSON.parse(child.stdout), { names: architectureNames().length, code: 'input_too_small', aux: true, min: 32, estimated: true });
+  assert.deepEqual(JSON.parse(child.stdout), {
+    names: architectureNames().length,
+    code: 'input_too_small',
+    aux: true,
+    min: 32,
+    estimated: true,
+  });
 });
 
 test('the tfjs-free hook really catches a tfjs import', () => {

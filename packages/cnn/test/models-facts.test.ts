@@ -17,12 +17,20 @@ test('every variant of the catalog has recorded facts equal to a fresh measureme
   for (const name of architectureNames()) {
     assert.deepEqual(architectureFacts(name), measureArchitecture(name), name);
   }
-  assert.throws(() => architectureFacts('lenet6'), (e: unknown) => isCnnError(e, 'unknown_architecture'));
+  assert.throws(
+    () => architectureFacts('lenet6'),
+    (e: unknown) => isCnnError(e, 'unknown_architecture'),
+  );
 });
 
 test('the memory estimate: weights with their gradients and optimizer slots, activations scaled by area, the input batch', () => {
   const facts = architectureFacts('resnet20');
-  const request = { architecture: 'resnet20', inputShape: [32, 32, 3] as [number, number, number], batchSize: 64, optimizer: 'adam' as const };
+  const request = {
+    architecture: 'resnet20',
+    inputShape: [32, 32, 3] as [number, number, number],
+    batchSize: 64,
+    optimizer: 'adam' as const,
+  };
   const expected = 4 * (facts.parameters * 4 + 2 * 64 * facts.activationsPerExample + 64 * 32 * 32 * 3);
   assert.equal(estimateTrainingBytes(request), expected);
   // sgd keeps one slot per weight instead of two.
@@ -30,5 +38,8 @@ test('the memory estimate: weights with their gradients and optimizer slots, act
   // Twice the area, twice the activations.
   const wider = estimateTrainingBytes({ ...request, inputShape: [32, 64, 3] });
   assert.equal(wider - estimateTrainingBytes(request), 4 * (2 * 64 * facts.activationsPerExample + 64 * 32 * 32 * 3));
-  assert.throws(() => estimateTrainingBytes({ ...request, architecture: 'resnet21' }), (e: unknown) => isCnnError(e, 'unknown_architecture'));
+  assert.throws(
+    () => estimateTrainingBytes({ ...request, architecture: 'resnet21' }),
+    (e: unknown) => isCnnError(e, 'unknown_architecture'),
+  );
 });

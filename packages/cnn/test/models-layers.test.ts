@@ -35,9 +35,7 @@ function run(model: tf.LayersModel, image: Image): Image {
 }
 
 function randomImage(height: number, width: number, channels: number): Image {
-  return Array.from({ length: height }, () =>
-    Array.from({ length: width }, () => Array.from({ length: channels }, () => Math.random())),
-  );
+  return Array.from({ length: height }, () => Array.from({ length: width }, () => Array.from({ length: channels }, () => Math.random())));
 }
 
 function assertClose(actual: Image, expected: Image, message: string): void {
@@ -77,7 +75,7 @@ function pool(image: Image, rows: Array<[number, number]>, cols: Array<[number, 
   );
 }
 
-test('maxPool2d takes PyTorch\'s windows: padding, stride and ceil_mode, any size', () => {
+test("maxPool2d takes PyTorch's windows: padding, stride and ceil_mode, any size", () => {
   const cases = [
     { kernel: 3, stride: 2, padding: 1, ceilMode: false }, // ResNet and DenseNet stems
     { kernel: 3, stride: 2, padding: 0, ceilMode: true }, // GoogLeNet
@@ -86,7 +84,12 @@ test('maxPool2d takes PyTorch\'s windows: padding, stride and ceil_mode, any siz
     { kernel: 3, stride: 2, padding: 0, ceilMode: false }, // AlexNet, Inception v3
   ];
   for (const spec of cases) {
-    for (const [height, width] of [[7, 7], [8, 8], [2, 5], [13, 6]]) {
+    for (const [height, width] of [
+      [7, 7],
+      [8, 8],
+      [2, 5],
+      [13, 6],
+    ]) {
       if (torchPoolLength(Math.min(height, width), spec.kernel, spec.stride, spec.padding, spec.ceilMode) < 1) continue;
       const image = randomImage(height, width, 2);
       const model = graph([height, width, 2], (x) => maxPool2d(x, 'pool', spec));
@@ -102,14 +105,18 @@ test('maxPool2d takes PyTorch\'s windows: padding, stride and ceil_mode, any siz
   }
 });
 
-test('avgPool2d counts padded zeros, as PyTorch\'s default count_include_pad', () => {
+test("avgPool2d counts padded zeros, as PyTorch's default count_include_pad", () => {
   const cases = [
     { kernel: 3, stride: 1, padding: 1 }, // Inception v3 pooling branches
     { kernel: 5, stride: 3, padding: 0 }, // Inception v3 auxiliary head
     { kernel: 2, stride: 2, padding: 0 }, // DenseNet transitions
   ];
   for (const spec of cases) {
-    for (const [height, width] of [[5, 5], [8, 11], [17, 17]]) {
+    for (const [height, width] of [
+      [5, 5],
+      [8, 11],
+      [17, 17],
+    ]) {
       const image = randomImage(height, width, 3);
       const model = graph([height, width, 3], (x) => avgPool2d(x, 'pool', spec));
       const divisor = spec.kernel * spec.kernel;
@@ -130,7 +137,7 @@ function adaptiveWindows(n: number, out: number): Array<[number, number]> {
   return Array.from({ length: out }, (_, i) => [Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out)]);
 }
 
-test('adaptiveAvgPool2d averages PyTorch\'s adaptive windows, whatever the two sizes', () => {
+test("adaptiveAvgPool2d averages PyTorch's adaptive windows, whatever the two sizes", () => {
   // Identity, divisible, upsampling (1 -> 7, 2 -> 6), uneven windows (14 -> 4, 5 -> 3, 3 -> 7), mixed axes.
   const cases: Array<[number, number, number, number]> = [
     [7, 7, 7, 7],
@@ -145,14 +152,24 @@ test('adaptiveAvgPool2d averages PyTorch\'s adaptive windows, whatever the two s
   for (const [height, width, rows, cols] of cases) {
     const image = randomImage(height, width, 2);
     const model = graph([height, width, 2], (x) => adaptiveAvgPool2d(x, 'avgpool', [rows, cols]));
-    const expected = pool(image, adaptiveWindows(height, rows), adaptiveWindows(width, cols), (v) => v.reduce((a, b) => a + b, 0) / v.length);
+    const expected = pool(
+      image,
+      adaptiveWindows(height, rows),
+      adaptiveWindows(width, cols),
+      (v) => v.reduce((a, b) => a + b, 0) / v.length,
+    );
     assertClose(run(model, image), expected, `${height}x${width} -> ${rows}x${cols}`);
     model.dispose();
   }
 });
 
 test('a strided padded conv2d pads both sides as PyTorch (not tfjs\'s bottom-right "same")', () => {
-  for (const [side, kernel, stride, padding] of [[8, 3, 2, 1], [9, 3, 2, 1], [10, 7, 2, 3], [6, 3, 1, 1]]) {
+  for (const [side, kernel, stride, padding] of [
+    [8, 3, 2, 1],
+    [9, 3, 2, 1],
+    [10, 7, 2, 3],
+    [6, 3, 1, 1],
+  ]) {
     const image = randomImage(side, side, 1);
     const model = graph([side, side, 1], (x) =>
       conv2d(x, 'conv', { filters: 1, kernel, stride, padding, bias: false, init: TORCH_DEFAULT }),
@@ -200,9 +217,22 @@ test('normalisation inside the model is (x - mean) / std per channel, in trainin
 });
 
 const BUILT_IN_CLASSES = new Set([
-  'InputLayer', 'Conv2D', 'DepthwiseConv2D', 'BatchNormalization', 'Activation', 'ZeroPadding2D', 'MaxPooling2D',
-  'AveragePooling2D', 'GlobalAveragePooling2D', 'Cropping2D', 'UpSampling2D', 'Concatenate', 'Add', 'Dense',
-  'Dropout', 'Flatten',
+  'InputLayer',
+  'Conv2D',
+  'DepthwiseConv2D',
+  'BatchNormalization',
+  'Activation',
+  'ZeroPadding2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'Cropping2D',
+  'UpSampling2D',
+  'Concatenate',
+  'Add',
+  'Dense',
+  'Dropout',
+  'Flatten',
 ]);
 
 async function saveAndLoad(model: tf.LayersModel): Promise<{ loaded: tf.LayersModel; classes: string[] }> {
@@ -233,7 +263,11 @@ test('inference models use built-in layer classes only and predict the same afte
       assert.ok(!loaded.layers.some((layer) => layer.name.startsWith('aux')), `${name}: auxiliary head exported`);
       tf.tidy(() => {
         const x = tf.randomUniform([2, ...options.inputShape]);
-        const gap = (loaded.predict(x) as tf.Tensor).sub(built.inference.predict(x) as tf.Tensor).abs().max().dataSync()[0];
+        const gap = (loaded.predict(x) as tf.Tensor)
+          .sub(built.inference.predict(x) as tf.Tensor)
+          .abs()
+          .max()
+          .dataSync()[0];
         assert.ok(gap < 1e-6, `${name}: predictions differ by ${gap}`);
       });
     } finally {

@@ -111,7 +111,7 @@ test('the classifier follows the class count and the smallInput stem changes onl
   assert.equal(at(1000) - at(1000, true), (49 - 9) * 3 * 64);
 });
 
-test('AlexNet and VGG keep torchvision\'s 7x7 (6x6) classifier input at any size, unless smallInput', () => {
+test("AlexNet and VGG keep torchvision's 7x7 (6x6) classifier input at any size, unless smallInput", () => {
   const vgg = (side: number, smallInput?: boolean) =>
     architectureParameterCount('vgg16', { inputShape: [side, side, 3], classes: 1000, smallInput });
   assert.equal(vgg(32), REFERENCE.get('vgg16'));

@@ -83,7 +83,9 @@ print(json.dumps(result))
 `;
 
 function torchvisionAvailable(): boolean {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; assert torchvision.__version__.startswith("0.14")'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; assert torchvision.__version__.startswith("0.14")'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0;
 }
 
@@ -120,62 +122,71 @@ function randomizeBatchNorm(model: tf.LayersModel, x: tf.Tensor): void {
   });
 }
 
-test('with the same weights, the models compute what torchvision\'s compute', { skip: process.env.CI !== 'true' && !torchvisionAvailable() && 'python3-torch / python3-torchvision 0.14 not installed (with CI=true this test runs, and fails)' }, async () => {
-  await initEngine();
-  seedrandom('models-torch-parity', { global: true });
-  const dir = mkdtempSync(join(tmpdir(), 'trainyard-parity-'));
-  try {
-    const cases = [];
-    for (const [name, options] of CASES) {
-      const built = buildModel(name, options);
-      try {
-        const x = tf.randomUniform([BATCH, ...options.inputShape]);
-        randomizeBatchNorm(built.training, x);
-        const outputs = built.training.predict(x) as tf.Tensor | tf.Tensor[];
-        for (const output of Array.isArray(outputs) ? outputs : [outputs]) {
-          const spread = tf.tidy(() => {
-            const [first, second] = tf.unstack(output);
-            return first.sub(second).abs().max().div(output.abs().max()).dataSync()[0];
+test(
+  "with the same weights, the models compute what torchvision's compute",
+  {
+    skip:
+      process.env.CI !== 'true' &&
+      !torchvisionAvailable() &&
+      'python3-torch / python3-torchvision 0.14 not installed (with CI=true this test runs, and fails)',
+  },
+  async () => {
+    await initEngine();
+    seedrandom('models-torch-parity', { global: true });
+    const dir = mkdtempSync(join(tmpdir(), 'trainyard-parity-'));
+    try {
+      const cases = [];
+      for (const [name, options] of CASES) {
+        const built = buildModel(name, options);
+        try {
+          const x = tf.randomUniform([BATCH, ...options.inputShape]);
+          randomizeBatchNorm(built.training, x);
+          const outputs = built.training.predict(x) as tf.Tensor | tf.Tensor[];
+          for (const output of Array.isArray(outputs) ? outputs : [outputs]) {
+            const spread = tf.tidy(() => {
+              const [first, second] = tf.unstack(output);
+              return first.sub(second).abs().max().div(output.abs().max()).dataSync()[0];
+            });
+            assert.ok(spread > 0.05, `${name}: the two images give nearly the same outputs (${spread}), the comparison would prove little`);
+          }
+          const weights = [];
+          const chunks: Buffer[] = [];
+          let offset = 0;
+          for (const weight of built.training.weights) {
+            const data = weight.read().dataSync() as Float32Array;
+            weights.push({ name: weight.originalName, shape: weight.shape, offset });
+            chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+            offset += data.length;
+          }
+          writeFileSync(join(dir, `${name}.bin`), Buffer.concat(chunks));
+          const xData = x.dataSync() as Float32Array;
+          writeFileSync(join(dir, `${name}.input`), Buffer.from(xData.buffer, xData.byteOffset, xData.byteLength));
+          cases.push({
+            name,
+            file: `${name}.bin`,
+            input: `${name}.input`,
+            inputShape: x.shape,
+            classes: options.classes,
+            auxLogits: built.auxOutputs > 0,
+            weights,
+            outputs: (Array.isArray(outputs) ? outputs : [outputs]).map((o) => Array.from(o.dataSync())),
           });
-          assert.ok(spread > 0.05, `${name}: the two images give nearly the same outputs (${spread}), the comparison would prove little`);
+          tf.dispose([x, outputs]);
+        } finally {
+          disposeBuiltModel(built);
         }
-        const weights = [];
-        const chunks: Buffer[] = [];
-        let offset = 0;
-        for (const weight of built.training.weights) {
-          const data = weight.read().dataSync() as Float32Array;
-          weights.push({ name: weight.originalName, shape: weight.shape, offset });
-          chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-          offset += data.length;
-        }
-        writeFileSync(join(dir, `${name}.bin`), Buffer.concat(chunks));
-        const xData = x.dataSync() as Float32Array;
-        writeFileSync(join(dir, `${name}.input`), Buffer.from(xData.buffer, xData.byteOffset, xData.byteLength));
-        cases.push({
-          name,
-          file: `${name}.bin`,
-          input: `${name}.input`,
-          inputShape: x.shape,
-          classes: options.classes,
-          auxLogits: built.auxOutputs > 0,
-          weights,
-          outputs: (Array.isArray(outputs) ? outputs : [outputs]).map((o) => Array.from(o.dataSync())),
-        });
-        tf.dispose([x, outputs]);
-      } finally {
-        disposeBuiltModel(built);
       }
+      writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+      const python = spawnSync(PYTHON, ['-c', COMPARE, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      assert.equal(python.status, 0, python.stderr);
+      const differences = JSON.parse(python.stdout) as Record<string, number[]>;
+      assert.deepEqual(Object.keys(differences).sort(), CASES.map(([name]) => name).sort());
+      assert.equal(differences.googlenet.length, 3, 'GoogLeNet: main and two auxiliary heads');
+      for (const [name, perOutput] of Object.entries(differences)) {
+        for (const difference of perOutput) assert.ok(difference < TOLERANCE, `${name}: outputs differ by ${difference} (relative)`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
-    const python = spawnSync(PYTHON, ['-c', COMPARE, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    assert.equal(python.status, 0, python.stderr);
-    const differences = JSON.parse(python.stdout) as Record<string, number[]>;
-    assert.deepEqual(Object.keys(differences).sort(), CASES.map(([name]) => name).sort());
-    assert.equal(differences.googlenet.length, 3, 'GoogLeNet: main and two auxiliary heads');
-    for (const [name, perOutput] of Object.entries(differences)) {
-      for (const difference of perOutput) assert.ok(difference < TOLERANCE, `${name}: outputs differ by ${difference} (relative)`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -68,7 +68,10 @@ describe('runTraining', () => {
   test('same seed, same engine: the same exported weights (per-epoch test evaluation changes nothing)', async () => {
     const again = await runTraining({ architecture: 'lenet5', dataset: dataset(4), config, evaluateTestEachEpoch: true });
     assert.deepEqual(shardBytes(again), shardBytes(first));
-    assert.deepEqual(again.history.map((m) => m.trainLoss), first.history.map((m) => m.trainLoss));
+    assert.deepEqual(
+      again.history.map((m) => m.trainLoss),
+      first.history.map((m) => m.trainLoss),
+    );
     assert.ok(again.history.every((m) => typeof m.testAccuracy === 'number' && typeof m.testLoss === 'number'));
     assert.equal(again.history.at(-1)!.testAccuracy, again.evaluation.top1);
     assert.ok(first.history.every((m) => m.testAccuracy === undefined));
@@ -100,9 +103,8 @@ describe('runTraining', () => {
   test('a corrupt checkpoint in the store is refused, not silently ignored', async () => {
     const store = new MemoryCheckpointStore();
     await store.write(new Uint8Array(100).fill(7), { epoch: 1, step: 0 });
-    await assert.rejects(
-      runTraining({ architecture: 'lenet5', dataset: dataset(4), config }, { checkpoints: store }),
-      (e: unknown) => isCnnError(e, 'checkpoint_invalid'),
+    await assert.rejects(runTraining({ architecture: 'lenet5', dataset: dataset(4), config }, { checkpoints: store }), (e: unknown) =>
+      isCnnError(e, 'checkpoint_invalid'),
     );
   });
 
@@ -114,13 +116,21 @@ describe('runTraining', () => {
     const headLayer = built.training.outputLayers[0].name;
     assert.ok(report.copied.length >= 6, `copied ${report.copied}`);
     for (const name of report.copied) assert.deepEqual(current.get(name)!.dataSync(), saved[name].dataSync(), name);
-    assert.deepEqual(report.fresh.sort(), [`${headLayer}/bias`, `${headLayer}/kernel`, 'normalization/bias', 'normalization/depthwise_kernel'].sort());
+    assert.deepEqual(
+      report.fresh.sort(),
+      [`${headLayer}/bias`, `${headLayer}/kernel`, 'normalization/bias', 'normalization/depthwise_kernel'].sort(),
+    );
     // The run's own normalisation stays in place.
     assert.ok(Math.abs(current.get('normalization/bias')!.dataSync()[0] - -0.2) < 1e-6);
     tf.dispose(Object.values(saved));
     disposeBuiltModel(built);
 
-    const tuned = await runTraining({ architecture: 'lenet5', dataset: dataset(3), config: { ...config, epochs: 1 }, initialModel: first.model });
+    const tuned = await runTraining({
+      architecture: 'lenet5',
+      dataset: dataset(3),
+      config: { ...config, epochs: 1 },
+      initialModel: first.model,
+    });
     assert.equal(tuned.manifest.classes, 3);
   });
 
@@ -130,7 +140,10 @@ describe('runTraining', () => {
     const other = JSON.parse(new TextDecoder().decode(manifest.bytes));
     other.architecture = 'resnet20';
     const files = first.model.map((f) => (f === manifest ? { path: f.path, bytes: new TextEncoder().encode(JSON.stringify(other)) } : f));
-    assert.throws(() => applyInitialWeights(built.training, files, 'lenet5'), (e: unknown) => isCnnError(e, 'invalid_option') && /resnet20/.test(e.message));
+    assert.throws(
+      () => applyInitialWeights(built.training, files, 'lenet5'),
+      (e: unknown) => isCnnError(e, 'invalid_option') && /resnet20/.test(e.message),
+    );
     disposeBuiltModel(built);
   });
 

@@ -19,7 +19,16 @@ test('every @tensorflow/* dependency is the exact pinned version, and the root o
       if (name.startsWith('@tensorflow/')) assert.equal(version, PINNED_TFJS_VERSION, `${path}: ${name}`);
     }
   }
-  for (const name of ['tfjs', 'tfjs-core', 'tfjs-layers', 'tfjs-converter', 'tfjs-data', 'tfjs-backend-cpu', 'tfjs-backend-webgl', 'tfjs-backend-wasm']) {
+  for (const name of [
+    'tfjs',
+    'tfjs-core',
+    'tfjs-layers',
+    'tfjs-converter',
+    'tfjs-data',
+    'tfjs-backend-cpu',
+    'tfjs-backend-webgl',
+    'tfjs-backend-wasm',
+  ]) {
     assert.equal(rootManifest.overrides[`@tensorflow/${name}`], PINNED_TFJS_VERSION, name);
   }
   assert.equal(tf.version.tfjs, PINNED_TFJS_VERSION, 'the installed tfjs');

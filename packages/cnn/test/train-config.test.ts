@@ -90,7 +90,10 @@ describe('training configuration', () => {
         `${JSON.stringify(partial)} should fail with ${message}`,
       );
     }
-    assert.throws(() => resolveTrainConfig([] as never), (e: unknown) => isCnnError(e, 'invalid_option'));
+    assert.throws(
+      () => resolveTrainConfig([] as never),
+      (e: unknown) => isCnnError(e, 'invalid_option'),
+    );
   });
 
   test('the hyperparameter table covers every field and its defaults pass validation', () => {
@@ -108,7 +111,10 @@ describe('training configuration', () => {
   test('config.ts does not import TensorFlow.js (it validates with the contracts table only)', () => {
     const source = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'train', 'config.js'), 'utf8');
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    assert.ok(imports.every((i) => ['@trainyard/contracts', '../errors.js'].includes(i!)), `config.js imports ${imports}`);
+    assert.ok(
+      imports.every((i) => ['@trainyard/contracts', '../errors.js'].includes(i!)),
+      `config.js imports ${imports}`,
+    );
   });
 });
 
@@ -134,7 +140,10 @@ describe('learning-rate schedules', () => {
 
   test('linear warm-up per step, then the cosine over the remaining steps', () => {
     const config = { ...base, schedule: 'cosine' as const, warmupEpochs: 2 };
-    assert.deepEqual([0, 1, 7].map((s) => learningRateAt(config, s, 4)), [0.1 / 8, 0.2 / 8, 0.1]);
+    assert.deepEqual(
+      [0, 1, 7].map((s) => learningRateAt(config, s, 4)),
+      [0.1 / 8, 0.2 / 8, 0.1],
+    );
     assert.equal(learningRateAt(config, 8, 4), 0.1);
     assert.ok(Math.abs(learningRateAt(config, 8 + 16, 4) - 0.05) < 1e-15);
   });
@@ -146,7 +155,8 @@ describe('augmentation and shuffling', () => {
     const image = Float32Array.from([1, 2, 3, 4, 5, 6]);
     const seen = new Set<string>();
     const random = SeededRandom.fromSeed(1);
-    for (let i = 0; i < 200; i++) seen.add(Array.from(augmentBatch(image, 1, [2, 3, 1], { randomCropPadding: 1, horizontalFlip: true }, random)).join(','));
+    for (let i = 0; i < 200; i++)
+      seen.add(Array.from(augmentBatch(image, 1, [2, 3, 1], { randomCropPadding: 1, horizontalFlip: true }, random)).join(','));
     assert.ok(seen.has('3,2,1,6,5,4'), 'flip only');
     assert.ok(seen.has('0,1,2,0,4,5'), 'shift right by one');
     assert.ok(seen.has('5,6,0,0,0,0'), 'shift up and left by one');
@@ -161,6 +171,15 @@ describe('augmentation and shuffling', () => {
     const a = SeededRandom.fromSeed(9);
     shuffled([1, 2, 3, 4, 5], a);
     const b = SeededRandom.fromState(JSON.parse(JSON.stringify(a.state())));
-    assert.deepEqual(shuffled(Int32Array.from({ length: 50 }, (_, i) => i), a), shuffled(Int32Array.from({ length: 50 }, (_, i) => i), b));
+    assert.deepEqual(
+      shuffled(
+        Int32Array.from({ length: 50 }, (_, i) => i),
+        a,
+      ),
+      shuffled(
+        Int32Array.from({ length: 50 }, (_, i) => i),
+        b,
+      ),
+    );
   });
 });

@@ -62,7 +62,12 @@ describe('freezing layers', () => {
       const after = weightsByName(run.model);
       const frozen = frozenNames(before.keys());
       assert.deepEqual(frozen.sort(), [
-        'tiny_bn/beta', 'tiny_bn/gamma', 'tiny_bn/moving_mean', 'tiny_bn/moving_variance', 'tiny_conv/bias', 'tiny_conv/kernel',
+        'tiny_bn/beta',
+        'tiny_bn/gamma',
+        'tiny_bn/moving_mean',
+        'tiny_bn/moving_variance',
+        'tiny_conv/bias',
+        'tiny_conv/kernel',
       ]);
       for (const name of frozen) assert.deepEqual(after.get(name), before.get(name), `${optimizer}: ${name} moved`);
       assert.notDeepEqual(after.get('tiny_fc/kernel'), before.get('tiny_fc/kernel'), 'the head trains');
@@ -86,7 +91,7 @@ describe('freezing layers', () => {
     run.model.dispose();
   });
 
-  test('a run resumed on either side of the unfreeze epoch ends with the uninterrupted run\'s weights exactly', async () => {
+  test("a run resumed on either side of the unfreeze epoch ends with the uninterrupted run's weights exactly", async () => {
     for (const optimizer of [{ optimizer: 'adam' }, { optimizer: 'sgd', momentum: 0.9, nesterov: true }] as PartialTrainConfig[]) {
       const store = new MemoryCheckpointStore();
       const whole = freshRun({ ...optimizer, unfreezeAtEpoch: 2 });
@@ -97,7 +102,10 @@ describe('freezing layers', () => {
         const resumed = freshRun({ ...optimizer, unfreezeAtEpoch: 2 });
         const result = await trainModel({ ...resumed.input, resume: decodeCheckpoint(store.written[index].bytes) });
         assert.deepEqual(weightsByName(resumed.model), expected, `${optimizer.optimizer}, resumed after epoch ${index + 1}`);
-        assert.deepEqual(result.history.map((m) => m.trainLoss), wholeResult.history.map((m) => m.trainLoss));
+        assert.deepEqual(
+          result.history.map((m) => m.trainLoss),
+          wholeResult.history.map((m) => m.trainLoss),
+        );
         resumed.model.dispose();
       }
     }
@@ -144,10 +152,29 @@ describe('freezing layers', () => {
       assert.deepEqual(layersToFreeze(lenet.training, 'lenet5', 'none'), []);
       assert.deepEqual(layersToFreeze(lenet.training, 'lenet5', ['cn']), ['cn1', 'cn2']);
       const frozen = layersToFreeze(googlenet.training, 'googlenet', 'backbone');
-      const training = googlenet.training.layers.filter((l) => l.trainableWeights.length > 0).map((l) => l.name).filter((n) => !frozen.includes(n));
-      assert.deepEqual(training.sort(), ['aux1.conv.bn', 'aux1.conv.conv', 'aux1.fc1', 'aux1.fc2', 'aux2.conv.bn', 'aux2.conv.conv', 'aux2.fc1', 'aux2.fc2', 'fc']);
-      assert.throws(() => layersToFreeze(lenet.training, 'lenet5', ['conv']), (e: unknown) => isCnnError(e, 'invalid_option') && /"conv"/.test(e.message));
-      assert.throws(() => layersToFreeze(lenet.training, 'lenet5', ['cn', 'fc']), (e: unknown) => isCnnError(e, 'invalid_option') && /nothing would train/.test(e.message));
+      const training = googlenet.training.layers
+        .filter((l) => l.trainableWeights.length > 0)
+        .map((l) => l.name)
+        .filter((n) => !frozen.includes(n));
+      assert.deepEqual(training.sort(), [
+        'aux1.conv.bn',
+        'aux1.conv.conv',
+        'aux1.fc1',
+        'aux1.fc2',
+        'aux2.conv.bn',
+        'aux2.conv.conv',
+        'aux2.fc1',
+        'aux2.fc2',
+        'fc',
+      ]);
+      assert.throws(
+        () => layersToFreeze(lenet.training, 'lenet5', ['conv']),
+        (e: unknown) => isCnnError(e, 'invalid_option') && /"conv"/.test(e.message),
+      );
+      assert.throws(
+        () => layersToFreeze(lenet.training, 'lenet5', ['cn', 'fc']),
+        (e: unknown) => isCnnError(e, 'invalid_option') && /nothing would train/.test(e.message),
+      );
     } finally {
       disposeBuiltModel(lenet);
       disposeBuiltModel(googlenet);
@@ -159,7 +186,7 @@ describe('restoreBestWeights', () => {
   // A rate high enough that validation loss goes up again within four epochs.
   const noisy: PartialTrainConfig = { epochs: 4, optimizer: 'sgd', momentum: 0.9, learningRate: 0.8, restoreBestWeights: true };
 
-  test('the model ends with the best epoch\'s weights, read from the store or kept in memory alike', async () => {
+  test("the model ends with the best epoch's weights, read from the store or kept in memory alike", async () => {
     const store = new MemoryCheckpointStore();
     const fromStore = freshRun(noisy, []);
     const result = await trainModel({ ...fromStore.input, hooks: { checkpoints: store } });
@@ -178,7 +205,10 @@ describe('restoreBestWeights', () => {
   });
 
   test('needs a validation split', () => {
-    assert.throws(() => resolveTrainConfig({ restoreBestWeights: true }), (e: unknown) => isCnnError(e, 'invalid_option') && /validationSplit/.test(e.message));
+    assert.throws(
+      () => resolveTrainConfig({ restoreBestWeights: true }),
+      (e: unknown) => isCnnError(e, 'invalid_option') && /validationSplit/.test(e.message),
+    );
   });
 });
 
@@ -187,14 +217,20 @@ describe('normalize', () => {
     assert.equal(resolveTrainConfig({ normalize: true as never }).normalize, 'dataset');
     assert.equal(resolveTrainConfig({ normalize: false as never }).normalize, 'none');
     assert.equal(resolveTrainConfig({}).normalize, 'none');
-    assert.throws(() => resolveTrainConfig({ normalize: 'mean' as never }), /normalize must be one of none, dataset, imagenet, true \(dataset\), false \(none\)/);
+    assert.throws(
+      () => resolveTrainConfig({ normalize: 'mean' as never }),
+      /normalize must be one of none, dataset, imagenet, true \(dataset\), false \(none\)/,
+    );
   });
 
-  test('imagenet: torchvision\'s statistics, and transform_input\'s for GoogLeNet and Inception v3', () => {
+  test("imagenet: torchvision's statistics, and transform_input's for GoogLeNet and Inception v3", () => {
     assert.deepEqual(imagenetNormalization('resnet18', [64, 64, 3]), { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
     for (const architecture of ['googlenet', 'inception_v3']) {
       assert.deepEqual(imagenetNormalization(architecture, [299, 299, 3]), { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
     }
-    assert.throws(() => imagenetNormalization('resnet18', [28, 28, 1]), (e: unknown) => isCnnError(e, 'invalid_option') && /channels/.test(e.message));
+    assert.throws(
+      () => imagenetNormalization('resnet18', [28, 28, 1]),
+      (e: unknown) => isCnnError(e, 'invalid_option') && /channels/.test(e.message),
+    );
   });
 });

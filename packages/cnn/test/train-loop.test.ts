@@ -55,7 +55,19 @@ describe('trainModel', () => {
 
   test('no tensor leaks: tf.memory().numTensors is the same after every epoch', async () => {
     const { model, input } = setup(
-      { epochs: 4, optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 1e-4, gradientClipNorm: 1, labelSmoothing: 0.1, schedule: 'cosine', warmupEpochs: 1, augmentation: { randomCropPadding: 1, horizontalFlip: true }, validationSplit: 0.25 },
+      {
+        epochs: 4,
+        optimizer: 'sgd',
+        momentum: 0.9,
+        nesterov: true,
+        weightDecay: 1e-4,
+        gradientClipNorm: 1,
+        labelSmoothing: 0.1,
+        schedule: 'cosine',
+        warmupEpochs: 1,
+        augmentation: { randomCropPadding: 1, horizontalFlip: true },
+        validationSplit: 0.25,
+      },
       { aux: true, validation: true },
     );
     const counts: number[] = [];
@@ -88,14 +100,20 @@ describe('trainModel', () => {
     const epochs: EpochMetrics[] = [];
     const batches: BatchProgress[] = [];
     await trainModel({ ...input, hooks: { onEpoch: (m) => void epochs.push(m), onBatch: (p) => void batches.push(p) } });
-    assert.deepEqual(epochs.map((m) => m.epoch), [1, 2]);
+    assert.deepEqual(
+      epochs.map((m) => m.epoch),
+      [1, 2],
+    );
     for (const m of epochs) {
       assert.ok(m.imagesPerSecond > 0 && m.seconds > 0 && m.learningRate === 1e-3);
       assert.equal(m.validationLoss, null);
     }
     // 96 images / 16 = 6 steps per epoch; the fast tiny model finishes within the 500 ms throttle.
     const lasts = batches.filter((b) => b.step === b.stepsPerEpoch);
-    assert.deepEqual(lasts.map((b) => b.epoch), [1, 2]);
+    assert.deepEqual(
+      lasts.map((b) => b.epoch),
+      [1, 2],
+    );
     assert.ok(batches.length < 12, `${batches.length} batch reports for 12 steps`);
     assert.ok(lasts.every((b) => b.stepsPerEpoch === 6 && b.loss > 0 && b.accuracy >= 0 && b.accuracy <= 1));
     model.training.dispose();
@@ -123,7 +141,10 @@ describe('trainModel', () => {
   });
 
   test('early stopping on validation loss stops before the last epoch', async () => {
-    const { model, input } = setup({ epochs: 12, validationSplit: 0.25, earlyStopping: { patience: 1, minDelta: 10 } }, { validation: true });
+    const { model, input } = setup(
+      { epochs: 12, validationSplit: 0.25, earlyStopping: { patience: 1, minDelta: 10 } },
+      { validation: true },
+    );
     const result = await trainModel(input);
     assert.equal(result.stoppedEarly, true);
     // minDelta 10 means no epoch after the first can improve: stop after patience + 1 epochs.
@@ -174,9 +195,15 @@ describe('trainModel', () => {
 
   test('an auxiliary head adds weighted loss: weight 0 trains the aux head not at all', async () => {
     const { model, input } = setup({ epochs: 1, auxLossWeight: 0, optimizer: 'sgd', momentum: 0 }, { aux: true });
-    const auxBefore = model.training.getLayer('tiny_aux_fc').getWeights().map((w) => w.dataSync().slice());
+    const auxBefore = model.training
+      .getLayer('tiny_aux_fc')
+      .getWeights()
+      .map((w) => w.dataSync().slice());
     await trainModel(input);
-    const auxAfter = model.training.getLayer('tiny_aux_fc').getWeights().map((w) => w.dataSync().slice());
+    const auxAfter = model.training
+      .getLayer('tiny_aux_fc')
+      .getWeights()
+      .map((w) => w.dataSync().slice());
     assert.deepEqual(auxAfter, auxBefore);
     model.training.dispose();
 

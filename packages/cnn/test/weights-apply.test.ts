@@ -73,17 +73,41 @@ function mismatchOf(action: () => unknown): Array<{ name: string; expected: numb
   assert.fail('expected weights_mismatch');
 }
 
-test('every ImageNet-layout architecture maps onto exactly torchvision\'s state_dict names and shapes', async () => {
+test("every ImageNet-layout architecture maps onto exactly torchvision's state_dict names and shapes", async () => {
   await initEngine();
   const names = pretrainedArchitectures();
   assert.deepEqual(names, [
-    'alexnet', 'vgg11', 'vgg13', 'vgg16', 'vgg19', 'vgg11_bn', 'vgg13_bn', 'vgg16_bn', 'vgg19_bn', 'googlenet', 'inception_v3',
-    'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'densenet121', 'densenet161', 'densenet169', 'densenet201',
+    'alexnet',
+    'vgg11',
+    'vgg13',
+    'vgg16',
+    'vgg19',
+    'vgg11_bn',
+    'vgg13_bn',
+    'vgg16_bn',
+    'vgg19_bn',
+    'googlenet',
+    'inception_v3',
+    'resnet18',
+    'resnet34',
+    'resnet50',
+    'resnet101',
+    'resnet152',
+    'densenet121',
+    'densenet161',
+    'densenet169',
+    'densenet201',
   ]);
   for (const name of names) {
-    for (const auxLogits of getVariant(name).config.family === 'googlenet' || getVariant(name).config.family === 'inception' ? [true, false] : [false]) {
+    for (const auxLogits of getVariant(name).config.family === 'googlenet' || getVariant(name).config.family === 'inception'
+      ? [true, false]
+      : [false]) {
       const size = nativeSize(name);
-      const options: BuildOptions = { inputShape: [size, size, 3], classes: 10, ...(auxLogits ? {} : name.match(/googlenet|inception/) ? { auxLogits: false } : {}) };
+      const options: BuildOptions = {
+        inputShape: [size, size, 3],
+        classes: 10,
+        ...(auxLogits ? {} : name.match(/googlenet|inception/) ? { auxLogits: false } : {}),
+      };
       const model = assembleModel(getVariant(name), validateBuildOptions(name, options), true);
       try {
         assert.deepEqual(layoutOf(model), expectedLayout(name, auxLogits), `${name} auxLogits=${auxLogits}`);
@@ -100,29 +124,39 @@ if (!torchAvailable && process.env.CI === 'true') {
   test('python3-torch and torchvision are installed (required with CI=true)', () => assert.fail(missing));
 }
 
-test('torchvisionStateDict is torchvision 0.14\'s state_dict, name for name and in order, for every ImageNet-layout architecture', { skip: !torchAvailable && missing }, () => {
-  const names = pretrainedArchitectures();
-  const run = spawnSync(PYTHON, [SCRIPT, 'keys', ...names], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  assert.equal(run.status, 0, run.stderr);
-  const torchvision = JSON.parse(run.stdout) as Record<string, Array<[string, number[]]>>;
-  for (const name of names) {
-    const ours = torchvisionStateDict(name, { classes: 10, auxLogits: true }).map((t) => [t.name, t.shape]);
-    assert.deepEqual(ours, torchvision[name], name);
-  }
-});
+test(
+  "torchvisionStateDict is torchvision 0.14's state_dict, name for name and in order, for every ImageNet-layout architecture",
+  { skip: !torchAvailable && missing },
+  () => {
+    const names = pretrainedArchitectures();
+    const run = spawnSync(PYTHON, [SCRIPT, 'keys', ...names], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(run.status, 0, run.stderr);
+    const torchvision = JSON.parse(run.stdout) as Record<string, Array<[string, number[]]>>;
+    for (const name of names) {
+      const ours = torchvisionStateDict(name, { classes: 10, auxLogits: true }).map((t) => [t.name, t.shape]);
+      assert.deepEqual(ours, torchvision[name], name);
+    }
+  },
+);
 
 test('loading refuses every misfit with weights_mismatch and details.tensors, and replaces a classifier of another size only when asked', async () => {
   await initEngine();
   const model = buildModel('resnet18', { inputShape: [64, 64, 3], classes: 5 });
   try {
     const imagenet = syntheticStateDict('resnet18', 1000);
-    assert.deepEqual(mismatchOf(() => applyStateDict(model, imagenet, { architecture: 'resnet18', skipClassifier: false })), [
-      { name: 'fc.weight', expected: [5, 512], got: [1000, 512] },
-      { name: 'fc.bias', expected: [5], got: [1000] },
-    ]);
+    assert.deepEqual(
+      mismatchOf(() => applyStateDict(model, imagenet, { architecture: 'resnet18', skipClassifier: false })),
+      [
+        { name: 'fc.weight', expected: [5, 512], got: [1000, 512] },
+        { name: 'fc.bias', expected: [5], got: [1000] },
+      ],
+    );
     const before = model.training.getLayer('fc').getWeights()[0].dataSync().slice();
     const applied = applyStateDict(model, imagenet, { architecture: 'resnet18', skipClassifier: true });
-    assert.deepEqual(applied.skipped.map((t) => t.name), ['fc.weight', 'fc.bias']);
+    assert.deepEqual(
+      applied.skipped.map((t) => t.name),
+      ['fc.weight', 'fc.bias'],
+    );
     assert.deepEqual(applied.missing, []);
     assert.equal(applied.loaded, modelTensors(model.training).length - 2);
     assert.deepEqual(model.training.getLayer('fc').getWeights()[0].dataSync(), before, 'the classifier is left as it was');
@@ -140,14 +174,20 @@ test('loading refuses every misfit with weights_mismatch and details.tensors, an
     wrong.set('layer1.0.bn1.weight', { shape: [65], dtype: 'float32', data: new Float32Array(65) });
     wrong.set('layer1.0.bn2.bias', { shape: [64], dtype: 'int32', data: new Int32Array(64) });
     wrong.set('head.weight', { shape: [2, 2], dtype: 'float32', data: new Float32Array(4) });
-    assert.deepEqual(mismatchOf(() => applyStateDict(model, wrong, { architecture: 'resnet18', skipClassifier: true })), [
-      { name: 'layer1.0.conv1.weight', expected: [64, 64, 3, 3], got: null },
-      { name: 'layer1.0.bn1.weight', expected: [64], got: [65] },
-      { name: 'layer1.0.bn2.bias', expected: [64], got: [64], dtype: 'int32' },
-      { name: 'head.weight', expected: null, got: [2, 2] },
-    ]);
+    assert.deepEqual(
+      mismatchOf(() => applyStateDict(model, wrong, { architecture: 'resnet18', skipClassifier: true })),
+      [
+        { name: 'layer1.0.conv1.weight', expected: [64, 64, 3, 3], got: null },
+        { name: 'layer1.0.bn1.weight', expected: [64], got: [65] },
+        { name: 'layer1.0.bn2.bias', expected: [64], got: [64], dtype: 'int32' },
+        { name: 'head.weight', expected: null, got: [2, 2] },
+      ],
+    );
     // a state_dict of another architecture
-    assert.ok(mismatchOf(() => applyStateDict(model, syntheticStateDict('resnet34', 5), { architecture: 'resnet18', skipClassifier: false })).length > 10);
+    assert.ok(
+      mismatchOf(() => applyStateDict(model, syntheticStateDict('resnet34', 5), { architecture: 'resnet18', skipClassifier: false }))
+        .length > 10,
+    );
   } finally {
     disposeBuiltModel(model);
   }
@@ -157,7 +197,10 @@ test('smallInput and architectures without torchvision weights are refused with 
   await initEngine();
   const small = buildModel('resnet18', { inputShape: [32, 32, 3], classes: 5, smallInput: true });
   try {
-    assert.throws(() => applyStateDict(small, syntheticStateDict('resnet18', 5), { architecture: 'resnet18', skipClassifier: false }), (e: unknown) => isCnnError(e, 'invalid_option') && /smallInput/.test(e.message));
+    assert.throws(
+      () => applyStateDict(small, syntheticStateDict('resnet18', 5), { architecture: 'resnet18', skipClassifier: false }),
+      (e: unknown) => isCnnError(e, 'invalid_option') && /smallInput/.test(e.message),
+    );
   } finally {
     disposeBuiltModel(small);
   }
@@ -167,38 +210,59 @@ test('smallInput and architectures without torchvision weights are refused with 
   ] as Array<[string, BuildOptions]>) {
     const model = buildModel(name, options);
     try {
-      assert.throws(() => exportSafetensors(model, { architecture: name }), (e: unknown) => isCnnError(e, 'invalid_option'), name);
+      assert.throws(
+        () => exportSafetensors(model, { architecture: name }),
+        (e: unknown) => isCnnError(e, 'invalid_option'),
+        name,
+      );
       // given only the tfjs model, the layout itself gives it away
-      assert.throws(() => exportSafetensors(model.training, { architecture: 'resnet18' }), (e: unknown) => isCnnError(e, 'invalid_option'), name);
+      assert.throws(
+        () => exportSafetensors(model.training, { architecture: 'resnet18' }),
+        (e: unknown) => isCnnError(e, 'invalid_option'),
+        name,
+      );
     } finally {
       disposeBuiltModel(model);
     }
   }
   const file = writeSafetensors([{ name: 'fc.weight', shape: [1], data: new Float32Array(1) }]);
   for (const name of ['resnet20', 'lenet5', 'densenet_bc_40']) {
-    assert.throws(() => inspectWeights(file, name), (e: unknown) => isCnnError(e, 'invalid_option'), name);
+    assert.throws(
+      () => inspectWeights(file, name),
+      (e: unknown) => isCnnError(e, 'invalid_option'),
+      name,
+    );
   }
-  assert.throws(() => inspectWeights(file, 'resnet9000'), (e: unknown) => isCnnError(e, 'unknown_architecture'));
+  assert.throws(
+    () => inspectWeights(file, 'resnet9000'),
+    (e: unknown) => isCnnError(e, 'unknown_architecture'),
+  );
 });
 
-test('inspection reports the file\'s classes, auxiliary heads and parameter count, drops auxiliary heads a model lacks, and lists misfits', () => {
+test("inspection reports the file's classes, auxiliary heads and parameter count, drops auxiliary heads a model lacks, and lists misfits", () => {
   const withAux = syntheticStateDict('googlenet', 1000, true);
   const inspection = inspectStateDict('safetensors', withAux, 'googlenet');
-  assert.deepEqual({ ...inspection, ignoredTensors: inspection.ignoredTensors.length }, {
-    format: 'safetensors',
-    architecture: 'googlenet',
-    classes: 1000,
-    auxLogits: true,
-    tensors: withAux.size,
-    parameters: 13_004_888, // torchvision: sum(p.numel() for p in googlenet(aux_logits=True).parameters())
-    ignoredTensors: 0,
-  });
+  assert.deepEqual(
+    { ...inspection, ignoredTensors: inspection.ignoredTensors.length },
+    {
+      format: 'safetensors',
+      architecture: 'googlenet',
+      classes: 1000,
+      auxLogits: true,
+      tensors: withAux.size,
+      parameters: 13_004_888, // torchvision: sum(p.numel() for p in googlenet(aux_logits=True).parameters())
+      ignoredTensors: 0,
+    },
+  );
   const plain = inspectStateDict('torch-zip', syntheticStateDict('resnet50', 7), 'resnet50');
   assert.equal(plain.classes, 7);
   assert.equal(plain.parameters, 23_522_375); // resnet50(num_classes=7)
   const densenet = syntheticStateDict('densenet121', 1000);
   densenet.delete('features.norm5.running_var');
-  assert.deepEqual(mismatchOf(() => inspectStateDict('torch-zip', densenet, 'densenet121')), [{ name: 'features.norm5.running_var', expected: [1024], got: null }]);
+  assert.deepEqual(
+    mismatchOf(() => inspectStateDict('torch-zip', densenet, 'densenet121')),
+    [{ name: 'features.norm5.running_var', expected: [1024], got: null }],
+  );
 });
 
 test('an exported model loads back bit for bit (flattened classifier inputs, auxiliary heads, batch-norm statistics), its normalisation in __metadata__', async () => {
@@ -215,11 +279,17 @@ test('an exported model loads back bit for bit (flattened classifier inputs, aux
     const bytes = exportSafetensors(source, { architecture: 'googlenet', metadata: { classNames: '["a","b","c"]' }, batchesTracked: 12 });
     const read = readStateDict(bytes);
     assert.equal(read.format, 'safetensors');
-    assert.deepEqual(JSON.parse(read.metadata.normalization).mean.map((m: number) => Math.fround(m)), normalization.mean.map(Math.fround));
+    assert.deepEqual(
+      JSON.parse(read.metadata.normalization).mean.map((m: number) => Math.fround(m)),
+      normalization.mean.map(Math.fround),
+    );
     assert.equal(read.metadata.classNames, '["a","b","c"]');
     assert.equal(read.metadata.architecture, 'googlenet');
     assert.deepEqual(read.tensors.get('conv1.bn.num_batches_tracked')!.data, BigInt64Array.of(12n));
-    assert.deepEqual([...read.tensors.keys()], torchvisionStateDict('googlenet', { classes: 3, auxLogits: true }).map((t) => t.name));
+    assert.deepEqual(
+      [...read.tensors.keys()],
+      torchvisionStateDict('googlenet', { classes: 3, auxLogits: true }).map((t) => t.name),
+    );
 
     applyStateDict(copy, read.tensors, { architecture: 'googlenet', skipClassifier: false });
     const sourceWeights = new Map(source.training.weights.map((w) => [w.originalName, w]));

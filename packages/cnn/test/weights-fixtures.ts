@@ -40,7 +40,8 @@ export class PickleWriter {
   int(value: number): this {
     if (value >= 0 && value < 256) return this.bytes(0x4b, value);
     if (value >= 0 && value < 65536) return this.bytes(0x4d, value & 0xff, value >> 8);
-    if (value >= -(2 ** 31) && value < 2 ** 31) return this.bytes(0x4a, value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, (value >>> 24) & 0xff);
+    if (value >= -(2 ** 31) && value < 2 ** 31)
+      return this.bytes(0x4a, value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, (value >>> 24) & 0xff);
     // LONG1 with 8 bytes
     const b = new DataView(new ArrayBuffer(8));
     b.setBigInt64(0, BigInt(value), true);
@@ -49,7 +50,14 @@ export class PickleWriter {
 
   string(value: string): this {
     const encoded = Buffer.from(value, 'utf8');
-    return this.bytes(0x58, encoded.length & 0xff, (encoded.length >> 8) & 0xff, (encoded.length >> 16) & 0xff, encoded.length >>> 24, ...encoded);
+    return this.bytes(
+      0x58,
+      encoded.length & 0xff,
+      (encoded.length >> 8) & 0xff,
+      (encoded.length >> 16) & 0xff,
+      encoded.length >>> 24,
+      ...encoded,
+    );
   }
 
   global(module: string, name: string): this {
@@ -135,7 +143,11 @@ export function storedZip(entries: Array<[string, Uint8Array]>): Uint8Array {
 
 /** A torch zip holding `tensors` (storage keys -> float32 data). */
 export function torchZip(tensors: PickledTensor[], storages: Record<string, Uint8Array>, pickle = pickleStateDict(tensors)): Uint8Array {
-  return storedZip([['archive/data.pkl', pickle], ...Object.entries(storages).map(([key, data]): [string, Uint8Array] => [`archive/data/${key}`, data]), ['archive/version', Buffer.from('3\n')]]);
+  return storedZip([
+    ['archive/data.pkl', pickle],
+    ...Object.entries(storages).map(([key, data]): [string, Uint8Array] => [`archive/data/${key}`, data]),
+    ['archive/version', Buffer.from('3\n')],
+  ]);
 }
 
 /** A legacy torch.save file: magic, protocol, system info, the state_dict, the keys, then each storage. */

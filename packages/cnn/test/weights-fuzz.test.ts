@@ -32,7 +32,11 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }),
+  }),
   fc.record({
     kind: fc.constant('big' as const),
     at: fc.nat(),
@@ -71,7 +75,13 @@ function originals(): Array<[string, Uint8Array]> {
   const data1 = floats(0.5, -1, 2);
   const files: Array<[string, Uint8Array]> = [
     ['hand-made torch zip', torchZip(tensors, { 0: data0, 1: data1 })],
-    ['hand-made legacy', torchLegacy(tensors, [{ key: '0', elements: 12, data: data0 }, { key: '1', elements: 3, data: data1 }])],
+    [
+      'hand-made legacy',
+      torchLegacy(tensors, [
+        { key: '0', elements: 12, data: data0 },
+        { key: '1', elements: 3, data: data1 },
+      ]),
+    ],
     [
       'safetensors',
       writeSafetensors(
@@ -87,7 +97,8 @@ function originals(): Array<[string, Uint8Array]> {
   const dir = mkdtempSync(join(tmpdir(), 'trainyard-weights-fuzz-'));
   try {
     if (spawnSync(PYTHON, [SCRIPT, 'tiny', dir], { encoding: 'utf8' }).status === 0) {
-      for (const file of ['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.safetensors']) files.push([`torch's ${file}`, readFileSync(join(dir, file))]);
+      for (const file of ['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.safetensors'])
+        files.push([`torch's ${file}`, readFileSync(join(dir, file))]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,7 +118,10 @@ function checkOutcome(bytes: Uint8Array): 'read' | 'refused' {
     assert.ok(decoded <= 2 * bytes.length + 4096, `decoded ${decoded} bytes from a ${bytes.length}-byte file`);
   } catch (error) {
     if (error instanceof assert.AssertionError) throw error;
-    assert.ok(isCnnError(error) && error.code.startsWith('weights_'), `not a weights_* CnnError: ${String((error as Error)?.stack ?? error)}`);
+    assert.ok(
+      isCnnError(error) && error.code.startsWith('weights_'),
+      `not a weights_* CnnError: ${String((error as Error)?.stack ?? error)}`,
+    );
     return 'refused';
   }
   // The inspection of a read file ends in a result or a CnnError too.

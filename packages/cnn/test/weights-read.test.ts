@@ -48,41 +48,57 @@ if (torchAvailable) {
   assert.equal(made.status, 0, made.stderr);
 }
 
-test('torch.save zip, torch.save legacy and safetensors files read back exactly (float16, float64, int64, a strided tensor)', { skip: !torchAvailable && missing }, () => {
-  const expected = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
-  for (const [file, format] of [
-    ['tiny.zip.pt', 'torch-zip'],
-    ['tiny.legacy.pt', 'torch-legacy'],
-    ['tiny.safetensors', 'safetensors'],
-  ] as const) {
-    const read = readStateDict(readFileSync(join(dir, file)));
-    assert.equal(read.format, format);
-    const names = Object.keys(expected).filter((name) => format !== 'safetensors' || name !== 'strided');
-    assert.deepEqual([...read.tensors.keys()], names, file);
-    for (const name of names) {
-      const tensor = read.tensors.get(name)!;
-      assert.deepEqual(tensor.shape, expected[name].shape, `${file} ${name}`);
-      // float32 holds every value of the file exactly, float16 and the float32-born float64 included.
-      assert.deepEqual(Array.from(tensor.data, Number), expected[name].values.map((v) => Math.fround(v)), `${file} ${name}`);
+test(
+  'torch.save zip, torch.save legacy and safetensors files read back exactly (float16, float64, int64, a strided tensor)',
+  { skip: !torchAvailable && missing },
+  () => {
+    const expected = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
+    for (const [file, format] of [
+      ['tiny.zip.pt', 'torch-zip'],
+      ['tiny.legacy.pt', 'torch-legacy'],
+      ['tiny.safetensors', 'safetensors'],
+    ] as const) {
+      const read = readStateDict(readFileSync(join(dir, file)));
+      assert.equal(read.format, format);
+      const names = Object.keys(expected).filter((name) => format !== 'safetensors' || name !== 'strided');
+      assert.deepEqual([...read.tensors.keys()], names, file);
+      for (const name of names) {
+        const tensor = read.tensors.get(name)!;
+        assert.deepEqual(tensor.shape, expected[name].shape, `${file} ${name}`);
+        // float32 holds every value of the file exactly, float16 and the float32-born float64 included.
+        assert.deepEqual(
+          Array.from(tensor.data, Number),
+          expected[name].values.map((v) => Math.fround(v)),
+          `${file} ${name}`,
+        );
+      }
+      assert.equal(read.tensors.get('bn.num_batches_tracked')!.dtype, 'int64');
+      assert.equal(read.tensors.get('half')!.dtype, 'float16');
+      if (format === 'safetensors') assert.deepEqual(read.metadata, { note: 'tiny' });
     }
-    assert.equal(read.tensors.get('bn.num_batches_tracked')!.dtype, 'int64');
-    assert.equal(read.tensors.get('half')!.dtype, 'float16');
-    if (format === 'safetensors') assert.deepEqual(read.metadata, { note: 'tiny' });
-  }
-});
+  },
+);
 
-test('a pickle that calls os.system is refused as weights_unsafe and never runs (zip and legacy)', { skip: !torchAvailable && missing }, () => {
-  refuses(readFileSync(join(dir, 'exploit.zip.pt')), 'weights_unsafe', /system/);
-  refuses(readFileSync(join(dir, 'exploit.legacy.pt')), 'weights_unsafe', /system/);
-  assert.equal(existsSync(join(dir, 'pwned')), false);
-});
+test(
+  'a pickle that calls os.system is refused as weights_unsafe and never runs (zip and legacy)',
+  { skip: !torchAvailable && missing },
+  () => {
+    refuses(readFileSync(join(dir, 'exploit.zip.pt')), 'weights_unsafe', /system/);
+    refuses(readFileSync(join(dir, 'exploit.legacy.pt')), 'weights_unsafe', /system/);
+    assert.equal(existsSync(join(dir, 'pwned')), false);
+  },
+);
 
-test('every truncation of a torch zip, legacy or safetensors file is refused as weights_malformed', { skip: !torchAvailable && missing }, () => {
-  for (const file of ['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.safetensors']) {
-    const bytes = readFileSync(join(dir, file));
-    for (let length = 0; length < bytes.length; length++) refuses(bytes.subarray(0, length), 'weights_malformed');
-  }
-});
+test(
+  'every truncation of a torch zip, legacy or safetensors file is refused as weights_malformed',
+  { skip: !torchAvailable && missing },
+  () => {
+    for (const file of ['tiny.zip.pt', 'tiny.legacy.pt', 'tiny.safetensors']) {
+      const bytes = readFileSync(join(dir, file));
+      for (let length = 0; length < bytes.length; length++) refuses(bytes.subarray(0, length), 'weights_malformed');
+    }
+  },
+);
 
 const ONE_TENSOR = [{ name: 'w', storage: '0', storageElements: 4, shape: [2, 2] }];
 
@@ -143,12 +159,31 @@ test('pickle opcodes and globals beyond a state_dict are refused as weights_unsa
   // protocol 0: os.system('true')
   refuses(wrap(Uint8Array.from(Buffer.from("cos\nsystem\n(S'true'\ntR.", 'latin1'))), 'weights_unsafe', /os\.system/);
   // protocol 2: builtins.eval through GLOBAL and REDUCE
-  refuses(wrap(new PickleWriter().global('builtins', 'eval').tuple([(w) => w.string('1')]).bytes(0x52).stop()), 'weights_unsafe', /builtins\.eval/);
+  refuses(
+    wrap(
+      new PickleWriter()
+        .global('builtins', 'eval')
+        .tuple([(w) => w.string('1')])
+        .bytes(0x52)
+        .stop(),
+    ),
+    'weights_unsafe',
+    /builtins\.eval/,
+  );
   // protocol 4: STACK_GLOBAL subprocess.Popen
   refuses(wrap(new PickleWriter().string('subprocess').string('Popen').bytes(0x93).stop()), 'weights_unsafe', /subprocess\.Popen/);
   // allowed globals misused: calling a storage type, OrderedDict with arguments, BUILD on a tensor
   refuses(wrap(new PickleWriter().global('torch', 'FloatStorage').bytes(0x29, 0x52).stop()), 'weights_unsafe');
-  refuses(wrap(new PickleWriter().global('collections', 'OrderedDict').tuple([(w) => w.bytes(0x5d)]).bytes(0x52).stop()), 'weights_unsafe');
+  refuses(
+    wrap(
+      new PickleWriter()
+        .global('collections', 'OrderedDict')
+        .tuple([(w) => w.bytes(0x5d)])
+        .bytes(0x52)
+        .stop(),
+    ),
+    'weights_unsafe',
+  );
   refuses(wrap(new PickleWriter().bytes(0x5d).bytes(0x7d).bytes(0x62).stop()), 'weights_unsafe');
   // INST, OBJ, NEWOBJ, EXT1: opcodes that construct objects
   for (const op of [0x69, 0x6f, 0x81, 0x82]) refuses(wrap(new PickleWriter().bytes(0x7d, op).stop()), 'weights_unsafe');
@@ -187,7 +222,10 @@ test('legacy files whose storage records lie are refused', () => {
   refuses(torchLegacy(tensors, [{ key: '7', elements: 2 ** 40, data: floats(1, 2, 3, 4) }]), 'weights_malformed', /elements/);
   refuses(torchLegacy(tensors, [{ key: '7', elements: 4, data: floats(1, 2, 3) }]), 'weights_malformed');
   refuses(torchLegacy(tensors, [{ key: '8', elements: 4, data: floats(1, 2, 3, 4) }]), 'weights_malformed', /keys/);
-  refuses(torchLegacy([{ ...tensors[0], storageElements: 2 ** 40 }], [{ key: '7', elements: 2 ** 40, data: floats(1, 2, 3, 4) }]), 'weights_malformed');
+  refuses(
+    torchLegacy([{ ...tensors[0], storageElements: 2 ** 40 }], [{ key: '7', elements: 2 ** 40, data: floats(1, 2, 3, 4) }]),
+    'weights_malformed',
+  );
 });
 
 test('safetensors headers that lie about lengths, shapes and offsets are refused', () => {
@@ -198,7 +236,11 @@ test('safetensors headers that lie about lengths, shapes and offsets are refused
   refuses(lying({ w: { dtype: 'F32', shape: [3, 2], data_offsets: [0, 16] } }), 'weights_malformed', /needs 24 bytes/);
   refuses(lying({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [8, 24] } }), 'weights_malformed', /outside/);
   refuses(lying({ w: { dtype: 'F32', shape: [2 ** 30, 2 ** 30], data_offsets: [0, 2 ** 62] } }), 'weights_malformed');
-  refuses(lying({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, v: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }), 'weights_malformed', /overlap/);
+  refuses(
+    lying({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, v: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }),
+    'weights_malformed',
+    /overlap/,
+  );
   refuses(lying({ w: { dtype: 'Q8', shape: [4], data_offsets: [0, 16] } }), 'weights_malformed', /dtype/);
   refuses(lying({ w: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }), 'weights_malformed', /shape/);
   refuses(lying({ __metadata__: { n: 1 }, w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }), 'weights_malformed', /metadata/);

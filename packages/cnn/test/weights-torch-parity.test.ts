@@ -56,7 +56,9 @@ const CASES: Case[] = [
 const EXTENSION: Record<WeightsFormat, string> = { 'torch-zip': 'pth', 'torch-legacy': 'pth', safetensors: 'safetensors' };
 
 function torchvisionAvailable(): boolean {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; assert torchvision.__version__.startswith("0.14")'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; assert torchvision.__version__.startswith("0.14")'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0;
 }
 
@@ -87,67 +89,88 @@ if (!available && process.env.CI === 'true') {
   test('python3-torch and torchvision are installed (required with CI=true)', () => assert.fail(missing));
 }
 
-test('torchvision state_dicts in all three formats load into our models, which then compute what torchvision computes; our safetensors export loads strictly back into torchvision', { skip: !available && missing, timeout: 30 * 60_000 }, async () => {
-  await initEngine();
-  const dir = mkdtempSync(join(tmpdir(), 'trainyard-weights-'));
-  try {
-    const cases = CASES.map((c, i) => ({ ...c, seed: 1000 + i, batch: BATCH, file: `${c.name}.${EXTENSION[c.format]}` }));
-    writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
-    python('make', dir);
+test(
+  'torchvision state_dicts in all three formats load into our models, which then compute what torchvision computes; our safetensors export loads strictly back into torchvision',
+  { skip: !available && missing, timeout: 30 * 60_000 },
+  async () => {
+    await initEngine();
+    const dir = mkdtempSync(join(tmpdir(), 'trainyard-weights-'));
+    try {
+      const cases = CASES.map((c, i) => ({ ...c, seed: 1000 + i, batch: BATCH, file: `${c.name}.${EXTENSION[c.format]}` }));
+      writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+      python('make', dir);
 
-    for (const c of cases) {
-      const bytes = readFileSync(join(dir, c.file));
-      const inspection = inspectWeights(bytes, c.arch);
-      assert.equal(inspection.format, c.format, c.name);
-      assert.equal(inspection.classes, c.classes, c.name);
-      assert.equal(inspection.auxLogits, c.auxLogits, c.name);
-      const { tensors } = readStateDict(bytes);
+      for (const c of cases) {
+        const bytes = readFileSync(join(dir, c.file));
+        const inspection = inspectWeights(bytes, c.arch);
+        assert.equal(inspection.format, c.format, c.name);
+        assert.equal(inspection.classes, c.classes, c.name);
+        assert.equal(inspection.auxLogits, c.auxLogits, c.name);
+        const { tensors } = readStateDict(bytes);
 
-      const built = buildModel(c.arch, { inputShape: [c.size, c.size, 3], classes: c.classes, ...(c.auxLogits === false && ['googlenet', 'inception_v3'].includes(c.arch) ? { auxLogits: false } : {}) });
-      try {
-        const applied = applyStateDict(built, tensors, { architecture: c.arch, skipClassifier: false });
-        // Published DenseNet files predate num_batches_tracked; nothing else may be missing.
-        assert.deepEqual(applied.missing.filter((name) => !(c.oldNames && name.endsWith('.num_batches_tracked'))), [], c.name);
-        assert.deepEqual(applied.skipped, [], c.name);
-        const x = tf.tensor4d(readFloats(join(dir, `${c.name}.input`)), [c.batch, c.size, c.size, 3]);
-        const outputs = built.training.predict(x) as tf.Tensor | tf.Tensor[];
-        const heads = Array.isArray(outputs) ? outputs : [outputs];
-        assert.equal(heads.length, c.arch === 'googlenet' && c.auxLogits ? 3 : c.auxLogits ? 2 : 1, c.name);
-        const ours = new Float32Array(heads.reduce((n, h) => n + h.size, 0));
-        let at = 0;
-        for (const head of heads) {
-          ours.set(head.dataSync() as Float32Array, at);
-          at += head.size;
+        const built = buildModel(c.arch, {
+          inputShape: [c.size, c.size, 3],
+          classes: c.classes,
+          ...(c.auxLogits === false && ['googlenet', 'inception_v3'].includes(c.arch) ? { auxLogits: false } : {}),
+        });
+        try {
+          const applied = applyStateDict(built, tensors, { architecture: c.arch, skipClassifier: false });
+          // Published DenseNet files predate num_batches_tracked; nothing else may be missing.
+          assert.deepEqual(
+            applied.missing.filter((name) => !(c.oldNames && name.endsWith('.num_batches_tracked'))),
+            [],
+            c.name,
+          );
+          assert.deepEqual(applied.skipped, [], c.name);
+          const x = tf.tensor4d(readFloats(join(dir, `${c.name}.input`)), [c.batch, c.size, c.size, 3]);
+          const outputs = built.training.predict(x) as tf.Tensor | tf.Tensor[];
+          const heads = Array.isArray(outputs) ? outputs : [outputs];
+          assert.equal(heads.length, c.arch === 'googlenet' && c.auxLogits ? 3 : c.auxLogits ? 2 : 1, c.name);
+          const ours = new Float32Array(heads.reduce((n, h) => n + h.size, 0));
+          let at = 0;
+          for (const head of heads) {
+            ours.set(head.dataSync() as Float32Array, at);
+            at += head.size;
+          }
+          tf.dispose([x, ...heads]);
+          const theirs = readFloats(join(dir, `${c.name}.torch`));
+          assert.equal(ours.length, theirs.length, c.name);
+          const difference = relativeDifference(ours, theirs);
+          console.log(`${c.name} (${c.format}): max|ours - torchvision| / max|torchvision| = ${difference.toExponential(2)}`);
+          assert.ok(difference <= TOLERANCE, `${c.name}: outputs differ from torchvision's by ${difference} (relative)`);
+          // The outputs must depend on the image, or the comparison would prove little.
+          const perImage = ours.length / heads.length / c.batch;
+          assert.ok(
+            relativeDifference(ours.subarray(0, perImage), ours.subarray(perImage, 2 * perImage)) > 0.05,
+            `${c.name}: both images give the same outputs`,
+          );
+
+          writeFileSync(join(dir, `${c.name}.ours`), ours);
+          const exported = exportSafetensors(built, {
+            architecture: c.arch,
+            metadata: { inputShape: JSON.stringify([c.size, c.size, 3]) },
+          });
+          writeFileSync(join(dir, `${c.name}.export.safetensors`), exported);
+        } finally {
+          disposeBuiltModel(built);
         }
-        tf.dispose([x, ...heads]);
-        const theirs = readFloats(join(dir, `${c.name}.torch`));
-        assert.equal(ours.length, theirs.length, c.name);
-        const difference = relativeDifference(ours, theirs);
-        console.log(`${c.name} (${c.format}): max|ours - torchvision| / max|torchvision| = ${difference.toExponential(2)}`);
-        assert.ok(difference <= TOLERANCE, `${c.name}: outputs differ from torchvision's by ${difference} (relative)`);
-        // The outputs must depend on the image, or the comparison would prove little.
-        const perImage = ours.length / heads.length / c.batch;
-        assert.ok(relativeDifference(ours.subarray(0, perImage), ours.subarray(perImage, 2 * perImage)) > 0.05, `${c.name}: both images give the same outputs`);
-
-        writeFileSync(join(dir, `${c.name}.ours`), ours);
-        const exported = exportSafetensors(built, { architecture: c.arch, metadata: { inputShape: JSON.stringify([c.size, c.size, 3]) } });
-        writeFileSync(join(dir, `${c.name}.export.safetensors`), exported);
-      } finally {
-        disposeBuiltModel(built);
       }
-    }
 
-    const verified = JSON.parse(python('verify', dir)) as Record<string, { differences: number[]; metadata: Record<string, string> }>;
-    for (const c of cases) {
-      const result = verified[c.name];
-      assert.ok(result, c.name);
-      assert.equal(result.metadata.architecture, c.arch);
-      assert.equal(result.metadata.inputShape, JSON.stringify([c.size, c.size, 3]));
-      for (const difference of result.differences) {
-        assert.ok(difference <= TOLERANCE, `${c.name}: torchvision loading our export differs from our model by ${difference} (relative)`);
+      const verified = JSON.parse(python('verify', dir)) as Record<string, { differences: number[]; metadata: Record<string, string> }>;
+      for (const c of cases) {
+        const result = verified[c.name];
+        assert.ok(result, c.name);
+        assert.equal(result.metadata.architecture, c.arch);
+        assert.equal(result.metadata.inputShape, JSON.stringify([c.size, c.size, 3]));
+        for (const difference of result.differences) {
+          assert.ok(
+            difference <= TOLERANCE,
+            `${c.name}: torchvision loading our export differs from our model by ${difference} (relative)`,
+          );
+        }
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

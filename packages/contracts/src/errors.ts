@@ -66,7 +66,10 @@ export const ERROR_CATALOGUE = {
   classes_limit: { httpStatus: 422, message: 'The dataset has more classes than MAX_CLASSES allows.' },
   datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
   predict_images_limit: { httpStatus: 413, message: 'More images in one prediction request than PREDICT_MAX_IMAGES allows; split it.' },
-  predict_body_too_large: { httpStatus: 413, message: 'The prediction request is larger than PREDICT_BODY_LIMIT; send fewer or smaller images.' },
+  predict_body_too_large: {
+    httpStatus: 413,
+    message: 'The prediction request is larger than PREDICT_BODY_LIMIT; send fewer or smaller images.',
+  },
   concurrent_predictions_limit: {
     httpStatus: 429,
     message: 'The tenant has as many prediction requests running as MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows; retry when one ends.',
@@ -96,9 +99,13 @@ export const ERROR_CATALOGUE = {
   },
   prediction_input_invalid: {
     httpStatus: 422,
-    message: "A prediction input does not fit the model: instances must be H x W x C arrays of numbers in [0, 1] of the model's input shape.",
+    message:
+      "A prediction input does not fit the model: instances must be H x W x C arrays of numbers in [0, 1] of the model's input shape.",
   },
-  predict_model_too_large: { httpStatus: 422, message: "The model needs more memory than PREDICT_CACHE_MEMORY gives the prediction processes' model cache." },
+  predict_model_too_large: {
+    httpStatus: 422,
+    message: "The model needs more memory than PREDICT_CACHE_MEMORY gives the prediction processes' model cache.",
+  },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
 
   // -- datasets (the CNN package's readers)
@@ -118,7 +125,7 @@ export const ERROR_CATALOGUE = {
   // -- pretrained weights (the CNN package's readers)
   weights_unsafe: {
     httpStatus: 422,
-    message: 'The weights file\'s pickle calls something torch.load(weights_only=True) would refuse; it was not run.',
+    message: "The weights file's pickle calls something torch.load(weights_only=True) would refuse; it was not run.",
   },
   weights_malformed: { httpStatus: 422, message: 'The weights file is truncated, inconsistent, or not a PyTorch or safetensors file.' },
   weights_mismatch: {

@@ -301,7 +301,7 @@ export const HYPERPARAMETERS: readonly HyperparameterSpec[] = [
       'none; dataset (mean and standard deviation of the training images; true means this); imagenet ' +
       '(mean 0.485/0.456/0.406, std 0.229/0.224/0.225, what torchvision weights expect; for googlenet and ' +
       'inception_v3 mean 0.5 and std 0.5, what their transform_input does). Left out, it is imagenet with ' +
-      'pretrained weights and the source job\'s normalisation when fine-tuning from a job.',
+      "pretrained weights and the source job's normalisation when fine-tuning from a job.",
   },
   {
     name: 'unfreezeAtEpoch',
@@ -318,7 +318,7 @@ export const HYPERPARAMETERS: readonly HyperparameterSpec[] = [
     default: false,
     description:
       'Export and test the weights of the epoch with the lowest validation loss instead of the last epoch ' +
-      '(needs validationSplit > 0; that epoch\'s checkpoint is kept whatever CHECKPOINTS_KEPT says).',
+      "(needs validationSplit > 0; that epoch's checkpoint is kept whatever CHECKPOINTS_KEPT says).",
   },
   {
     name: 'seed',
@@ -341,7 +341,11 @@ export function trainConfigJsonSchema(): Record<string, unknown> {
 }
 
 function specToSchema(spec: HyperparameterSpec): Record<string, unknown> {
-  const types = [spec.type, ...(spec.aliases ? [...new Set(spec.aliases.map((a) => typeof a.value))] : []), ...(spec.nullable ? ['null'] : [])];
+  const types = [
+    spec.type,
+    ...(spec.aliases ? [...new Set(spec.aliases.map((a) => typeof a.value))] : []),
+    ...(spec.nullable ? ['null'] : []),
+  ];
   const schema: Record<string, unknown> = {
     type: types.length === 1 ? spec.type : types,
     description: spec.description,

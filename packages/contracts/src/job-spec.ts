@@ -4,7 +4,13 @@
  * so that a later change of defaults never changes an old job).
  */
 import { BUILTIN_DATASETS, type BuiltinDataset } from './job-status.js';
-import { brokenHyperparameterRules, HYPERPARAMETERS, trainConfigJsonSchema, type HyperparameterSpec, type TrainConfig } from './hyperparameters.js';
+import {
+  brokenHyperparameterRules,
+  HYPERPARAMETERS,
+  trainConfigJsonSchema,
+  type HyperparameterSpec,
+  type TrainConfig,
+} from './hyperparameters.js';
 
 export interface ModelOptions {
   dropout?: number;
@@ -85,7 +91,11 @@ export const datasetReadOptionsSchema = {
     maxItems: 2,
     description: 'Resize every image to [height, width].',
   },
-  channels: { type: 'integer', enum: [1, 3], description: '1 or 3 channels: grey is replicated to 3 (for 3-channel pretrained weights), colour averaged to 1.' },
+  channels: {
+    type: 'integer',
+    enum: [1, 3],
+    description: '1 or 3 channels: grey is replicated to 3 (for 3-channel pretrained weights), colour averaged to 1.',
+  },
   testFraction: {
     type: 'number',
     exclusiveMinimum: 0,
@@ -107,8 +117,18 @@ const freezeSchema = {
 const pretrainedSchema = {
   description: 'Initial weights: an upload of POST /v1/weights, or the model of a succeeded job of the same architecture.',
   oneOf: [
-    { type: 'object', additionalProperties: false, required: ['weightsId'], properties: { weightsId: { ...uuidSchema, description: 'Weights uploaded with POST /v1/weights.' } } },
-    { type: 'object', additionalProperties: false, required: ['jobId'], properties: { jobId: { ...uuidSchema, description: 'A succeeded job of this tenant.' } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['weightsId'],
+      properties: { weightsId: { ...uuidSchema, description: 'Weights uploaded with POST /v1/weights.' } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['jobId'],
+      properties: { jobId: { ...uuidSchema, description: 'A succeeded job of this tenant.' } },
+    },
   ],
 } as const;
 
@@ -168,7 +188,10 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
       },
       hyperparameters: hyperparametersSchema(limits),
       maxRuntimeSeconds: { type: 'integer', minimum: 1, maximum: limits.maxRuntimeSeconds },
-      fineTuneFrom: { ...uuidSchema, description: 'The same as model.pretrained { "jobId": ... } (kept for older clients; not with model.pretrained).' },
+      fineTuneFrom: {
+        ...uuidSchema,
+        description: 'The same as model.pretrained { "jobId": ... } (kept for older clients; not with model.pretrained).',
+      },
       resources: {
         type: 'object',
         additionalProperties: false,
@@ -193,7 +216,8 @@ function withDefaults(specs: readonly HyperparameterSpec[], given: Record<string
     // Defaults are shared: an object default is copied (a primitive needs no copy, and structuredClone
     // of each one was a visible share of a submission's CPU time).
     const alias = spec.aliases?.find((candidate) => candidate.value === value);
-    if (value === undefined) result[spec.name] = spec.default !== null && typeof spec.default === 'object' ? structuredClone(spec.default) : spec.default;
+    if (value === undefined)
+      result[spec.name] = spec.default !== null && typeof spec.default === 'object' ? structuredClone(spec.default) : spec.default;
     else if (alias) result[spec.name] = alias.means;
     else if (spec.properties && value !== null && typeof value === 'object') {
       result[spec.name] = withDefaults(spec.properties, value as Record<string, unknown>);

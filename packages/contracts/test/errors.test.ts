@@ -8,9 +8,24 @@ test('every code has a 4xx or 5xx status and a message', () => {
     assert.ok(entry.httpStatus >= 400 && entry.httpStatus < 600, code);
     assert.ok(entry.message.length > 10, code);
   }
-  for (const code of ['validation_failed', 'not_found', 'unauthorized', 'idempotency_conflict', 'job_not_cancellable', 'dataset_invalid',
-    'input_too_small', 'unknown_architecture', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'queued_jobs_limit', 'timeout',
-    'cancelled', 'storage_unavailable', 'internal']) {
+  for (const code of [
+    'validation_failed',
+    'not_found',
+    'unauthorized',
+    'idempotency_conflict',
+    'job_not_cancellable',
+    'dataset_invalid',
+    'input_too_small',
+    'unknown_architecture',
+    'payload_too_large',
+    'unsupported_media_type',
+    'rate_limited',
+    'queued_jobs_limit',
+    'timeout',
+    'cancelled',
+    'storage_unavailable',
+    'internal',
+  ]) {
     assert.ok(isErrorCode(code), code);
   }
   assert.equal(ERROR_CATALOGUE.job_not_cancellable.httpStatus, 409);

@@ -29,7 +29,10 @@ export class Batcher<T, R> {
     this.inFlight += 1;
     this.write(batch.map((entry) => entry.item))
       .then(
-        (results) => batch.forEach((entry, i) => (results[i]!.status === 'fulfilled' ? entry.resolve(results[i]!.value) : entry.reject(results[i]!.reason))),
+        (results) =>
+          batch.forEach((entry, i) =>
+            results[i]!.status === 'fulfilled' ? entry.resolve(results[i]!.value) : entry.reject(results[i]!.reason),
+          ),
         (error) => batch.forEach((entry) => entry.reject(error)),
       )
       .finally(() => {

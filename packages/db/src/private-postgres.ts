@@ -33,7 +33,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'trainyard-pg-'));
   const data = join(dir, 'data');
   if (asRoot) {
-    const ids = await run('id', ['-u', 'postgres']).then(async ({ stdout }) => [Number(stdout), Number((await run('id', ['-g', 'postgres'])).stdout)]);
+    const ids = await run('id', ['-u', 'postgres']).then(async ({ stdout }) => [
+      Number(stdout),
+      Number((await run('id', ['-g', 'postgres'])).stdout),
+    ]);
     await chown(dir, ids[0]!, ids[1]!);
   }
   const command = (name: string, args: string[]) => {

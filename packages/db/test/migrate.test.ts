@@ -36,7 +36,18 @@ test('migrations apply once, are recorded as Prisma records them, and concurrent
       const tables = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
       assert.deepEqual(
         tables.rows.map((r) => r.tablename),
-        ['_prisma_migrations', 'api_keys', 'checkpoints', 'datasets', 'epoch_metrics', 'idempotency_keys', 'jobs', 'models', 'tenants', 'weights'],
+        [
+          '_prisma_migrations',
+          'api_keys',
+          'checkpoints',
+          'datasets',
+          'epoch_metrics',
+          'idempotency_keys',
+          'jobs',
+          'models',
+          'tenants',
+          'weights',
+        ],
       );
     } finally {
       await client.end();
@@ -69,7 +80,10 @@ test('a migration changed after it was applied, or a failing one, stops start-up
       const b = await client.query("SELECT to_regclass('public.b') AS b");
       assert.equal(b.rows[0].b, null);
       const history = await client.query('SELECT migration_name FROM _prisma_migrations ORDER BY 1');
-      assert.deepEqual(history.rows.map((r) => r.migration_name), ['20200101000000_first']);
+      assert.deepEqual(
+        history.rows.map((r) => r.migration_name),
+        ['20200101000000_first'],
+      );
     } finally {
       await client.end();
     }

@@ -38,7 +38,10 @@ describe('tenants and keys', () => {
     assert.equal((await db.tenants.authenticate(key))?.tenant.id, tenantId);
     assert.deepEqual(
       await db.tenants.authenticate(key),
-      { tenant: await db.prisma.tenant.findUnique({ where: { id: tenantId } }), apiKey: await db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }) },
+      {
+        tenant: await db.prisma.tenant.findUnique({ where: { id: tenantId } }),
+        apiKey: await db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
+      },
       'the raw query returns what Prisma reads',
     );
     assert.equal(await db.tenants.authenticate(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')), null);
@@ -74,9 +77,17 @@ describe('job transitions', () => {
       ...names.map((name) => db.jobs.create({ tenantId, name, spec: { name }, architecture: 'lenet5' })),
       db.jobs.create({ tenantId, name: 'bad', spec: {}, architecture: 'lenet5', datasetId: missingDataset }),
     ]);
-    const created = results.slice(0, names.length).map((r) => (r.status === 'fulfilled' && r.value.kind === 'created' ? r.value.job : null));
-    assert.deepEqual(created.map((job) => job?.name), names);
-    assert.deepEqual(created.map((job) => (job?.spec as { name: string }).name), names);
+    const created = results
+      .slice(0, names.length)
+      .map((r) => (r.status === 'fulfilled' && r.value.kind === 'created' ? r.value.job : null));
+    assert.deepEqual(
+      created.map((job) => job?.name),
+      names,
+    );
+    assert.deepEqual(
+      created.map((job) => (job?.spec as { name: string }).name),
+      names,
+    );
     assert.equal(new Set(created.map((job) => job?.id)).size, names.length);
     assert.equal(results.at(-1)!.status, 'rejected', 'the row with a dataset that does not exist');
     assert.equal(await db.prisma.job.count({ where: { name: { startsWith: 'burst-' } } }), names.length);
@@ -188,18 +199,35 @@ describe('metrics, checkpoints and models', () => {
     const id = await queuedJob();
     await db.jobs.claim(id, 'w');
     const row = (epoch: number, validationAccuracy: number | null, trainAccuracy = 0.5) => ({
-      epoch, trainLoss: 1, trainAccuracy, validationLoss: null, validationAccuracy, learningRate: 0.1, seconds: 1, imagesPerSecond: 10,
+      epoch,
+      trainLoss: 1,
+      trainAccuracy,
+      validationLoss: null,
+      validationAccuracy,
+      learningRate: 0.1,
+      seconds: 1,
+      imagesPerSecond: 10,
     });
     await db.metrics.recordEpoch(id, 'w', row(1, 0.6));
     await db.metrics.recordEpoch(id, 'w', row(2, 0.9));
     await db.metrics.recordEpoch(id, 'w', row(3, 0.7));
     await db.metrics.recordEpoch(id, 'w', row(2, 0.8)); // epoch 2 again after a resume
-    assert.deepEqual((await db.metrics.list(id)).map((m) => [m.epoch, m.validationAccuracy]), [[1, 0.6], [2, 0.8], [3, 0.7]]);
+    assert.deepEqual(
+      (await db.metrics.list(id)).map((m) => [m.epoch, m.validationAccuracy]),
+      [
+        [1, 0.6],
+        [2, 0.8],
+        [3, 0.7],
+      ],
+    );
     const summary = (await db.metrics.summaries([id])).get(id)!;
     assert.equal(summary.latest.epoch, 3);
     assert.equal(summary.best.epoch, 2);
     assert.equal(await db.metrics.deleteAfter(id, 'w', 1), 2);
-    assert.deepEqual((await db.metrics.list(id)).map((m) => m.epoch), [1]);
+    assert.deepEqual(
+      (await db.metrics.list(id)).map((m) => m.epoch),
+      [1],
+    );
   });
 
   test('checkpoints: one per epoch, latest, prune keeps the newest', async () => {
@@ -209,14 +237,29 @@ describe('metrics, checkpoints and models', () => {
     await db.checkpoints.record(id, 'w', { epoch: 3, step: 7, storageKey: 'k3b', bytes: 1 });
     assert.equal((await db.checkpoints.latest(id))?.storageKey, 'k3b');
     assert.equal(Number((await db.checkpoints.list(id))[0]!.bytes), 5_000_000_000, 'sizes beyond 32 bits');
-    assert.deepEqual((await db.checkpoints.prune(id, 'w', 1))?.map((c) => c.epoch), [1, 2]);
-    assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.epoch), [3]);
+    assert.deepEqual(
+      (await db.checkpoints.prune(id, 'w', 1))?.map((c) => c.epoch),
+      [1, 2],
+    );
+    assert.deepEqual(
+      (await db.checkpoints.list(id)).map((c) => c.epoch),
+      [3],
+    );
   });
 
   test('a worker that no longer holds the job writes no metrics and no checkpoints, and prunes nothing', async () => {
     const id = await queuedJob();
     await db.jobs.claim(id, 'first');
-    const metrics = { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, learningRate: 0.1, seconds: 1, imagesPerSecond: 10 };
+    const metrics = {
+      epoch: 1,
+      trainLoss: 1,
+      trainAccuracy: 0.5,
+      validationLoss: null,
+      validationAccuracy: null,
+      learningRate: 0.1,
+      seconds: 1,
+      imagesPerSecond: 10,
+    };
     assert.equal(await db.metrics.recordEpoch(id, 'first', metrics), true);
     assert.ok(await db.checkpoints.record(id, 'first', { epoch: 1, step: 0, storageKey: 'first-1', bytes: 1 }));
     // The job is taken over: handed back, then claimed by another worker.
@@ -226,8 +269,14 @@ describe('metrics, checkpoints and models', () => {
     assert.equal(await db.checkpoints.record(id, 'first', { epoch: 2, step: 0, storageKey: 'first-2', bytes: 1 }), null);
     assert.equal(await db.checkpoints.prune(id, 'first', 0), null);
     assert.equal(await db.metrics.deleteAfter(id, 'first', 0), null);
-    assert.deepEqual((await db.metrics.list(id)).map((m) => m.epoch), [1]);
-    assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.storageKey), ['first-1']);
+    assert.deepEqual(
+      (await db.metrics.list(id)).map((m) => m.epoch),
+      [1],
+    );
+    assert.deepEqual(
+      (await db.checkpoints.list(id)).map((c) => c.storageKey),
+      ['first-1'],
+    );
     // The holder writes; once the job is finished nobody does.
     assert.equal(await db.metrics.deleteAfter(id, 'second', 0), 1);
     assert.ok(await db.jobs.succeed(id, 'second', { engine: 'cpu', evaluation: {} }));

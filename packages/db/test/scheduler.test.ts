@@ -97,7 +97,16 @@ describe('the scheduler', () => {
     const other = await tenant('cap-other');
     const capped: SchedulingPolicy = { accelerator: 'cpu', maxRunningPerTenant: 2 };
     const jobs = await Promise.all(Array.from({ length: 6 }, (_, i) => submit(busy, `busy-${i}`)));
-    const results = await Promise.all(jobs.map((id, i) => db.scheduler.claimIfNext(id, `w${i}`, capped, jobs.filter((other) => other !== id))));
+    const results = await Promise.all(
+      jobs.map((id, i) =>
+        db.scheduler.claimIfNext(
+          id,
+          `w${i}`,
+          capped,
+          jobs.filter((other) => other !== id),
+        ),
+      ),
+    );
     assert.equal(results.filter((r) => r.kind === 'claimed').length, 2);
     const limited = results.filter((r) => r.kind === 'limited');
     assert.equal(limited.length, 4);

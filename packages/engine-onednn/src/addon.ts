@@ -18,16 +18,36 @@ export interface OnednnAddon {
   poolForward(params: Int32Array, x: Float32Array, y: Float32Array, workspace: Uint8Array | null): void;
   poolBackward(params: Int32Array, dy: Float32Array, dx: Float32Array, workspace: Uint8Array | null, x: Float32Array | null): void;
   batchNormInference(
-    params: Int32Array, epsilon: number, x: Float32Array, mean: Float32Array, variance: Float32Array,
-    scale: Float32Array | null, shift: Float32Array | null, y: Float32Array,
+    params: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    shift: Float32Array | null,
+    y: Float32Array,
   ): void;
   batchNormTraining(
-    params: Int32Array, epsilon: number, x: Float32Array, scale: Float32Array | null, shift: Float32Array | null,
-    y: Float32Array, mean: Float32Array, variance: Float32Array,
+    params: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    scale: Float32Array | null,
+    shift: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
   ): void;
   batchNormBackward(
-    params: Int32Array, epsilon: number, x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array,
-    scale: Float32Array | null, dx: Float32Array, dScale: Float32Array, dShift: Float32Array,
+    params: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    dy: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    dx: Float32Array,
+    dScale: Float32Array,
+    dShift: Float32Array,
   ): void;
   matMul(params: Int32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, description: Int32Array): void;
@@ -42,17 +62,34 @@ export interface OnednnAddon {
   pad(x: Float32Array, out: Float32Array, description: Int32Array, value: number): void;
   transpose(x: Float32Array, out: Float32Array, description: Int32Array): void;
   adamUpdate(
-    values: Float32Array[], gradients: Float32Array[], firstMoments: Float32Array[], secondMoments: Float32Array[],
-    learningRate: number, beta1: number, beta2: number, epsilon: number, accBeta1: number, accBeta2: number,
+    values: Float32Array[],
+    gradients: Float32Array[],
+    firstMoments: Float32Array[],
+    secondMoments: Float32Array[],
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    accBeta1: number,
+    accBeta2: number,
   ): void;
   momentumUpdate(
-    values: Float32Array[], gradients: Float32Array[], accumulations: Float32Array[],
-    learningRate: number, momentum: number, nesterov: number,
+    values: Float32Array[],
+    gradients: Float32Array[],
+    accumulations: Float32Array[],
+    learningRate: number,
+    momentum: number,
+    nesterov: number,
   ): void;
   softmaxCrossEntropy(labels: Float32Array, logits: Float32Array, classes: number, smoothing: number, loss: Float32Array): void;
   softmaxCrossEntropyBackward(
-    labels: Float32Array, logits: Float32Array, classes: number, smoothing: number, dLoss: number,
-    dLogits: Float32Array | null, dLabels: Float32Array | null,
+    labels: Float32Array,
+    logits: Float32Array,
+    classes: number,
+    smoothing: number,
+    dLoss: number,
+    dLogits: Float32Array | null,
+    dLabels: Float32Array | null,
   ): void;
 }
 

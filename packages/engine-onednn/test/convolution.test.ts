@@ -53,7 +53,12 @@ describe('convolutions match the cpu backend', { skip: skipReason }, () => {
       const weights = normal(outShape, 5);
       matchesCpu(
         `${c.name} fused gradients`,
-        () => tf.grads((a, b, d) => fused(a as tf.Tensor4D, b as tf.Tensor4D, d as tf.Tensor1D).mul(weights).sum())([xs, fs, bs]),
+        () =>
+          tf.grads((a, b, d) =>
+            fused(a as tf.Tensor4D, b as tf.Tensor4D, d as tf.Tensor1D)
+              .mul(weights)
+              .sum(),
+          )([xs, fs, bs]),
         ['conv2dBackwardData', 'conv2dBackwardWeights', 'columnSums'],
       );
     });
@@ -65,7 +70,13 @@ describe('convolutions match the cpu backend', { skip: skipReason }, () => {
         const weights = normal(out.shape, 6);
         matchesCpu(
           `${c.name} gradients`,
-          () => tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(weights).sum())([xs, fs]),
+          () =>
+            tf.grads((a, b) =>
+              tf
+                .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad)
+                .mul(weights)
+                .sum(),
+            )([xs, fs]),
           ['conv2dBackwardData', 'conv2dBackwardWeights'],
         );
       });

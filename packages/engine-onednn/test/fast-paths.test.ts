@@ -12,7 +12,11 @@ import { assertClose, countNativeCalls, matchesCpu, normal, setUp, skipReason } 
 describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () => {
   before(setUp);
 
-  for (const shape of [[4, 5, 5, 3], [2, 1, 1, 6], [8, 10]]) {
+  for (const shape of [
+    [4, 5, 5, 3],
+    [2, 1, 1, 6],
+    [8, 10],
+  ]) {
     it(`BatchNormalization layer in training on ${shape}: output, moving statistics, gradients`, () => {
       const channels = shape[shape.length - 1];
       const layer = tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-3 });
@@ -22,7 +26,10 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
       const weights = normal(shape, 66);
       const run = () => {
         layer.setWeights(initial);
-        const { grads } = tf.variableGrads(() => (layer.apply(x, { training: true }) as tf.Tensor).mul(weights).sum() as tf.Scalar, layer.trainableWeights.map((w) => w.read() as tf.Variable));
+        const { grads } = tf.variableGrads(
+          () => (layer.apply(x, { training: true }) as tf.Tensor).mul(weights).sum() as tf.Scalar,
+          layer.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
         const dx = tf.grad((v) => (layer.apply(v, { training: true }) as tf.Tensor).mul(weights).sum())(x);
         const y = layer.apply(x, { training: true }) as tf.Tensor;
         return [y, dx, ...Object.values(grads), ...layer.getWeights()];
@@ -60,7 +67,13 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
         tf.dispose([initialA, initialB]);
         const optimizer = create();
         for (let step = 0; step < 5; step++) {
-          optimizer.minimize(() => a.square().sum().add(b.mul(a.slice([0, 0], [1, 3]).reshape([3])).sum()) as tf.Scalar);
+          optimizer.minimize(
+            () =>
+              a
+                .square()
+                .sum()
+                .add(b.mul(a.slice([0, 0], [1, 3]).reshape([3])).sum()) as tf.Scalar,
+          );
         }
         const values = [a.clone(), b.clone()];
         tf.dispose([a, b]);
@@ -89,7 +102,10 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
     first.minimize(loss);
     first.minimize(loss);
     const saved = await first.getWeights();
-    assert.deepEqual(saved.map((w) => w.name), ['iter', 'roundtrip_v/m', 'roundtrip_v/v']);
+    assert.deepEqual(
+      saved.map((w) => w.name),
+      ['iter', 'roundtrip_v/m', 'roundtrip_v/v'],
+    );
     const copies = saved.map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
     const start = v.clone();
     first.minimize(loss);
@@ -102,7 +118,10 @@ describe('fast paths match tfjs on the cpu backend', { skip: skipReason }, () =>
     internals(second).accBeta1.assign(internals(first).accBeta1.mul(1 / 0.9));
     internals(second).accBeta2.assign(internals(first).accBeta2.mul(1 / 0.999));
     second.minimize(loss);
-    assertClose('resumed', [{ shape: [4], values: continued }], [{ shape: [4], values: v.dataSync() as Float32Array }], { absolute: 1e-6, relative: 1e-5 });
+    assertClose('resumed', [{ shape: [4], values: continued }], [{ shape: [4], values: v.dataSync() as Float32Array }], {
+      absolute: 1e-6,
+      relative: 1e-5,
+    });
     tf.dispose([v, start, ...copies.map((c) => c.tensor), ...saved.map((s) => s.tensor)]);
     first.dispose();
     second.dispose();
@@ -167,7 +186,11 @@ describe('tensor storage', { skip: skipReason }, () => {
     const x = normal([4, 8, 8, 3], 103);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3).toFloat());
     const optimizer = tf.train.adam(0.01);
-    const step = () => tf.dispose(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true) ?? []);
+    const step = () =>
+      tf.dispose(
+        optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true) ??
+          [],
+      );
     step();
     const tensors = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step();

@@ -16,15 +16,41 @@ describe('pooling matches the cpu backend', { skip: skipReason }, () => {
     const label = `${c.size}x${c.size} s${c.strides} ${c.pad} on ${c.x}`;
     it(`MaxPool and MaxPoolGrad ${label}`, () => {
       const x = normal(c.x, 11) as tf.Tensor4D;
-      const weights = normal(tf.tidy(() => tf.maxPool(x, c.size, c.strides, c.pad).shape), 12);
+      const weights = normal(
+        tf.tidy(() => tf.maxPool(x, c.size, c.strides, c.pad).shape),
+        12,
+      );
       matchesCpu(label, () => tf.maxPool(x, c.size, c.strides, c.pad), ['poolForward']);
-      matchesCpu(label, () => tf.grad((a) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(weights).sum())(x), ['poolBackward']);
+      matchesCpu(
+        label,
+        () =>
+          tf.grad((a) =>
+            tf
+              .maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad)
+              .mul(weights)
+              .sum(),
+          )(x),
+        ['poolBackward'],
+      );
     });
     it(`AvgPool and AvgPoolGrad ${label}`, () => {
       const x = normal(c.x, 13) as tf.Tensor4D;
-      const weights = normal(tf.tidy(() => tf.avgPool(x, c.size, c.strides, c.pad).shape), 14);
+      const weights = normal(
+        tf.tidy(() => tf.avgPool(x, c.size, c.strides, c.pad).shape),
+        14,
+      );
       matchesCpu(label, () => tf.avgPool(x, c.size, c.strides, c.pad), ['poolForward']);
-      matchesCpu(label, () => tf.grad((a) => tf.avgPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(weights).sum())(x), ['poolBackward']);
+      matchesCpu(
+        label,
+        () =>
+          tf.grad((a) =>
+            tf
+              .avgPool(a as tf.Tensor4D, c.size, c.strides, c.pad)
+              .mul(weights)
+              .sum(),
+          )(x),
+        ['poolBackward'],
+      );
     });
   }
   it('MaxPoolGrad without a kept workspace (output computed outside gradient recording)', () => {
@@ -43,7 +69,11 @@ describe('pooling matches the cpu backend', { skip: skipReason }, () => {
 
 describe('batch norm and matrix products match the cpu backend', { skip: skipReason }, () => {
   before(setUp);
-  for (const shape of [[2, 5, 5, 3], [4, 13], [1, 3, 3, 17]]) {
+  for (const shape of [
+    [2, 5, 5, 3],
+    [4, 13],
+    [1, 3, 3, 17],
+  ]) {
     it(`FusedBatchNorm on ${shape}, with and without scale and offset`, () => {
       const c = shape[shape.length - 1];
       const x = normal(shape, 21);
@@ -76,12 +106,29 @@ describe('batch norm and matrix products match the cpu backend', { skip: skipRea
       matchesCpu(activation, () => tf.fused.matMul({ a, b, bias, activation }), ['matMul']);
       matchesCpu(
         `${activation} gradients`,
-        () => tf.grads((p, q, r) => tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation }).mul(weights).sum())([a, b, bias]),
+        () =>
+          tf.grads((p, q, r) =>
+            tf.fused
+              .matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation })
+              .mul(weights)
+              .sum(),
+          )([a, b, bias]),
         ['matMul', 'columnSums'],
       );
     }
     // tfjs runs _FusedMatMul itself outside gradient recording, with transposes.
-    matchesCpu('transposed', () => tf.engine().runKernel('_FusedMatMul', { a: tf.transpose(a), b, bias }, { transposeA: true, transposeB: false, activation: 'relu' }) as tf.Tensor, ['matMul']);
+    matchesCpu(
+      'transposed',
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            '_FusedMatMul',
+            { a: tf.transpose(a), b, bias },
+            { transposeA: true, transposeB: false, activation: 'relu' },
+          ) as tf.Tensor,
+      ['matMul'],
+    );
   });
 });
 
@@ -97,10 +144,49 @@ describe('layout copies match the cpu backend', { skip: skipReason }, () => {
   it('Slice (strided region), PadV2 and Transpose', () => {
     const x = normal([2, 7, 6, 5], 47);
     matchesCpu('slice', () => tf.slice(x, [0, 1, 2, 1], [2, 5, 3, 3]), ['slice']);
-    matchesCpu('pad', () => tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]], 0.5), ['pad']);
-    matchesCpu('pad channels', () => tf.pad(x, [[1, 0], [0, 0], [0, 0], [2, 3]]), ['pad']);
+    matchesCpu(
+      'pad',
+      () =>
+        tf.pad(
+          x,
+          [
+            [0, 0],
+            [1, 2],
+            [2, 1],
+            [0, 0],
+          ],
+          0.5,
+        ),
+      ['pad'],
+    );
+    matchesCpu(
+      'pad channels',
+      () =>
+        tf.pad(x, [
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [2, 3],
+        ]),
+      ['pad'],
+    );
     matchesCpu('transpose', () => tf.transpose(x, [0, 3, 1, 2]), ['transpose']);
-    matchesCpu('pad gradient', () => tf.grad((a) => tf.pad(a, [[0, 0], [1, 1], [1, 1], [0, 0]]).square().sum())(x), ['slice']);
+    matchesCpu(
+      'pad gradient',
+      () =>
+        tf.grad((a) =>
+          tf
+            .pad(a, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ])
+            .square()
+            .sum(),
+        )(x),
+      ['slice'],
+    );
   });
 });
 

@@ -1,13 +1,7 @@
 export { TRAINING_QUEUE_NAME, cancelChannel, jobEventsChannel } from './names.js';
 export type { QueueSettings } from './connection.js';
 export { JOB_TYPES, isJobType, assertHandlersComplete, type JobType } from './job-types.js';
-export {
-  TrainingQueue,
-  DEFAULT_JOB_RETRY,
-  type RetryOptions,
-  type QueueState,
-  type QueueCounts,
-} from './training-queue.js';
+export { TrainingQueue, DEFAULT_JOB_RETRY, type RetryOptions, type QueueState, type QueueCounts } from './training-queue.js';
 export { JobChannels } from './job-channels.js';
 export { parseJobEvent, type JobEvent, type JobEventType } from './job-events.js';
 export {

@@ -31,7 +31,10 @@ export interface QueueCounts {
 export class TrainingQueue {
   private readonly queue: Queue<QueueMessage>;
 
-  constructor(settings: QueueSettings, private readonly retry: RetryOptions = DEFAULT_JOB_RETRY) {
+  constructor(
+    settings: QueueSettings,
+    private readonly retry: RetryOptions = DEFAULT_JOB_RETRY,
+  ) {
     this.queue = new Queue<QueueMessage>(TRAINING_QUEUE_NAME, {
       // Commands issued in the same tick go out in one write (concurrent submissions' adds share it).
       connection: bullConnection(settings.redisUrl, { enableAutoPipelining: true }),

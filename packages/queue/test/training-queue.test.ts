@@ -107,7 +107,10 @@ test('a transient error is retried; a PermanentJobError fails at once', async ()
   await queue.enqueue(doomed);
   await waitFor(async () => ((await queue.state(flaky)) === 'completed' ? true : undefined), 10_000, 'flaky job');
   await waitFor(async () => ((await queue.state(doomed)) === 'failed' ? true : undefined), 10_000, 'doomed job');
-  assert.deepEqual(calls[flaky]!.map((c) => c.failedAttempts), [0, 1]);
+  assert.deepEqual(
+    calls[flaky]!.map((c) => c.failedAttempts),
+    [0, 1],
+  );
   assert.equal(calls[doomed]!.length, 1);
 });
 
@@ -148,7 +151,9 @@ test('a job survives two SIGKILLed consumers and completes on the third', async 
   await queue.enqueue(id);
   const fixture = fileURLToPath(new URL('./fixtures/hanging-consumer.js', import.meta.url));
   for (let kill = 0; kill < 2; kill++) {
-    const child = spawn(process.execPath, [fixture, settings.redisUrl, settings.prefix, '1000', '500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fixture, settings.redisUrl, settings.prefix, '1000', '500'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     cleanups.push(async () => child.kill('SIGKILL'));
     for await (const line of createInterface({ input: child.stdout! })) {
       if (line === `started ${id}`) break;
@@ -205,7 +210,10 @@ test('cancel requests and job events reach every subscriber of the same prefix, 
   await worker1.publishEvent({ type: 'phase', jobId: id, at, phase: 'training' });
   await worker1.publishEvent({ type: 'status', jobId: id, at, status: 'succeeded' });
   await waitFor(() => (events.length >= 2 ? true : undefined), 5_000, 'event delivery');
-  assert.deepEqual(events.map((e) => e.type), ['phase', 'status']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['phase', 'status'],
+  );
   await unsubscribe();
   await worker1.publishEvent({ type: 'phase', jobId: id, at, phase: 'saving' });
   await api.check();

@@ -17,7 +17,10 @@ export class FileStorage implements Storage {
   readonly description: string;
   private readonly root: string;
 
-  constructor(root: string, private readonly retry: RetryPolicy) {
+  constructor(
+    root: string,
+    private readonly retry: RetryPolicy,
+  ) {
     this.root = resolve(root);
     this.description = `file://${this.root}`;
   }
@@ -26,7 +29,8 @@ export class FileStorage implements Storage {
     const path = this.pathOf(key);
     const write = () => this.writeAtomically(path, body);
     // A stream can be consumed once: only bytes are worth a second try.
-    const info = body instanceof Readable ? await mapFsError(key, write) : await withRetry(this.retry, `put ${key}`, () => mapFsError(key, write));
+    const info =
+      body instanceof Readable ? await mapFsError(key, write) : await withRetry(this.retry, `put ${key}`, () => mapFsError(key, write));
     return { key, ...info };
   }
 

@@ -18,11 +18,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 8, baseDelayMs: 250
  * Runs `operation` until it succeeds, it throws a non-transient error, or the attempts run out.
  * Waits grow exponentially with full jitter so that many workers do not retry in step.
  */
-export async function withRetry<T>(
-  policy: RetryPolicy,
-  describe: string,
-  operation: () => Promise<T>,
-): Promise<T> {
+export async function withRetry<T>(policy: RetryPolicy, describe: string, operation: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
@@ -30,11 +26,10 @@ export async function withRetry<T>(
       const transient = error instanceof StorageError && error.transient;
       if (!transient) throw error;
       if (attempt >= policy.attempts) {
-        throw new StorageError(
-          'storage_unavailable',
-          `${describe} failed after ${attempt} attempts: ${(error as Error).message}`,
-          { transient: true, cause: error },
-        );
+        throw new StorageError('storage_unavailable', `${describe} failed after ${attempt} attempts: ${(error as Error).message}`, {
+          transient: true,
+          cause: error,
+        });
       }
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(Math.random() * ceiling);

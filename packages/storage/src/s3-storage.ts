@@ -60,7 +60,10 @@ export class S3Storage implements Storage {
   readonly description: string;
   private readonly client: S3Client;
 
-  constructor(private readonly settings: S3Settings, private readonly retry: RetryPolicy) {
+  constructor(
+    private readonly settings: S3Settings,
+    private readonly retry: RetryPolicy,
+  ) {
     this.description = `s3://${settings.bucket}/${settings.prefix}${settings.endpoint ? ` at ${settings.endpoint}` : ''}`;
     const config: S3ClientConfig = {
       region: settings.region,

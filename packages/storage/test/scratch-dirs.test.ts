@@ -55,7 +55,13 @@ test('a killed process leaves its folder; its parent removes it by pid, start-up
     assert.deepEqual(removed, [orphan.dir.split('/').pop()]);
     assert.ok(existsSync(alive.dir), 'a live process keeps its folder');
     assert.ok(existsSync(mine), 'and so does the caller');
-    assert.deepEqual(readdirSync(parent).sort(), [alive.dir, mine].map((dir) => dir.split('/').pop()!).concat('unrelated-file').sort());
+    assert.deepEqual(
+      readdirSync(parent).sort(),
+      [alive.dir, mine]
+        .map((dir) => dir.split('/').pop()!)
+        .concat('unrelated-file')
+        .sort(),
+    );
     await alive.kill();
   } finally {
     rmSync(parent, { recursive: true, force: true });

@@ -83,9 +83,18 @@ function contractSuite(name: string, open: () => Promise<Storage>) {
     test('list is sorted, matches partial prefixes and returns keys relative to the store', async () => {
       for (const key of ['l/2', 'l/10', 'l/1', 'l/sub/x', 'lz/other', 'm/unrelated']) await storage.put(key, key);
       const all = await storage.list('l/');
-      assert.deepEqual(all.map((o) => o.key), ['l/1', 'l/10', 'l/2', 'l/sub/x']);
-      assert.deepEqual((await storage.list('l/1')).map((o) => o.key), ['l/1', 'l/10']);
-      assert.deepEqual((await storage.list('l')).map((o) => o.key), ['l/1', 'l/10', 'l/2', 'l/sub/x', 'lz/other']);
+      assert.deepEqual(
+        all.map((o) => o.key),
+        ['l/1', 'l/10', 'l/2', 'l/sub/x'],
+      );
+      assert.deepEqual(
+        (await storage.list('l/1')).map((o) => o.key),
+        ['l/1', 'l/10'],
+      );
+      assert.deepEqual(
+        (await storage.list('l')).map((o) => o.key),
+        ['l/1', 'l/10', 'l/2', 'l/sub/x', 'lz/other'],
+      );
       assert.equal(all.find((o) => o.key === 'l/sub/x')?.size, 'l/sub/x'.length);
       assert.deepEqual(await storage.list('no-such-prefix/'), []);
     });
@@ -96,7 +105,10 @@ function contractSuite(name: string, open: () => Promise<Storage>) {
       await storage.delete('d/1');
       assert.equal(await storage.exists('d/1'), false);
       assert.equal(await storage.deletePrefix('d/'), 2);
-      assert.deepEqual((await storage.list('d')).map((o) => o.key), ['dd/keep']);
+      assert.deepEqual(
+        (await storage.list('d')).map((o) => o.key),
+        ['dd/keep'],
+      );
       assert.equal(await storage.deletePrefix('d/'), 0);
     });
 

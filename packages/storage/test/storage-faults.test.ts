@@ -90,7 +90,10 @@ test('local writes are atomic: a stream that fails midway leaves no object and n
   await assert.rejects(storage.put('obj', failing));
   assert.equal(Buffer.from(await storage.getBytes('obj')).toString(), 'old content');
   assert.deepEqual(await readdir(join(root, '.tmp')), []);
-  assert.deepEqual((await storage.list('')).map((o) => o.key), ['obj']);
+  assert.deepEqual(
+    (await storage.list('')).map((o) => o.key),
+    ['obj'],
+  );
 });
 
 test('local keys cannot reach the temp area or outside the root', async () => {
@@ -118,6 +121,10 @@ test('STORAGE_URL forms and bad settings', () => {
     ['s3://bucket/', { S3_FORCE_PATH_STYLE: 'maybe' }],
   ];
   for (const [url, env] of bad) {
-    assert.throws(() => openStorage(url, { env }), (error) => isStorageError(error, 'storage_invalid_config'), String(url));
+    assert.throws(
+      () => openStorage(url, { env }),
+      (error) => isStorageError(error, 'storage_invalid_config'),
+      String(url),
+    );
   }
 });

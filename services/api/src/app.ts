@@ -60,7 +60,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { operationId?: string; hide?: boolean } | undefined;
     if (!schema?.operationId && !schema?.hide) {
-      throw new Error(`${String(route.method)} ${route.url} is not an operation of @trainyard/contracts: declare it in packages/contracts/src/schemas and register it with routeOf()`);
+      throw new Error(
+        `${String(route.method)} ${route.url} is not an operation of @trainyard/contracts: declare it in packages/contracts/src/schemas and register it with routeOf()`,
+      );
     }
   });
 
@@ -83,7 +85,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: redactKeys(request.url.split('?')[0]!), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        url: redactKeys(request.url.split('?')[0]!),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request',
     );
   });

@@ -38,7 +38,10 @@ test('a key created over HTTP works at once, is listed without its secret, and s
 
   const listed = await call('GET', '/admin/v1/keys?tenant=acme', admin);
   assert.equal(listed.statusCode, 200);
-  assert.deepEqual(listed.json().keys.map((k: { id: string }) => k.id), [id]);
+  assert.deepEqual(
+    listed.json().keys.map((k: { id: string }) => k.id),
+    [id],
+  );
   assert.ok(!listed.body.includes(key), 'the key is never listed');
   const stored = await api.db.prisma.apiKey.findUniqueOrThrow({ where: { id } });
   assert.ok(!listed.body.includes(stored.hash), 'nor its hash');
@@ -51,7 +54,10 @@ test('a key created over HTTP works at once, is listed without its secret, and s
 
   assert.ok(!logLines.join('\n').includes(key), 'the key is not logged');
   assert.ok(!logLines.join('\n').includes(ADMIN_TOKEN), 'the admin token is not logged');
-  assert.ok(logLines.some((line) => line.includes('admin created an API key')), 'admin actions are logged');
+  assert.ok(
+    logLines.some((line) => line.includes('admin created an API key')),
+    'admin actions are logged',
+  );
 });
 
 test('tenants: created once, names checked', async () => {
@@ -79,7 +85,11 @@ test('only the admin token opens /admin/v1, and it opens nothing else', async ()
     { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
   ];
   for (const headers of wrong) {
-    for (const [method, url] of [['GET', '/admin/v1/tenants'], ['POST', '/admin/v1/keys'], ['DELETE', '/admin/v1/keys/00000000-0000-4000-8000-000000000000']] as const) {
+    for (const [method, url] of [
+      ['GET', '/admin/v1/tenants'],
+      ['POST', '/admin/v1/keys'],
+      ['DELETE', '/admin/v1/keys/00000000-0000-4000-8000-000000000000'],
+    ] as const) {
       const res = await call(method, url, headers, method === 'POST' ? { tenant: 'mallory' } : undefined);
       assert.equal(res.statusCode, 401, `${method} ${url} with ${JSON.stringify(headers).slice(0, 40)}`);
       assert.equal(res.json().error.code, 'unauthorized');
@@ -92,11 +102,19 @@ test('only the admin token opens /admin/v1, and it opens nothing else', async ()
 test('without ADMIN_TOKEN there is no /admin/v1; a short token is refused at start', async () => {
   const plain = await startTestApi();
   try {
-    const res = await plain.app.inject({ method: 'POST', url: '/admin/v1/keys', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"tenant":"x"}' });
+    const res = await plain.app.inject({
+      method: 'POST',
+      url: '/admin/v1/keys',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"tenant":"x"}',
+    });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().error.code, 'not_found');
   } finally {
     await plain.close();
   }
-  assert.throws(() => readApiConfig({ ADMIN_TOKEN: 'too-short' }), (error: unknown) => error instanceof ConfigError && /ADMIN_TOKEN/.test(error.message));
+  assert.throws(
+    () => readApiConfig({ ADMIN_TOKEN: 'too-short' }),
+    (error: unknown) => error instanceof ConfigError && /ADMIN_TOKEN/.test(error.message),
+  );
 });

@@ -41,7 +41,11 @@ async function assertNothingLeft(): Promise<void> {
 describe('POST /v1/datasets', () => {
   test('an IDX pair is validated, stored, described, usable by a job, and deletable', async () => {
     const { images, labels } = idxPair(40, 4);
-    const res = await upload([file('images', 'train-images-idx3-ubyte', images), file('labels', 'train-labels-idx1-ubyte', labels), { name: 'name', value: 'tiny' }]);
+    const res = await upload([
+      file('images', 'train-images-idx3-ubyte', images),
+      file('labels', 'train-labels-idx1-ubyte', labels),
+      { name: 'name', value: 'tiny' },
+    ]);
     assert.equal(res.statusCode, 201, res.body);
     const dataset = res.json();
     assert.equal(res.headers.location, `/v1/datasets/${dataset.id}`);
@@ -116,19 +120,28 @@ describe('POST /v1/datasets', () => {
     ['an empty file', () => [file('file', 'empty.bin', Buffer.alloc(0))], 422, 'dataset_invalid'],
     [
       'a truncated IDX images file',
-      () => [file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28, 20)), file('labels', 'train-labels-idx1-ubyte', idxLabels([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]))],
+      () => [
+        file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28, 20)),
+        file('labels', 'train-labels-idx1-ubyte', idxLabels([0, 1, 0, 1, 0, 1, 0, 1, 0, 1])),
+      ],
       422,
       'dataset_malformed',
     ],
     [
       'labels that disagree with the images',
-      () => [file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28)), file('labels', 'train-labels-idx1-ubyte', idxLabels([0, 1, 0, 1]))],
+      () => [
+        file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28)),
+        file('labels', 'train-labels-idx1-ubyte', idxLabels([0, 1, 0, 1])),
+      ],
       422,
       'dataset_malformed',
     ],
     [
       'a single class',
-      () => [file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28)), file('labels', 'train-labels-idx1-ubyte', idxLabels(new Array(10).fill(3)))],
+      () => [
+        file('images', 'train-images-idx3-ubyte', idxImages(10, 28, 28)),
+        file('labels', 'train-labels-idx1-ubyte', idxLabels(new Array(10).fill(3))),
+      ],
       422,
       'dataset_malformed',
     ],
@@ -138,38 +151,116 @@ describe('POST /v1/datasets', () => {
       422,
       'dataset_malformed',
     ],
-    ['an image-folder zip without class folders (0 classes)', () => [file('file', 'flat.zip', zip([{ name: '1.png', data: png(4, 4, 1) }, { name: '2.png', data: png(4, 4, 2) }]))], 422, 'dataset_malformed'],
-    ['an image-folder zip with a single class', () => [file('file', 'cats.zip', zip([{ name: 'cat/1.png', data: png(4, 4, 1) }, { name: 'cat/2.png', data: png(4, 4, 2) }]))], 422, 'dataset_malformed'],
+    [
+      'an image-folder zip without class folders (0 classes)',
+      () => [
+        file(
+          'file',
+          'flat.zip',
+          zip([
+            { name: '1.png', data: png(4, 4, 1) },
+            { name: '2.png', data: png(4, 4, 2) },
+          ]),
+        ),
+      ],
+      422,
+      'dataset_malformed',
+    ],
+    [
+      'an image-folder zip with a single class',
+      () => [
+        file(
+          'file',
+          'cats.zip',
+          zip([
+            { name: 'cat/1.png', data: png(4, 4, 1) },
+            { name: 'cat/2.png', data: png(4, 4, 2) },
+          ]),
+        ),
+      ],
+      422,
+      'dataset_malformed',
+    ],
     ['random bytes', () => [file('file', 'data.bin', Buffer.from('this is not a dataset at all'))], 422, 'dataset_malformed'],
     ['a lone image', () => [file('file', 'cat.png', png(8, 8, 1))], 415, 'dataset_unsupported'],
     [
       'a zip entry with ..',
-      () => [file('file', 'evil.zip', zip([{ name: 'cat/1.png', data: png(4, 4, 1) }, { name: '../../etc/passwd.png', data: png(4, 4, 2) }]))],
+      () => [
+        file(
+          'file',
+          'evil.zip',
+          zip([
+            { name: 'cat/1.png', data: png(4, 4, 1) },
+            { name: '../../etc/passwd.png', data: png(4, 4, 2) },
+          ]),
+        ),
+      ],
       422,
       'dataset_unsafe_path',
     ],
-    ['a zip entry with an absolute path', () => [file('file', 'abs.zip', zip([{ name: '/cat/1.png', data: png(4, 4, 1) }]))], 422, 'dataset_unsafe_path'],
+    [
+      'a zip entry with an absolute path',
+      () => [file('file', 'abs.zip', zip([{ name: '/cat/1.png', data: png(4, 4, 1) }]))],
+      422,
+      'dataset_unsafe_path',
+    ],
     [
       'a zip symlink',
-      () => [file('file', 'link.zip', zip([{ name: 'cat/1.png', data: png(4, 4, 1) }, { name: 'dog/1.png', data: Buffer.from('/etc/passwd'), mode: 0o120777 }]))],
+      () => [
+        file(
+          'file',
+          'link.zip',
+          zip([
+            { name: 'cat/1.png', data: png(4, 4, 1) },
+            { name: 'dog/1.png', data: Buffer.from('/etc/passwd'), mode: 0o120777 },
+          ]),
+        ),
+      ],
       422,
       'dataset_unsafe_path',
     ],
     [
       'a tar.gz symlink',
-      () => [file('file', 'link.tar.gz', tarGz([{ name: 'cat/1.png', data: png(4, 4, 1) }, { name: 'dog/1.png', typeflag: '2', linkname: '/etc/passwd' }]))],
+      () => [
+        file(
+          'file',
+          'link.tar.gz',
+          tarGz([
+            { name: 'cat/1.png', data: png(4, 4, 1) },
+            { name: 'dog/1.png', typeflag: '2', linkname: '/etc/passwd' },
+          ]),
+        ),
+      ],
       422,
       'dataset_unsafe_path',
     ],
     [
       'files that claim to be images and are not',
-      () => [file('file', 'fake.zip', zip([{ name: 'cat/1.png', data: Buffer.from('not a png') }, { name: 'dog/1.png', data: Buffer.from('nor this') }]))],
+      () => [
+        file(
+          'file',
+          'fake.zip',
+          zip([
+            { name: 'cat/1.png', data: Buffer.from('not a png') },
+            { name: 'dog/1.png', data: Buffer.from('nor this') },
+          ]),
+        ),
+      ],
       422,
       'dataset_malformed',
     ],
     [
       'a zip bomb (an entry claiming 3 GB)',
-      () => [file('file', 'bomb.zip', zip([{ name: 'cat/1.png', data: Buffer.alloc(1024), declaredSize: 3_000_000_000 }, { name: 'dog/1.png', data: png(4, 4, 1) }]))],
+      () => [
+        file(
+          'file',
+          'bomb.zip',
+          zip([
+            { name: 'cat/1.png', data: Buffer.alloc(1024), declaredSize: 3_000_000_000 },
+            { name: 'dog/1.png', data: png(4, 4, 1) },
+          ]),
+        ),
+      ],
       413,
       'dataset_too_large',
     ],
@@ -185,7 +276,12 @@ describe('POST /v1/datasets', () => {
   }
 
   test('a JSON body is the wrong content type (415)', async () => {
-    const res = await api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...auth, 'content-type': 'application/json' }, payload: '{}' });
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{}',
+    });
     assert.equal(res.statusCode, 415);
     assert.equal(res.json().error.code, 'unsupported_media_type');
   });

@@ -18,7 +18,12 @@ before(async () => {
 after(async () => api?.close());
 
 async function submit(body: Record<string, unknown> = lenetJob()): Promise<string> {
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: body });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: body,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
@@ -34,7 +39,18 @@ async function finishedJob(): Promise<string> {
     const key = jobKeys(id).checkpoint(n);
     await api.storage.put(key, new Uint8Array([n]));
     assert.ok(await api.db.checkpoints.record(id, worker, { epoch: n, step: 0, storageKey: key, bytes: 1 }));
-    assert.ok(await api.db.metrics.recordEpoch(id, worker, { epoch: n, trainLoss: 1, trainAccuracy: 0.5, validationLoss: null, validationAccuracy: null, learningRate: 0.1, seconds: 1, imagesPerSecond: 10 }));
+    assert.ok(
+      await api.db.metrics.recordEpoch(id, worker, {
+        epoch: n,
+        trainLoss: 1,
+        trainAccuracy: 0.5,
+        validationLoss: null,
+        validationAccuracy: null,
+        learningRate: 0.1,
+        seconds: 1,
+        imagesPerSecond: 10,
+      }),
+    );
   }
   await api.storage.put(jobKeys(id).modelFile('model.json'), '{}');
   await api.storage.put(jobKeys(id).modelBundle, 'bundle');
@@ -98,5 +114,8 @@ test('JOB_RETENTION_DAYS deletes finished jobs older than that, rows and objects
   assert.equal(await api.db.jobs.get(old), null);
   assert.deepEqual(await api.storage.list(jobKeys(old).root), []);
   assert.equal((await api.db.jobs.get(queued))?.status, 'queued');
-  assert.equal(await deleteExpiredJobs({ ...api.deps, config: { ...api.deps.config, jobRetentionDays: undefined } }, new Date(Date.now() + 1e12)), 0);
+  assert.equal(
+    await deleteExpiredJobs({ ...api.deps, config: { ...api.deps.config, jobRetentionDays: undefined } }, new Date(Date.now() + 1e12)),
+    0,
+  );
 });

@@ -70,7 +70,18 @@ describe('GET /v1/jobs/{id}/events', () => {
     await worker.publishEvent({ type: 'status', jobId: id, at: at(), status: 'running' });
     await worker.publishEvent({ type: 'phase', jobId: id, at: at(), phase: 'training' });
     const progress: JobEvent = {
-      type: 'progress', jobId: id, at: at(), epoch: 1, epochs: 2, step: 3, steps: 10, imagesPerSecond: 100, etaSeconds: 5, loss: 2.1, accuracy: 0.2, learningRate: 0.001,
+      type: 'progress',
+      jobId: id,
+      at: at(),
+      epoch: 1,
+      epochs: 2,
+      step: 3,
+      steps: 10,
+      imagesPerSecond: 100,
+      etaSeconds: 5,
+      loss: 2.1,
+      accuracy: 0.2,
+      learningRate: 0.001,
     };
     await worker.publishEvent(progress);
     await until(() => first.messages.length >= 3, 'three live events');
@@ -79,26 +90,44 @@ describe('GET /v1/jobs/{id}/events', () => {
 
     // While the client is away: one epoch, then the job succeeds.
     await worker.publishEvent({
-      type: 'epoch', jobId: id, at: at(), epoch: 1, trainLoss: 1.5, trainAccuracy: 0.5, validationLoss: 1.6, validationAccuracy: 0.45, learningRate: 0.001, seconds: 2,
+      type: 'epoch',
+      jobId: id,
+      at: at(),
+      epoch: 1,
+      trainLoss: 1.5,
+      trainAccuracy: 0.5,
+      validationLoss: 1.6,
+      validationAccuracy: 0.45,
+      learningRate: 0.001,
+      seconds: 2,
     });
     assert.ok(await api.db.jobs.succeed(id, WORKER, { engine: 'wasm', evaluation: {} }));
     await worker.publishEvent({ type: 'status', jobId: id, at: at(), status: 'succeeded' });
 
-    assert.deepEqual(first.messages.map((m) => m.event), ['status', 'phase', 'progress']);
+    assert.deepEqual(
+      first.messages.map((m) => m.event),
+      ['status', 'phase', 'progress'],
+    );
     assert.deepEqual(JSON.parse(first.messages[2]!.data), progress);
     const ids = first.messages.map((m) => m.id!);
     assert.ok(ids.every((value) => /^\d+-\d+$/.test(value)));
 
     const second = await openSse(`${base}/v1/jobs/${id}/events`, { ...headers, 'last-event-id': ids[1]! });
     await second.ended; // ends by itself after the final status
-    assert.deepEqual(second.messages.map((m) => m.event), ['progress', 'epoch', 'status']);
+    assert.deepEqual(
+      second.messages.map((m) => m.event),
+      ['progress', 'epoch', 'status'],
+    );
     assert.equal(second.messages[0]!.id, ids[2]);
     assert.equal(JSON.parse(second.messages[2]!.data).status, 'succeeded');
 
     // A fresh client gets the whole log, then the end.
     const third = await openSse(`${base}/v1/jobs/${id}/events`, headers);
     await third.ended;
-    assert.deepEqual(third.messages.map((m) => m.event), ['status', 'phase', 'progress', 'epoch', 'status']);
+    assert.deepEqual(
+      third.messages.map((m) => m.event),
+      ['status', 'phase', 'progress', 'epoch', 'status'],
+    );
   });
 
   test('a job that finished with no logged events: one status from Postgres, then the end', async () => {
@@ -140,7 +169,14 @@ describe('GET /v1/jobs/{id}/events', () => {
     // The stream itself, with short intervals: heartbeat comments, and a cancel recorded only in Postgres.
     const channels = new JobChannels({ redisUrl: REDIS_URL, prefix: api.deps.config.queuePrefix });
     let closed = false;
-    const stream = new JobEventStream(id, channels, api.db, null, { heartbeatMs: 50, statusCheckMs: 100, retryMs: 1000 }, () => (closed = true));
+    const stream = new JobEventStream(
+      id,
+      channels,
+      api.db,
+      null,
+      { heartbeatMs: 50, statusCheckMs: 100, retryMs: 1000 },
+      () => (closed = true),
+    );
     let text = '';
     stream.body.on('data', (chunk: Buffer) => (text += chunk.toString()));
     await stream.open();

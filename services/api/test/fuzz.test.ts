@@ -27,9 +27,27 @@ function assertWellFormed(res: { statusCode: number; body: string; json(): unkno
 }
 
 const hyperparameterNames = [
-  'epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum', 'nesterov', 'weightDecay', 'schedule', 'stepSize', 'stepGamma',
-  'warmupEpochs', 'gradientClipNorm', 'labelSmoothing', 'auxLossWeight', 'validationSplit', 'earlyStopping', 'augmentation', 'normalize', 'seed',
-  'unfreezeAtEpoch', 'restoreBestWeights',
+  'epochs',
+  'batchSize',
+  'optimizer',
+  'learningRate',
+  'momentum',
+  'nesterov',
+  'weightDecay',
+  'schedule',
+  'stepSize',
+  'stepGamma',
+  'warmupEpochs',
+  'gradientClipNorm',
+  'labelSmoothing',
+  'auxLossWeight',
+  'validationSplit',
+  'earlyStopping',
+  'augmentation',
+  'normalize',
+  'seed',
+  'unfreezeAtEpoch',
+  'restoreBestWeights',
 ];
 
 /** Values of every JSON type, with the numbers that break naive code. */
@@ -45,11 +63,31 @@ const jobSpec = fc.record(
   {
     name: fc.oneof(fc.string({ maxLength: 300 }), nasty),
     model: fc.oneof(
-      fc.record({ architecture: fc.oneof(fc.constantFrom('lenet5', 'resnet20', 'vgg11', 'googlenet', 'inception_v3', 'densenet121'), nasty), options: fc.oneof(fc.record({ dropout: nasty, auxLogits: nasty, smallInput: nasty }, { requiredKeys: [] }), nasty), pretrained: fc.oneof(fc.record({ weightsId: fc.oneof(fc.uuid(), nasty) }), fc.record({ jobId: fc.oneof(fc.uuid(), nasty) }), nasty), freeze: fc.oneof(fc.constantFrom('none', 'backbone', ['layer1'], []), nasty) }, { requiredKeys: ['architecture'] }),
+      fc.record(
+        {
+          architecture: fc.oneof(fc.constantFrom('lenet5', 'resnet20', 'vgg11', 'googlenet', 'inception_v3', 'densenet121'), nasty),
+          options: fc.oneof(fc.record({ dropout: nasty, auxLogits: nasty, smallInput: nasty }, { requiredKeys: [] }), nasty),
+          pretrained: fc.oneof(
+            fc.record({ weightsId: fc.oneof(fc.uuid(), nasty) }),
+            fc.record({ jobId: fc.oneof(fc.uuid(), nasty) }),
+            nasty,
+          ),
+          freeze: fc.oneof(fc.constantFrom('none', 'backbone', ['layer1'], []), nasty),
+        },
+        { requiredKeys: ['architecture'] },
+      ),
       nasty,
     ),
     dataset: fc.oneof(
-      fc.record({ builtin: fc.oneof(fc.constantFrom('synthetic', 'fashion-mnist'), nasty), imageSize: fc.oneof(fc.constant([64, 64]), nasty), channels: fc.oneof(fc.constantFrom(1, 3), nasty), testFraction: nasty }, { requiredKeys: ['builtin'] }),
+      fc.record(
+        {
+          builtin: fc.oneof(fc.constantFrom('synthetic', 'fashion-mnist'), nasty),
+          imageSize: fc.oneof(fc.constant([64, 64]), nasty),
+          channels: fc.oneof(fc.constantFrom(1, 3), nasty),
+          testFraction: nasty,
+        },
+        { requiredKeys: ['builtin'] },
+      ),
       fc.record({ id: fc.oneof(fc.uuid(), nasty) }),
       nasty,
     ),
@@ -64,7 +102,12 @@ const jobSpec = fc.record(
 test('POST /v1/jobs never answers 5xx', async () => {
   await fc.assert(
     fc.asyncProperty(jobSpec, async (spec) => {
-      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(spec) });
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify(spec),
+      });
       assertWellFormed(res, spec);
     }),
     { numRuns: 400, seed: 4242 },
@@ -73,24 +116,50 @@ test('POST /v1/jobs never answers 5xx', async () => {
 
 test('POST /v1/jobs with arbitrary bytes never answers 5xx', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.constantFrom('application/json', 'application/vnd.api+json', 'text/plain', 'application/octet-stream'), async (bytes, type) => {
-      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': type }, payload: Buffer.from(bytes) });
-      assertWellFormed(res, [...bytes]);
-    }),
+    fc.asyncProperty(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.constantFrom('application/json', 'application/vnd.api+json', 'text/plain', 'application/octet-stream'),
+      async (bytes, type) => {
+        const res = await api.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { ...auth, 'content-type': type },
+          payload: Buffer.from(bytes),
+        });
+        assertWellFormed(res, [...bytes]);
+      },
+    ),
     { numRuns: 200, seed: 7 },
   );
 });
 
 test('POST /v1/datasets with random parts never answers 5xx and stores nothing', async () => {
   const part = fc.oneof(
-    fc.record({ name: fc.constantFrom('images', 'labels', 'file', 'other'), file: fc.record({ filename: fc.constantFrom('a.bin', 'train-images-idx3-ubyte', 'x.zip', 'y.tar.gz', 'c.png'), data: fc.uint8Array({ minLength: 0, maxLength: 600 }).map((a) => Buffer.from(a)) }) }),
-    fc.record({ name: fc.constantFrom('format', 'name', 'x'), value: fc.oneof(fc.constantFrom('idx', 'cifar10', 'cifar100', 'imagefolder'), fc.string({ maxLength: 40 })) }),
+    fc.record({
+      name: fc.constantFrom('images', 'labels', 'file', 'other'),
+      file: fc.record({
+        filename: fc.constantFrom('a.bin', 'train-images-idx3-ubyte', 'x.zip', 'y.tar.gz', 'c.png'),
+        data: fc.uint8Array({ minLength: 0, maxLength: 600 }).map((a) => Buffer.from(a)),
+      }),
+    }),
+    fc.record({
+      name: fc.constantFrom('format', 'name', 'x'),
+      value: fc.oneof(fc.constantFrom('idx', 'cifar10', 'cifar100', 'imagefolder'), fc.string({ maxLength: 40 })),
+    }),
   );
   await fc.assert(
     fc.asyncProperty(fc.array(part, { maxLength: 4 }), async (parts) => {
       const body = multipart(parts);
-      const res = await api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...auth, ...body.headers }, payload: body.payload });
-      assertWellFormed(res, parts.map((p) => ('file' in p ? { name: p.name, filename: p.file.filename, bytes: p.file.data.length } : p)));
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/datasets',
+        headers: { ...auth, ...body.headers },
+        payload: body.payload,
+      });
+      assertWellFormed(
+        res,
+        parts.map((p) => ('file' in p ? { name: p.name, filename: p.file.filename, bytes: p.file.data.length } : p)),
+      );
     }),
     { numRuns: 150, seed: 99 },
   );
@@ -99,6 +168,11 @@ test('POST /v1/datasets with random parts never answers 5xx and stores nothing',
 
 test('the service is still ready and still accepts a valid job', async () => {
   assert.equal((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: lenetJob(),
+  });
   assert.equal(res.statusCode, 201);
 });

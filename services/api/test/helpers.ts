@@ -98,11 +98,18 @@ function checkResponsesAgainstDocument(app: FastifyInstance): void {
     const request = typeof options === 'string' ? { url: options } : options;
     const method = request.method ?? 'GET';
     const url = typeof request.url === 'string' ? request.url : (request.url?.pathname ?? request.path ?? '/');
-    const problems = contract.check({ method, url: String(url), status: response.statusCode, headers: response.headers, body: streamed(response) ? '' : response.body });
+    const problems = contract.check({
+      method,
+      url: String(url),
+      status: response.statusCode,
+      headers: response.headers,
+      body: streamed(response) ? '' : response.body,
+    });
     if (problems.length > 0) throw new Error(`the answer does not match the OpenAPI document:\n  ${problems.join('\n  ')}`);
     return response;
   };
-  (app as { inject: unknown }).inject = (options?: InjectOptions | string) => (options === undefined ? inject(options as never) : checked(options));
+  (app as { inject: unknown }).inject = (options?: InjectOptions | string) =>
+    options === undefined ? inject(options as never) : checked(options);
 }
 
 function streamed(response: LightMyRequestResponse): boolean {

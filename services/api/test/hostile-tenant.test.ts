@@ -56,7 +56,12 @@ describe('stored text, keys, classes and the evaluation column', () => {
       { ...lenetJob(), name: 'c1 \u0085' },
     ];
     for (const body of bodies) {
-      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
       assert.equal(res.statusCode, 400, `${JSON.stringify(body.name)}: ${res.body}`);
       assert.equal(res.json().error.code, 'control_character');
       assert.deepEqual(res.json().error.details, [{ path: 'body.name', rule: 'control_character' }]);
@@ -82,7 +87,12 @@ describe('stored text, keys, classes and the evaluation column', () => {
     assert.equal(await api.db.prisma.job.count(), 0, 'nothing stored');
     assert.equal(await api.db.prisma.dataset.count(), 0);
     // Ordinary text, non-ASCII included, is kept as sent.
-    const fine = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: { ...lenetJob(), name: 'Zürich 東京 🚆' } });
+    const fine = await api.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: auth,
+      payload: { ...lenetJob(), name: 'Zürich 東京 🚆' },
+    });
     assert.equal(fine.statusCode, 201, fine.body);
     assert.equal(fine.json().name, 'Zürich 東京 🚆');
   });
@@ -96,7 +106,12 @@ describe('stored text, keys, classes and the evaluation column', () => {
     };
     try {
       const guess = (i: number) =>
-        api.app.inject({ method: 'GET', url: '/v1/jobs', remoteAddress: '203.0.113.7', headers: { authorization: `Bearer ty_${String(i).padStart(43, 'x')}` } });
+        api.app.inject({
+          method: 'GET',
+          url: '/v1/jobs',
+          remoteAddress: '203.0.113.7',
+          headers: { authorization: `Bearer ty_${String(i).padStart(43, 'x')}` },
+        });
       for (let i = 0; i < 5; i++) assert.equal((await guess(i)).statusCode, 401);
       assert.equal(queries, 5);
       for (let i = 5; i < 50; i++) {
@@ -115,7 +130,13 @@ describe('stored text, keys, classes and the evaluation column', () => {
       assert.equal(sameAddress.statusCode, 200, sameAddress.body);
       // The same unknown key sent again from a fresh address costs no second query.
       const before = queries;
-      const repeat = () => api.app.inject({ method: 'GET', url: '/v1/jobs', remoteAddress: '198.51.100.10', headers: { authorization: `Bearer ty_${'r'.repeat(43)}` } });
+      const repeat = () =>
+        api.app.inject({
+          method: 'GET',
+          url: '/v1/jobs',
+          remoteAddress: '198.51.100.10',
+          headers: { authorization: `Bearer ty_${'r'.repeat(43)}` },
+        });
       assert.equal((await repeat()).statusCode, 401);
       assert.equal((await repeat()).statusCode, 401);
       assert.equal(queries, before + 1);
@@ -263,7 +284,10 @@ describe('event streams', () => {
       }
     };
     await flood();
-    await until(() => logLines.some((line) => line.includes('event stream dropped: the client does not read')), 'the API to drop the client');
+    await until(
+      () => logLines.some((line) => line.includes('event stream dropped: the client does not read')),
+      'the API to drop the client',
+    );
     const rss = process.memoryUsage().rss;
     assert.ok(rss < 2 * 1024 ** 3, `rss ${rss}`);
     socket.resume();
@@ -363,7 +387,10 @@ describe('uploads and counts', () => {
         api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'idempotency-key': `k${i}` }, payload: lenetJob() }),
       ),
     );
-    assert.ok(keyed.every((res) => res.statusCode === 429), keyed.map((res) => res.statusCode).join(','));
+    assert.ok(
+      keyed.every((res) => res.statusCode === 429),
+      keyed.map((res) => res.statusCode).join(','),
+    );
     const tenant = (await api.db.tenants.findByName('burst'))!;
     assert.equal(await api.db.jobs.countWithStatus(tenant.id, ['queued']), 5);
   });
@@ -375,7 +402,11 @@ describe('uploads and counts', () => {
     try {
       const auth = await wide.authFor('parallel-uploads');
       const answers = await Promise.all(Array.from({ length: 8 }, () => upload(wide, auth, idxParts(2))));
-      assert.equal(answers.filter((res) => res.statusCode === 201).length, 2, answers.map((res) => `${res.statusCode} ${res.body.slice(0, 80)}`).join('\n'));
+      assert.equal(
+        answers.filter((res) => res.statusCode === 201).length,
+        2,
+        answers.map((res) => `${res.statusCode} ${res.body.slice(0, 80)}`).join('\n'),
+      );
       for (const res of answers.filter((res) => res.statusCode !== 201)) assert.equal(res.json().error.code, 'datasets_limit');
       assert.equal(await wide.db.prisma.dataset.count(), 2);
     } finally {
@@ -443,7 +474,11 @@ describe('the memory estimate', () => {
           { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: labels } },
         ]);
         assert.equal(res.statusCode, 201, res.body);
-        const body = { model: { architecture: 'lenet5' }, dataset: { id: res.json().id }, hyperparameters: { batchSize: 32, optimizer: 'adam' } };
+        const body = {
+          model: { architecture: 'lenet5' },
+          dataset: { id: res.json().id },
+          hyperparameters: { batchSize: 32, optimizer: 'adam' },
+        };
         return api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: body });
       };
       assert.equal((await submit(100)).statusCode, 201, 'a small dataset fits');

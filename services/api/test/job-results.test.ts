@@ -19,7 +19,12 @@ before(async () => {
 after(async () => api?.close());
 
 async function submit(body: Record<string, unknown> = lenetJob()): Promise<{ id: string }> {
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: body });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: body,
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json();
 }
@@ -67,7 +72,18 @@ async function completeJob(id: string): Promise<void> {
     ],
     manifest: { format: 'trainyard-model/1' },
   });
-  const evaluation = { loss: 0.4, top1: 0.9, top5: 1, classNames: ['a', 'b'], perClass: [], confusionMatrix: [[9, 1], [1, 9]], examples: 20 };
+  const evaluation = {
+    loss: 0.4,
+    top1: 0.9,
+    top5: 1,
+    classNames: ['a', 'b'],
+    perClass: [],
+    confusionMatrix: [
+      [9, 1],
+      [1, 9],
+    ],
+    examples: 20,
+  };
   assert.ok(await api.db.jobs.succeed(id, worker, { engine: 'wasm', evaluation }));
 }
 
@@ -98,18 +114,34 @@ describe('a succeeded job', () => {
     const res = await get(`/v1/jobs/${id}/metrics`);
     assert.equal(res.statusCode, 200);
     const { epochs } = res.json();
-    assert.deepEqual(epochs.map((e: { epoch: number }) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      epochs.map((e: { epoch: number }) => e.epoch),
+      [1, 2],
+    );
     assert.deepEqual(Object.keys(epochs[0]).sort(), [
-      'epoch', 'imagesPerSecond', 'learningRate', 'seconds', 'trainAccuracy', 'trainLoss', 'validationAccuracy', 'validationLoss',
+      'epoch',
+      'imagesPerSecond',
+      'learningRate',
+      'seconds',
+      'trainAccuracy',
+      'trainLoss',
+      'validationAccuracy',
+      'validationLoss',
     ]);
   });
 
   test('evaluation, checkpoints and a checkpoint download', async () => {
     const evaluation = (await get(`/v1/jobs/${id}/evaluation`)).json();
     assert.equal(evaluation.top1, 0.9);
-    assert.deepEqual(evaluation.confusionMatrix, [[9, 1], [1, 9]]);
+    assert.deepEqual(evaluation.confusionMatrix, [
+      [9, 1],
+      [1, 9],
+    ]);
     const { checkpoints } = (await get(`/v1/jobs/${id}/checkpoints`)).json();
-    assert.deepEqual(checkpoints.map((c: { epoch: number }) => c.epoch), [1, 2]);
+    assert.deepEqual(
+      checkpoints.map((c: { epoch: number }) => c.epoch),
+      [1, 2],
+    );
     const download = await get(checkpoints[1].download);
     assert.equal(download.statusCode, 200);
     assert.deepEqual([...download.rawPayload], [2, 2, 2]);
@@ -224,7 +256,10 @@ describe('GET /v1/jobs', () => {
     assert.deepEqual(seen, [...ids].reverse());
 
     const cancelled = (await get('/v1/jobs?status=cancelled', lister)).json();
-    assert.deepEqual(cancelled.jobs.map((job: { id: string }) => job.id), [ids[1]]);
+    assert.deepEqual(
+      cancelled.jobs.map((job: { id: string }) => job.id),
+      [ids[1]],
+    );
     for (const query of ['status=done', 'limit=0', 'limit=1000', 'limit=abc', 'cursor=garbage', 'colour=red']) {
       const res = await get(`/v1/jobs?${query}`, lister);
       assert.equal(res.statusCode, 400, query);

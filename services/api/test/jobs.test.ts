@@ -50,12 +50,27 @@ describe('POST /v1/jobs', () => {
     ['a huge epoch count (above MAX_EPOCHS)', lenetJob({ hyperparameters: { epochs: 1e12 } }), 400, 'hyperparameter_limit'],
     ['a fractional epoch count', lenetJob({ hyperparameters: { epochs: 2.5 } }), 400, 'validation_failed'],
     // JSON has no Infinity, but 1e999 parses to it.
-    ['an infinite learning rate', '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"learningRate":1e999}}', 400, 'validation_failed'],
-    ['a negative infinite epoch count', '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"epochs":-1e999}}', 400, 'validation_failed'],
+    [
+      'an infinite learning rate',
+      '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"learningRate":1e999}}',
+      400,
+      'validation_failed',
+    ],
+    [
+      'a negative infinite epoch count',
+      '{"model":{"architecture":"lenet5"},"dataset":{"builtin":"synthetic"},"hyperparameters":{"epochs":-1e999}}',
+      400,
+      'validation_failed',
+    ],
     ['an unknown optimizer', lenetJob({ hyperparameters: { optimizer: 'lion' } }), 400, 'validation_failed'],
     ['a missing model', { dataset: { builtin: 'synthetic' } }, 400, 'validation_failed'],
     ['an unknown builtin dataset', lenetJob({ dataset: { builtin: 'imagenet' } }), 400, 'validation_failed'],
-    ['a dataset with both builtin and id', lenetJob({ dataset: { builtin: 'synthetic', id: '00000000-0000-0000-0000-000000000000' } }), 400, 'validation_failed'],
+    [
+      'a dataset with both builtin and id',
+      lenetJob({ dataset: { builtin: 'synthetic', id: '00000000-0000-0000-0000-000000000000' } }),
+      400,
+      'validation_failed',
+    ],
     ['an array body', [lenetJob()], 400, 'validation_failed'],
     ['an unknown architecture', lenetJob({ model: { architecture: 'transformer' } }), 400, 'unknown_architecture'],
     ['an architecture too big for 28x28 inputs', lenetJob({ model: { architecture: 'inception_v3' } }), 422, 'input_too_small'],
@@ -78,15 +93,26 @@ describe('POST /v1/jobs', () => {
   test('validation errors say where and why', async () => {
     const res = await submit(lenetJob({ hyperparameters: { epochs: '4', colour: 1 } }));
     const details = res.json().error.details as Array<{ path: string; rule: string }>;
-    assert.ok(details.some((d) => d.path === 'body.hyperparameters.epochs' && d.rule === 'type'), JSON.stringify(details));
-    assert.ok(details.some((d) => d.path === 'body.hyperparameters.colour' && d.rule === 'additionalProperties'), JSON.stringify(details));
+    assert.ok(
+      details.some((d) => d.path === 'body.hyperparameters.epochs' && d.rule === 'type'),
+      JSON.stringify(details),
+    );
+    assert.ok(
+      details.some((d) => d.path === 'body.hyperparameters.colour' && d.rule === 'additionalProperties'),
+      JSON.stringify(details),
+    );
   });
 
   test('malformed bodies answer with our error format', async () => {
     const cases: Array<[string, () => ReturnType<typeof submit>, number, string]> = [
       ['invalid JSON', () => submit('{"model": '), 400, 'invalid_json'],
       ['an empty body', () => submit(''), 400, 'invalid_json'],
-      ['invalid UTF-8', () => submit(Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])), 400, 'invalid_json'],
+      [
+        'invalid UTF-8',
+        () => submit(Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
+        400,
+        'invalid_json',
+      ],
       ['text/plain', () => submit(JSON.stringify(lenetJob()), { 'content-type': 'text/plain' }), 415, 'unsupported_media_type'],
       ['a body over the limit', () => submit(JSON.stringify({ ...lenetJob(), name: 'x'.repeat(1_100_000) })), 413, 'payload_too_large'],
       ['deeply nested JSON', () => submit('{"name":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}'), 400, 'validation_failed'],
@@ -99,7 +125,15 @@ describe('POST /v1/jobs', () => {
   });
 
   test('hostile URLs answer 4xx in our format', async () => {
-    for (const url of ['/v1/jobs?cursor=%ff', '/v1/jobs/%ff', '/v1/jobs/%E0%A4%A', '/v1/jobs?status=queued&status=running', `/v1/jobs/${'a'.repeat(5000)}`, '/v1/jobs/..%2f..%2fetc', '/v1/datasets/%00']) {
+    for (const url of [
+      '/v1/jobs?cursor=%ff',
+      '/v1/jobs/%ff',
+      '/v1/jobs/%E0%A4%A',
+      '/v1/jobs?status=queued&status=running',
+      `/v1/jobs/${'a'.repeat(5000)}`,
+      '/v1/jobs/..%2f..%2fetc',
+      '/v1/datasets/%00',
+    ]) {
       const res = await api.app.inject({ method: 'GET', url, headers: auth });
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode} ${res.body}`);
       assert.equal(typeof res.json().error.code, 'string', url);
@@ -131,7 +165,10 @@ describe('Idempotency-Key', () => {
   test('concurrent submissions with one key create one job', async () => {
     const headers = { 'idempotency-key': 'race-1' };
     const answers = await Promise.all(Array.from({ length: 8 }, () => submit(lenetJob({ name: 'race' }), headers)));
-    assert.ok(answers.every((res) => res.statusCode === 201), answers.map((r) => r.body).join('\n'));
+    assert.ok(
+      answers.every((res) => res.statusCode === 201),
+      answers.map((r) => r.body).join('\n'),
+    );
     assert.equal(new Set(answers.map((res) => res.json().id)).size, 1);
     assert.equal(await api.db.prisma.job.count({ where: { name: 'race' } }), 1);
   });

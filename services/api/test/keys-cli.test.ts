@@ -62,7 +62,7 @@ test('keys create prints the key alone on the last stdout line; the key is store
   }
 });
 
-test('keys revoke --tenant never revokes another tenant\'s key, even one with the same prefix', async () => {
+test("keys revoke --tenant never revokes another tenant's key, even one with the same prefix", async () => {
   const db = openDatabase(database.url, { max: 2 });
   try {
     const mine = (await trainyard('keys', 'create', '--tenant', 'prefix-owner')).stdout.trim().split('\n').at(-1)!;
@@ -80,7 +80,11 @@ test('keys revoke --tenant never revokes another tenant\'s key, even one with th
     assert.equal(byPrefix.code, 0, byPrefix.stderr);
     assert.match(byPrefix.stderr, /revoked 1 key\b/);
     assert.equal(await db.tenants.authenticate(mine), null);
-    assert.equal((await db.tenants.authenticate(theirs))?.tenant.name, 'prefix-other', "the other tenant's key with that prefix still works");
+    assert.equal(
+      (await db.tenants.authenticate(theirs))?.tenant.name,
+      'prefix-other',
+      "the other tenant's key with that prefix still works",
+    );
 
     assert.equal((await trainyard('keys', 'revoke', '--tenant', 'nobody-here', prefix)).code, 1, 'unknown tenant');
   } finally {

@@ -46,7 +46,12 @@ async function client(target: TestApi) {
   const auth = await target.authFor(`limits-${++tenants}`);
   return {
     submit: (body: unknown) =>
-      target.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) }),
+      target.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      }),
     upload: (bytes: { images: Buffer; labels: Buffer }) => {
       const body = multipart([
         { name: 'images', file: { filename: 'train-images-idx3-ubyte', data: bytes.images } },
@@ -59,7 +64,10 @@ async function client(target: TestApi) {
 }
 
 /** Sends what should pass first (it must), then the request over the limit, whose answer is returned. */
-async function overLimit(allowed: Array<() => Promise<{ statusCode: number; body: string }>>, refused: () => Promise<Answer>): Promise<Answer> {
+async function overLimit(
+  allowed: Array<() => Promise<{ statusCode: number; body: string }>>,
+  refused: () => Promise<Answer>,
+): Promise<Answer> {
   for (const send of allowed) {
     const res = await send();
     assert.ok(res.statusCode < 300, `below the limit: ${res.statusCode} ${res.body}`);
@@ -119,7 +127,9 @@ const limits: Array<{ variable: string; limit: number; status: number; code: str
     code: 'hyperparameter_limit',
     answer: async () => {
       const c = await client(api);
-      return overLimit([() => c.submit(lenetJob({ hyperparameters: { epochs: 20 } }))], () => c.submit(lenetJob({ hyperparameters: { epochs: 21 } })));
+      return overLimit([() => c.submit(lenetJob({ hyperparameters: { epochs: 20 } }))], () =>
+        c.submit(lenetJob({ hyperparameters: { epochs: 21 } })),
+      );
     },
   },
   {
@@ -150,7 +160,9 @@ const limits: Array<{ variable: string; limit: number; status: number; code: str
     code: 'model_too_large',
     answer: async () => {
       const c = await client(memory);
-      return overLimit([() => c.submit(lenetJob({ hyperparameters: { batchSize: 64 } }))], () => c.submit(lenetJob({ hyperparameters: { batchSize: 4096 } })));
+      return overLimit([() => c.submit(lenetJob({ hyperparameters: { batchSize: 64 } }))], () =>
+        c.submit(lenetJob({ hyperparameters: { batchSize: 4096 } })),
+      );
     },
   },
 ];

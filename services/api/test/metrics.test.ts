@@ -42,7 +42,13 @@ describe('GET /metrics', () => {
     assert.ok(await api.db.jobs.succeed(id, 'w1', { engine: 'wasm', evaluation: {} }));
     await api.db.pool.query(`UPDATE jobs SET started_at = finished_at - interval '90 seconds' WHERE id = $1`, [id]);
     await workers.report({ workerId: 'w1', at: new Date().toISOString(), concurrency: 1, runningJobIds: ['x'], imagesPerSecond: 1234.5 });
-    await workers.report({ workerId: 'w-gone', at: new Date(Date.now() - 10 * 60_000).toISOString(), concurrency: 1, runningJobIds: [], imagesPerSecond: 99 });
+    await workers.report({
+      workerId: 'w-gone',
+      at: new Date(Date.now() - 10 * 60_000).toISOString(),
+      concurrency: 1,
+      runningJobIds: [],
+      imagesPerSecond: 99,
+    });
     await api.app.inject({ method: 'GET', url: '/v1/jobs/not-a-job', headers });
 
     const res = await api.app.inject({ method: 'GET', url: '/metrics' });

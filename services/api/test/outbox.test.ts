@@ -19,7 +19,12 @@ after(async () => api?.close());
 
 test('a submission while the queue is down answers 201, and the outbox enqueues the job later', async () => {
   const auth = await api.authFor('outbox');
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: lenetJob(),
+  });
   assert.equal(res.statusCode, 201, res.body);
   const id = res.json().id as string;
   const row = await api.db.jobs.get(id);
@@ -43,7 +48,12 @@ test('a submission while the queue is down answers 201, and the outbox enqueues 
 
 test('a cancelled job is never enqueued by the outbox', async () => {
   const auth = await api.authFor('outbox-cancel');
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: lenetJob(),
+  });
   const id = res.json().id as string;
   const cancel = await api.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth });
   assert.equal(cancel.statusCode, 200, cancel.body);

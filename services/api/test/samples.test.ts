@@ -44,7 +44,12 @@ describe('sample images', () => {
       { name: 'images', file: { filename: 'train-images-idx3-ubyte', data: images } },
       { name: 'labels', file: { filename: 'train-labels-idx1-ubyte', data: labels } },
     ]);
-    const uploaded = await api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...headers, ...body.headers }, payload: body.payload });
+    const uploaded = await api.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { ...headers, ...body.headers },
+      payload: body.payload,
+    });
     assert.equal(uploaded.statusCode, 201, uploaded.body);
     const { id } = uploaded.json();
     const res = await api.app.inject({ method: 'GET', url: `/v1/datasets/${id}/samples`, headers });

@@ -27,7 +27,12 @@ before(async () => {
 
 /** A finished job with a model, a checkpoint and metrics, so that every route has something to hide. */
 async function finishedJobOf(auth: { authorization: string }): Promise<string> {
-  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: lenetJob() });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: lenetJob(),
+  });
   const id: string = res.json().id;
   await api.db.jobs.claim(id, 'w');
   // A real checkpoint: GET /v1/jobs/{id}/checkpoints/{epoch}/model exports it.
@@ -36,7 +41,10 @@ async function finishedJobOf(auth: { authorization: string }): Promise<string> {
   await api.storage.put(jobKeys(id).modelFile('model.json'), '{}');
   await api.storage.put(jobKeys(id).modelBundle, 'x');
   await api.db.models.save(id, { storagePrefix: jobKeys(id).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
-  await api.db.jobs.succeed(id, 'w', { engine: 'wasm', evaluation: { top1: 1, top5: 1, loss: 0, classNames: [], perClass: [], confusionMatrix: [] } });
+  await api.db.jobs.succeed(id, 'w', {
+    engine: 'wasm',
+    evaluation: { top1: 1, top5: 1, loss: 0, classNames: [], perClass: [], confusionMatrix: [] },
+  });
   return id;
 }
 
@@ -90,13 +98,21 @@ describe('authentication', () => {
       const wrong = `ty_${'B'.repeat(43)}`;
       for (const headers of [auth, { authorization: `Bearer ${wrong}` }, { authorization: `Bearer ${key}x` }]) {
         await logged.app.inject({ method: 'GET', url: '/v1/jobs', headers });
-        await logged.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...headers, 'content-type': 'application/json' }, payload: '{bad' });
+        await logged.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: '{bad',
+        });
         await logged.app.inject({ method: 'GET', url: `/v1/jobs/${key}`, headers });
       }
       assert.ok(lines.length >= 9, 'requests were logged');
       const all = lines.join('\n');
       for (const secret of [key, wrong, 'Bearer']) assert.ok(!all.includes(secret), `${secret.slice(0, 6)}... appears in the logs`);
-      assert.ok(lines.every((line) => JSON.parse(line).reqId || !line.includes('"url"')), 'request lines carry their request id');
+      assert.ok(
+        lines.every((line) => JSON.parse(line).reqId || !line.includes('"url"')),
+        'request lines carry their request id',
+      );
     } finally {
       await logged.close();
     }
@@ -137,12 +153,22 @@ describe('tenant isolation', () => {
     const datasets = (await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: mallory })).json();
     assert.deepEqual(datasets.datasets, []);
     for (const body of [lenetJob({ dataset: { id: aliceDataset } }), lenetJob({ fineTuneFrom: aliceJob })]) {
-      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...mallory, 'content-type': 'application/json' }, payload: body });
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { ...mallory, 'content-type': 'application/json' },
+        payload: body,
+      });
       assert.equal(res.statusCode, 404, res.body);
     }
     // Alice can fine-tune from her own succeeded job and train on her own dataset.
     for (const body of [lenetJob({ dataset: { id: aliceDataset } }), lenetJob({ fineTuneFrom: aliceJob })]) {
-      const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: { ...alice, 'content-type': 'application/json' }, payload: body });
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { ...alice, 'content-type': 'application/json' },
+        payload: body,
+      });
       assert.equal(res.statusCode, 201, res.body);
     }
   });
@@ -160,7 +186,11 @@ describe('headers, health and documentation', () => {
     const preflight = await api.app.inject({
       method: 'OPTIONS',
       url: '/v1/jobs',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     assert.equal(preflight.statusCode, 204);
   });
@@ -207,7 +237,14 @@ describe('headers, health and documentation', () => {
 
   test('/openapi.json documents every /v1 route and /docs serves Swagger UI', async () => {
     const spec = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/metrics', '/v1/jobs/{id}/model/{file}', '/v1/datasets', '/v1/architectures']) {
+    for (const path of [
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+      '/v1/jobs/{id}/metrics',
+      '/v1/jobs/{id}/model/{file}',
+      '/v1/datasets',
+      '/v1/architectures',
+    ]) {
       assert.ok(spec.paths[path], path);
     }
     assert.ok(spec.paths['/v1/jobs'].post.requestBody);
@@ -226,6 +263,9 @@ describe('headers, health and documentation', () => {
     assert.ok(architectures.length >= 10);
     // torchvision's counts (packages/cnn/test/torchvision-counts.txt): LeNet-5 at 32x32x3 has 62,006.
     assert.equal(lenet.parameters, 62006);
-    assert.ok(architectures.every((a: { parameters: unknown }) => typeof a.parameters === 'number'), 'recorded for every architecture');
+    assert.ok(
+      architectures.every((a: { parameters: unknown }) => typeof a.parameters === 'number'),
+      'recorded for every architecture',
+    );
   });
 });

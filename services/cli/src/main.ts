@@ -16,8 +16,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   config: { summary: 'print every environment variable with its default and meaning', load: () => import('./commands/config.js') },
   keys: { summary: 'create or revoke API keys (connects to DATABASE_URL)', load: () => import('./commands/keys.js') },
   jobs: { summary: 'submit, list, show, watch, cancel and download jobs (over the API)', load: () => import('./commands/jobs.js') },
-  doctor: { summary: 'which engines load here and why not, the chosen engine and device, a 5-second probe', load: () => import('./commands/doctor.js') },
-  workers: { summary: 'list the live workers: engine, device, accelerator class, load (over the API)', load: () => import('./commands/workers.js') },
+  doctor: {
+    summary: 'which engines load here and why not, the chosen engine and device, a 5-second probe',
+    load: () => import('./commands/doctor.js'),
+  },
+  workers: {
+    summary: 'list the live workers: engine, device, accelerator class, load (over the API)',
+    load: () => import('./commands/workers.js'),
+  },
   datasets: { summary: 'upload and list datasets (over the API)', load: () => import('./commands/datasets.js') },
   weights: { summary: 'upload, list and delete pretrained weights (over the API)', load: () => import('./commands/weights.js') },
 };
@@ -42,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     // A bad command line exits 2 like other Unix tools; a typed error shows its stable code.
     const e = error as { code?: string; message?: string; details?: unknown };

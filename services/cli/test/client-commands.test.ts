@@ -50,7 +50,22 @@ describe('trainyard jobs and datasets against a running service', () => {
   });
 
   test('submit --json, then watch prints progress and per-epoch lines to the end and exits 0', async () => {
-    const submitted = await cli(['jobs', 'submit', ...api(), '--arch', 'lenet5', '--dataset', 'synthetic', '--name', 'cli job', '--hp', 'epochs=2', '--hp', 'validationSplit=0.1', '--json']);
+    const submitted = await cli([
+      'jobs',
+      'submit',
+      ...api(),
+      '--arch',
+      'lenet5',
+      '--dataset',
+      'synthetic',
+      '--name',
+      'cli job',
+      '--hp',
+      'epochs=2',
+      '--hp',
+      'validationSplit=0.1',
+      '--json',
+    ]);
     assert.equal(submitted.code, 0, submitted.stderr);
     const job = JSON.parse(submitted.stdout);
     assert.equal(job.status, 'queued');
@@ -60,9 +75,18 @@ describe('trainyard jobs and datasets against a running service', () => {
     const watched = await cli(['jobs', 'watch', jobId, ...api()]);
     assert.equal(watched.code, 0, watched.stderr + watched.stdout);
     const lines = watched.stdout.trim().split('\n');
-    assert.ok(lines.some((line) => /^\[[#-]{20}\]\s+\d+% epoch 1\/2 step \d+\/\d+ loss \d/.test(line)), watched.stdout);
-    assert.ok(lines.some((line) => /^epoch 1: train loss \d/.test(line)), watched.stdout);
-    assert.ok(lines.some((line) => /^epoch 2: train loss \d/.test(line)), watched.stdout);
+    assert.ok(
+      lines.some((line) => /^\[[#-]{20}\]\s+\d+% epoch 1\/2 step \d+\/\d+ loss \d/.test(line)),
+      watched.stdout,
+    );
+    assert.ok(
+      lines.some((line) => /^epoch 1: train loss \d/.test(line)),
+      watched.stdout,
+    );
+    assert.ok(
+      lines.some((line) => /^epoch 2: train loss \d/.test(line)),
+      watched.stdout,
+    );
     assert.ok(lines.includes('status: succeeded'), watched.stdout);
     assert.match(lines.at(-1)!, /^test set: top-1 \d+\.\d+%/);
   });
@@ -70,8 +94,14 @@ describe('trainyard jobs and datasets against a running service', () => {
   test('watch --json of a finished job replays its events as JSON lines', async () => {
     const watched = await cli(['jobs', 'watch', jobId, ...api(), '--json']);
     assert.equal(watched.code, 0, watched.stderr);
-    const events = watched.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.epoch), [1, 2]);
+    const events = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      events.filter((e) => e.type === 'epoch').map((e) => e.epoch),
+      [1, 2],
+    );
     assert.equal(events.at(-1).status, 'succeeded');
     assert.ok(events.every((e) => e.jobId === jobId));
   });
@@ -81,7 +111,10 @@ describe('trainyard jobs and datasets against a running service', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`^${jobId}\\s+succeeded\\s+lenet5\\s+synthetic\\s+epoch 2/2\\s+cli job`, 'm'));
     const listedJson = JSON.parse((await cli(['jobs', 'list', ...api(), '--json'])).stdout);
-    assert.deepEqual(listedJson.jobs.map((j: { id: string }) => j.id), [jobId]);
+    assert.deepEqual(
+      listedJson.jobs.map((j: { id: string }) => j.id),
+      [jobId],
+    );
 
     const shown = await cli(['jobs', 'show', jobId, ...api()]);
     assert.equal(shown.code, 0, shown.stderr);
@@ -98,7 +131,9 @@ describe('trainyard jobs and datasets against a running service', () => {
   });
 
   test('cancel a queued job; errors show the API code and message', async () => {
-    const long = JSON.parse((await cli(['jobs', 'submit', ...api(), '--arch', 'lenet5', '--dataset', 'synthetic', '--hp', 'epochs=50', '--json'])).stdout);
+    const long = JSON.parse(
+      (await cli(['jobs', 'submit', ...api(), '--arch', 'lenet5', '--dataset', 'synthetic', '--hp', 'epochs=50', '--json'])).stdout,
+    );
     const cancelled = await cli(['jobs', 'cancel', long.id, ...api(), '--json']);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.ok(['cancelled', 'running'].includes(JSON.parse(cancelled.stdout).status));
@@ -136,7 +171,18 @@ describe('trainyard jobs and datasets against a running service', () => {
     for (let i = 0; i < count; i++) labels[8 + i] = i % 4;
     writeFileSync(join(scratch, 'train-images-idx3-ubyte'), images);
     writeFileSync(join(scratch, 'train-labels-idx1-ubyte'), labels);
-    const uploaded = await cli(['datasets', 'upload', ...api(), '--images', 'train-images-idx3-ubyte', '--labels', 'train-labels-idx1-ubyte', '--name', 'tiny', '--json']);
+    const uploaded = await cli([
+      'datasets',
+      'upload',
+      ...api(),
+      '--images',
+      'train-images-idx3-ubyte',
+      '--labels',
+      'train-labels-idx1-ubyte',
+      '--name',
+      'tiny',
+      '--json',
+    ]);
     assert.equal(uploaded.code, 0, uploaded.stderr);
     const dataset = JSON.parse(uploaded.stdout);
     assert.equal(dataset.classNames.length, 4);
@@ -153,7 +199,8 @@ describe('trainyard jobs and datasets against a running service', () => {
     for (const line of requests) assert.match(String(line.reqId), /^[0-9a-f-]{36}$/, JSON.stringify(line));
     const workerLines = service.worker.lines.filter((line) => typeof line.level === 'number');
     // Lines about the worker process itself (start, stop, queue connection) name no job.
-    const processLines = /^(worker ready|worker stopping|worker stopped|database schema|applied migration|queue worker error|heartbeat failed|reaping stale jobs failed|training engine|engine)/;
+    const processLines =
+      /^(worker ready|worker stopping|worker stopped|database schema|applied migration|queue worker error|heartbeat failed|reaping stale jobs failed|training engine|engine)/;
     const aboutJobs = workerLines.filter((line) => !processLines.test(String(line.msg)));
     assert.ok(aboutJobs.length > 5, JSON.stringify(workerLines.slice(0, 5)));
     const missing = aboutJobs.filter((line) => typeof line.jobId !== 'string');
@@ -166,5 +213,8 @@ test('the progress line of `jobs watch` on a terminal', () => {
     progressLine({ epoch: 2, epochs: 4, step: 50, steps: 100, imagesPerSecond: 2812.4, etaSeconds: 75, loss: 0.51234, accuracy: 0.8123 }),
     '[########------------]  37% epoch 2/4 step 50/100 loss 0.512 acc 81.2% 2,812 img/s ETA 1m15s',
   );
-  assert.equal(progressLine({ epoch: 1, epochs: 1, step: 10, steps: 10, imagesPerSecond: null, etaSeconds: null }), '[####################] 100% epoch 1/1 step 10/10');
+  assert.equal(
+    progressLine({ epoch: 1, epochs: 1, step: 10, steps: 10, imagesPerSecond: null, etaSeconds: null }),
+    '[####################] 100% epoch 1/1 step 10/10',
+  );
 });

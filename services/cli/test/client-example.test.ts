@@ -23,8 +23,15 @@ after(async () => service?.close());
 test('the typed client example submits a job, watches its events and reads top1', async () => {
   const source = readFileSync(SOURCE, 'utf8');
   assert.doesNotMatch(source, /\bas\s+(unknown|any|[A-Z]\w*)\b|<[A-Z]\w*>\s*\(|:\s*any\b/, 'the example uses no casts and no any');
-  assert.deepEqual([...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]), ['@trainyard/client'], 'the example imports only @trainyard/client');
-  const child = spawn(process.execPath, [EXAMPLE], { env: { ...process.env, TRAINYARD_API_URL: service.url, TRAINYARD_API_KEY: service.key }, stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.deepEqual(
+    [...source.matchAll(/from '([^']+)'/g)].map((match) => match[1]),
+    ['@trainyard/client'],
+    'the example imports only @trainyard/client',
+  );
+  const child = spawn(process.execPath, [EXAMPLE], {
+    env: { ...process.env, TRAINYARD_API_URL: service.url, TRAINYARD_API_KEY: service.key },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));

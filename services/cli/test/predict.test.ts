@@ -80,7 +80,11 @@ describe('prediction over REST', () => {
   }
 
   async function predictJson(job: string, body: unknown, query = '', key = auth) {
-    return api(`/v1/jobs/${job}/predict${query}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }, key);
+    return api(
+      `/v1/jobs/${job}/predict${query}`,
+      { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+      key,
+    );
   }
 
   async function expectError(response: Response, status: number, code: string): Promise<Record<string, unknown>> {
@@ -173,10 +177,17 @@ describe('prediction over REST', () => {
       assert.equal(prediction.top.length, 10);
       for (const entry of prediction.top) {
         assert.equal(entry.class, `class_${entry.index}`, 'class names come from the dataset');
-        assert.ok(Math.abs(entry.probability - expected[i]![entry.index]!) <= tolerance, `input ${i}, class ${entry.index}: ${entry.probability} vs ${expected[i]![entry.index]}`);
+        assert.ok(
+          Math.abs(entry.probability - expected[i]![entry.index]!) <= tolerance,
+          `input ${i}, class ${entry.index}: ${entry.probability} vs ${expected[i]![entry.index]}`,
+        );
       }
       const sorted = [...prediction.top].sort((a, b) => b.probability - a.probability);
-      assert.deepEqual(prediction.top.map((e) => e.index), sorted.map((e) => e.index), 'most probable first');
+      assert.deepEqual(
+        prediction.top.map((e) => e.index),
+        sorted.map((e) => e.index),
+        'most probable first',
+      );
     });
   }
 
@@ -186,7 +197,15 @@ describe('prediction over REST', () => {
     const response = await predictImages(models[0]!, images, '?top=10');
     assert.equal(response.status, 200, await response.clone().text());
     const { predictions } = (await response.json()) as { predictions: Prediction[] };
-    const inputs = tf.tidy(() => tf.tensor4d(Float32Array.from(grays.flatMap((g) => [...g]), (v) => v / 255), [4, 28, 28, 1]));
+    const inputs = tf.tidy(() =>
+      tf.tensor4d(
+        Float32Array.from(
+          grays.flatMap((g) => [...g]),
+          (v) => v / 255,
+        ),
+        [4, 28, 28, 1],
+      ),
+    );
     assertMatches(predictions, await reference(models[0]!, inputs), 1e-4);
     inputs.dispose();
   });
@@ -200,7 +219,10 @@ describe('prediction over REST', () => {
     const input = tf.tidy(() => {
       const image = tf.tensor3d(Float32Array.from(rgb), [42, 56, 3]);
       const luma = image.mul(tf.tensor1d([0.299, 0.587, 0.114])).sum(-1, true);
-      return tf.image.resizeBilinear(luma as tf.Tensor3D, [28, 28], false, true).div(255).expandDims(0) as tf.Tensor4D;
+      return tf.image
+        .resizeBilinear(luma as tf.Tensor3D, [28, 28], false, true)
+        .div(255)
+        .expandDims(0) as tf.Tensor4D;
     });
     assertMatches(predictions, await reference(models[0]!, input), 0.02);
     input.dispose();
@@ -219,10 +241,16 @@ describe('prediction over REST', () => {
     inputs.dispose();
 
     const three = (await (await predictJson(models[1]!, { instances }, '?top=3')).json()) as { predictions: Prediction[] };
-    assert.deepEqual(three.predictions.map((p) => p.top.length), [3, 3, 3]);
+    assert.deepEqual(
+      three.predictions.map((p) => p.top.length),
+      [3, 3, 3],
+    );
     assert.deepEqual(three.predictions[0]!.top, predictions[0]!.top.slice(0, 3));
     const byDefault = (await (await predictJson(models[1]!, { instances })).json()) as { predictions: Prediction[] };
-    assert.deepEqual(byDefault.predictions.map((p) => p.top.length), [5, 5, 5]);
+    assert.deepEqual(
+      byDefault.predictions.map((p) => p.top.length),
+      [5, 5, 5],
+    );
   });
 
   test('trainyard jobs predict prints the same top classes', async () => {
@@ -254,7 +282,11 @@ describe('prediction over REST', () => {
     assert.equal(details.limit, MAX_IMAGES);
     assert.equal(details.variable, 'PREDICT_MAX_IMAGES');
     const instance = Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [0.5]));
-    await expectError(await predictJson(job, { instances: Array.from({ length: MAX_IMAGES + 1 }, () => instance) }), 413, 'predict_images_limit');
+    await expectError(
+      await predictJson(job, { instances: Array.from({ length: MAX_IMAGES + 1 }, () => instance) }),
+      413,
+      'predict_images_limit',
+    );
 
     details = await expectError(await predictImages(job, [{ name: 'big.png', png: bytes(1100 * 1024, 9) }]), 413, 'predict_body_too_large');
     assert.equal(details.variable, 'PREDICT_BODY_LIMIT');
@@ -267,7 +299,11 @@ describe('prediction over REST', () => {
     await expectError(oversized, 413, 'predict_body_too_large');
 
     // Bad images are refused as dataset uploads refuse them, naming the file.
-    await expectError(await predictImages(job, [png(1), { name: 'notes.png', png: new TextEncoder().encode('not an image') }]), 422, 'dataset_malformed');
+    await expectError(
+      await predictImages(job, [png(1), { name: 'notes.png', png: new TextEncoder().encode('not an image') }]),
+      422,
+      'dataset_malformed',
+    );
     await expectError(await predictImages(job, [{ name: 'cut.png', png: png(1).png.subarray(0, 60) }]), 422, 'dataset_malformed');
     const huge = Buffer.from(png(1).png);
     huge.writeUInt32BE(8000, 16); // the header claims 8000 x 8000 pixels: refused before decoding
@@ -280,8 +316,16 @@ describe('prediction over REST', () => {
     await expectError(await predictJson(job, { instances: [outOfRange] }), 422, 'prediction_input_invalid');
     await expectError(await predictJson(job, { instances: [] }), 400, 'validation_failed');
     await expectError(await predictJson(job, { images: [instance] }), 400, 'validation_failed');
-    await expectError(await api(`/v1/jobs/${job}/predict`, { method: 'POST', body: '{"instances": [', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
-    await expectError(await api(`/v1/jobs/${job}/predict`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+    await expectError(
+      await api(`/v1/jobs/${job}/predict`, { method: 'POST', body: '{"instances": [', headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_json',
+    );
+    await expectError(
+      await api(`/v1/jobs/${job}/predict`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    );
     await expectError(await predictImages(job, [png(1)], '?top=0'), 400, 'validation_failed');
     await expectError(await predictImages(job, [png(1)], '?top=two'), 400, 'validation_failed');
 
@@ -373,7 +417,10 @@ describe('prediction over REST', () => {
     assert.deepEqual(reloaded.body, warm.body);
     assert.equal((await call(a)).cache, 'hit');
     const unloaded = service.api.lines.filter((line) => line.msg === 'models unloaded to make room');
-    assert.ok(unloaded.some((line) => (line.evicted as string[]).includes(a)), JSON.stringify(unloaded));
+    assert.ok(
+      unloaded.some((line) => (line.evicted as string[]).includes(a)),
+      JSON.stringify(unloaded),
+    );
   });
 
   test('the OpenAPI document describes the route: both request bodies, the answer, and every limit by its code', async () => {
@@ -387,8 +434,13 @@ describe('prediction over REST', () => {
     assert.deepEqual(answer.properties.predictions.items.properties.top.items.required, ['index', 'class', 'probability']);
     assert.ok(operation.responses['200'].headers['x-model-cache']);
     assert.ok(operation.parameters.some((parameter: { in: string; name: string }) => parameter.in === 'query' && parameter.name === 'top'));
-    const codes = (status: number) => operation.responses[String(status)].content['application/json'].schema.properties.error.properties.code.enum;
-    assert.ok(codes(413).includes('predict_images_limit') && codes(413).includes('predict_body_too_large') && codes(413).includes('dataset_too_large'));
+    const codes = (status: number) =>
+      operation.responses[String(status)].content['application/json'].schema.properties.error.properties.code.enum;
+    assert.ok(
+      codes(413).includes('predict_images_limit') &&
+        codes(413).includes('predict_body_too_large') &&
+        codes(413).includes('dataset_too_large'),
+    );
     assert.ok(codes(429).includes('concurrent_predictions_limit'));
     assert.ok(codes(422).includes('dataset_malformed') && codes(422).includes('prediction_input_invalid'));
   });
@@ -423,7 +475,9 @@ describe('prediction over REST', () => {
     const seconds = (Date.now() - started) / 1000;
     assert.deepEqual([...new Set(statuses.flat())], [200]);
     const { p99, max } = await eventLoopDelay();
-    process.stderr.write(`12 requests of 6 images of 1024x1024 in ${seconds.toFixed(1)} s: event-loop delay p99 ${(p99 * 1000).toFixed(1)} ms, max ${(max * 1000).toFixed(1)} ms\n`);
+    process.stderr.write(
+      `12 requests of 6 images of 1024x1024 in ${seconds.toFixed(1)} s: event-loop delay p99 ${(p99 * 1000).toFixed(1)} ms, max ${(max * 1000).toFixed(1)} ms\n`,
+    );
     // On the event loop, each request would hold it for over half a second (pngjs decodes 1 MP in ~0.1 s here).
     assert.ok(p99 < 0.2, `event-loop delay p99 ${p99} s`);
   });

@@ -36,13 +36,31 @@ export function runnableShellBlocks(markdown: string): ShellBlock[] {
 
 /** One script: the preamble, then each block behind a marker line naming where it is in README.md. */
 export function readmeScript(blocks: ShellBlock[]): string {
-  const preamble = ['set -e', '# curl fails on an HTTP error (and shows the error body), as a careful user would notice it', 'curl() { command curl --fail-with-body "$@"; }'];
+  const preamble = [
+    'set -e',
+    '# curl fails on an HTTP error (and shows the error body), as a careful user would notice it',
+    'curl() { command curl --fail-with-body "$@"; }',
+  ];
   const parts = blocks.map((block) => `echo ${JSON.stringify(`>>> README.md line ${block.line}`)} >&2\n${block.code}`);
   return `${preamble.join('\n')}\n${parts.join('\n')}\necho '>>> README.md: every block ran' >&2\n`;
 }
 
 test('block selection: every ```sh block runs unless fenced ```sh no-test; other languages never', () => {
-  const markdown = ['```sh', 'echo one', '```', '```sh no-test', 'exit 1', '```', '```js', 'x()', '```', '```sh', 'echo two', 'echo three', '```'].join('\n');
+  const markdown = [
+    '```sh',
+    'echo one',
+    '```',
+    '```sh no-test',
+    'exit 1',
+    '```',
+    '```js',
+    'x()',
+    '```',
+    '```sh',
+    'echo two',
+    'echo three',
+    '```',
+  ].join('\n');
   assert.deepEqual(runnableShellBlocks(markdown), [
     { line: 1, code: 'echo one\n' },
     { line: 10, code: 'echo two\necho three\n' },

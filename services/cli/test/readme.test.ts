@@ -17,7 +17,11 @@ test("the README's import table is the graph the package.json files declare", ()
   const drawn = new Map<string, string[]>();
   for (const line of block[1].split('\n')) {
     const [workspace, importers] = line.split('<-').map((part) => part.trim());
-    const names = importers!.replace(/\([^)]*\)/g, '').split(',').map((name) => name.trim()).filter((name) => name !== 'none');
+    const names = importers!
+      .replace(/\([^)]*\)/g, '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== 'none');
     drawn.set(workspace!, names.sort());
   }
   const root = new URL('../../../../', import.meta.url);

@@ -24,11 +24,28 @@ test('bench/torch_reference.py throughput: the faster of NCHW and channels_last,
     t.skip('python3-torch is not installed');
     return;
   }
-  const run = spawnSync(PYTHON, [join(ROOT, 'bench/torch_reference.py'), 'throughput', '--model', 'lenet5', '--input', '28,28,1', '--batch', '8', '--warmup', '1', '--steps', '3'], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const run = spawnSync(
+    PYTHON,
+    [
+      join(ROOT, 'bench/torch_reference.py'),
+      'throughput',
+      '--model',
+      'lenet5',
+      '--input',
+      '28,28,1',
+      '--batch',
+      '8',
+      '--warmup',
+      '1',
+      '--steps',
+      '3',
+    ],
+    {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   assert.equal(result.model, 'lenet5');

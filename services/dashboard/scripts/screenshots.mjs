@@ -46,12 +46,27 @@ try {
     dataset: { builtin: dataset },
     hyperparameters: { epochs: haveFashion ? 4 : 6, batchSize: 64, validationSplit: 0.1, schedule: 'cosine', seed: 7 },
   });
-  const cancelled = await submit({ name: 'wrong learning rate', model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { learningRate: 5 } });
+  const cancelled = await submit({
+    name: 'wrong learning rate',
+    model: { architecture: 'lenet5' },
+    dataset: { builtin: 'synthetic' },
+    hyperparameters: { learningRate: 5 },
+  });
   await fetch(`${service.url}/v1/jobs/${cancelled}/cancel`, { method: 'POST', headers: { authorization: headers.authorization } });
   await waitFor(main, (j) => j.status === 'succeeded' || j.status === 'failed', 'the main job');
-  const quick = await submit({ name: 'quick try', model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { epochs: 2 } });
+  const quick = await submit({
+    name: 'quick try',
+    model: { architecture: 'lenet5' },
+    dataset: { builtin: 'synthetic' },
+    hyperparameters: { epochs: 2 },
+  });
   await waitFor(quick, (j) => j.status === 'succeeded', 'the quick job');
-  const long = await submit({ name: 'longer run', model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { epochs: 30 } });
+  const long = await submit({
+    name: 'longer run',
+    model: { architecture: 'lenet5' },
+    dataset: { builtin: 'synthetic' },
+    hyperparameters: { epochs: 30 },
+  });
   await submit({ name: 'next in line', model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' } });
 
   if (haveFashion) {
@@ -59,7 +74,11 @@ try {
     form.append('name', 'fashion-mnist test set');
     form.append('images', new Blob([readFileSync(join(fashionDir, 't10k-images-idx3-ubyte.gz'))]), 't10k-images-idx3-ubyte.gz');
     form.append('labels', new Blob([readFileSync(join(fashionDir, 't10k-labels-idx1-ubyte.gz'))]), 't10k-labels-idx1-ubyte.gz');
-    const uploaded = await fetch(`${service.url}/v1/datasets`, { method: 'POST', headers: { authorization: headers.authorization }, body: form });
+    const uploaded = await fetch(`${service.url}/v1/datasets`, {
+      method: 'POST',
+      headers: { authorization: headers.authorization },
+      body: form,
+    });
     if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${await uploaded.text()}`);
   }
 

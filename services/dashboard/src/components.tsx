@@ -22,9 +22,19 @@ export function ProgressBar(props: { job: Pick<JobView, 'status' | 'progress' | 
   const fraction = jobFraction(job);
   const p = job.progress;
   const label =
-    job.status === 'queued' ? 'waiting' : p ? `epoch ${p.epoch}/${p.epochs} · step ${p.step}/${p.steps}${job.status === 'running' && p.etaSeconds !== null ? ` · ETA ${seconds(p.etaSeconds)}` : ''}` : (job.phase ?? '');
+    job.status === 'queued'
+      ? 'waiting'
+      : p
+        ? `epoch ${p.epoch}/${p.epochs} · step ${p.step}/${p.steps}${job.status === 'running' && p.etaSeconds !== null ? ` · ETA ${seconds(p.etaSeconds)}` : ''}`
+        : (job.phase ?? '');
   return (
-    <div class={`progress status-${job.status}`} role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={Math.round(fraction * 100)}>
+    <div
+      class={`progress status-${job.status}`}
+      role="progressbar"
+      aria-valuemin="0"
+      aria-valuemax="100"
+      aria-valuenow={Math.round(fraction * 100)}
+    >
       <div class="progress-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       <span class="progress-label">{label}</span>
     </div>

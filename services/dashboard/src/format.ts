@@ -32,7 +32,14 @@ export function bytes(value: number): string {
 export function when(iso: string | null | undefined): string {
   if (!iso) return '–';
   const date = new Date(iso);
-  return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return date.toLocaleString('en-GB', {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 export function shortId(id: string): string {

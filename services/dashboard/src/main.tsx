@@ -32,14 +32,20 @@ function Shell(props: { main: HTMLElement }): Element {
   return (
     <div class="shell">
       <header class="top">
-        <a class="brand" href="#/jobs">Trainyard</a>
+        <a class="brand" href="#/jobs">
+          Trainyard
+        </a>
         <nav>
           <a href="#/jobs">Jobs</a>
           <a href="#/jobs/new">New job</a>
           <a href="#/datasets">Datasets</a>
-          <a href="/docs" target="_blank">API docs</a>
+          <a href="/docs" target="_blank">
+            API docs
+          </a>
         </nav>
-        <button class="button link" onClick={signOut}>Sign out</button>
+        <button class="button link" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       {props.main}
     </div>
@@ -65,7 +71,7 @@ function route(): void {
   const [pattern, names, page] = found;
   const match = pattern.exec(hash)!;
   const params = Object.fromEntries(names.map((name, i) => [name, match[i + 1]!]));
-  const main = <main /> as HTMLElement;
+  const main = (<main />) as HTMLElement;
   replaceChildren(app, <Shell main={main} />);
   for (const link of app.querySelectorAll<HTMLAnchorElement>('header nav a')) {
     if (link.getAttribute('href') === hash) link.classList.add('active');

@@ -94,14 +94,21 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     await page.waitForSelector('[data-testid=charts] path[data-series="train (batch)"]');
     const batchPath = await page.getAttribute('[data-testid=charts] svg:first-child path[data-series="train (batch)"]', 'd');
     assert.ok((batchPath?.split('L').length ?? 0) >= 2, `a per-batch loss line: ${batchPath}`);
-    assert.equal(await page.locator('[data-testid=charts] svg:nth-child(2) circle').count(), 4, 'train and validation accuracy for 2 epochs');
+    assert.equal(
+      await page.locator('[data-testid=charts] svg:nth-child(2) circle').count(),
+      4,
+      'train and validation accuracy for 2 epochs',
+    );
     assert.equal(await page.locator('table.epochs tbody tr').count(), 2);
 
     // Evaluation: the confusion matrix holds every test image once.
     await page.waitForSelector('[data-testid=evaluation] table.heatmap');
     const cells = await page.locator('table.heatmap tbody td').allTextContents();
     assert.equal(cells.length, 100);
-    assert.equal(cells.reduce((sum, text) => sum + Number(text), 0), 500);
+    assert.equal(
+      cells.reduce((sum, text) => sum + Number(text), 0),
+      500,
+    );
     assert.equal(await page.locator('table.per-class tbody tr').count(), 10);
 
     // Sample images labelled in the page by the model that TensorFlow.js loaded from the API.
@@ -131,7 +138,13 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     );
 
     // Predict with the service: two image files sent to POST /v1/jobs/{id}/predict, one row each.
-    const gray = (seed: number) => encodePng(28, 28, 1, Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * seed * 7) & 255));
+    const gray = (seed: number) =>
+      encodePng(
+        28,
+        28,
+        1,
+        Uint8Array.from({ length: 28 * 28 }, (_, i) => (i * seed * 7) & 255),
+      );
     await page.locator('[data-testid=predict]').scrollIntoViewIfNeeded();
     await page.setInputFiles('[data-testid=predict-files]', [
       { name: 'first.png', mimeType: 'image/png', buffer: gray(1) },

@@ -98,7 +98,8 @@ export const workerEnv = {
   storageRetryAttempts: {
     name: 'STORAGE_RETRY_ATTEMPTS',
     default: '8',
-    description: 'Tries of one storage operation (backoff 0.25 s doubling to 8 s, about 30 s in all) before a job fails with storage_unavailable and is retried',
+    description:
+      'Tries of one storage operation (backoff 0.25 s doubling to 8 s, about 30 s in all) before a job fails with storage_unavailable and is retried',
     parse: integer(1, 100),
   },
   fashionMnistDir: {

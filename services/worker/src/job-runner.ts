@@ -106,7 +106,15 @@ export class JobRunner {
       await existing.finished.catch(() => {});
       return 'completed';
     }
-    const entry: RunningJob = { jobId, finished: Promise.resolve(), child: null, stopReason: null, killTimer: null, logger, imagesPerSecond: 0 };
+    const entry: RunningJob = {
+      jobId,
+      finished: Promise.resolve(),
+      child: null,
+      stopReason: null,
+      killTimer: null,
+      logger,
+      imagesPerSecond: 0,
+    };
     this.running.set(jobId, entry);
     try {
       const outcome = this.runClaimed(context, entry);
@@ -162,7 +170,8 @@ export class JobRunner {
     }
     if (claim.kind === 'step_back') {
       logger.info({ reason: claim.reason, next: claim.next }, 'another job goes first; the job waits in the queue');
-      if (claim.reason === 'other_class' && claim.next === null) return { deferMs: Math.round(OTHER_CLASS_RETRY_MS * (0.5 + Math.random())) };
+      if (claim.reason === 'other_class' && claim.next === null)
+        return { deferMs: Math.round(OTHER_CLASS_RETRY_MS * (0.5 + Math.random())) };
       return { deferMs: STEP_BACK_MS };
     }
     const { job } = claim;
@@ -170,11 +179,15 @@ export class JobRunner {
     await this.publish({ type: 'status', jobId, at: now(), status: 'running' });
 
     if (job.attempts > this.config.maxStarts) {
-      return this.failJob(entry, {
-        code: 'worker_lost',
-        message: `The job was started ${job.attempts} times (limit ${this.config.maxStarts}); its workers kept disappearing.`,
-        transient: false,
-      }, context);
+      return this.failJob(
+        entry,
+        {
+          code: 'worker_lost',
+          message: `The job was started ${job.attempts} times (limit ${this.config.maxStarts}); its workers kept disappearing.`,
+          transient: false,
+        },
+        context,
+      );
     }
     if (job.cancelRequestedAt) return this.endCancelled(entry);
 
@@ -581,10 +594,14 @@ class ProgressRecorder {
       return;
     }
     // restoreBestWeights reads the best epoch's checkpoint at the end, however old it is by then.
-    const best = this.spec.hyperparameters.restoreBestWeights ? await retryDatabase(() => db.metrics.lowestValidationLossEpoch(this.jobId)) : null;
+    const best = this.spec.hyperparameters.restoreBestWeights
+      ? await retryDatabase(() => db.metrics.lowestValidationLossEpoch(this.jobId))
+      : null;
     const forgotten = (await retryDatabase(() => db.checkpoints.prune(this.jobId, config.workerId, config.checkpointsKept, best))) ?? [];
     for (const old of forgotten) {
-      await storage.delete(old.storageKey).catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
+      await storage
+        .delete(old.storageKey)
+        .catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
     }
   }
 }

@@ -18,7 +18,10 @@ export async function reapStaleJobs(db: Database, queue: TrainingQueue, staleAft
     // once it has an entry that will be handed out (else the queue reconciliation restores one).
     const entry = added ? 'waiting' : await queue.state(job.id);
     if (entry !== 'active') await db.jobs.markEnqueued(job.id);
-    logger.warn({ jobId: job.id, previousWorker: job.workerId, heartbeatAt: job.heartbeatAt, entry }, 'requeued a job whose worker stopped beating');
+    logger.warn(
+      { jobId: job.id, previousWorker: job.workerId, heartbeatAt: job.heartbeatAt, entry },
+      'requeued a job whose worker stopped beating',
+    );
     reaped += 1;
   }
   return reaped;

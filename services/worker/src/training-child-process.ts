@@ -151,7 +151,11 @@ export class TrainingChildProcess {
             this.logger.error({ err: error, message: message.type }, 'could not record what the training child reported');
             this.reported = {
               kind: 'failed',
-              failure: { code: 'database_unavailable', message: `recording ${message.type} failed: ${(error as Error).message}`, transient: true },
+              failure: {
+                code: 'database_unavailable',
+                message: `recording ${message.type} failed: ${(error as Error).message}`,
+                transient: true,
+              },
             };
             this.kill();
           }

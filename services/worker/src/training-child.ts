@@ -69,7 +69,8 @@ async function run(start: StartMessage): Promise<ChildMessage> {
   const storage = openStorage(start.storageUrl, {
     retry: {
       attempts: start.storageRetryAttempts,
-      onRetry: ({ operation, attempt, delayMs, error }) => log('warn', 'storage retry', { operation, attempt, delayMs, error: String(error) }),
+      onRetry: ({ operation, attempt, delayMs, error }) =>
+        log('warn', 'storage retry', { operation, attempt, delayMs, error: String(error) }),
     },
   });
   const keys = jobKeys(start.jobId);

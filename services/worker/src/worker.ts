@@ -139,10 +139,7 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
     return setInterval(run, ms);
   }
 
-  logger.info(
-    { concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix },
-    'worker ready',
-  );
+  logger.info({ concurrency: config.concurrency, storage: storage.description, queuePrefix: config.queuePrefix }, 'worker ready');
 
   let stopping: Promise<void> | null = null;
   return {

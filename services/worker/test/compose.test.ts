@@ -28,7 +28,10 @@ interface ComposeService {
 
 async function composeConfig(): Promise<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }> {
   try {
-    const { stdout } = await run('docker-compose', ['--profile', 'gpu', 'config'], { cwd: ROOT, env: { ...process.env, COMPOSE_PROJECT_NAME: 'trainyard' } });
+    const { stdout } = await run('docker-compose', ['--profile', 'gpu', 'config'], {
+      cwd: ROOT,
+      env: { ...process.env, COMPOSE_PROJECT_NAME: 'trainyard' },
+    });
     return parse(stdout);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

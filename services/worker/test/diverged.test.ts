@@ -25,9 +25,11 @@ test('SGD with learning rate 10, momentum 0.99 and weight decay 1 (the weights g
     dataset: { builtin: 'synthetic' },
     hyperparameters: { epochs: 20, batchSize: 32, validationSplit: 0, optimizer: 'sgd', learningRate: 10, momentum: 0.99, weightDecay: 1 },
   });
-  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 180_000, 'the job').catch((error) => {
-    throw new Error(`${(error as Error).message}\n${worker!.tail(60)}`);
-  });
+  const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 180_000, 'the job').catch(
+    (error) => {
+      throw new Error(`${(error as Error).message}\n${worker!.tail(60)}`);
+    },
+  );
   assert.equal(done.status, 'failed', worker.tail());
   assert.equal(done.errorCode, 'training_diverged');
   assert.match(done.errorMessage ?? '', /loss became (NaN|-?Infinity)/);
@@ -37,5 +39,8 @@ test('SGD with learning rate 10, momentum 0.99 and weight decay 1 (the weights g
   assert.deepEqual(await services.storage.list(jobKeys(job.id).modelPrefix), []);
   assert.equal(await services.storage.exists(jobKeys(job.id).modelBundle), false);
   const epochs = await services.db.metrics.list(job.id);
-  assert.ok(epochs.every((row) => Number.isFinite(row.trainLoss)), 'no non-finite loss is recorded as an epoch');
+  assert.ok(
+    epochs.every((row) => Number.isFinite(row.trainLoss)),
+    'no non-finite loss is recorded as an epoch',
+  );
 });

@@ -109,9 +109,11 @@ function endToEnd(storage: 'disk' | 's3') {
       const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1' });
       worker = ServiceProcess.start('worker', services.env);
       processes.push(api, worker);
-      const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000).catch((error) => {
-        throw new Error(`${error.message}\n${api.tail()}`);
-      });
+      const ready = await api
+        .waitForLog((line) => line.msg === 'API listening', 60_000)
+        .catch((error) => {
+          throw new Error(`${error.message}\n${api.tail()}`);
+        });
       base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
       headers = { authorization: `Bearer ${key}` };
       const getJson = async (path: string) => {
@@ -154,11 +156,18 @@ function endToEnd(storage: 'disk' | 's3') {
       assert.equal(device.kind, 'cpu');
       assert.ok(device.name.length > 0);
 
-      const metrics = (await getJson(`/v1/jobs/${created.id}/metrics`)) as { engine: string; device: object; epochs: Array<Record<string, number | null>> };
+      const metrics = (await getJson(`/v1/jobs/${created.id}/metrics`)) as {
+        engine: string;
+        device: object;
+        epochs: Array<Record<string, number | null>>;
+      };
       assert.equal(metrics.engine, job.engine);
       assert.deepEqual(metrics.device, device);
       const { epochs } = metrics;
-      assert.deepEqual(epochs.map((row) => row.epoch), [1, 2]);
+      assert.deepEqual(
+        epochs.map((row) => row.epoch),
+        [1, 2],
+      );
       for (const row of epochs) {
         for (const field of ['trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy', 'learningRate', 'seconds']) {
           assert.equal(typeof row[field], 'number', `${field} of epoch ${row.epoch}`);
@@ -175,7 +184,10 @@ function endToEnd(storage: 'disk' | 's3') {
       };
       assert.equal(evaluation.classNames.length, 10);
       assert.equal(evaluation.perClass.length, 10);
-      assert.equal(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0), 500);
+      assert.equal(
+        evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0),
+        500,
+      );
       assert.ok(evaluation.top1 > 0.5, `top1 ${evaluation.top1}: LeNet-5 learns the synthetic set in two epochs`);
 
       // The .tar.gz holds the same files the API serves one by one.
@@ -223,10 +235,16 @@ function endToEnd(storage: 'disk' | 's3') {
           dataset: { id: dataset.id },
           hyperparameters: { epochs: 1, validationSplit: 0 },
         });
-        const evaluation = (await (await fetch(`${base}/v1/jobs/${job.id}/evaluation`, { headers })).json()) as { classNames: string[]; confusionMatrix: number[][] };
+        const evaluation = (await (await fetch(`${base}/v1/jobs/${job.id}/evaluation`, { headers })).json()) as {
+          classNames: string[];
+          confusionMatrix: number[][];
+        };
         assert.equal(evaluation.classNames.length, 10);
         // IDX brings no test split of its own here: a fifth is held out.
-        assert.equal(evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0), 80);
+        assert.equal(
+          evaluation.confusionMatrix.flat().reduce((a, b) => a + b, 0),
+          80,
+        );
       });
 
       test('fineTuneFrom starts from the weights of a succeeded job', async () => {

@@ -21,7 +21,11 @@ const lenet = (epochs: number): JobSpec => ({
 });
 
 async function waitForMetricsRows(jobId: string, count: number): Promise<void> {
-  await waitFor(async () => ((await fixture.services.db.metrics.list(jobId)).length >= count ? true : undefined), 120_000, `${count} metrics rows`);
+  await waitFor(
+    async () => ((await fixture.services.db.metrics.list(jobId)).length >= count ? true : undefined),
+    120_000,
+    `${count} metrics rows`,
+  );
 }
 
 /** The job is running and mid-training now: what a fault must meet. */
@@ -35,7 +39,11 @@ async function assertMidTraining(jobId: string, epochs: number): Promise<void> {
 
 /** Waits until a checkpoint after `epoch` completed epochs is recorded (what a resume starts from). */
 async function waitForCheckpoint(jobId: string, epoch: number): Promise<void> {
-  await waitFor(async () => ((await fixture.services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
+  await waitFor(
+    async () => ((await fixture.services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined,
+    120_000,
+    `checkpoint ${epoch}`,
+  );
 }
 
 async function childPidOf(worker: ServiceProcess, jobId: string): Promise<number> {
@@ -54,24 +62,38 @@ test('a job survives two SIGKILLed workers, resumes from its checkpoints and has
   await waitFor(() => (isProcessAlive(firstChild) ? undefined : true), 10_000, 'the orphaned child to exit');
 
   const second = fixture.startWorker(SLOW);
-  await second.waitForLog((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint', 60_000).catch((error) => {
-    throw new Error(`${error.message}\n${second.tail(60)}`);
-  });
+  await second
+    .waitForLog((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint', 60_000)
+    .catch((error) => {
+      throw new Error(`${error.message}\n${second.tail(60)}`);
+    });
   const rowsBefore = (await fixture.services.db.checkpoints.latest(job.id))!.epoch;
   await waitForCheckpoint(job.id, rowsBefore + 1);
   await assertMidTraining(job.id, 6);
   second.kill('SIGKILL');
 
   const third = fixture.startWorker();
-  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  const done = await waitForJob(
+    fixture.services,
+    job.id,
+    (j) => j.status === 'succeeded' || j.status === 'failed',
+    120_000,
+    'the job to finish',
+  );
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${third.tail()}`);
   assert.equal(done.attempts, 3, 'three starts: two lost workers and the one that finished');
   const resumed = third.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
   assert.ok(resumed, 'the third worker resumed');
   assert.ok((resumed.epoch as number) >= rowsBefore + 1, `resumed after epoch ${resumed.epoch}`);
-  assert.deepEqual((await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    (await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.ok(third.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'));
-  assert.ok(second.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'), 'the second worker took over too');
+  assert.ok(
+    second.lines.some((l) => l.jobId === job.id && l.msg === 'taking over a job whose worker vanished'),
+    'the second worker took over too',
+  );
 });
 
 test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next worker resumes it', async () => {
@@ -102,13 +124,22 @@ test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next work
   const resumedFrom = { epoch: checkpoint.epoch, step: checkpoint.step };
 
   const second = fixture.startWorker();
-  const done = await waitForJob(fixture.services, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 120_000, 'the job to finish');
+  const done = await waitForJob(
+    fixture.services,
+    job.id,
+    (j) => j.status === 'succeeded' || j.status === 'failed',
+    120_000,
+    'the job to finish',
+  );
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${second.tail()}`);
   assert.equal(done.attempts, 2);
   const resumed = second.lines.find((l) => l.jobId === job.id && l.msg === 'resuming from checkpoint');
   assert.ok(resumed);
   assert.deepEqual({ epoch: resumed.epoch, step: resumed.stepInEpoch }, resumedFrom);
-  assert.deepEqual((await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1));
+  assert.deepEqual(
+    (await fixture.services.db.metrics.list(job.id)).map((m) => m.epoch),
+    Array.from({ length: epochs }, (_, i) => i + 1),
+  );
 });
 
 test('cancel stops a running job (by pub/sub, or by the database flag alone) and frees the worker', async () => {
@@ -124,7 +155,13 @@ test('cancel stops a running job (by pub/sub, or by the database flag alone) and
     assert.ok((await fixture.services.db.metrics.list(job.id)).length < 50);
   }
   const next = await submitJob(fixture.services, lenet(1));
-  const done = await waitForJob(fixture.services, next.id, (j) => j.status === 'succeeded' || j.status === 'failed', 60_000, 'the next job');
+  const done = await waitForJob(
+    fixture.services,
+    next.id,
+    (j) => j.status === 'succeeded' || j.status === 'failed',
+    60_000,
+    'the next job',
+  );
   assert.equal(done.status, 'succeeded', worker.tail());
 });
 
@@ -136,7 +173,11 @@ test('a job that cannot work fails at once with its code and is not retried', as
   assert.equal(done.errorCode, 'input_too_small');
   assert.ok(done.errorMessage && done.errorMessage.length > 10);
   assert.equal(done.attempts, 1);
-  await waitFor(async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+  await waitFor(
+    async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined),
+    10_000,
+    'the queue entry to fail',
+  );
 });
 
 test('a dataset corrupted in storage after its upload fails the job at once with dataset_malformed', async () => {
@@ -159,7 +200,15 @@ test('a dataset corrupted in storage after its upload fails the job at once with
   await fixture.services.db.datasets.createUploading({ id, tenantId: tenant.id, name: 'corrupt', storagePrefix: keys.root });
   await fixture.services.db.datasets.markReady(id, {
     format: 'idx',
-    summary: { format: 'idx', name: 'corrupt', inputShape: [28, 28, 1], classNames: ['0', '1'], classCounts: [50, 50], trainSize: 100, testSize: 0 },
+    summary: {
+      format: 'idx',
+      name: 'corrupt',
+      inputShape: [28, 28, 1],
+      classNames: ['0', '1'],
+      classCounts: [50, 50],
+      trainSize: 100,
+      testSize: 0,
+    },
     files: [
       { part: 'images', name: 'train-images-idx3-ubyte', key: keys.file('000-images'), bytes: images.length },
       { part: 'labels', name: 'train-labels-idx1-ubyte', key: keys.file('001-labels'), bytes: labels.length },
@@ -171,7 +220,11 @@ test('a dataset corrupted in storage after its upload fails the job at once with
   assert.equal(done.status, 'failed');
   assert.equal(done.errorCode, 'dataset_malformed', done.errorMessage ?? '');
   assert.equal(done.attempts, 1, 'not retried');
-  await waitFor(async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined), 10_000, 'the queue entry to fail');
+  await waitFor(
+    async () => ((await fixture.services.queue.state(job.id)) === 'failed' ? true : undefined),
+    10_000,
+    'the queue entry to fail',
+  );
 });
 
 test('maxRuntimeSeconds ends the job as failed with code timeout, after a final checkpoint', async () => {

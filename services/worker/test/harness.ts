@@ -193,11 +193,21 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
 }
 
 /** Polls the job row until `predicate` holds. */
-export async function waitForJob(services: Services, jobId: string, predicate: (job: Job) => boolean, timeoutMs: number, what: string): Promise<Job> {
-  return waitFor(async () => {
-    const job = await services.db.jobs.get(jobId);
-    return job && predicate(job) ? job : undefined;
-  }, timeoutMs, what);
+export async function waitForJob(
+  services: Services,
+  jobId: string,
+  predicate: (job: Job) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Job> {
+  return waitFor(
+    async () => {
+      const job = await services.db.jobs.get(jobId);
+      return job && predicate(job) ? job : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -20,12 +20,21 @@ test('a tenant at its running-jobs limit waits in the queue (not a failed attemp
     fixture.startWorker({ MAX_RUNNING_JOBS_PER_TENANT: '1' });
   }
   await Promise.all(fixture.workers.map((w) => w.waitForLog((l) => l.msg === 'worker ready')));
-  const busy = [await submitJob(fixture.services, lenet(2), { tenant: 'busy' }), await submitJob(fixture.services, lenet(2), { tenant: 'busy' })];
+  const busy = [
+    await submitJob(fixture.services, lenet(2), { tenant: 'busy' }),
+    await submitJob(fixture.services, lenet(2), { tenant: 'busy' }),
+  ];
   const other = await submitJob(fixture.services, lenet(2), { tenant: 'other' });
 
   const finished = [];
   for (const job of [...busy, other]) {
-    const done = await waitForJob(fixture.services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, `job ${job.id}`);
+    const done = await waitForJob(
+      fixture.services,
+      job.id,
+      (j) => j.status !== 'queued' && j.status !== 'running',
+      120_000,
+      `job ${job.id}`,
+    );
     assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${fixture.workers.map((w) => w.tail(15)).join('\n')}`);
     assert.equal(done.attempts, 1, 'waiting for the limit is not an attempt');
     finished.push(done);

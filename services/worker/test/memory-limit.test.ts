@@ -51,7 +51,15 @@ async function storedDataset(count: number): Promise<string> {
   await services.db.datasets.createUploading({ id, tenantId: tenant.id, name: 'memory', storagePrefix: keys.root });
   await services.db.datasets.markReady(id, {
     format: 'idx',
-    summary: { format: 'idx', name: 'memory', inputShape: [32, 32, 1], classNames: ['0', '1'], classCounts: [count / 2, count / 2], trainSize: count, testSize: 0 },
+    summary: {
+      format: 'idx',
+      name: 'memory',
+      inputShape: [32, 32, 1],
+      classNames: ['0', '1'],
+      classCounts: [count / 2, count / 2],
+      trainSize: count,
+      testSize: 0,
+    },
     files: [
       { part: 'images', name: 'train-images-idx3-ubyte', key: keys.file('000-images'), bytes: images.length },
       { part: 'labels', name: 'train-labels-idx1-ubyte', key: keys.file('001-labels'), bytes: labels.length },
@@ -71,7 +79,13 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
     hyperparameters: { epochs: 1, batchSize: 1024, validationSplit: 0 },
   };
   const job = await submitJob(services, hungry);
-  const done = await waitForJob(services, job.id, (j) => j.status === 'failed' || j.status === 'succeeded', 240_000, 'the job to end').catch((error) => {
+  const done = await waitForJob(
+    services,
+    job.id,
+    (j) => j.status === 'failed' || j.status === 'succeeded',
+    240_000,
+    'the job to end',
+  ).catch((error) => {
     throw new Error(`${(error as Error).message}\n${worker.tail(40)}`);
   });
   assert.equal(done.status, 'failed', worker.tail(40));
@@ -79,7 +93,10 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
   assert.match(done.errorMessage ?? '', /WORKER_MEMORY|out of memory/);
   assert.equal(done.attempts, 1, 'not retried');
   // Killed (by the kernel in its cgroup, or by the watchdog), not ended on its own.
-  assert.ok(worker.lines.some((l) => l.jobId === job.id && l.msg === 'training child crashed' && l.signal === 'SIGKILL'), worker.tail(40));
+  assert.ok(
+    worker.lines.some((l) => l.jobId === job.id && l.msg === 'training child crashed' && l.signal === 'SIGKILL'),
+    worker.tail(40),
+  );
   assert.deepEqual(readdirSync(scratch), [], "the killed child's downloaded dataset is removed");
 
   // The same limit lets an ordinary job train.
@@ -88,6 +105,12 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
     dataset: { builtin: 'synthetic' },
     hyperparameters: { epochs: 1, batchSize: 32, validationSplit: 0 },
   });
-  const fine = await waitForJob(services, small.id, (j) => j.status === 'failed' || j.status === 'succeeded', 240_000, 'the small job to end');
+  const fine = await waitForJob(
+    services,
+    small.id,
+    (j) => j.status === 'failed' || j.status === 'succeeded',
+    240_000,
+    'the small job to end',
+  );
   assert.equal(fine.status, 'succeeded', `${fine.errorCode} ${fine.errorMessage}\n${worker.tail(40)}`);
 });

@@ -45,7 +45,11 @@ async function assertMidTraining(services: Services, jobId: string, epochs: numb
 }
 
 async function waitForCheckpoint(services: Services, jobId: string, epoch: number): Promise<void> {
-  await waitFor(async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined, 120_000, `checkpoint ${epoch}`);
+  await waitFor(
+    async () => ((await services.db.checkpoints.latest(jobId))?.epoch ?? 0) >= epoch || undefined,
+    120_000,
+    `checkpoint ${epoch}`,
+  );
 }
 
 test('a checkpoint write during a storage outage is retried with backoff, and the job finishes once storage is back', async () => {
@@ -63,7 +67,10 @@ test('a checkpoint write during a storage outage is retried with backoff, and th
   const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${worker.tail()}`);
   assert.equal(done.attempts, 1, 'retried within the attempt, not by the queue');
-  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    (await services.db.metrics.list(job.id)).map((m) => m.epoch),
+    [1, 2, 3, 4, 5],
+  );
 });
 
 test('when storage stays down, the job fails with storage_unavailable once the retries run out', async () => {
@@ -99,16 +106,25 @@ test('Redis restarted while a job trains: the worker reconnects and the job fini
 
   const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 120_000, 'the job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${worker.tail()}`);
-  assert.deepEqual((await services.db.metrics.list(job.id)).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    (await services.db.metrics.list(job.id)).map((m) => m.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   // Never two children on one job: every "training child started" for it came after the previous one ended.
   const starts = worker.lines.filter((l) => l.jobId === job.id && l.msg === 'training child started');
   assert.equal(starts.length, 1, 'trained by one child, start to finish');
   assert.equal(done.attempts, 1);
   // The outage reached the worker (its queue connection failed), and it carried on.
   assert.ok(
-    worker.lines.some((l) => (l.time as number) >= outageAt && l.level >= 40 && /queue|redis|ECONNREFUSED|connect/i.test(JSON.stringify(l))),
+    worker.lines.some(
+      (l) => (l.time as number) >= outageAt && l.level >= 40 && /queue|redis|ECONNREFUSED|connect/i.test(JSON.stringify(l)),
+    ),
     `no error logged during the outage\n${worker.tail()}`,
   );
-  const redelivered = worker.lines.some((l) => l.jobId === job.id && l.msg === 'the queue delivered a job this worker is already running; waiting for that run instead');
-  t.diagnostic(`the queue ${redelivered ? 'handed the job out again after the restart (the worker kept its one run)' : 'kept the lock across the restart'}`);
+  const redelivered = worker.lines.some(
+    (l) => l.jobId === job.id && l.msg === 'the queue delivered a job this worker is already running; waiting for that run instead',
+  );
+  t.diagnostic(
+    `the queue ${redelivered ? 'handed the job out again after the restart (the worker kept its one run)' : 'kept the lock across the restart'}`,
+  );
 });

@@ -45,7 +45,15 @@ async function startApi(services: Services, env: Record<string, string> = {}): P
     const response = await fetch(`${url}${path}`, { headers, ...init });
     return { status: response.status, body: (await response.json()) as never };
   };
-  await waitFor(() => fetch(`${url}/readyz`).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, 'the API to be ready').catch((error) => {
+  await waitFor(
+    () =>
+      fetch(`${url}/readyz`).then(
+        (r) => (r.ok ? true : undefined),
+        () => undefined,
+      ),
+    60_000,
+    'the API to be ready',
+  ).catch((error) => {
     throw new Error(`${error.message}\n${child.tail()}`);
   });
   return {
@@ -65,24 +73,37 @@ function startWorker(services: Services): ServiceProcess {
 /** Every accepted job ends `succeeded`, with one metrics row per epoch, trained by one child once. */
 async function assertEachRanOnce(services: Services, jobIds: string[], epochs: number, workers: ServiceProcess[]): Promise<void> {
   for (const id of jobIds) {
-    const done = await waitForJob(services, id, (j) => j.status !== 'queued' && j.status !== 'running', 180_000, `job ${id}`).catch((error) => {
-      throw new Error(`${error.message}\n${workers.map((w) => w.tail(20)).join('\n---\n')}`);
-    });
+    const done = await waitForJob(services, id, (j) => j.status !== 'queued' && j.status !== 'running', 180_000, `job ${id}`).catch(
+      (error) => {
+        throw new Error(`${error.message}\n${workers.map((w) => w.tail(20)).join('\n---\n')}`);
+      },
+    );
     assert.equal(done.status, 'succeeded', `${id}: ${done.errorCode} ${done.errorMessage}`);
-    assert.deepEqual((await services.db.metrics.list(id)).map((m) => m.epoch), Array.from({ length: epochs }, (_, i) => i + 1), id);
+    assert.deepEqual(
+      (await services.db.metrics.list(id)).map((m) => m.epoch),
+      Array.from({ length: epochs }, (_, i) => i + 1),
+      id,
+    );
     const starts = workers.flatMap((w) => w.lines.filter((l) => l.jobId === id && l.msg === 'training child started'));
     // Never twice at once. A second child is allowed only after a logged failure of the first (an
     // outage can fail a database write past its retries: the job is then retried from its checkpoint).
-    const failures = workers.flatMap((w) => w.lines.filter((l) => l.jobId === id && (l.msg === 'job failed; it will be retried' || l.msg === 'training child crashed')));
+    const failures = workers.flatMap((w) =>
+      w.lines.filter((l) => l.jobId === id && (l.msg === 'job failed; it will be retried' || l.msg === 'training child crashed')),
+    );
     assert.ok(starts.length >= 1, `${id} was never trained`);
-    assert.ok(starts.length <= failures.length + 1, `${id} was trained by ${starts.length} children after ${failures.length} logged failures`);
+    assert.ok(
+      starts.length <= failures.length + 1,
+      `${id} was trained by ${starts.length} children after ${failures.length} logged failures`,
+    );
     if (failures.length === 0) assert.equal(done.attempts, 1, id);
   }
 }
 
 /** Outages answer 503 (logged as failed requests with their code); anything else 5xx is a bug. */
 function assertNo500(api: Api): void {
-  const failures = api.process.lines.filter((l) => l.code === 'internal' || (typeof l.status === 'number' && l.status >= 500 && l.status !== 503));
+  const failures = api.process.lines.filter(
+    (l) => l.code === 'internal' || (typeof l.status === 'number' && l.status >= 500 && l.status !== 503),
+  );
   assert.deepEqual(failures, [], 'the API answered no 500');
 }
 
@@ -102,7 +123,11 @@ test('Postgres restarted while jobs train and others wait: API and workers recon
     accepted.push(res.body.id!);
   }
   // Two jobs train, one waits; the restart comes once a job has finished its first epoch.
-  await waitFor(async () => ((await services.db.checkpoints.list(accepted[0]!)).length > 0 ? true : undefined), 120_000, 'a first checkpoint');
+  await waitFor(
+    async () => ((await services.db.checkpoints.list(accepted[0]!)).length > 0 ? true : undefined),
+    120_000,
+    'a first checkpoint',
+  );
   const before = (await services.db.jobs.get(accepted[0]!))!;
   assert.deepEqual([before.status, before.phase], ['running', 'training'], 'the restart meets a job mid-training');
   assert.ok((await services.db.checkpoints.list(accepted[0]!)).length < 2);
@@ -112,16 +137,25 @@ test('Postgres restarted while jobs train and others wait: API and workers recon
   const during = [await api.submit(), await api.get('/v1/jobs'), await api.get(`/v1/jobs/${accepted[0]}`), await api.get('/readyz')];
   assert.deepEqual(
     during.map((res) => [res.status, res.body.error?.code]),
-    [[503, 'database_unavailable'], [503, 'database_unavailable'], [503, 'database_unavailable'], [503, 'not_ready']],
+    [
+      [503, 'database_unavailable'],
+      [503, 'database_unavailable'],
+      [503, 'database_unavailable'],
+      [503, 'not_ready'],
+    ],
   );
   await sleep(3000);
   await postgres.start();
 
   // Submissions are accepted again once the pool has reconnected.
-  const after = await waitFor(async () => {
-    const res = await api.submit(lenet(2));
-    return res.status === 201 ? res : undefined;
-  }, 30_000, 'a submission to be accepted again');
+  const after = await waitFor(
+    async () => {
+      const res = await api.submit(lenet(2));
+      return res.status === 201 ? res : undefined;
+    },
+    30_000,
+    'a submission to be accepted again',
+  );
   accepted.push(after.body.id!);
 
   await assertEachRanOnce(services, accepted, 2, workers);
@@ -131,7 +165,10 @@ test('Postgres restarted while jobs train and others wait: API and workers recon
     workers.map((w) => w.tail(20)).join('\n---\n'),
   );
   assertNo500(api);
-  assert.ok(workers.every((w) => w.lines.every((l) => l.level < 60)), 'no worker crashed');
+  assert.ok(
+    workers.every((w) => w.lines.every((l) => l.level < 60)),
+    'no worker crashed',
+  );
 });
 
 test('Redis restarted under the API (two HTTP processes): submissions meanwhile are accepted through the outbox, every job runs once', async () => {
@@ -148,7 +185,8 @@ test('Redis restarted under the API (two HTTP processes): submissions meanwhile 
   await redis.stop();
   // The job row is written; the enqueue gives up after a few seconds and the outbox takes over.
   const during = await Promise.all([api.submit(lenet(1)), api.submit(lenet(1)), api.submit(lenet(1))]);
-  for (const res of during) assert.ok(res.status === 201 || (res.status === 503 && res.body.error?.code === 'queue_unavailable'), JSON.stringify(res));
+  for (const res of during)
+    assert.ok(res.status === 201 || (res.status === 503 && res.body.error?.code === 'queue_unavailable'), JSON.stringify(res));
   const readiness = await api.get('/readyz');
   assert.equal(readiness.status, 503);
   await redis.start();

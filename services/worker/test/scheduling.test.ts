@@ -86,7 +86,10 @@ test('a worker runs only the jobs of its accelerator class and the "any" jobs', 
   const waiting = (await services.db.jobs.get(gpuJob.id))!;
   assert.equal(waiting.status, 'queued', 'no cpu worker takes a gpu job');
   assert.equal(waiting.attempts, 0);
-  assert.ok(cpu.lines.some((l) => l.jobId === gpuJob.id && l.reason === 'other_class'), cpu.tail());
+  assert.ok(
+    cpu.lines.some((l) => l.jobId === gpuJob.id && l.reason === 'other_class'),
+    cpu.tail(),
+  );
 
   await startWorker({ WORKER_ID: 'gpu-worker', WORKER_ACCELERATOR: 'gpu' });
   const done = await waitForJob(services, gpuJob.id, finished, 300_000, 'the gpu job');

@@ -16,7 +16,8 @@ export interface RunIdentity {
 export function assertCheckpointMatches(checkpoint: TrainingCheckpoint, run: RunIdentity): void {
   const differences: string[] = [];
   if (checkpoint.architecture !== run.architecture) differences.push(`architecture ${checkpoint.architecture} vs ${run.architecture}`);
-  if (canonical(checkpoint.inputShape) !== canonical(run.inputShape)) differences.push(`input shape [${checkpoint.inputShape}] vs [${run.inputShape}]`);
+  if (canonical(checkpoint.inputShape) !== canonical(run.inputShape))
+    differences.push(`input shape [${checkpoint.inputShape}] vs [${run.inputShape}]`);
   if (checkpoint.classes !== run.classes) differences.push(`${checkpoint.classes} vs ${run.classes} classes`);
   for (const key of Object.keys(run.config) as Array<keyof TrainConfig>) {
     if (canonical(checkpoint.config?.[key]) !== canonical(run.config[key])) {
@@ -30,9 +31,11 @@ export function assertCheckpointMatches(checkpoint: TrainingCheckpoint, run: Run
 
 /** JSON with sorted keys, so that key order never makes two equal values differ. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+        : v,
+    ) ?? 'undefined'
+  );
 }

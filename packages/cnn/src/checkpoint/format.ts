@@ -89,7 +89,9 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
     ...checkpoint,
     weights: checkpoint.weights.map(place),
     optimizer: { arrays: checkpoint.optimizer.arrays.map(place), adamBetaPowers: checkpoint.optimizer.adamBetaPowers },
-    epochOrder: checkpoint.epochOrder ? place({ name: 'epochOrder', shape: [checkpoint.epochOrder.length], dtype: 'int32', data: checkpoint.epochOrder }) : null,
+    epochOrder: checkpoint.epochOrder
+      ? place({ name: 'epochOrder', shape: [checkpoint.epochOrder.length], dtype: 'int32', data: checkpoint.epochOrder })
+      : null,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align8(PREAMBLE + headerBytes.length);
@@ -177,7 +179,9 @@ function littleEndianBytes(data: Float32Array | Int32Array): Uint8Array {
 
 function fromLittleEndian(bytes: Uint8Array, dtype: 'float32' | 'int32'): Float32Array | Int32Array {
   const native = LITTLE_ENDIAN ? bytes : swap4(bytes);
-  return dtype === 'int32' ? new Int32Array(native.buffer, native.byteOffset, native.length / 4) : new Float32Array(native.buffer, native.byteOffset, native.length / 4);
+  return dtype === 'int32'
+    ? new Int32Array(native.buffer, native.byteOffset, native.length / 4)
+    : new Float32Array(native.buffer, native.byteOffset, native.length / 4);
 }
 
 function swap4(bytes: Uint8Array): Uint8Array {

@@ -69,7 +69,10 @@ export async function readArchiveDataset(
       return;
     }
     let gzipped = false;
-    const head = await readHead(gunzipIfGzip(entry.chunks(), where, (g) => (gzipped = g)), HEAD_BYTES);
+    const head = await readHead(
+      gunzipIfGzip(entry.chunks(), where, (g) => (gzipped = g)),
+      HEAD_BYTES,
+    );
     const role = roleInArchive(where, head, gzipped ? undefined : entry.declaredSize, format);
     if (role && role.type !== 'ignored') dataEntries.set(entry.path, { role, gzipped });
     else ignored++;

@@ -38,7 +38,12 @@ export function buildDataset(assembled: AssembledData, options: ResolvedDatasetO
   }
   const { kept, heldOut } = holdOut(data, options);
   const all = toSplit(data.train);
-  options.log('held out a stratified test split', { dataset: data.name, fraction: options.testFraction, seed: options.seed, testSize: heldOut.length });
+  options.log('held out a stratified test split', {
+    dataset: data.name,
+    fraction: options.testFraction,
+    seed: options.seed,
+    testSize: heldOut.length,
+  });
   return { ...base, testSplit: 'held_out', train: subsetSplit(all, kept), test: subsetSplit(all, heldOut) };
 }
 
@@ -80,7 +85,11 @@ function reshapeAssembled(data: AssembledData, options: ResolvedDatasetOptions):
   const target: InputShape = [options.imageSize?.[0] ?? height, options.imageSize?.[1] ?? width, options.channels ?? channels];
   if (target.join('x') === data.train.shape.join('x')) return data;
   options.log('reshaping images', { dataset: data.name, from: data.train.shape, to: target });
-  return { ...data, train: reshapeExamples(data.train, target, options), test: data.test ? reshapeExamples(data.test, target, options) : null };
+  return {
+    ...data,
+    train: reshapeExamples(data.train, target, options),
+    test: data.test ? reshapeExamples(data.test, target, options) : null,
+  };
 }
 
 function reshapeExamples(examples: Examples, target: InputShape, options: ResolvedDatasetOptions): Examples {
@@ -89,10 +98,14 @@ function reshapeExamples(examples: Examples, target: InputShape, options: Resolv
   const perImage = target[0] * target[1] * target[2];
   const count = examples.labels.length;
   if (count * perImage > options.limits.maxDecodedBytes) {
-    throw tooLarge(examples.where, `${count} images of ${target.join('x')} need ${count * perImage} bytes of memory; choose a smaller imageSize`, {
-      option: 'maxDecodedBytes',
-      value: options.limits.maxDecodedBytes,
-    });
+    throw tooLarge(
+      examples.where,
+      `${count} images of ${target.join('x')} need ${count * perImage} bytes of memory; choose a smaller imageSize`,
+      {
+        option: 'maxDecodedBytes',
+        value: options.limits.maxDecodedBytes,
+      },
+    );
   }
   const pixels = new Uint8Array(count * perImage);
   const source = height * width * channels;

@@ -92,10 +92,14 @@ export async function readCifarFile(
       if (got < recordBytes) checkLength(reader.position, variant, where);
       const index = labels.length;
       if (variant === 'cifar100' && record[0] >= COARSE_CLASSES) {
-        throw malformed(where, `record ${index} has coarse label ${record[0]}, not below ${COARSE_CLASSES}; is this really a CIFAR-100 batch?`, {
-          index,
-          coarseLabel: record[0],
-        });
+        throw malformed(
+          where,
+          `record ${index} has coarse label ${record[0]}, not below ${COARSE_CLASSES}; is this really a CIFAR-100 batch?`,
+          {
+            index,
+            coarseLabel: record[0],
+          },
+        );
       }
       labels.push(record[LABEL_BYTES[variant] - 1]);
       // Counted even when the pixels are not kept: a gzipped batch of zeros is a valid batch of any size.
@@ -105,7 +109,12 @@ export async function readCifarFile(
   } finally {
     await reader.close();
   }
-  return { where, isTest: isCifarTestName(where.entry ?? where.file), labels: Int32Array.from(labels), pixels: keepPixels ? pixels.bytes() : null };
+  return {
+    where,
+    isTest: isCifarTestName(where.entry ?? where.file),
+    labels: Int32Array.from(labels),
+    pixels: keepPixels ? pixels.bytes() : null,
+  };
 }
 
 function checkLength(bytes: number, variant: CifarVariant, where: Where): void {
@@ -186,12 +195,7 @@ export function parseClassNamesText(text: string, where: Where): string[] {
  * Joins batches into a dataset: test_batch.bin / test.bin form the test set, all others the training
  * set. Class names come from `classNames` (option or meta file), else the variant's defaults.
  */
-export function assembleCifar(
-  files: CifarFile[],
-  variant: CifarVariant,
-  name: string,
-  classNames: string[] | undefined,
-): AssembledData {
+export function assembleCifar(files: CifarFile[], variant: CifarVariant, name: string, classNames: string[] | undefined): AssembledData {
   const names = classNames ?? (variant === 'cifar10' ? CIFAR10_CLASS_NAMES : CIFAR100_DEFAULT_CLASS_NAMES);
   for (const file of files) {
     const bad = file.labels.findIndex((label) => label >= names.length);

@@ -21,11 +21,7 @@ import type { DatasetFormat } from './dataset-types.js';
 import { assembleIdx, idxSizeMatches, looksLikeIdx, readIdxFile, type IdxFile } from './idx.js';
 import type { ResolvedDatasetOptions } from './options.js';
 
-export type DataFileRole =
-  | { type: 'idx' }
-  | { type: 'cifar'; variant: CifarVariant }
-  | { type: 'class-names' }
-  | { type: 'ignored' };
+export type DataFileRole = { type: 'idx' } | { type: 'cifar'; variant: CifarVariant } | { type: 'class-names' } | { type: 'ignored' };
 
 const MAX_CLASS_NAMES_BYTES = 1024 * 1024;
 
@@ -38,7 +34,8 @@ export function classifyDataFile(where: Where, head: Uint8Array, size: number | 
   const meta = cifarMetaKind(name);
   switch (format) {
     case 'idx':
-      if (!looksLikeIdx(head)) throw malformed(where, 'is not an IDX file (its first bytes are not an IDX magic number such as 0x00000803)');
+      if (!looksLikeIdx(head))
+        throw malformed(where, 'is not an IDX file (its first bytes are not an IDX magic number such as 0x00000803)');
       return { type: 'idx' };
     case 'cifar10':
     case 'cifar100':
@@ -84,7 +81,10 @@ export class DataFileCollector {
       }
       case 'cifar': {
         if (this.variant && this.variant !== role.variant) {
-          throw datasetProblem('dataset_malformed', `The files mix CIFAR-10 and CIFAR-100 batches ("${where.entry ?? where.file}" is ${role.variant}).`);
+          throw datasetProblem(
+            'dataset_malformed',
+            `The files mix CIFAR-10 and CIFAR-100 batches ("${where.entry ?? where.file}" is ${role.variant}).`,
+          );
         }
         this.variant = role.variant;
         const file = await readCifarFile(chunks, where, role.variant, this.keepPixels, knownSize, limits);

@@ -134,10 +134,14 @@ async function readBody(
   }
   if (got < total) {
     const whole = unit > 0 ? Math.floor(got / unit) : 0;
-    throw malformed(where, `is truncated: its header declares ${declared} (${total} bytes of data) but only ${got} bytes follow (${whole} whole records)`, {
-      expectedBytes: total,
-      actualBytes: got,
-    });
+    throw malformed(
+      where,
+      `is truncated: its header declares ${declared} (${total} bytes of data) but only ${got} bytes follow (${whole} whole records)`,
+      {
+        expectedBytes: total,
+        actualBytes: got,
+      },
+    );
   }
   if (!(await reader.atEnd())) {
     throw malformed(where, `has data after the ${declared} its header declares`, { expectedBytes: total });
@@ -150,11 +154,7 @@ async function readBody(
  * the test set. The test pair is the one whose names say "t10k" or "test"; when names do not tell,
  * the pair with fewer examples.
  */
-export function assembleIdx(
-  files: IdxFile[],
-  name: string,
-  classNames: string[] | undefined,
-): AssembledData {
+export function assembleIdx(files: IdxFile[], name: string, classNames: string[] | undefined): AssembledData {
   const images = files.filter((f) => f.kind === 'images');
   const labels = files.filter((f) => f.kind === 'labels');
   const list = (fs: IdxFile[]) => fs.map((f) => `"${f.where.entry ?? f.where.file}"`).join(', ') || 'none';

@@ -36,10 +36,7 @@ export function layOutImageFolder(file: string, paths: string[]): FolderLayout {
   const shared = sharedPrefixLength(folders, minDepth - 1);
   const relative = folders.map((f) => f.slice(shared));
   const splitNames = new Set(relative.map((r) => r[0].toLowerCase()));
-  const isSplit =
-    relative.every((r) => r.length === 2) &&
-    [...splitNames].every((s) => s in SPLIT_FOLDERS) &&
-    splitNames.has('train');
+  const isSplit = relative.every((r) => r.length === 2) && [...splitNames].every((s) => s in SPLIT_FOLDERS) && splitNames.has('train');
   if (!isSplit) {
     const deep = relative.findIndex((r) => r.length !== 1);
     if (deep >= 0) {

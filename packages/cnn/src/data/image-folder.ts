@@ -39,7 +39,10 @@ export async function readImageFolder(
 ): Promise<AssembledData> {
   const file = archive.name;
   if (options.classNames) options.log('classNames is ignored for image folders: the folder names are the classes', { file });
-  const layout = layOutImageFolder(file, images.map((i) => i.path));
+  const layout = layOutImageFolder(
+    file,
+    images.map((i) => i.path),
+  );
   const [height, width] = options.imageSize ?? mostCommonSize(images);
   const channels = options.channels ?? (images.every((i) => i.header.grayscale) ? 1 : 3);
   const shape: InputShape = [height, width, channels];
@@ -47,12 +50,22 @@ export async function readImageFolder(
   const perImage = height * width * channels;
   const totalBytes = ordered.length * perImage;
   if (totalBytes > options.limits.maxDecodedBytes) {
-    throw tooLarge({ file }, `${ordered.length} images of ${shape.join('x')} need ${totalBytes} bytes of memory; choose a smaller imageSize`, {
-      option: 'maxDecodedBytes',
-      value: options.limits.maxDecodedBytes,
-    });
+    throw tooLarge(
+      { file },
+      `${ordered.length} images of ${shape.join('x')} need ${totalBytes} bytes of memory; choose a smaller imageSize`,
+      {
+        option: 'maxDecodedBytes',
+        value: options.limits.maxDecodedBytes,
+      },
+    );
   }
-  options.log('reading image folder', { file, images: ordered.length, classes: layout.classNames.length, shape, presetSize: !!options.imageSize });
+  options.log('reading image folder', {
+    file,
+    images: ordered.length,
+    classes: layout.classNames.length,
+    shape,
+    presetSize: !!options.imageSize,
+  });
   const pixels = mode.keepPixels ? new Uint8Array(totalBytes) : null;
   if (mode.keepPixels || mode.decode) {
     const headers = new Map(images.map((i) => [i.path, i.header]));
@@ -67,7 +80,15 @@ export async function readImageFolder(
       const decoded = decodeImage(bytes, header, where);
       if (pixels) {
         const converted = toChannels(decoded.data, decoded.width * decoded.height, decoded.channels, channels);
-        resizeBilinear(converted, decoded.height, decoded.width, channels, pixels.subarray(slot * perImage, (slot + 1) * perImage), height, width);
+        resizeBilinear(
+          converted,
+          decoded.height,
+          decoded.width,
+          channels,
+          pixels.subarray(slot * perImage, (slot + 1) * perImage),
+          height,
+          width,
+        );
       }
       filled[slot] = 1;
     });

@@ -18,7 +18,15 @@ export {
 export { syntheticDataset, describeSyntheticDataset, SYNTHETIC_DEFAULTS, type SyntheticOptions } from './synthetic.js';
 export { InMemorySplit, subsetSplit } from './memory-split.js';
 export { stratifiedSplit, countClasses, type StratifiedSplit } from './stratified-split.js';
-export { DEFAULT_LIMITS, DEFAULT_TEST_FRACTION, DEFAULT_SPLIT_SEED, type DatasetOptions, type DatasetLimits, type ArchiveLimits, type DataLog } from './options.js';
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_TEST_FRACTION,
+  DEFAULT_SPLIT_SEED,
+  type DatasetOptions,
+  type DatasetLimits,
+  type ArchiveLimits,
+  type DataLog,
+} from './options.js';
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, CIFAR10_CLASS_NAMES, CIFAR100_DEFAULT_CLASS_NAMES } from './class-names.js';
 export type { DatasetFile, DatasetFormat, DatasetSource, DatasetSummary, LoadedDataset, TestSplitOrigin } from './dataset-types.js';
 export { resizeBilinear } from './image/pixels.js';

@@ -25,7 +25,10 @@ export class InMemorySplit implements Split {
     this.exampleBytes = shape[0] * shape[1] * shape[2];
     this.size = labelValues.length;
     if (pixels.length !== this.size * this.exampleBytes) {
-      throw new CnnError('invalid_option', `A split of ${this.size} images of ${shape.join('x')} needs ${this.size * this.exampleBytes} pixel bytes, got ${pixels.length}.`);
+      throw new CnnError(
+        'invalid_option',
+        `A split of ${this.size} images of ${shape.join('x')} needs ${this.size * this.exampleBytes} pixel bytes, got ${pixels.length}.`,
+      );
     }
   }
 

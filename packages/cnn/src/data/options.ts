@@ -98,8 +98,7 @@ export function resolveDatasetOptions(options: DatasetOptions = {}): ResolvedDat
   }
   if (options.imageSize !== undefined) {
     const size = options.imageSize;
-    const ok =
-      Array.isArray(size) && size.length === 2 && size.every((s) => Number.isInteger(s) && s >= 1 && s <= MAX_IMAGE_SIDE);
+    const ok = Array.isArray(size) && size.length === 2 && size.every((s) => Number.isInteger(s) && s >= 1 && s <= MAX_IMAGE_SIDE);
     if (!ok) throw invalid('imageSize', `[height, width] with integers from 1 to ${MAX_IMAGE_SIDE}`, size);
     resolved.imageSize = [size[0], size[1]];
   }

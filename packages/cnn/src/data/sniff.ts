@@ -49,7 +49,12 @@ export function isLoneImage(sniffed: Sniffed): boolean {
 function isTarHeader(head: Uint8Array): boolean {
   if (head.length < 512) return false;
   if (String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return true;
-  const stored = parseInt(String.fromCharCode(...head.subarray(148, 156)).replace(/\0.*$/, '').trim(), 8);
+  const stored = parseInt(
+    String.fromCharCode(...head.subarray(148, 156))
+      .replace(/\0.*$/, '')
+      .trim(),
+    8,
+  );
   if (!Number.isFinite(stored)) return false;
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : head[i];

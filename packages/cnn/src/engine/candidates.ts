@@ -63,7 +63,9 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
   // Without a visible CUDA device libtensorflow silently computes on the CPU: refuse, rather than
   // train on the CPU under the name tensorflow-gpu.
   if (gpu && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice !== true) {
-    throw new Error(`${packageName} loaded but libtensorflow sees no CUDA device (check the NVIDIA driver, CUDA 11.2, cuDNN 8 and CUDA_VISIBLE_DEVICES)`);
+    throw new Error(
+      `${packageName} loaded but libtensorflow sees no CUDA device (check the NVIDIA driver, CUDA 11.2, cuDNN 8 and CUDA_VISIBLE_DEVICES)`,
+    );
   }
   const intraOpThreads = Number(process.env.TF_NUM_INTRAOP_THREADS);
   return {
@@ -78,7 +80,10 @@ async function loadTfjsNode(packageName: string): Promise<LoadedEngine> {
 function cudaDeviceName(): string {
   const visible = process.env.CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim() || '0';
   try {
-    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', '-i', visible], { encoding: 'utf8', timeout: 10_000 });
+    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', '-i', visible], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     return `${name.trim()} (CUDA device ${visible})`;
   } catch {
     return `CUDA device ${visible}`;

@@ -23,15 +23,28 @@ export function missingTfjsMembers(): string[] {
   tf.tidy(() => {
     batchNorm.apply(tf.zeros([1, 2])); // builds the layer: its weight fields exist from then on
   });
-  missing.push(...missingFields('BatchNormalization', batchNorm, ['axis', 'momentum', 'epsilon', 'gamma', 'beta', 'movingMean', 'movingVariance']));
+  missing.push(
+    ...missingFields('BatchNormalization', batchNorm, ['axis', 'momentum', 'epsilon', 'gamma', 'beta', 'movingMean', 'movingVariance']),
+  );
   batchNorm.dispose();
 
   const adam = tf.train.adam(0.001);
-  const adamFields = ['learningRate', 'beta1', 'beta2', 'epsilon', 'accBeta1', 'accBeta2', 'accumulatedFirstMoment', 'accumulatedSecondMoment'];
+  const adamFields = [
+    'learningRate',
+    'beta1',
+    'beta2',
+    'epsilon',
+    'accBeta1',
+    'accBeta2',
+    'accumulatedFirstMoment',
+    'accumulatedSecondMoment',
+  ];
   missing.push(...missingFields('AdamOptimizer', adam, [...adamFields, 'incrementIterations', 'applyGradients']));
   adam.dispose();
   const momentum = tf.train.momentum(0.1, 0.9, true);
-  missing.push(...missingFields('MomentumOptimizer', momentum, ['learningRate', 'm', 'useNesterov', 'accumulations', 'c', 'setLearningRate']));
+  missing.push(
+    ...missingFields('MomentumOptimizer', momentum, ['learningRate', 'm', 'useNesterov', 'accumulations', 'c', 'setLearningRate']),
+  );
   momentum.dispose();
   (momentum as unknown as { c?: tf.Tensor }).c?.dispose();
   const sgd = tf.train.sgd(0.1);

@@ -49,7 +49,8 @@ const FACTS: Readonly<Record<string, ArchitectureFacts>> = {
 /** The recorded facts of `name`; throws CnnError('unknown_architecture') for a name not in the table. */
 export function architectureFacts(name: string): ArchitectureFacts {
   const facts = Object.hasOwn(FACTS, name) ? FACTS[name] : undefined;
-  if (!facts) throw new CnnError('unknown_architecture', `No recorded facts for architecture ${JSON.stringify(name)}.`, { architecture: name });
+  if (!facts)
+    throw new CnnError('unknown_architecture', `No recorded facts for architecture ${JSON.stringify(name)}.`, { architecture: name });
   return { ...facts };
 }
 

@@ -27,7 +27,6 @@ import {
 import type { ResolvedOptions } from './options.js';
 import type { DenseNetConfig } from './families/index.js';
 
-
 const BN_EPSILON = 1e-5;
 const CONV_INIT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanIn' }, bias: 'zeros' };
 const CLASSIFIER_INIT: WeightInit = { kernel: { kind: 'torch-default' }, bias: 'zeros' };

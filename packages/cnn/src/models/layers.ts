@@ -102,7 +102,10 @@ export function conv2d(x: Tensor, name: string, spec: ConvSpec): Tensor {
   if (stride === 1 && (ph > 0 || pw > 0) && 2 * ph === kh - 1 && 2 * pw === kw - 1) {
     padding = 'same';
   } else if (ph > 0 || pw > 0) {
-    x = zeroPad(x, `${name}.pad`, [[ph, ph], [pw, pw]]);
+    x = zeroPad(x, `${name}.pad`, [
+      [ph, ph],
+      [pw, pw],
+    ]);
   }
   const useBias = spec.bias ?? true;
   const layer = tf.layers.conv2d({
@@ -202,7 +205,16 @@ function adaptiveAvgPoolAxis(x: Tensor, name: string, axis: 1 | 2, out: number):
   for (let i = 0; i < out; i++) {
     const start = Math.floor((i * length) / out);
     const end = Math.ceil(((i + 1) * length) / out);
-    const crop: [Pair, Pair] = axis === 1 ? [[start, length - end], [0, 0]] : [[0, 0], [start, length - end]];
+    const crop: [Pair, Pair] =
+      axis === 1
+        ? [
+            [start, length - end],
+            [0, 0],
+          ]
+        : [
+            [0, 0],
+            [start, length - end],
+          ];
     const window = applyLayer(tf.layers.cropping2D({ name: `${name}.crop${i}`, cropping: crop }), x);
     const size = along(end - start);
     windows.push(

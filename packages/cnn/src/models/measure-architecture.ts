@@ -13,7 +13,9 @@ import { getArchitecture, getVariant, validateBuildOptions } from './catalog-inf
 function activationsPerExample(model: tf.LayersModel): number {
   let total = 0;
   for (const layer of model.layers) {
-    const shapes = (Array.isArray((layer.outputShape as unknown[])[0]) ? layer.outputShape : [layer.outputShape]) as Array<Array<number | null>>;
+    const shapes = (Array.isArray((layer.outputShape as unknown[])[0]) ? layer.outputShape : [layer.outputShape]) as Array<
+      Array<number | null>
+    >;
     for (const shape of shapes) total += shape.slice(1).reduce<number>((product, dim) => product * (dim ?? 1), 1);
   }
   return total;

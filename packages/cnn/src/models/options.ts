@@ -53,8 +53,7 @@ export function checkInputShapeForm(name: string, inputShape: unknown): asserts 
 }
 
 function checkNormalization(name: string, value: unknown, channels: number): Normalization {
-  const fail = (why: string) =>
-    invalid(`${name}: normalization ${why}`, { architecture: name, option: 'normalization' });
+  const fail = (why: string) => invalid(`${name}: normalization ${why}`, { architecture: name, option: 'normalization' });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('must be { mean, std }');
   const extra = Object.keys(value).filter((key) => key !== 'mean' && key !== 'std');
   if (extra.length > 0) throw fail(`has unknown keys: ${extra.join(', ')}`);
@@ -119,8 +118,7 @@ export function resolveBuildOptions(variant: Variant, options: BuildOptions): Re
     // torchvision builds the auxiliary classifiers unless told not to.
     auxLogits: offered.includes('auxLogits') ? (options.auxLogits ?? true) : false,
     smallInput: offered.includes('smallInput') ? (options.smallInput ?? false) : false,
-    normalization:
-      options.normalization == null ? null : checkNormalization(name, options.normalization, inputShape[2]),
+    normalization: options.normalization == null ? null : checkNormalization(name, options.normalization, inputShape[2]),
   };
 }
 

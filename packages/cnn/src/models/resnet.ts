@@ -16,7 +16,6 @@ import { add, batchNorm, conv2d, dense, featureShape, globalAvgPool, maxPool2d, 
 import type { ResolvedOptions } from './options.js';
 import type { ResNetConfig } from './families/index.js';
 
-
 const BN_EPSILON = 1e-5;
 const KAIMING_FAN_OUT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanOut' }, bias: 'zeros' };
 const BOTTLENECK_EXPANSION = 4;

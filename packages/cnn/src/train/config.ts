@@ -2,7 +2,13 @@
  * Turns a partial, untrusted training configuration into a complete TrainConfig, checking every field
  * against the hyperparameter table of the contracts package. Free of TensorFlow.js, like the table.
  */
-import { brokenHyperparameterRules, defaultTrainConfig, HYPERPARAMETERS, type HyperparameterSpec, type TrainConfig } from '@trainyard/contracts';
+import {
+  brokenHyperparameterRules,
+  defaultTrainConfig,
+  HYPERPARAMETERS,
+  type HyperparameterSpec,
+  type TrainConfig,
+} from '@trainyard/contracts';
 import { CnnError } from '../errors.js';
 
 export { defaultTrainConfig };
@@ -81,10 +87,8 @@ function describeChoices(spec: HyperparameterSpec): string {
 
 function describeRange(spec: HyperparameterSpec): string {
   const kind = spec.type === 'integer' ? 'an integer' : 'a number';
-  const low =
-    spec.exclusiveMinimum !== undefined ? `> ${spec.exclusiveMinimum}` : spec.minimum !== undefined ? `>= ${spec.minimum}` : '';
-  const high =
-    spec.exclusiveMaximum !== undefined ? `< ${spec.exclusiveMaximum}` : spec.maximum !== undefined ? `<= ${spec.maximum}` : '';
+  const low = spec.exclusiveMinimum !== undefined ? `> ${spec.exclusiveMinimum}` : spec.minimum !== undefined ? `>= ${spec.minimum}` : '';
+  const high = spec.exclusiveMaximum !== undefined ? `< ${spec.exclusiveMaximum}` : spec.maximum !== undefined ? `<= ${spec.maximum}` : '';
   return [kind, [low, high].filter(Boolean).join(' and ')].filter(Boolean).join(' ');
 }
 

@@ -48,7 +48,9 @@ export function layersToFreeze(model: tf.LayersModel, architecture: string, free
     frozen = candidates.filter((layer) => freeze.some((prefix) => layer.name.startsWith(prefix)));
   }
   if (frozen.length === candidates.length) {
-    throw new CnnError('invalid_option', `model.freeze freezes every layer of ${architecture}; nothing would train.`, { field: 'model.freeze' });
+    throw new CnnError('invalid_option', `model.freeze freezes every layer of ${architecture}; nothing would train.`, {
+      field: 'model.freeze',
+    });
   }
   return frozen.map((layer) => layer.name);
 }

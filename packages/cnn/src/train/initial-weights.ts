@@ -16,7 +16,6 @@ export interface InitialWeightsReport {
   fresh: string[];
 }
 
-
 /**
  * @param model the training model of the new run (main logits first)
  * @param architecture the new run's architecture, which the exported model must share
@@ -35,7 +34,7 @@ export function applyInitialWeights(model: tf.LayersModel, files: ExportedFile[]
   try {
     const updates: Array<[tf.LayerVariable, tf.Tensor]> = [];
     // The normalisation layer's weights belong to the new run's training data, not the old one's.
-  for (const weight of model.weights) {
+    for (const weight of model.weights) {
       const name = weight.originalName;
       const value = saved[name];
       if (!value || name.startsWith(`${NORMALIZATION_LAYER}/`)) {
@@ -55,7 +54,8 @@ export function applyInitialWeights(model: tf.LayersModel, files: ExportedFile[]
         );
       }
     }
-    if (updates.length === 0) throw new CnnError('invalid_option', 'No weight of the initial model matches this model.', { field: 'initialModel' });
+    if (updates.length === 0)
+      throw new CnnError('invalid_option', 'No weight of the initial model matches this model.', { field: 'initialModel' });
     for (const [weight, value] of updates) weight.write(value);
   } finally {
     tf.dispose(Object.values(saved));

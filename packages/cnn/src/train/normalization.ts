@@ -15,9 +15,13 @@ export const TRANSFORM_INPUT_NORMALIZATION: Normalization = { mean: [0.5, 0.5, 0
 /** The `imagenet` normalisation of an architecture: ImageNet's statistics, or transform_input's for GoogLeNet and Inception v3. */
 export function imagenetNormalization(architecture: string, inputShape: InputShape): Normalization {
   if (inputShape[2] !== 3) {
-    throw new CnnError('invalid_option', `normalize "imagenet" needs 3-channel images; these have ${inputShape[2]} (set dataset.channels to 3).`, {
-      field: 'normalize',
-    });
+    throw new CnnError(
+      'invalid_option',
+      `normalize "imagenet" needs 3-channel images; these have ${inputShape[2]} (set dataset.channels to 3).`,
+      {
+        field: 'normalize',
+      },
+    );
   }
   const family = getVariant(architecture).config.family;
   const normalization = family === 'googlenet' || family === 'inception' ? TRANSFORM_INPUT_NORMALIZATION : IMAGENET_NORMALIZATION;

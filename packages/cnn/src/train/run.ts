@@ -10,7 +10,15 @@ import { evaluateModel, mainOutputModel } from '../evaluate/evaluate.js';
 import { exportModel } from '../export/export-model.js';
 import { buildModel, disposeBuiltModel } from '../models/index.js';
 import type {
-  BuiltModel, Dataset, Evaluation, ModelManifest, Normalization, TrainConfig, TrainingRunHooks, TrainingRunResult, TrainingRunSpec,
+  BuiltModel,
+  Dataset,
+  Evaluation,
+  ModelManifest,
+  Normalization,
+  TrainConfig,
+  TrainingRunHooks,
+  TrainingRunResult,
+  TrainingRunSpec,
 } from '../types.js';
 import { resolveTrainConfig } from './config.js';
 import { readManifest } from '../export/read-exported.js';
@@ -125,7 +133,12 @@ interface PreparedData {
 }
 
 /** Checks the labels, holds out the validation split, and computes the normalisation (or takes the checkpoint's). */
-function prepareData(spec: TrainingRunSpec, config: TrainConfig, resume: TrainingCheckpoint | null, log: (message: string, fields?: object) => void): PreparedData {
+function prepareData(
+  spec: TrainingRunSpec,
+  config: TrainConfig,
+  resume: TrainingCheckpoint | null,
+  log: (message: string, fields?: object) => void,
+): PreparedData {
   const { dataset } = spec;
   const classes = dataset.classNames.length;
   if (classes < 2) throw new CnnError('invalid_option', `A classifier needs at least 2 classes; the dataset has ${classes}.`);

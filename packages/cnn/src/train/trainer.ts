@@ -226,7 +226,11 @@ async function restoreBestWeights(setup: TrainingSetup, state: TrainingState): P
     writeModelWeights(setup.input.model, state.bestWeights.weights);
   } else {
     const bytes = setup.hooks.checkpoints?.readEpoch ? await setup.hooks.checkpoints.readEpoch(best) : null;
-    if (!bytes) throw new CnnError('checkpoint_invalid', `The checkpoint of epoch ${best} (lowest validation loss) is missing; its weights cannot be restored.`);
+    if (!bytes)
+      throw new CnnError(
+        'checkpoint_invalid',
+        `The checkpoint of epoch ${best} (lowest validation loss) is missing; its weights cannot be restored.`,
+      );
     writeModelWeights(setup.input.model, decodeCheckpoint(bytes).weights);
   }
   setup.log('best weights restored', { epoch: best, validationLoss: state.history[best - 1]!.validationLoss });
@@ -319,7 +323,9 @@ async function epochMetrics(setup: TrainingSetup, state: TrainingState, current:
   const { config, data, classNames, validationIndices, testEachEpoch } = setup.input;
   const sums = await readSums(current);
   const batchSize = config.batchSize;
-  const validation = validationIndices ? await evaluateModel(setup.evaluated, data, { classNames, batchSize, indices: validationIndices }) : null;
+  const validation = validationIndices
+    ? await evaluateModel(setup.evaluated, data, { classNames, batchSize, indices: validationIndices })
+    : null;
   const test = testEachEpoch ? await evaluateModel(setup.evaluated, testEachEpoch, { classNames, batchSize }) : null;
   return {
     epoch: state.epoch + 1,

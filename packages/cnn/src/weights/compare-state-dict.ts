@@ -25,7 +25,11 @@ export function isAuxiliaryName(name: string): boolean {
   return AUXILIARY_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
-export function compareStateDict(expected: ExpectedTensor[], tensors: StateDict, options: { skipClassifier: boolean }): StateDictComparison {
+export function compareStateDict(
+  expected: ExpectedTensor[],
+  tensors: StateDict,
+  options: { skipClassifier: boolean },
+): StateDictComparison {
   const result: StateDictComparison = { mismatches: [], skipped: [], missing: [], ignored: [] };
   const fileHasAuxiliary = [...tensors.keys()].some(isAuxiliaryName);
   const names = new Set(expected.map((tensor) => tensor.name));
@@ -45,7 +49,12 @@ export function compareStateDict(expected: ExpectedTensor[], tensors: StateDict,
       result.mismatches.push({ name: want.name, expected: want.shape, got: got.shape, dtype: got.dtype });
     } else if (sameShape && !(want.classifier && options.skipClassifier)) {
       continue;
-    } else if (want.classifier && options.skipClassifier && got.shape.length === want.shape.length && got.shape.slice(1).every((d, i) => d === want.shape[i + 1])) {
+    } else if (
+      want.classifier &&
+      options.skipClassifier &&
+      got.shape.length === want.shape.length &&
+      got.shape.slice(1).every((d, i) => d === want.shape[i + 1])
+    ) {
       result.skipped.push({ name: want.name, expected: want.shape, got: got.shape });
     } else {
       result.mismatches.push({ name: want.name, expected: want.shape, got: got.shape });

@@ -45,16 +45,24 @@ export function exportSafetensors(model: BuiltModel | tf.LayersModel, options: E
   const out: TensorToWrite[] = [];
   for (const want of order) {
     if (want.role === 'num_batches_tracked') {
-      if (!batchNorms.has(want.module)) throw new CnnError('invalid_option', `${want.module} is not a batch-norm layer of the model, so it has no torchvision state_dict`, { architecture: options.architecture, option: 'format' });
+      if (!batchNorms.has(want.module))
+        throw new CnnError('invalid_option', `${want.module} is not a batch-norm layer of the model, so it has no torchvision state_dict`, {
+          architecture: options.architecture,
+          option: 'format',
+        });
       out.push({ name: want.name, shape: [], data: BigInt64Array.of(BigInt(options.batchesTracked ?? 0)) });
       continue;
     }
     const tensor = tensors.get(want.name);
     if (tensor === undefined || tensor.torchShape.join() !== want.shape.join()) {
-      throw new CnnError('invalid_option', `the model is not ${options.architecture} as torchvision defines it (${want.name} [${want.shape}] is ${tensor ? `[${tensor.torchShape}]` : 'missing'}), so it has no torchvision state_dict`, {
-        architecture: options.architecture,
-        option: 'format',
-      });
+      throw new CnnError(
+        'invalid_option',
+        `the model is not ${options.architecture} as torchvision defines it (${want.name} [${want.shape}] is ${tensor ? `[${tensor.torchShape}]` : 'missing'}), so it has no torchvision state_dict`,
+        {
+          architecture: options.architecture,
+          option: 'format',
+        },
+      );
     }
     const data = tf.tidy(() => tensor.toTorch(tensor.variable.read())).dataSync() as Float32Array;
     out.push({ name: want.name, shape: want.shape, data });

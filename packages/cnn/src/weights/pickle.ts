@@ -23,13 +23,7 @@ export class PickleGlobal {
 }
 
 export type PickleKey = string | number | bigint | boolean | null;
-export type PickleValue =
-  | PickleKey
-  | Uint8Array
-  | PickleValue[]
-  | Map<PickleKey, PickleValue>
-  | PickleGlobal
-  | ExternalValue;
+export type PickleValue = PickleKey | Uint8Array | PickleValue[] | Map<PickleKey, PickleValue> | PickleGlobal | ExternalValue;
 
 /** What the caller's hooks put on the stack (storages, tensors). */
 export abstract class ExternalValue {}
@@ -58,12 +52,16 @@ function resolveGlobal(module: string, name: string): PickleGlobal {
   const qualified = `${module}.${name}`;
   if (qualified === 'collections.OrderedDict') return new PickleGlobal({ kind: 'ordered-dict' });
   // _rebuild_tensor is what torch < 0.4 wrote (published torchvision files of that time use it).
-  if (qualified === 'torch._utils._rebuild_tensor_v2' || qualified === 'torch._utils._rebuild_tensor') return new PickleGlobal({ kind: 'rebuild-tensor' });
-  if (qualified === 'torch._utils._rebuild_parameter' || qualified === 'torch.nn.parameter.Parameter') return new PickleGlobal({ kind: 'rebuild-parameter' });
+  if (qualified === 'torch._utils._rebuild_tensor_v2' || qualified === 'torch._utils._rebuild_tensor')
+    return new PickleGlobal({ kind: 'rebuild-tensor' });
+  if (qualified === 'torch._utils._rebuild_parameter' || qualified === 'torch.nn.parameter.Parameter')
+    return new PickleGlobal({ kind: 'rebuild-parameter' });
   if (module === 'torch' && Object.hasOwn(STORAGE_TYPES, name)) {
     return new PickleGlobal({ kind: 'storage-type', dtype: STORAGE_TYPES[name], name });
   }
-  const hint = /^(torch\.nn|torchvision)\./.test(qualified) ? ' (the file holds a whole pickled model: save model.state_dict() instead)' : '';
+  const hint = /^(torch\.nn|torchvision)\./.test(qualified)
+    ? ' (the file holds a whole pickled model: save model.state_dict() instead)'
+    : '';
   throw unsafe(`it names the global ${JSON.stringify(qualified)}, which a state_dict never needs${hint}`, { global: qualified });
 }
 
@@ -463,7 +461,9 @@ class Machine {
         default:
           this.pos = at;
           if (Object.hasOwn(REFUSED_OPS, op)) {
-            throw unsafe(`${this.what} uses the pickle opcode ${REFUSED_OPS[op]}, which a state_dict never needs`, { opcode: REFUSED_OPS[op] });
+            throw unsafe(`${this.what} uses the pickle opcode ${REFUSED_OPS[op]}, which a state_dict never needs`, {
+              opcode: REFUSED_OPS[op],
+            });
           }
           this.fail(`0x${op.toString(16).padStart(2, '0')} is not a pickle opcode`);
       }

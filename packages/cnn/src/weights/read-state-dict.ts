@@ -34,7 +34,10 @@ export function canonicalNames(tensors: StateDict): StateDict {
   const renamed: StateDict = new Map();
   for (const [key, tensor] of tensors) {
     let name = strip ? key.slice('module.'.length) : key;
-    name = name.replace(/^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$/, '$1$2');
+    name = name.replace(
+      /^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$/,
+      '$1$2',
+    );
     if (renamed.has(name)) throw malformed(`two tensors are both named ${name}`);
     renamed.set(name, tensor);
   }

@@ -53,14 +53,16 @@ function checkHeaderStructure(header: Uint8Array): void {
   for (let i = 0; i < header.length; i++) {
     const c = header[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x7b || c === 0x5b) {
       depth++;
       containers++;
-      if (depth > MAX_DEPTH || containers > MAX_CONTAINERS) throw malformed('the safetensors header nests deeper or holds more objects than a header can');
+      if (depth > MAX_DEPTH || containers > MAX_CONTAINERS)
+        throw malformed('the safetensors header nests deeper or holds more objects than a header can');
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     }
@@ -100,7 +102,8 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !Object.hasOwn(FROM_SAFETENSORS, dtype)) throw malformed(`tensor ${name} has an unknown dtype ${JSON.stringify(dtype)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(FROM_SAFETENSORS, dtype))
+      throw malformed(`tensor ${name} has an unknown dtype ${JSON.stringify(dtype)}`);
     if (!isShape(shape)) throw malformed(`tensor ${name} has no valid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw malformed(`tensor ${name} has no valid data_offsets`);
@@ -108,9 +111,12 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
     const [begin, end] = offsets as [number, number];
     const type = FROM_SAFETENSORS[dtype];
     const elements = numel(shape);
-    if (end > data.length || begin > end) throw malformed(`tensor ${name}'s data [${begin}, ${end}) lies outside the ${data.length} data bytes`);
+    if (end > data.length || begin > end)
+      throw malformed(`tensor ${name}'s data [${begin}, ${end}) lies outside the ${data.length} data bytes`);
     if (end - begin !== elements * DTYPE_BYTES[type]) {
-      throw malformed(`tensor ${name} of shape [${shape}] ${dtype} needs ${elements * DTYPE_BYTES[type]} bytes; its offsets give ${end - begin}`);
+      throw malformed(
+        `tensor ${name} of shape [${shape}] ${dtype} needs ${elements * DTYPE_BYTES[type]} bytes; its offsets give ${end - begin}`,
+      );
     }
     spans.push({ name, begin, end, dtype: type, shape });
   }
@@ -139,7 +145,8 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata: Record<stri
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const tensor of tensors) {
-    if (tensor.data.length !== numel(tensor.shape)) throw new Error(`${tensor.name}: ${tensor.data.length} values for shape [${tensor.shape}]`);
+    if (tensor.data.length !== numel(tensor.shape))
+      throw new Error(`${tensor.name}: ${tensor.data.length} values for shape [${tensor.shape}]`);
     const dtype: StateDictDtype = tensor.data instanceof BigInt64Array ? 'int64' : 'float32';
     header[tensor.name] = { dtype: TO_SAFETENSORS[dtype], shape: tensor.shape, data_offsets: [offset, offset + tensor.data.byteLength] };
     offset += tensor.data.byteLength;

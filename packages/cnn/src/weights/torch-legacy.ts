@@ -51,7 +51,8 @@ export function readTorchLegacy(bytes: Uint8Array, budget: number): StateDict {
     }
     if (viewMetadata === null) return base;
     const [viewKey, offset, size] = Array.isArray(viewMetadata) ? viewMetadata : [];
-    if (typeof viewKey !== 'string' || !isCount(offset ?? null) || !isCount(size ?? null)) throw malformed('a storage view is not (key, offset, size)');
+    if (typeof viewKey !== 'string' || !isCount(offset ?? null) || !isCount(size ?? null))
+      throw malformed('a storage view is not (key, offset, size)');
     if ((offset as number) + (size as number) > elements) throw malformed(`storage view ${viewKey} reaches past its storage ${key}`);
     const view = new StorageRef(viewKey, dtype, size as number);
     views.push({ view, base: key, offset: offset as number });
@@ -68,7 +69,8 @@ export function readTorchLegacy(bytes: Uint8Array, budget: number): StateDict {
     if (storage.bytes !== null) throw malformed(`storage ${key} is listed twice`);
     if (at + 8 > bytes.length) throw malformed(`the file ends before storage ${key}`);
     const elements = view.getBigInt64(at, true);
-    if (elements !== BigInt(storage.elements)) throw malformed(`storage ${key} holds ${elements} elements, its header says ${storage.elements}`);
+    if (elements !== BigInt(storage.elements))
+      throw malformed(`storage ${key} holds ${elements} elements, its header says ${storage.elements}`);
     at += 8;
     const length = storage.elements * DTYPE_BYTES[storage.dtype];
     if (length > bytes.length - at) throw malformed(`the file ends inside storage ${key}`);

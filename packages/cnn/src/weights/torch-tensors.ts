@@ -78,7 +78,9 @@ export function rebuildTensor(args: PickleValue[]): TensorRef {
   // A state_dict's tensors never overlap themselves (no stride-0 broadcasts), so a tensor has at most
   // as many elements as its storage: this bounds every decoded tensor by the file's own size.
   if (elements > 0 && (elements > storage.elements || last >= storage.elements)) {
-    throw malformed(`a tensor of shape [${shape}] with stride [${strides}] at offset ${offset} does not fit its storage of ${storage.elements} elements`);
+    throw malformed(
+      `a tensor of shape [${shape}] with stride [${strides}] at offset ${offset} does not fit its storage of ${storage.elements} elements`,
+    );
   }
   return new TensorRef(storage, offset, shape, strides);
 }
@@ -120,7 +122,12 @@ function halfToFloat(bits: number): number {
 }
 
 /** Decodes `count` little-endian elements of `dtype` from `bytes`, element i at byte i * width. */
-export function decodeElements(bytes: Uint8Array, dtype: StateDictDtype, indices: Iterable<number>, count: number): StateDictTensor['data'] {
+export function decodeElements(
+  bytes: Uint8Array,
+  dtype: StateDictDtype,
+  indices: Iterable<number>,
+  count: number,
+): StateDictTensor['data'] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const width = DTYPE_BYTES[dtype];
   let n = 0;
@@ -129,7 +136,10 @@ export function decodeElements(bytes: Uint8Array, dtype: StateDictDtype, indices
     for (const i of indices) out[n++] = view.getBigInt64(i * width, true);
     return out;
   }
-  const out = dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16' ? new Float32Array(count) : new Int32Array(count);
+  const out =
+    dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16'
+      ? new Float32Array(count)
+      : new Int32Array(count);
   const read: (offset: number) => number = {
     float32: (o: number) => view.getFloat32(o, true),
     float64: (o: number) => view.getFloat64(o, true),
@@ -193,7 +203,10 @@ export function decodeStateDict(root: Map<PickleKey, PickleValue>, budget: numbe
     if (typeof key !== 'string') throw malformed(`a state_dict key is not a string: ${String(key)}`);
     if (!(value instanceof TensorRef)) throw malformed(`state_dict entry ${JSON.stringify(key)} is not a tensor`);
     if (value.storage.bytes === null) throw malformed(`the storage of ${JSON.stringify(key)} is missing from the file`);
-    total += decodedBytes(value.storage.dtype, value.shape.reduce((a, b) => a * b, 1));
+    total += decodedBytes(
+      value.storage.dtype,
+      value.shape.reduce((a, b) => a * b, 1),
+    );
     refs.push([key, value]);
   }
   if (total > budget) throw malformed(`its tensors would take ${total} bytes, more than a file of its size can hold`);

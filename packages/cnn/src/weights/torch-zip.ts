@@ -29,7 +29,8 @@ export function readTorchZip(bytes: Uint8Array, budget: number): StateDict {
     const dtype = storageDtype(type);
     const known = storages.get(key);
     if (known !== undefined) {
-      if (known.dtype !== dtype || known.elements !== elements) throw malformed(`storage ${key} is referenced with two different types or sizes`);
+      if (known.dtype !== dtype || known.elements !== elements)
+        throw malformed(`storage ${key} is referenced with two different types or sizes`);
       return known;
     }
     const data = entries.get(`${prefix}data/${key}`);

@@ -205,7 +205,8 @@ function googlenet(c: Collector, auxLogits: boolean): void {
 }
 
 function inceptionV3(c: Collector, auxLogits: boolean): void {
-  const conv = (name: string, out: number, inChannels: number, kernel: number | [number, number]) => c.basicConv(name, out, inChannels, kernel);
+  const conv = (name: string, out: number, inChannels: number, kernel: number | [number, number]) =>
+    c.basicConv(name, out, inChannels, kernel);
   conv('Conv2d_1a_3x3', 32, 3, 3);
   conv('Conv2d_2a_3x3', 32, 32, 3);
   conv('Conv2d_2b_3x3', 64, 32, 3);
@@ -292,16 +293,24 @@ export function pretrainedArchitectures(): string[] {
 export function checkPretrainedOptions(architecture: string, options: Pick<BuildOptions, 'smallInput'> = {}): Variant {
   const variant = getVariant(architecture);
   if (!takesPretrainedWeights(variant)) {
-    throw new CnnError('invalid_option', `${architecture} has no torchvision counterpart, so it takes no pretrained weights; choose one of ${pretrainedArchitectures().join(', ')}`, {
-      architecture,
-      option: 'pretrained',
-    });
+    throw new CnnError(
+      'invalid_option',
+      `${architecture} has no torchvision counterpart, so it takes no pretrained weights; choose one of ${pretrainedArchitectures().join(', ')}`,
+      {
+        architecture,
+        option: 'pretrained',
+      },
+    );
   }
   if (options.smallInput === true) {
-    throw new CnnError('invalid_option', `${architecture}: smallInput changes the stem, so torchvision's weights do not fit it; leave smallInput out with pretrained weights`, {
-      architecture,
-      option: 'smallInput',
-    });
+    throw new CnnError(
+      'invalid_option',
+      `${architecture}: smallInput changes the stem, so torchvision's weights do not fit it; leave smallInput out with pretrained weights`,
+      {
+        architecture,
+        option: 'smallInput',
+      },
+    );
   }
   return variant;
 }

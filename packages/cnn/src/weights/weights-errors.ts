@@ -27,9 +27,5 @@ export function mismatch(architecture: string, tensors: TensorMismatch[]): CnnEr
     .slice(0, 5)
     .map((t) => `${t.name} (expected ${t.expected ? `[${t.expected}]` : 'no such tensor'}, got ${t.got ? `[${t.got}]` : 'none'})`);
   const more = tensors.length > 5 ? ` and ${tensors.length - 5} more` : '';
-  return new CnnError(
-    'weights_mismatch',
-    `the weights do not fit ${architecture}: ${shown.join(', ')}${more}`,
-    { architecture, tensors },
-  );
+  return new CnnError('weights_mismatch', `the weights do not fit ${architecture}: ${shown.join(', ')}${more}`, { architecture, tensors });
 }

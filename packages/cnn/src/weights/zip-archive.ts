@@ -77,7 +77,8 @@ function findDirectory(zip: Bounded): Directory {
   zip.check(directory.offset, directory.size, 'central directory');
   if (directory.offset + directory.size > end) throw malformed('the zip central directory overlaps its end record');
   // Each central entry takes at least 46 bytes: a count beyond that is a lie, whatever it allocates.
-  if (directory.entries > directory.size / 46) throw malformed(`the zip declares ${directory.entries} entries in a ${directory.size}-byte directory`);
+  if (directory.entries > directory.size / 46)
+    throw malformed(`the zip declares ${directory.entries} entries in a ${directory.size}-byte directory`);
   return directory;
 }
 

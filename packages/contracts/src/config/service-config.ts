@@ -146,7 +146,8 @@ export const apiEnv = {
   }),
   uploadTmpDir: envVar({
     name: 'UPLOAD_TMP_DIR',
-    description: 'Folder where uploads are validated before they go to storage (needs room for UPLOAD_LIMIT); default the system temp folder',
+    description:
+      'Folder where uploads are validated before they go to storage (needs room for UPLOAD_LIMIT); default the system temp folder',
     parse: optional((raw) => raw),
   }),
   uploadIdleTimeoutSeconds: envVar({
@@ -208,7 +209,7 @@ export const apiEnv = {
     name: 'TENANT_STORAGE_QUOTA',
     default: '50gb',
     description:
-      "Bytes a tenant may keep in storage: datasets, weights, checkpoints and models; an upload or job beyond it answers 413 storage_quota_exceeded",
+      'Bytes a tenant may keep in storage: datasets, weights, checkpoints and models; an upload or job beyond it answers 413 storage_quota_exceeded',
     parse: bytes(1024, 1024 ** 5),
   }),
   maxClasses: envVar({
@@ -220,11 +221,17 @@ export const apiEnv = {
   maxEventStreamsPerTenant: envVar({
     name: 'MAX_EVENT_STREAMS_PER_TENANT',
     default: '20',
-    description: 'Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one API process; more answer 429 event_streams_limit',
+    description:
+      'Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one API process; more answer 429 event_streams_limit',
     parse: integer(1, 100_000),
   }),
   maxEpochs: envVar({ name: 'MAX_EPOCHS', default: '1000', description: 'Largest epochs a job may ask for', parse: integer(1, 1_000_000) }),
-  maxBatchSize: envVar({ name: 'MAX_BATCH_SIZE', default: '4096', description: 'Largest batch size a job may ask for', parse: integer(1, 1_000_000) }),
+  maxBatchSize: envVar({
+    name: 'MAX_BATCH_SIZE',
+    default: '4096',
+    description: 'Largest batch size a job may ask for',
+    parse: integer(1, 1_000_000),
+  }),
   maxRuntimeSeconds: envVar({
     name: 'MAX_RUNTIME_SECONDS',
     default: '604800',
@@ -259,7 +266,8 @@ export const apiEnv = {
   maxConcurrentPredictionsPerTenant: envVar({
     name: 'MAX_CONCURRENT_PREDICTIONS_PER_TENANT',
     default: '4',
-    description: 'Prediction requests of one tenant in progress at once, counted by each API process; more answer 429 concurrent_predictions_limit',
+    description:
+      'Prediction requests of one tenant in progress at once, counted by each API process; more answer 429 concurrent_predictions_limit',
     parse: integer(1, 100_000),
   }),
   predictCacheMemoryBytes: envVar({

@@ -6,7 +6,10 @@ import { BODY_ERRORS, Nullable, Timestamp, adminOperation, empty, json } from '.
 
 const TenantName = Type.String({ pattern: TENANT_NAME_PATTERN, description: TENANT_NAME_RULE });
 
-export const TenantViewSchema = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: Timestamp }, { title: 'Tenant' });
+export const TenantViewSchema = Type.Object(
+  { id: Type.String({ format: 'uuid' }), name: Type.String(), createdAt: Timestamp },
+  { title: 'Tenant' },
+);
 export type TenantView = Static<typeof TenantViewSchema>;
 
 export const ApiKeyViewSchema = Type.Object(
@@ -21,7 +24,10 @@ export const ApiKeyViewSchema = Type.Object(
   { title: 'ApiKey' },
 );
 export type ApiKeyView = Static<typeof ApiKeyViewSchema>;
-export const CreatedApiKeySchema = Type.Composite([ApiKeyViewSchema, Type.Object({ key: Type.String({ description: 'The key itself, shown in this answer only' }) })]);
+export const CreatedApiKeySchema = Type.Composite([
+  ApiKeyViewSchema,
+  Type.Object({ key: Type.String({ description: 'The key itself, shown in this answer only' }) }),
+]);
 export type CreatedApiKey = Static<typeof CreatedApiKeySchema>;
 
 export const listTenants = adminOperation('GET', '/admin/v1/tenants', {

@@ -16,7 +16,14 @@ export const StringEnum = <const T extends readonly string[]>(values: T, options
 
 /** [height, width, channels] (an array of three: a JSON Schema 2020-12 tuple would not read as OpenAPI 3.0). */
 export const Shape3 = (options: SchemaOptions = {}) =>
-  Type.Unsafe<[number, number, number]>({ description: '[height, width, channels]', ...options, type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 3, maxItems: 3 });
+  Type.Unsafe<[number, number, number]>({
+    description: '[height, width, channels]',
+    ...options,
+    type: 'array',
+    items: { type: 'integer', minimum: 1 },
+    minItems: 3,
+    maxItems: 3,
+  });
 
 /** A route that takes no query parameters refuses unknown ones (400) instead of ignoring them. */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
@@ -56,7 +63,9 @@ export const Header = {
   rateLimitRemaining: Type.String({ description: 'Requests left in the current minute' }),
   rateLimitReset: Type.String({ description: 'Seconds until the current minute ends' }),
   wwwAuthenticate: Type.String({ description: 'Bearer realm="trainyard"' }),
-  idempotentReplayed: Type.Literal('true', { description: 'Present when the answer is the replay of an earlier request with the same Idempotency-Key' }),
+  idempotentReplayed: Type.Literal('true', {
+    description: 'Present when the answer is the replay of an earlier request with the same Idempotency-Key',
+  }),
   contentDisposition: Type.String({ description: 'attachment or inline, with the file name' }),
 } as const;
 
@@ -83,7 +92,12 @@ export function json<T extends TSchema>(description: string, schema: T, headers:
 }
 
 /** An answer that is not JSON (a download, an event stream, Prometheus text). */
-export function media<M extends string>(description: string, mediaType: M, headers: Headers = {}, schema: TSchema = Type.String({ format: 'binary' })) {
+export function media<M extends string>(
+  description: string,
+  mediaType: M,
+  headers: Headers = {},
+  schema: TSchema = Type.String({ format: 'binary' }),
+) {
   return { description, headers, content: { [mediaType]: { schema } } as { [K in M]: { schema: TSchema } } };
 }
 
@@ -121,7 +135,13 @@ export type ErrorBodyView = Static<ReturnType<typeof ErrorBodySchema>>;
 /** What every /v1 route can answer besides its own errors: no key, too many requests, the database down, a bug. */
 export const KEY_ROUTE_ERRORS: ErrorCode[] = ['unauthorized', 'rate_limited', 'auth_failures_limit', 'database_unavailable', 'internal'];
 /** A route with a JSON body: the body itself can be refused before the route's own checks. */
-export const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'validation_failed', 'payload_too_large', 'unsupported_media_type', 'control_character'];
+export const BODY_ERRORS: ErrorCode[] = [
+  'invalid_json',
+  'validation_failed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'control_character',
+];
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
 
@@ -151,22 +171,41 @@ export interface Operation<S extends OperationSchema = OperationSchema> {
  * An operation of the tenant API (/v1, "Authorization: Bearer <API key>"). The common errors and
  * headers are added to every response; `errorCodes` are the route's own.
  */
-export function keyOperation<S extends OperationSchema>(method: HttpMethod, path: string, schema: S, errorCodes: ErrorCode[] = []): Operation<S> {
+export function keyOperation<S extends OperationSchema>(
+  method: HttpMethod,
+  path: string,
+  schema: S,
+  errorCodes: ErrorCode[] = [],
+): Operation<S> {
   return { method, path, schema: withCommon(schema, [...KEY_ROUTE_ERRORS, ...errorCodes], KEY_ROUTE_HEADERS) };
 }
 
 /** An operation anyone may call (health, metrics): `security: []`. */
-export function publicOperation<S extends OperationSchema>(method: HttpMethod, path: string, schema: S, errorCodes: ErrorCode[] = []): Operation<S> {
+export function publicOperation<S extends OperationSchema>(
+  method: HttpMethod,
+  path: string,
+  schema: S,
+  errorCodes: ErrorCode[] = [],
+): Operation<S> {
   const strict = { querystring: NoQuery, ...schema, security: [] };
   return { method, path, schema: withCommon(strict, ['validation_failed', 'internal', ...errorCodes], PUBLIC_HEADERS) };
 }
 
 /** An operation of the admin API (/admin/v1, "Authorization: Bearer <ADMIN_TOKEN>"), present when ADMIN_TOKEN is set. */
-export function adminOperation<S extends OperationSchema>(method: HttpMethod, path: string, schema: S, errorCodes: ErrorCode[] = []): Operation<S> {
+export function adminOperation<S extends OperationSchema>(
+  method: HttpMethod,
+  path: string,
+  schema: S,
+  errorCodes: ErrorCode[] = [],
+): Operation<S> {
   return {
     method,
     path,
-    schema: withCommon({ ...schema, security: [{ adminToken: [] }] }, ['unauthorized', 'database_unavailable', 'internal', ...errorCodes], PUBLIC_HEADERS),
+    schema: withCommon(
+      { ...schema, security: [{ adminToken: [] }] },
+      ['unauthorized', 'database_unavailable', 'internal', ...errorCodes],
+      PUBLIC_HEADERS,
+    ),
   };
 }
 

@@ -3,7 +3,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DATASET_FORMATS, DATASET_STATUSES } from '../job-status.js';
 import { Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, empty, json, keyOperation, Shape3 } from './common.js';
 
-
 export const DatasetViewSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -16,7 +15,9 @@ export const DatasetViewSchema = Type.Object(
     testClassCounts: Type.Array(Type.Integer(), { description: 'Test images per class' }),
     trainSize: Type.Integer(),
     testSize: Type.Integer(),
-    testSplit: Nullable(Type.String({ description: 'Where the test images come from: the upload\'s own test files, or held out of the training ones' })),
+    testSplit: Nullable(
+      Type.String({ description: "Where the test images come from: the upload's own test files, or held out of the training ones" }),
+    ),
     validation: Type.Object({ valid: Type.Boolean() }),
     files: Type.Array(Type.Object({ part: StringEnum(['images', 'labels', 'file'] as const), name: Type.String(), bytes: Type.Integer() })),
     bytes: Type.Integer(),
@@ -41,9 +42,19 @@ export const DatasetUploadSchema = Type.Object({
   file: Type.Optional(binaryFiles('CIFAR-10/100 binary batches, or an image-folder .zip / .tar(.gz) (one folder per class)')),
   format: Type.Optional(StringEnum(DATASET_FORMATS, { description: 'Guessed from the files when left out' })),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  imageSize: Type.Optional(Type.String({ pattern: '^\\[?\\s*\\d{1,4}\\s*[,x]\\s*\\d{1,4}\\s*\\]?$', description: '"height,width" (1 to 4096 each): every image is resized to it' })),
+  imageSize: Type.Optional(
+    Type.String({
+      pattern: '^\\[?\\s*\\d{1,4}\\s*[,x]\\s*\\d{1,4}\\s*\\]?$',
+      description: '"height,width" (1 to 4096 each): every image is resized to it',
+    }),
+  ),
   channels: Type.Optional(StringEnum(['1', '3'] as const, { description: 'Images are read as grayscale (1) or RGB (3)' })),
-  testFraction: Type.Optional(Type.String({ pattern: '^\\d*\\.?\\d+$', description: 'A number between 0 and 1: the share of images held out for the test split when the upload has none' })),
+  testFraction: Type.Optional(
+    Type.String({
+      pattern: '^\\d*\\.?\\d+$',
+      description: 'A number between 0 and 1: the share of images held out for the test split when the upload has none',
+    }),
+  ),
 });
 
 export const uploadDataset = keyOperation(
@@ -52,7 +63,8 @@ export const uploadDataset = keyOperation(
   {
     operationId: 'uploadDataset',
     summary: 'Upload a dataset',
-    description: 'multipart/form-data: `images` and `labels` parts for IDX, or `file` parts; optional `format`, `name`, `imageSize`, `channels` and `testFraction` fields.',
+    description:
+      'multipart/form-data: `images` and `labels` parts for IDX, or `file` parts; optional `format`, `name`, `imageSize`, `channels` and `testFraction` fields.',
     tags: ['datasets'],
     multipartBody: DatasetUploadSchema,
     response: { 201: json('The dataset, inspected and validated', DatasetViewSchema, { location: Header.location }) },
@@ -79,14 +91,26 @@ export const uploadDataset = keyOperation(
 export const listDatasets = keyOperation(
   'GET',
   '/v1/datasets',
-  { operationId: 'listDatasets', summary: 'List datasets, newest first', tags: ['datasets'], querystring: ListDatasetsQuerySchema, response: { 200: json('A page of datasets', DatasetListSchema) } },
+  {
+    operationId: 'listDatasets',
+    summary: 'List datasets, newest first',
+    tags: ['datasets'],
+    querystring: ListDatasetsQuerySchema,
+    response: { 200: json('A page of datasets', DatasetListSchema) },
+  },
   ['validation_failed'],
 );
 
 export const getDataset = keyOperation(
   'GET',
   '/v1/datasets/{id}',
-  { operationId: 'getDataset', summary: 'One dataset: classes, counts, input shape, validation', tags: ['datasets'], params: IdParams, response: { 200: json('The dataset', DatasetViewSchema) } },
+  {
+    operationId: 'getDataset',
+    summary: 'One dataset: classes, counts, input shape, validation',
+    tags: ['datasets'],
+    params: IdParams,
+    response: { 200: json('The dataset', DatasetViewSchema) },
+  },
   ['validation_failed', 'not_found'],
 );
 

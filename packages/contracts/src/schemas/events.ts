@@ -25,8 +25,13 @@ export const ProgressEventSchema = Type.Composite([
   }),
 ]);
 /** An epoch's metrics as the worker announces them (GET /metrics adds imagesPerSecond). */
-export const EpochEventSchema = Type.Composite([Type.Object({ type: Type.Literal('epoch'), ...base }), Type.Omit(EpochMetricsSchema, ['imagesPerSecond'])]);
-export const JobEventSchema = Type.Union([StatusEventSchema, PhaseEventSchema, ProgressEventSchema, EpochEventSchema], { title: 'JobEvent' });
+export const EpochEventSchema = Type.Composite([
+  Type.Object({ type: Type.Literal('epoch'), ...base }),
+  Type.Omit(EpochMetricsSchema, ['imagesPerSecond']),
+]);
+export const JobEventSchema = Type.Union([StatusEventSchema, PhaseEventSchema, ProgressEventSchema, EpochEventSchema], {
+  title: 'JobEvent',
+});
 export type JobEvent = Static<typeof JobEventSchema>;
 export type JobEventType = JobEvent['type'];
 export const JOB_EVENT_TYPES: readonly JobEventType[] = ['status', 'phase', 'progress', 'epoch'];
@@ -53,4 +58,3 @@ export const streamJobEvents = keyOperation(
   },
   ['validation_failed', 'not_found', 'queue_unavailable', 'event_streams_limit'],
 );
-

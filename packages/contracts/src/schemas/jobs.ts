@@ -164,7 +164,9 @@ export const submitJob = keyOperation(
     tags: ['jobs'],
     body: JobSpecSchema,
     headers: Type.Object({
-      'idempotency-key': Type.Optional(Type.String({ description: 'Repeating a request with the same key answers the same job instead of a second one' })),
+      'idempotency-key': Type.Optional(
+        Type.String({ description: 'Repeating a request with the same key answers the same job instead of a second one' }),
+      ),
     }),
     response: {
       201: json('The queued job', JobViewSchema, { location: Header.location, 'idempotent-replayed': Header.idempotentReplayed }),

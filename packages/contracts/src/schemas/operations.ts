@@ -33,7 +33,7 @@ export const getReadiness = publicOperation(
 export const getPrometheusMetrics = publicOperation('GET', '/metrics', {
   operationId: 'getPrometheusMetrics',
   summary: 'Prometheus metrics',
-  description: 'Counts only, never a tenant\'s data; keep it on the internal network.',
+  description: "Counts only, never a tenant's data; keep it on the internal network.",
   tags: ['operations'],
   response: { 200: media('Prometheus text format 0.0.4', 'text/plain', {}, Type.String()) },
 });

@@ -34,7 +34,12 @@ export type PredictionsView = Static<typeof PredictionsSchema>;
 export const PredictQuery = Type.Object(
   {
     top: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_PREDICT_TOP, default: DEFAULT_PREDICT_TOP, description: 'How many classes each prediction lists' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PREDICT_TOP,
+        default: DEFAULT_PREDICT_TOP,
+        description: 'How many classes each prediction lists',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -44,7 +49,8 @@ export const PredictInstancesSchema = Type.Object(
   {
     instances: Type.Array(Type.Array(Type.Array(Type.Array(Type.Number({ minimum: 0, maximum: 1 })))), {
       minItems: 1,
-      description: "H x W x C arrays of pixels in [0, 1], of the model's input shape (its manifest.json says it); at most PREDICT_MAX_IMAGES",
+      description:
+        "H x W x C arrays of pixels in [0, 1], of the model's input shape (its manifest.json says it); at most PREDICT_MAX_IMAGES",
     }),
   },
   { additionalProperties: false },
@@ -78,7 +84,9 @@ export const predictWithJobModel = keyOperation(
     }),
     response: {
       200: json('One prediction per input, in input order', PredictionsSchema, {
-        'x-model-cache': StringEnum(['hit', 'miss'] as const, { description: 'hit: the model was loaded already; miss: it was loaded for this request' }),
+        'x-model-cache': StringEnum(['hit', 'miss'] as const, {
+          description: 'hit: the model was loaded already; miss: it was loaded for this request',
+        }),
       }),
     },
   },

@@ -25,13 +25,25 @@ const ERRORS = ['validation_failed', 'not_found', 'dataset_unavailable', 'storag
 export const getJobSamples = keyOperation(
   'GET',
   '/v1/jobs/{id}/samples',
-  { operationId: 'getJobSamples', summary: "Sample test images of the job's dataset", tags: ['jobs'], params: IdParams, response: { 200: json('The samples', SampleSetSchema) } },
+  {
+    operationId: 'getJobSamples',
+    summary: "Sample test images of the job's dataset",
+    tags: ['jobs'],
+    params: IdParams,
+    response: { 200: json('The samples', SampleSetSchema) },
+  },
   [...ERRORS],
 );
 
 export const getDatasetSamples = keyOperation(
   'GET',
   '/v1/datasets/{id}/samples',
-  { operationId: 'getDatasetSamples', summary: 'Sample test images of a dataset', tags: ['datasets'], params: IdParams, response: { 200: json('The samples', SampleSetSchema) } },
+  {
+    operationId: 'getDatasetSamples',
+    summary: 'Sample test images of a dataset',
+    tags: ['datasets'],
+    params: IdParams,
+    response: { 200: json('The samples', SampleSetSchema) },
+  },
   [...ERRORS],
 );

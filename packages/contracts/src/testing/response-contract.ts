@@ -97,7 +97,9 @@ export class ResponseContract {
     const headers = documented.headers ?? {};
     for (const header of WATCHED_HEADERS) {
       if (response.headers[header] !== undefined && !headers[header]) {
-        problems.push(`${name} ${response.status}: header ${header} is sent but not documented on this response (add it to the response's headers)`);
+        problems.push(
+          `${name} ${response.status}: header ${header} is sent but not documented on this response (add it to the response's headers)`,
+        );
       }
     }
     for (const [header, spec] of Object.entries(headers)) {
@@ -108,20 +110,30 @@ export class ResponseContract {
       }
       if (spec.schema) {
         const valid = this.validator(spec.schema);
-        if (!valid(String(value))) problems.push(`${name} ${response.status}: header ${header}: "${String(value)}" ${this.ajv.errorsText(valid.errors, { dataVar: header })}`);
+        if (!valid(String(value)))
+          problems.push(
+            `${name} ${response.status}: header ${header}: "${String(value)}" ${this.ajv.errorsText(valid.errors, { dataVar: header })}`,
+          );
       }
     }
     return problems;
   }
 
   private checkBody(name: string, response: ObservedResponse, documented: ResponseObject): string[] {
-    const contentType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = String(response.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (!documented.content) {
-      return response.body.length > 0 ? [`${name} ${response.status}: a body of ${response.body.length} bytes (${contentType}) where the document says none`] : [];
+      return response.body.length > 0
+        ? [`${name} ${response.status}: a body of ${response.body.length} bytes (${contentType}) where the document says none`]
+        : [];
     }
     const media = documented.content[contentType];
     if (!media) {
-      return [`${name} ${response.status}: content type "${contentType}" is not documented (documented: ${Object.keys(documented.content).join(', ')})`];
+      return [
+        `${name} ${response.status}: content type "${contentType}" is not documented (documented: ${Object.keys(documented.content).join(', ')})`,
+      ];
     }
     if (!contentType.endsWith('json') || !media.schema || response.body === '') return [];
     let body: unknown;
@@ -134,7 +146,10 @@ export class ResponseContract {
     if (valid(body)) return [];
     return (valid.errors ?? []).slice(0, 10).map((error) => {
       const where = `body${error.instancePath.replace(/\//g, '.')}`;
-      const allowed = error.keyword === 'enum' ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}), got ${JSON.stringify(pick(body, error.instancePath))}` : '';
+      const allowed =
+        error.keyword === 'enum'
+          ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}), got ${JSON.stringify(pick(body, error.instancePath))}`
+          : '';
       return `${name} ${response.status}: ${where} ${error.message}${allowed}`;
     });
   }
@@ -148,8 +163,13 @@ export class ResponseContract {
       return [`event stream: the data of a ${event} event is not JSON: ${data.slice(0, 100)}`];
     }
     const valid = this.validator(JobEventSchema as unknown as Record<string, unknown>);
-    const problems = valid(body) ? [] : [`event stream: a ${event} event does not match JobEventSchema (packages/contracts/src/schemas/events.ts): ${this.ajv.errorsText(valid.errors, { dataVar: 'data' })}`];
-    if ((body as { type?: unknown }).type !== event) problems.push(`event stream: event "${event}" carries data of type ${JSON.stringify((body as { type?: unknown }).type)}`);
+    const problems = valid(body)
+      ? []
+      : [
+          `event stream: a ${event} event does not match JobEventSchema (packages/contracts/src/schemas/events.ts): ${this.ajv.errorsText(valid.errors, { dataVar: 'data' })}`,
+        ];
+    if ((body as { type?: unknown }).type !== event)
+      problems.push(`event stream: event "${event}" carries data of type ${JSON.stringify((body as { type?: unknown }).type)}`);
     return problems;
   }
 
@@ -176,5 +196,8 @@ function pick(value: unknown, pointer: string): unknown {
   return pointer
     .split('/')
     .slice(1)
-    .reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined), value);
+    .reduce<unknown>(
+      (current, key) => (current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined),
+      value,
+    );
 }

@@ -117,5 +117,8 @@ export function datasetFiles(dataset: Dataset): DatasetFile[] {
 
 /** The read options an upload was validated with (imageSize, channels, testFraction), kept in its summary. */
 export function datasetReadOptions(dataset: Dataset): { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number } {
-  return (dataset.summary as { readOptions?: { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number } } | null)?.readOptions ?? {};
+  return (
+    (dataset.summary as { readOptions?: { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number } } | null)?.readOptions ??
+    {}
+  );
 }

@@ -37,10 +37,7 @@ export interface IdempotencyRequest {
   requestHash: string;
 }
 
-export type CreateJobResult =
-  | { kind: 'created'; job: Job }
-  | { kind: 'replayed'; job: Job }
-  | { kind: 'conflict' };
+export type CreateJobResult = { kind: 'created'; job: Job } | { kind: 'replayed'; job: Job } | { kind: 'conflict' };
 
 export interface ListJobsOptions {
   status?: JobStatus;
@@ -66,11 +63,32 @@ const WITHOUT_EVALUATION = { evaluation: true } as const;
 
 /** Every column of jobs but `evaluation`, under its Prisma field name, for raw queries that return Job rows. */
 export const JOB_COLUMN_LIST = [
-  'id', 'tenant_id AS "tenantId"', 'name', 'status', 'phase', 'spec', 'architecture', 'dataset_id AS "datasetId"',
-  'fine_tune_from_id AS "fineTuneFromId"', 'weights_id AS "weightsId"', 'accelerator', 'not_before AS "notBefore"', 'progress', 'attempts', 'engine', 'device', 'error_code AS "errorCode"',
-  'error_message AS "errorMessage"', 'worker_id AS "workerId"', 'heartbeat_at AS "heartbeatAt"',
-  'enqueued_at AS "enqueuedAt"', 'cancel_requested_at AS "cancelRequestedAt"', 'created_at AS "createdAt"',
-  'started_at AS "startedAt"', 'finished_at AS "finishedAt"', 'updated_at AS "updatedAt"',
+  'id',
+  'tenant_id AS "tenantId"',
+  'name',
+  'status',
+  'phase',
+  'spec',
+  'architecture',
+  'dataset_id AS "datasetId"',
+  'fine_tune_from_id AS "fineTuneFromId"',
+  'weights_id AS "weightsId"',
+  'accelerator',
+  'not_before AS "notBefore"',
+  'progress',
+  'attempts',
+  'engine',
+  'device',
+  'error_code AS "errorCode"',
+  'error_message AS "errorMessage"',
+  'worker_id AS "workerId"',
+  'heartbeat_at AS "heartbeatAt"',
+  'enqueued_at AS "enqueuedAt"',
+  'cancel_requested_at AS "cancelRequestedAt"',
+  'created_at AS "createdAt"',
+  'started_at AS "startedAt"',
+  'finished_at AS "finishedAt"',
+  'updated_at AS "updatedAt"',
 ].join(', ');
 const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
 
@@ -405,7 +423,10 @@ export class JobRepository {
   /** Records a cancel request on a running job; the worker running it stops and calls markCancelled. */
   async requestCancel(id: string): Promise<boolean> {
     return this.changed(
-      await this.prisma.job.updateMany({ where: { id, status: 'running', cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } }),
+      await this.prisma.job.updateMany({
+        where: { id, status: 'running', cancelRequestedAt: null },
+        data: { cancelRequestedAt: new Date() },
+      }),
     );
   }
 
@@ -428,7 +449,15 @@ export class JobRepository {
     return this.changed(
       await this.prisma.job.updateMany({
         where,
-        data: { status: 'queued', phase: null, workerId: null, heartbeatAt: null, enqueuedAt: null, notBefore: retryAfter, updatedAt: new Date() },
+        data: {
+          status: 'queued',
+          phase: null,
+          workerId: null,
+          heartbeatAt: null,
+          enqueuedAt: null,
+          notBefore: retryAfter,
+          updatedAt: new Date(),
+        },
       }),
     );
   }

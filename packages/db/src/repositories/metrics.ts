@@ -69,7 +69,9 @@ export class MetricsRepository {
    * `workerId` holds the job; null when it does not.
    */
   async deleteAfter(jobId: string, workerId: string, epoch: number): Promise<number | null> {
-    const deleted = await whileHoldingJob(this.prisma, jobId, workerId, (tx) => tx.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } }));
+    const deleted = await whileHoldingJob(this.prisma, jobId, workerId, (tx) =>
+      tx.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } }),
+    );
     return deleted && deleted.value.count;
   }
 }

@@ -96,7 +96,11 @@ export class SchedulerRepository {
       const { rows } = await client.query<{ tenantId: string; accelerator: Accelerator }>({ ...QUEUED_JOB, values: [jobId] });
       const job = rows[0];
       if (!job) return { kind: 'not_queued' };
-      const next = await this.choose(client, policy, skip.filter((id) => id !== jobId));
+      const next = await this.choose(
+        client,
+        policy,
+        skip.filter((id) => id !== jobId),
+      );
       if (!runnableAccelerators(policy.accelerator).includes(job.accelerator)) {
         return { kind: 'other_class', accelerator: job.accelerator, next };
       }

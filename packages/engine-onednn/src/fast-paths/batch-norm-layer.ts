@@ -59,9 +59,9 @@ export function installBatchNormLayer(): void {
       const channels = x.shape[axis];
       const scale = this.gamma?.read() ?? tf.ones([channels]);
       const offset = this.beta?.read() ?? tf.zeros([channels]);
-      const [y, mean, variance] = tf.engine().runKernel(
-        FUSED_KERNEL_NAMES.batchNormTraining, { x, scale, offset }, { epsilon: this.epsilon },
-      ) as unknown as tf.Tensor[];
+      const [y, mean, variance] = tf
+        .engine()
+        .runKernel(FUSED_KERNEL_NAMES.batchNormTraining, { x, scale, offset }, { epsilon: this.epsilon }) as unknown as tf.Tensor[];
       updateMovingAverage(backend, this.movingMean, mean, this.momentum);
       updateMovingAverage(backend, this.movingVariance, variance, this.momentum);
       return y;

@@ -30,7 +30,12 @@ function fastConv2d(args: FusedConv2dArgs): tf.Tensor | null {
   if (!supportedActivation(activation)) return null;
   if (bias != null && !(isFloatTensor(bias, 1) && bias.shape[0] === filter.shape[3])) return null;
   const inputs: tf.NamedTensorMap = bias != null ? { x, filter, bias: bias as tf.Tensor } : { x, filter };
-  const attrs: FusedConvAttrs = { strides: args.strides, pad: args.pad, dimRoundingMode: args.dimRoundingMode, activation: activation ?? 'linear' };
+  const attrs: FusedConvAttrs = {
+    strides: args.strides,
+    pad: args.pad,
+    dimRoundingMode: args.dimRoundingMode,
+    activation: activation ?? 'linear',
+  };
   return tf.engine().runKernel(FUSED_KERNEL_NAMES.conv2d, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 

@@ -97,9 +97,16 @@ function adam(optimizer: AdamInternals, variableGradients: VariableGradients): b
   const accBeta1 = backend.floats(optimizer.accBeta1)[0];
   const accBeta2 = backend.floats(optimizer.accBeta2)[0];
   backend.native.adamUpdate(
-    list.map((u) => backend.floats(u.value)), list.map((u) => backend.floats(u.gradient)),
-    first.map((v) => backend.floats(v)), second.map((v) => backend.floats(v)),
-    optimizer.learningRate, optimizer.beta1, optimizer.beta2, optimizer.epsilon, accBeta1, accBeta2,
+    list.map((u) => backend.floats(u.value)),
+    list.map((u) => backend.floats(u.gradient)),
+    first.map((v) => backend.floats(v)),
+    second.map((v) => backend.floats(v)),
+    optimizer.learningRate,
+    optimizer.beta1,
+    optimizer.beta2,
+    optimizer.epsilon,
+    accBeta1,
+    accBeta2,
   );
   multiplyScalar(backend, optimizer.accBeta1, optimizer.beta1);
   multiplyScalar(backend, optimizer.accBeta2, optimizer.beta2);
@@ -117,8 +124,12 @@ function momentum(optimizer: MomentumInternals, variableGradients: VariableGradi
   if (!inPlace(backend, [...list.map((u) => u.value), ...accumulations])) return false;
   const factor = backend.floats(optimizer.m)[0];
   backend.native.momentumUpdate(
-    list.map((u) => backend.floats(u.value)), list.map((u) => backend.floats(u.gradient)),
-    accumulations.map((v) => backend.floats(v)), optimizer.learningRate, factor, optimizer.useNesterov ? 1 : 0,
+    list.map((u) => backend.floats(u.value)),
+    list.map((u) => backend.floats(u.gradient)),
+    accumulations.map((v) => backend.floats(v)),
+    optimizer.learningRate,
+    factor,
+    optimizer.useNesterov ? 1 : 0,
   );
   optimizer.incrementIterations();
   return true;
@@ -128,9 +139,21 @@ function sgd(optimizer: { learningRate: number; incrementIterations(): void }, v
   const backend = activeOnednn();
   if (backend === null) return false;
   const { list } = updates(variableGradients);
-  if (!sameShapes(list) || !inPlace(backend, list.map((u) => u.value))) return false;
+  if (
+    !sameShapes(list) ||
+    !inPlace(
+      backend,
+      list.map((u) => u.value),
+    )
+  )
+    return false;
   backend.native.momentumUpdate(
-    list.map((u) => backend.floats(u.value)), list.map((u) => backend.floats(u.gradient)), [], optimizer.learningRate, 0, 0,
+    list.map((u) => backend.floats(u.value)),
+    list.map((u) => backend.floats(u.gradient)),
+    [],
+    optimizer.learningRate,
+    0,
+    0,
   );
   optimizer.incrementIterations();
   return true;

@@ -15,8 +15,15 @@ export function installSoftmaxCrossEntropy(): void {
   losses.softmaxCrossEntropy = ((labels, logits, weights, labelSmoothing = 0, reduction = tf.Reduction.SUM_BY_NONZERO_WEIGHTS) => {
     const averaging = reduction === tf.Reduction.MEAN || reduction === tf.Reduction.SUM_BY_NONZERO_WEIGHTS;
     if (
-      activeOnednn() !== null && weights == null && averaging && labels instanceof tf.Tensor && logits instanceof tf.Tensor &&
-      labels.dtype === 'float32' && logits.dtype === 'float32' && logits.rank === 2 && logits.size > 0 &&
+      activeOnednn() !== null &&
+      weights == null &&
+      averaging &&
+      labels instanceof tf.Tensor &&
+      logits instanceof tf.Tensor &&
+      labels.dtype === 'float32' &&
+      logits.dtype === 'float32' &&
+      logits.rank === 2 &&
+      logits.size > 0 &&
       tf.util.arraysEqual(labels.shape, logits.shape)
     ) {
       return tf.engine().runKernel(FUSED_KERNEL_NAMES.softmaxCrossEntropy, { labels, logits }, { smoothing: labelSmoothing }) as tf.Tensor;

@@ -29,8 +29,14 @@ export const batchNormKernels: tf.KernelConfig[] = [
     if (params === null) return null;
     const y = backend.allocate(sizeOf(x.shape));
     backend.native.batchNormInference(
-      params, attrs.varianceEpsilon ?? 0.001, backend.floats(x), backend.floats(mean), backend.floats(variance),
-      scale == null ? null : backend.floats(scale), offset == null ? null : backend.floats(offset), y,
+      params,
+      attrs.varianceEpsilon ?? 0.001,
+      backend.floats(x),
+      backend.floats(mean),
+      backend.floats(variance),
+      scale == null ? null : backend.floats(scale),
+      offset == null ? null : backend.floats(offset),
+      y,
     );
     return backend.output(y, x.shape);
   }),

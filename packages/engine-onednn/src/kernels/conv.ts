@@ -18,13 +18,25 @@ export function fusedActivation(name: string | undefined | null): Activation | n
 export function convParams(info: tf.backend_util.Conv2DInfo, activation: Activation, hasBias: boolean): Int32Array {
   const pad = info.padInfo;
   return Int32Array.of(
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth,
-    info.strideHeight, info.strideWidth,
-    info.dilationHeight, info.dilationWidth,
-    pad.top, pad.left, pad.bottom, pad.right,
-    activation, hasBias ? 1 : 0,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    pad.top,
+    pad.left,
+    pad.bottom,
+    pad.right,
+    activation,
+    hasBias ? 1 : 0,
   );
 }
 
@@ -42,12 +54,19 @@ interface ConvAttrs {
 }
 
 export function conv2dInfo(
-  xShape: number[], filterShape: number[], attrs: Pick<ConvAttrs, 'strides' | 'pad' | 'dimRoundingMode'> & { dilations?: number | [number, number] },
+  xShape: number[],
+  filterShape: number[],
+  attrs: Pick<ConvAttrs, 'strides' | 'pad' | 'dimRoundingMode'> & { dilations?: number | [number, number] },
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
 }
 
@@ -56,7 +75,11 @@ function empty(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 function forward(
-  { backend }: KernelArgs, x: tf.TensorInfo, filter: tf.TensorInfo, bias: tf.TensorInfo | null, attrs: ConvAttrs,
+  { backend }: KernelArgs,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  bias: tf.TensorInfo | null,
+  attrs: ConvAttrs,
   activation: Activation,
 ): tf.TensorInfo | null {
   if (attrs.dataFormat === 'NCHW' || x.shape.length !== 4 || !allFloat32(x, filter, bias)) return null;
@@ -65,8 +88,11 @@ function forward(
   if (bias !== null && sizeOf(bias.shape) !== info.outChannels) return null;
   const y = backend.allocate(sizeOf(info.outShape));
   backend.native.conv2dForward(
-    convParams(info, activation, bias !== null), backend.floats(x), backend.floats(filter),
-    bias === null ? null : backend.floats(bias), y,
+    convParams(info, activation, bias !== null),
+    backend.floats(x),
+    backend.floats(filter),
+    bias === null ? null : backend.floats(bias),
+    y,
   );
   return backend.output(y, info.outShape);
 }
@@ -101,7 +127,13 @@ export const conv2dKernels: tf.KernelConfig[] = [
       const info = conv2dInfo(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
       if (empty(info)) return null;
       const dFilter = backend.allocate(sizeOf(info.filterShape));
-      backend.native.conv2dBackwardWeights(convParams(info, Activation.Linear, false), backend.floats(x), backend.floats(dy), dFilter, null);
+      backend.native.conv2dBackwardWeights(
+        convParams(info, Activation.Linear, false),
+        backend.floats(x),
+        backend.floats(dy),
+        dFilter,
+        null,
+      );
       return backend.output(dFilter, info.filterShape);
     },
   ),

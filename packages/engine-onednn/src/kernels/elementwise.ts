@@ -111,8 +111,10 @@ export const elementwiseKernels: tf.KernelConfig[] = [
     const shape = tensors[0].shape;
     if (sizeOf(shape) === 0 || tensors.some((t) => !tf.util.arraysEqual(t.shape, shape))) return null;
     const out = backend.allocate(sizeOf(shape));
-    backend.native.addN(tensors.map((t) => backend.floats(t)), out);
+    backend.native.addN(
+      tensors.map((t) => backend.floats(t)),
+      out,
+    );
     return backend.output(out, shape);
   }),
 ];
-

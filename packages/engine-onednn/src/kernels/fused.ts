@@ -61,8 +61,11 @@ const conv2d = nativeKernel<ConvInputs, FusedConvAttrs>(N.conv2d, ({ inputs: { x
   const info = conv2dInfo(x.shape, filter.shape, attrs);
   const y = backend.allocate(sizeOf(info.outShape));
   backend.native.conv2dForward(
-    convParams(info, activationOf(attrs.activation), bias != null), backend.floats(x), backend.floats(filter),
-    bias == null ? null : backend.floats(bias), y,
+    convParams(info, activationOf(attrs.activation), bias != null),
+    backend.floats(x),
+    backend.floats(filter),
+    bias == null ? null : backend.floats(bias),
+    y,
   );
   return backend.output(y, info.outShape);
 });
@@ -75,7 +78,10 @@ const conv2dBackpropInput = nativeKernel<{ dy: tf.TensorInfo; filter: tf.TensorI
     const info = conv2dInfo(attrs.inputShape, filter.shape, attrs);
     const dx = backend.allocate(sizeOf(info.inShape));
     backend.native.conv2dBackwardData(
-      convParams(info, activation, false), backend.floats(dy), backend.floats(filter), dx,
+      convParams(info, activation, false),
+      backend.floats(dy),
+      backend.floats(filter),
+      dx,
       activation === Activation.Relu ? backend.floats(y) : null,
     );
     return backend.output(dx, info.inShape);
@@ -90,7 +96,10 @@ const conv2dBackpropFilter = nativeKernel<{ x: tf.TensorInfo; dy: tf.TensorInfo;
     const info = conv2dInfo(x.shape, attrs.filterShape, attrs);
     const dFilter = backend.allocate(sizeOf(info.filterShape));
     backend.native.conv2dBackwardWeights(
-      convParams(info, activation, false), backend.floats(x), backend.floats(dy), dFilter,
+      convParams(info, activation, false),
+      backend.floats(x),
+      backend.floats(dy),
+      dFilter,
       activation === Activation.Relu ? backend.floats(y) : null,
     );
     return backend.output(dFilter, info.filterShape);
@@ -144,11 +153,14 @@ const matMul = nativeKernel<{ a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.Tens
   },
 );
 
-const reluBackward = nativeKernel<{ dy: tf.TensorInfo; y: tf.TensorInfo }, tf.NamedAttrMap>(N.reluBackward, ({ inputs: { dy, y }, backend }) => {
-  const dx = backend.allocate(sizeOf(dy.shape));
-  backend.native.reluBackward(backend.floats(dy), backend.floats(y), dx);
-  return backend.output(dx, dy.shape);
-});
+const reluBackward = nativeKernel<{ dy: tf.TensorInfo; y: tf.TensorInfo }, tf.NamedAttrMap>(
+  N.reluBackward,
+  ({ inputs: { dy, y }, backend }) => {
+    const dx = backend.allocate(sizeOf(dy.shape));
+    backend.native.reluBackward(backend.floats(dy), backend.floats(y), dx);
+    return backend.output(dx, dy.shape);
+  },
+);
 
 tf.registerGradient({
   kernelName: N.matMul,
@@ -183,7 +195,14 @@ const batchNormTraining = nativeKernel<{ x: tf.TensorInfo; scale: tf.TensorInfo;
     const mean = backend.allocate(channels);
     const variance = backend.allocate(channels);
     backend.native.batchNormTraining(
-      params, attrs.epsilon, backend.floats(x), backend.floats(scale), backend.floats(offset), y, mean, variance,
+      params,
+      attrs.epsilon,
+      backend.floats(x),
+      backend.floats(scale),
+      backend.floats(offset),
+      y,
+      mean,
+      variance,
     );
     return [backend.output(y, x.shape), backend.output(mean, [channels]), backend.output(variance, [channels])];
   },
@@ -199,8 +218,16 @@ const batchNormTrainingGrad = nativeKernel<BatchNormGradInputs, { epsilon: numbe
     const dScale = backend.allocate(channels);
     const dShift = backend.allocate(channels);
     backend.native.batchNormBackward(
-      params, attrs.epsilon, backend.floats(x), backend.floats(dy), backend.floats(mean), backend.floats(variance),
-      backend.floats(scale), dx, dScale, dShift,
+      params,
+      attrs.epsilon,
+      backend.floats(x),
+      backend.floats(dy),
+      backend.floats(mean),
+      backend.floats(variance),
+      backend.floats(scale),
+      dx,
+      dScale,
+      dShift,
     );
     return [backend.output(dx, x.shape), backend.output(dScale, [channels]), backend.output(dShift, [channels])];
   },
@@ -271,8 +298,13 @@ const softmaxCrossEntropyGrad = nativeKernel<
   const dLoss = backend.floats(dy)[0];
   const logitsGradient = attrs.withRespectTo === 'logits';
   backend.native.softmaxCrossEntropyBackward(
-    backend.floats(labels), backend.floats(logits), classes, attrs.smoothing, dLoss,
-    logitsGradient ? out : null, logitsGradient ? null : out,
+    backend.floats(labels),
+    backend.floats(logits),
+    classes,
+    attrs.smoothing,
+    dLoss,
+    logitsGradient ? out : null,
+    logitsGradient ? null : out,
   );
   return backend.output(out, logits.shape);
 });

@@ -14,7 +14,12 @@ interface MatMulPlan {
  * oneDNN's matmul takes. Anything else is left to the cpu kernel.
  */
 export function matMulPlan(
-  aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean, hasBias: boolean, activation: Activation,
+  aShape: number[],
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  hasBias: boolean,
+  activation: Activation,
 ): MatMulPlan | null {
   if (aShape.length < 2 || bShape.length < 2) return null;
   const aOuter = aShape.slice(0, -2);
@@ -42,8 +47,13 @@ export function matMulPlan(
 }
 
 function run(
-  backend: OnednnBackend, a: tf.TensorInfo, b: tf.TensorInfo, bias: tf.TensorInfo | null,
-  transposeA: boolean, transposeB: boolean, activation: Activation,
+  backend: OnednnBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  bias: tf.TensorInfo | null,
+  transposeA: boolean,
+  transposeB: boolean,
+  activation: Activation,
 ): tf.TensorInfo | null {
   if (!allFloat32(a, b, bias)) return null;
   const plan = matMulPlan(a.shape, b.shape, transposeA, transposeB, bias !== null, activation);

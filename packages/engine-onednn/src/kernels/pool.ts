@@ -21,21 +21,40 @@ interface PoolAttrs {
 
 function poolInfo(xShape: number[], attrs: PoolAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
   );
 }
 
 function poolParams(info: tf.backend_util.Conv2DInfo, kind: PoolKind): Int32Array {
   const pad = info.padInfo;
   return Int32Array.of(
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
-    pad.top, pad.left, pad.bottom, pad.right, kind,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    pad.top,
+    pad.left,
+    pad.bottom,
+    pad.right,
+    kind,
   );
 }
 
 function usable(x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): boolean {
-  return x.shape.length === 4 && info.dilationHeight === 1 && info.dilationWidth === 1 && sizeOf(info.outShape) > 0 && sizeOf(info.inShape) > 0;
+  return (
+    x.shape.length === 4 && info.dilationHeight === 1 && info.dilationWidth === 1 && sizeOf(info.outShape) > 0 && sizeOf(info.inShape) > 0
+  );
 }
 
 /** Workspace bytes per parameter block (asking oneDNN builds a primitive: do it once per shape). */
@@ -73,7 +92,13 @@ export const poolKernels: tf.KernelConfig[] = [
       if (!usable(input, info)) return null;
       const workspace = backend.attached<Uint8Array>(output) ?? null;
       const dx = backend.allocate(sizeOf(info.inShape));
-      backend.native.poolBackward(poolParams(info, PoolKind.Max), backend.floats(dy), dx, workspace, workspace === null ? backend.floats(input) : null);
+      backend.native.poolBackward(
+        poolParams(info, PoolKind.Max),
+        backend.floats(dy),
+        dx,
+        workspace,
+        workspace === null ? backend.floats(input) : null,
+      );
       return backend.output(dx, info.inShape);
     },
   ),

@@ -23,7 +23,13 @@ export function reductionView(shape: number[], axes: number[]): [number, number,
   return [sizeOf(dims.slice(0, first)), sizeOf(dims.slice(first, last + 1)), sizeOf(dims.slice(last + 1))];
 }
 
-export function runReduce(backend: OnednnBackend, op: number, x: tf.TensorInfo, axis: number | number[] | undefined, keepDims: boolean): tf.TensorInfo | null {
+export function runReduce(
+  backend: OnednnBackend,
+  op: number,
+  x: tf.TensorInfo,
+  axis: number | number[] | undefined,
+  keepDims: boolean,
+): tf.TensorInfo | null {
   if (!allFloat32(x) || sizeOf(x.shape) === 0) return null;
   const axes = tf.util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape);
   const view = reductionView(x.shape, axes);
@@ -44,8 +50,9 @@ export const reduceKernels: tf.KernelConfig[] = [
   nativeKernel<{ x: tf.TensorInfo }, { axis: number | number[]; keepDims: boolean }>('Mean', ({ inputs: { x }, backend, attrs }) =>
     runReduce(backend, Reduce.Mean, x, attrs.axis, attrs.keepDims),
   ),
-  nativeKernel<{ x: tf.TensorInfo }, { reductionIndices: number | number[]; keepDims: boolean }>('Max', ({ inputs: { x }, backend, attrs }) =>
-    runReduce(backend, Reduce.Max, x, attrs.reductionIndices, attrs.keepDims),
+  nativeKernel<{ x: tf.TensorInfo }, { reductionIndices: number | number[]; keepDims: boolean }>(
+    'Max',
+    ({ inputs: { x }, backend, attrs }) => runReduce(backend, Reduce.Max, x, attrs.reductionIndices, attrs.keepDims),
   ),
   nativeKernel<{ x: tf.TensorInfo }, { axis: number | number[]; keepDims: boolean }>('Min', ({ inputs: { x }, backend, attrs }) =>
     runReduce(backend, Reduce.Min, x, attrs.axis, attrs.keepDims),

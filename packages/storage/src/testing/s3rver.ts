@@ -24,11 +24,9 @@ const MAIN = fileURLToPath(new URL('./s3rver-main.js', import.meta.url));
  */
 export async function startS3rver(options: { directory: string; bucket?: string; port?: number }): Promise<S3rverProcess> {
   const bucket = options.bucket ?? 'trainyard';
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', MAIN, options.directory, String(options.port ?? 0), bucket],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, options.directory, String(options.port ?? 0), bucket], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const port = await readPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
   return {

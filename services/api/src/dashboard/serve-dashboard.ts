@@ -28,7 +28,9 @@ export async function serveDashboard(app: FastifyInstance, options: { dir?: stri
   const dir = options.dir ?? DEFAULT_DASHBOARD_DIR;
   if (!existsSync(join(dir, 'index.html'))) {
     app.log.warn({ dir }, 'the web dashboard is not built; / explains how to build it');
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE));
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE),
+    );
     return;
   }
   await app.register(fastifyStatic, {

@@ -19,7 +19,11 @@ export function toDatasetView(dataset: Dataset): DatasetView {
     testSplit: summary?.testSplit ?? null,
     // Only validated datasets are stored as ready; an invalid upload is refused and never listed.
     validation: { valid: dataset.status === 'ready' },
-    files: datasetFiles(dataset).map((file) => ({ part: file.part as DatasetView['files'][number]['part'], name: file.name, bytes: file.bytes })),
+    files: datasetFiles(dataset).map((file) => ({
+      part: file.part as DatasetView['files'][number]['part'],
+      name: file.name,
+      bytes: file.bytes,
+    })),
     bytes: Number(dataset.bytes),
     createdAt: dataset.createdAt.toISOString(),
     links: { self: `/v1/datasets/${dataset.id}` },

@@ -7,7 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { threadFailure } from '../threads/inspection-thread.js';
 import { inspectDataset, type DatasetOptions, type DatasetSource } from '@trainyard/cnn/data';
 
-const { source, options } = workerData as { source: DatasetSource; options: Pick<DatasetOptions, 'imageSize' | 'channels' | 'testFraction'> };
+const { source, options } = workerData as {
+  source: DatasetSource;
+  options: Pick<DatasetOptions, 'imageSize' | 'channels' | 'testFraction'>;
+};
 try {
   const summary = await inspectDataset(source, options);
   parentPort!.postMessage({ ok: true, summary });

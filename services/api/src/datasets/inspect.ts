@@ -19,7 +19,11 @@ export interface UploadedFile {
 /** Heap of the inspecting thread: the readers keep labels, not pixels, so this is ample. */
 const THREAD_HEAP_MB = 2048;
 
-function inspectInThread(files: UploadedFile[], format: DatasetFormat | undefined, readOptions: DatasetReadOptions): Promise<DatasetSummary> {
+function inspectInThread(
+  files: UploadedFile[],
+  format: DatasetFormat | undefined,
+  readOptions: DatasetReadOptions,
+): Promise<DatasetSummary> {
   return runInspectionThread<DatasetSummary>({
     script: new URL('./inspect-thread.js', import.meta.url),
     workerData: { source: { files, ...(format ? { format } : {}) }, options: readOptions },

@@ -79,7 +79,10 @@ function invalid(message: string, path: string): ApiError {
 /** A file name safe to use on disk and as a storage key segment (the original stays in `name`). */
 export function safeFileName(index: number, original: string): string {
   const base = original.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 100);
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '')
+    .slice(0, 100);
   return `${String(index).padStart(3, '0')}-${cleaned || 'upload'}`;
 }
 
@@ -127,7 +130,10 @@ async function receiveParts(request: FastifyRequest, dir: string, limits: Upload
       continue;
     }
     if (!FILE_PARTS.has(part.fieldname)) {
-      throw invalid(`Unknown file part "${part.fieldname.slice(0, 50)}"; expected images, labels or file.`, `multipart.${part.fieldname.slice(0, 50)}`);
+      throw invalid(
+        `Unknown file part "${part.fieldname.slice(0, 50)}"; expected images, labels or file.`,
+        `multipart.${part.fieldname.slice(0, 50)}`,
+      );
     }
     const index = upload.files.length;
     if (part.filename) assertStorableText(part.filename, `multipart.${part.fieldname}.filename`);
@@ -176,7 +182,8 @@ function readOption(field: 'imageSize' | 'channels' | 'testFraction', value: str
       return { channels: Number(value) as 1 | 3 };
     case 'testFraction': {
       const fraction = /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
-      if (!(fraction > 0 && fraction < 1)) throw invalid('testFraction must be a number between 0 and 1 (exclusive).', 'multipart.testFraction');
+      if (!(fraction > 0 && fraction < 1))
+        throw invalid('testFraction must be a number between 0 and 1 (exclusive).', 'multipart.testFraction');
       return { testFraction: fraction };
     }
   }

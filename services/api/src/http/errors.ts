@@ -124,7 +124,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (apiError.code === 'payload_too_large' && apiError.details === undefined) {
       // Fastify's message does not say the limit; the route knows it.
       const limit = request.routeOptions.bodyLimit;
-      apiError = new ApiError('payload_too_large', `The request body is larger than ${limit} bytes (BODY_LIMIT).`, { limit, variable: 'BODY_LIMIT' });
+      apiError = new ApiError('payload_too_large', `The request body is larger than ${limit} bytes (BODY_LIMIT).`, {
+        limit,
+        variable: 'BODY_LIMIT',
+      });
     }
     if (apiError.httpStatus >= 500) {
       request.log.error({ err: error, code: apiError.code }, 'request failed');

@@ -21,7 +21,9 @@ export function jobSpecValidationError(error: Error & { validation?: AjvError[] 
     { path: '/maxRuntimeSeconds', limit: config.maxRuntimeSeconds, variable: 'MAX_RUNTIME_SECONDS' },
   ];
   const errors = error.validation ?? [];
-  const over = errors.map((e) => (e.keyword === 'maximum' ? bounds.find((b) => b.path === e.instancePath && b.limit === e.params?.limit) : undefined));
+  const over = errors.map((e) =>
+    e.keyword === 'maximum' ? bounds.find((b) => b.path === e.instancePath && b.limit === e.params?.limit) : undefined,
+  );
   if (errors.length === 0 || over.some((bound) => bound === undefined)) return toApiError(error);
   const found = over as typeof bounds;
   const message = found.map((b) => `${b.path.slice(1).replace('/', '.')} must be at most ${b.limit} (${b.variable})`).join('; ');

@@ -111,11 +111,28 @@ const EXAMPLES: Record<string, Example> = {
   'post /v1/jobs': {
     request: submitted,
     status: '201',
-    response: { ...job, status: 'queued', phase: null, progress: null, metrics: { latest: null, best: null }, engine: null, device: null, attempts: 0, startedAt: null },
+    response: {
+      ...job,
+      status: 'queued',
+      phase: null,
+      progress: null,
+      metrics: { latest: null, best: null },
+      engine: null,
+      device: null,
+      attempts: 0,
+      startedAt: null,
+    },
   },
   'get /v1/jobs': { status: '200', response: { jobs: [job], nextCursor: null } },
   'get /v1/jobs/{id}': { status: '200', response: job },
-  'get /v1/jobs/{id}/metrics': { status: '200', response: { engine: job.engine, device: job.device, epochs: [epoch, { ...epoch, epoch: 2, trainLoss: 0.487, trainAccuracy: 0.82, validationLoss: 0.443, validationAccuracy: 0.835 }] } },
+  'get /v1/jobs/{id}/metrics': {
+    status: '200',
+    response: {
+      engine: job.engine,
+      device: job.device,
+      epochs: [epoch, { ...epoch, epoch: 2, trainLoss: 0.487, trainAccuracy: 0.82, validationLoss: 0.443, validationAccuracy: 0.835 }],
+    },
+  },
   'get /v1/jobs/{id}/evaluation': {
     status: '200',
     response: {
@@ -128,7 +145,11 @@ const EXAMPLES: Record<string, Example> = {
         { className: 'Trouser', precision: 0.97, recall: 0.964, f1: 0.967, support: 1000 },
         { className: 'Pullover', precision: 0.75, recall: 0.862, f1: 0.802, support: 1000 },
       ],
-      confusionMatrix: [[835, 12, 153], [2, 964, 34], [80, 58, 862]],
+      confusionMatrix: [
+        [835, 12, 153],
+        [2, 964, 34],
+        [80, 58, 862],
+      ],
       examples: 3000,
     },
   },
@@ -136,13 +157,27 @@ const EXAMPLES: Record<string, Example> = {
   'post /v1/jobs/{id}/cancel': { status: '202', response: { ...job, cancelRequested: true } },
   'get /v1/jobs/{id}/samples': {
     status: '200',
-    response: { split: 'test', inputShape: [28, 28, 1], classNames: ['T-shirt/top', '...'], samples: [{ index: 19, label: 0, pixels: Buffer.alloc(28 * 28).toString('base64') }] },
+    response: {
+      split: 'test',
+      inputShape: [28, 28, 1],
+      classNames: ['T-shirt/top', '...'],
+      samples: [{ index: 19, label: 0, pixels: Buffer.alloc(28 * 28).toString('base64') }],
+    },
   },
   'get /v1/architectures': {
     status: '200',
     response: {
       architectures: [
-        { name: 'lenet5', family: 'lenet', description: 'LeNet-5 (LeCun et al. 1998)', nativeInputShape: [32, 32, 1], defaultClasses: 10, minInputSize: 28, options: ['dropout'], parameters: 62006 },
+        {
+          name: 'lenet5',
+          family: 'lenet',
+          description: 'LeNet-5 (LeCun et al. 1998)',
+          nativeInputShape: [32, 32, 1],
+          defaultClasses: 10,
+          minInputSize: 28,
+          options: ['dropout'],
+          parameters: 62006,
+        },
       ],
     },
   },

@@ -15,7 +15,8 @@ export function typed(scope: FastifyInstance) {
 /** `method`, `url` (relative to the scope's prefix, in Fastify's :param form) and `schema` of an operation. */
 export function routeOf<S extends OperationSchema>(operation: Operation<S>, scope: FastifyInstance) {
   const prefix = scope.prefix;
-  if (!operation.path.startsWith(prefix)) throw new Error(`${operation.schema.operationId}: ${operation.path} is not under ${prefix || '/'}`);
+  if (!operation.path.startsWith(prefix))
+    throw new Error(`${operation.schema.operationId}: ${operation.path} is not under ${prefix || '/'}`);
   const url = operation.path.slice(prefix.length).replace(/\{([^}]+)\}/g, ':$1') || '/';
   return { method: operation.method, url, schema: operation.schema };
 }

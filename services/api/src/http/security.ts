@@ -28,7 +28,9 @@ async function helmetHeaders(): Promise<Array<[string, string | number | string[
   await probe.register(helmet, HELMET_OPTIONS);
   await probe.register(async (scope) => {
     scope.addHook('onRequest', async (_request, reply) => {
-      headers = Object.entries(reply.raw.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined);
+      headers = Object.entries(reply.raw.getHeaders()).filter(
+        (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+      );
     });
     scope.get('/', async () => '');
   });
@@ -49,7 +51,15 @@ export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins:
       origin: corsOrigins.includes('*') ? '*' : corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-      exposedHeaders: ['Location', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+      exposedHeaders: [
+        'Location',
+        'Retry-After',
+        'X-Request-Id',
+        'Idempotent-Replayed',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ],
       maxAge: 600,
     });
   }
@@ -67,11 +77,15 @@ export async function registerRateLimit(scope: FastifyInstance, perMinute: numbe
     hook: 'preHandler',
     keyGenerator: (request) => (request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
-      new ApiError('rate_limited', `More than ${context.max} requests a minute for this API key (RATE_LIMIT_PER_MINUTE); retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-        limit: context.max,
-        variable: 'RATE_LIMIT_PER_MINUTE',
-        windowSeconds: 60,
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+      new ApiError(
+        'rate_limited',
+        `More than ${context.max} requests a minute for this API key (RATE_LIMIT_PER_MINUTE); retry in ${Math.ceil(context.ttl / 1000)} s.`,
+        {
+          limit: context.max,
+          variable: 'RATE_LIMIT_PER_MINUTE',
+          windowSeconds: 60,
+          retryAfterSeconds: Math.ceil(context.ttl / 1000),
+        },
+      ),
   });
 }

@@ -24,7 +24,8 @@ export async function cancelJob(deps: ApiDeps, state: ApiState, tenant: Tenant, 
   await deps.db.jobs.requestCancel(job.id);
   const now = await findJob(deps.db, tenant.id, job.id);
   if (now.status !== 'running') {
-    if (now.status === 'cancelled' && job.status !== 'cancelled') return { job: await getJob(deps, state, tenant, job.id), immediate: true };
+    if (now.status === 'cancelled' && job.status !== 'cancelled')
+      return { job: await getJob(deps, state, tenant, job.id), immediate: true };
     throw new ApiError('job_not_cancellable', `Job ${job.id} has already finished (${now.status}).`, { status: now.status });
   }
   await deps.queue.publishCancel(job.id).catch((error: unknown) => {

@@ -15,7 +15,11 @@ export function jobLinks(id: string): JobView['links'] {
   };
 }
 
-export function toJobView(job: Job, metrics?: { latest: EpochMetricsView; best: EpochMetricsView }, waitingFor: WaitingFor | null = null): JobView {
+export function toJobView(
+  job: Job,
+  metrics?: { latest: EpochMetricsView; best: EpochMetricsView },
+  waitingFor: WaitingFor | null = null,
+): JobView {
   return {
     id: job.id,
     name: job.name,

@@ -8,7 +8,12 @@
 import { estimateTrainingBytes } from '@trainyard/cnn/catalog';
 import { ApiError, type ResolvedJobSpec } from '@trainyard/contracts';
 
-export function checkMemory(spec: ResolvedJobSpec, inputShape: [number, number, number], workerMemoryBytes: number, datasetExamples = 0): void {
+export function checkMemory(
+  spec: ResolvedJobSpec,
+  inputShape: [number, number, number],
+  workerMemoryBytes: number,
+  datasetExamples = 0,
+): void {
   const { batchSize, optimizer } = spec.hyperparameters;
   const datasetBytes = datasetExamples * inputShape[0] * inputShape[1] * inputShape[2] * 4;
   const needed = estimateTrainingBytes({ architecture: spec.model.architecture, inputShape, batchSize, optimizer }) + datasetBytes;

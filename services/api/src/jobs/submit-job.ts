@@ -56,7 +56,8 @@ export async function submitJob(
     ]);
   }
   const pretrained = pretrainedOf(body);
-  const sourceJob = pretrained && 'jobId' in pretrained ? await fineTuneSource(deps, tenant.id, pretrained.jobId, body.model.architecture) : null;
+  const sourceJob =
+    pretrained && 'jobId' in pretrained ? await fineTuneSource(deps, tenant.id, pretrained.jobId, body.model.architecture) : null;
   const spec = resolveJobSpec(body, sourceJob ? { normalize: normalizeOf(sourceJob) } : {});
   const problems = hyperparameterProblems(spec.hyperparameters);
   if (problems.length > 0) {
@@ -71,13 +72,14 @@ export async function submitJob(
   }
 
   const dataset = 'id' in spec.dataset ? await readyDataset(deps, tenant.id, spec.dataset.id) : null;
-  const stored = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO[('builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic')];
+  const stored = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO['builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic'];
   const inputShape = withReadOptions(stored.inputShape, spec.dataset);
   const { classes } = stored;
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
   checkMemory(spec, inputShape, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
-  const weights = pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
+  const weights =
+    pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
 
   const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
   const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
@@ -88,19 +90,19 @@ export async function submitJob(
 
   const created = await deps.db.jobs
     .create(
-    {
-      tenantId: tenant.id,
-      name: spec.name ?? null,
-      spec: spec as object,
-      architecture: spec.model.architecture,
-      datasetId: dataset?.id ?? null,
-      fineTuneFromId: sourceJob?.id ?? null,
-      weightsId: weights?.id ?? null,
-      accelerator: spec.resources.accelerator,
-      maxQueued: deps.config.maxQueuedJobsPerTenant,
-    },
-    idempotency,
-  )
+      {
+        tenantId: tenant.id,
+        name: spec.name ?? null,
+        spec: spec as object,
+        architecture: spec.model.architecture,
+        datasetId: dataset?.id ?? null,
+        fineTuneFromId: sourceJob?.id ?? null,
+        weightsId: weights?.id ?? null,
+        accelerator: spec.resources.accelerator,
+        maxQueued: deps.config.maxQueuedJobsPerTenant,
+      },
+      idempotency,
+    )
     .catch((error: unknown) => Promise.reject(tenantLimitError(error)));
   if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
   if (created.kind === 'created') {
@@ -226,9 +228,13 @@ async function pretrainedWeights(
     throw new ApiError('fine_tune_source_invalid', `Weights ${id} are for ${weights.architecture}, not ${architecture}.`, { path });
   }
   if (spec.model.options?.smallInput) {
-    throw new ApiError('fine_tune_source_invalid', 'Pretrained weights cannot be used with smallInput: its stem differs from torchvision\'s.', {
-      path: 'body.model.options.smallInput',
-    });
+    throw new ApiError(
+      'fine_tune_source_invalid',
+      "Pretrained weights cannot be used with smallInput: its stem differs from torchvision's.",
+      {
+        path: 'body.model.options.smallInput',
+      },
+    );
   }
   if (inputShape[2] !== 3) {
     throw new ApiError(

@@ -51,7 +51,9 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterSourc
     help: 'Queued jobs that had lost their queue entry and were enqueued again by the workers (since the queue was created)',
     registers: [registry],
     async collect() {
-      const restored = await withTimeout(queue.restoredCount(), READ_TIMEOUT_MS, 'restored entries').catch(failed('restored queue entries'));
+      const restored = await withTimeout(queue.restoredCount(), READ_TIMEOUT_MS, 'restored entries').catch(
+        failed('restored queue entries'),
+      );
       if (restored !== undefined) this.set(restored);
     },
   });
@@ -77,7 +79,10 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterSourc
   const liveWorkers = async (): Promise<{ all: WorkerStatus[]; alive: WorkerStatus[] }> => {
     const now = Date.now();
     if (!snapshot || now - snapshot.at > 1_000) {
-      snapshot = { at: now, statuses: withTimeout(workers.list(), READ_TIMEOUT_MS, 'worker heartbeats').catch(failed('worker heartbeats')) };
+      snapshot = {
+        at: now,
+        statuses: withTimeout(workers.list(), READ_TIMEOUT_MS, 'worker heartbeats').catch(failed('worker heartbeats')),
+      };
       void workers.forget(WORKER_FORGET_MS).catch(() => {});
     }
     const all = (await snapshot.statuses) ?? [];
@@ -141,7 +146,7 @@ function jobDurationHistogram(db: Database, onError: (error: unknown) => void) {
     `WHERE finished_at IS NOT NULL AND started_at IS NOT NULL) finished GROUP BY status`;
   return {
     name,
-    help: 'Time from a job\'s first start to its end, by final status (from Postgres)',
+    help: "Time from a job's first start to its end, by final status (from Postgres)",
     type: 'histogram',
     aggregator: 'max',
     async get() {
@@ -149,7 +154,9 @@ function jobDurationHistogram(db: Database, onError: (error: unknown) => void) {
       const result = await db.pool.query<Record<string, number | string>>(sql).catch(onError);
       for (const row of result?.rows ?? []) {
         const status = String(row.status);
-        JOB_DURATION_BUCKETS.forEach((le, i) => values.push({ metricName: `${name}_bucket`, labels: { le, status }, value: Number(row[`b${i}`]) }));
+        JOB_DURATION_BUCKETS.forEach((le, i) =>
+          values.push({ metricName: `${name}_bucket`, labels: { le, status }, value: Number(row[`b${i}`]) }),
+        );
         values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', status }, value: Number(row.count) });
         values.push({ metricName: `${name}_sum`, labels: { status }, value: Number(row.sum) });
         values.push({ metricName: `${name}_count`, labels: { status }, value: Number(row.count) });

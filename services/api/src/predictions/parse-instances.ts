@@ -8,7 +8,8 @@ import { ApiError } from '@trainyard/contracts';
 
 export function parseInstances(body: Uint8Array, shape: [number, number, number], maxImages: number): Float32Array[] {
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (buffer.length === 0) throw new ApiError('invalid_json', 'The request body is empty; send { "instances": [...] } or multipart images.');
+  if (buffer.length === 0)
+    throw new ApiError('invalid_json', 'The request body is empty; send { "instances": [...] } or multipart images.');
   if (!isUtf8(buffer)) throw new ApiError('invalid_json', 'The request body is not valid UTF-8.');
   let parsed: unknown;
   try {
@@ -40,10 +41,14 @@ function schemaError(path: string, rule: string, message: string): ApiError {
 function toInput(instance: unknown, index: number, shape: [number, number, number]): Float32Array {
   const [height, width, channels] = shape;
   const wrong = (problem: string) =>
-    new ApiError('prediction_input_invalid', `instances[${index}] ${problem}; the model takes ${height} x ${width} x ${channels} pixels in [0, 1].`, {
-      instance: index,
-      inputShape: shape,
-    });
+    new ApiError(
+      'prediction_input_invalid',
+      `instances[${index}] ${problem}; the model takes ${height} x ${width} x ${channels} pixels in [0, 1].`,
+      {
+        instance: index,
+        inputShape: shape,
+      },
+    );
   const input = new Float32Array(height * width * channels);
   if (!Array.isArray(instance) || instance.length !== height) throw wrong(`is not an array of ${height} rows`);
   let offset = 0;
@@ -55,7 +60,8 @@ function toInput(instance: unknown, index: number, shape: [number, number, numbe
       if (!Array.isArray(pixel) || pixel.length !== channels) throw wrong(`pixel [${y}][${x}] is not an array of ${channels} values`);
       for (let c = 0; c < channels; c++) {
         const value: unknown = pixel[c];
-        if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw wrong(`pixel [${y}][${x}] has a value that is not a number in [0, 1]`);
+        if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+          throw wrong(`pixel [${y}][${x}] has a value that is not a number in [0, 1]`);
         input[offset++] = value;
       }
     }

@@ -62,10 +62,12 @@ function weightBytes(model: ModelRef): number {
 
 async function loadModel(ref: ModelRef): Promise<LoadedModel> {
   const files = await Promise.all(
-    ref.files.filter((file) => file.path !== 'manifest.json').map(async (file) => ({
-      path: file.path,
-      bytes: await readAll(await storage.get(`${ref.storagePrefix}${file.path}`)),
-    })),
+    ref.files
+      .filter((file) => file.path !== 'manifest.json')
+      .map(async (file) => ({
+        path: file.path,
+        bytes: await readAll(await storage.get(`${ref.storagePrefix}${file.path}`)),
+      })),
   );
   return loadExportedModel(files);
 }

@@ -144,7 +144,8 @@ export class PredictorPool {
     inference.loaded = new Set(answer.loaded);
     inference.busy = false;
     if (answer.type === 'result') {
-      if (answer.evicted.length > 0) this.options.logger.info({ pid: inference.child.pid, evicted: answer.evicted }, 'models unloaded to make room');
+      if (answer.evicted.length > 0)
+        this.options.logger.info({ pid: inference.child.pid, evicted: answer.evicted }, 'models unloaded to make room');
       waiting.resolve({ predictions: answer.predictions, cache: answer.cache, engine });
     } else {
       waiting.reject(new ApiError(answer.error.code, answer.error.message, answer.error.details));
@@ -181,7 +182,9 @@ export class PredictorPool {
         child.on('message', (message: FromChild) => {
           if (message.type === 'ready') resolve(message.engine);
         });
-        child.once('exit', () => reject(new ApiError('predictor_unavailable', `The inference process could not start: ${stderr.slice(-3).join(' ')}`)));
+        child.once('exit', () =>
+          reject(new ApiError('predictor_unavailable', `The inference process could not start: ${stderr.slice(-3).join(' ')}`)),
+        );
       }),
     };
     inference.ready.then(
@@ -194,7 +197,9 @@ export class PredictorPool {
       const answering = inference.answering;
       if (answering) {
         inference.answering = null;
-        answering.waiting.reject(new ApiError('predictor_unavailable', `The inference process ended (${signal ?? `exit code ${code}`}) while answering.`));
+        answering.waiting.reject(
+          new ApiError('predictor_unavailable', `The inference process ended (${signal ?? `exit code ${code}`}) while answering.`),
+        );
       }
       if (!this.closed) this.dispatch();
     });

@@ -48,9 +48,16 @@ export async function receiveImages(request: FastifyRequest, limits: ImageLimits
       limits: { files: limits.maxImages + 1, parts: limits.maxImages + 2, fields: 1, fileSize: limits.bodyLimitBytes + 1 },
     });
     for await (const part of parts) {
-      if (part.type === 'field') throw invalid(`Unknown field "${part.fieldname.slice(0, 50)}"; send the images as file parts named images.`, `multipart.${part.fieldname.slice(0, 50)}`);
+      if (part.type === 'field')
+        throw invalid(
+          `Unknown field "${part.fieldname.slice(0, 50)}"; send the images as file parts named images.`,
+          `multipart.${part.fieldname.slice(0, 50)}`,
+        );
       if (part.fieldname !== 'images') {
-        throw invalid(`Unknown file part "${part.fieldname.slice(0, 50)}"; name each image part images.`, `multipart.${part.fieldname.slice(0, 50)}`);
+        throw invalid(
+          `Unknown file part "${part.fieldname.slice(0, 50)}"; name each image part images.`,
+          `multipart.${part.fieldname.slice(0, 50)}`,
+        );
       }
       if (images.length === limits.maxImages) throw imagesLimitError(images.length + 1, limits.maxImages);
       const chunks: Buffer[] = [];
@@ -64,7 +71,9 @@ export async function receiveImages(request: FastifyRequest, limits: ImageLimits
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && PLUGIN_LIMIT_CODES.has(code)) {
-      throw code === 'FST_REQ_FILE_TOO_LARGE' ? bodyLimitError(limits.bodyLimitBytes) : imagesLimitError(images.length + 1, limits.maxImages);
+      throw code === 'FST_REQ_FILE_TOO_LARGE'
+        ? bodyLimitError(limits.bodyLimitBytes)
+        : imagesLimitError(images.length + 1, limits.maxImages);
     }
     throw error;
   }

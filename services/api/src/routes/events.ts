@@ -62,10 +62,7 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
         request.log.warn({ jobId: job.id }, 'event stream dropped: the client does not read');
         reply.raw.destroy();
       });
-      reply
-        .type('text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-accel-buffering', 'no'); // nginx: do not buffer the stream
+      reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-store').header('x-accel-buffering', 'no'); // nginx: do not buffer the stream
       return reply.send(stream.body);
     },
   });

@@ -29,15 +29,18 @@ async function probe(check: () => Promise<void>): Promise<string> {
 export async function healthRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   typed(app).route({ ...routeOf(getHealth, app), handler: async () => ({ status: 'ok' as const }) });
 
-  typed(app).route({ ...routeOf(getReadiness, app), handler: async (request) => {
-    const [postgres, redis, storage] = await Promise.all([
-      probe(() => deps.db.ping()),
-      probe(() => deps.queue.check()),
-      probe(() => deps.storage.check()),
-    ]);
-    const checks = { postgres, redis, storage };
-    if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ready' as const, checks };
-    request.log.warn({ checks }, 'not ready');
-    throw new ApiError('not_ready', undefined, { checks });
-  } });
+  typed(app).route({
+    ...routeOf(getReadiness, app),
+    handler: async (request) => {
+      const [postgres, redis, storage] = await Promise.all([
+        probe(() => deps.db.ping()),
+        probe(() => deps.queue.check()),
+        probe(() => deps.storage.check()),
+      ]);
+      const checks = { postgres, redis, storage };
+      if (Object.values(checks).every((value) => value === 'ok')) return { status: 'ready' as const, checks };
+      request.log.warn({ checks }, 'not ready');
+      throw new ApiError('not_ready', undefined, { checks });
+    },
+  });
 }

@@ -42,7 +42,11 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
   const app = typed(scope);
   // The body with this deployment's limits (MAX_EPOCHS...), which the document then publishes.
   const submit = routeOf(submitJobOperation, scope);
-  const body = jobSpecBodySchema({ maxEpochs: deps.config.maxEpochs, maxBatchSize: deps.config.maxBatchSize, maxRuntimeSeconds: deps.config.maxRuntimeSeconds });
+  const body = jobSpecBodySchema({
+    maxEpochs: deps.config.maxEpochs,
+    maxBatchSize: deps.config.maxBatchSize,
+    maxRuntimeSeconds: deps.config.maxRuntimeSeconds,
+  });
 
   app.route({
     ...submit,
@@ -66,7 +70,10 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
 
   app.route({ ...routeOf(getJobEvaluation, scope), handler: async (request) => getEvaluation(deps, request.tenant, request.params.id) });
 
-  app.route({ ...routeOf(listJobCheckpoints, scope), handler: async (request) => listCheckpoints(deps, request.tenant, request.params.id) });
+  app.route({
+    ...routeOf(listJobCheckpoints, scope),
+    handler: async (request) => listCheckpoints(deps, request.tenant, request.params.id),
+  });
 
   app.route({
     ...routeOf(downloadJobCheckpoint, scope),
@@ -95,7 +102,8 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
 
   app.route({
     ...routeOf(downloadJobModelFile, scope),
-    handler: async (request, reply) => send(reply, await openModelFile(deps, request.tenant, request.params.id, request.params.file), 'inline'),
+    handler: async (request, reply) =>
+      send(reply, await openModelFile(deps, request.tenant, request.params.id, request.params.file), 'inline'),
   });
 
   app.route({

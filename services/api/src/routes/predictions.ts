@@ -58,7 +58,10 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       const images = await receiveImages(request, { maxImages: config.predictMaxImages, bodyLimitBytes: config.predictBodyLimitBytes });
       return { kind: 'images', images };
     }
-    throw new ApiError('unsupported_media_type', 'Send images as multipart/form-data parts named images, or JSON { "instances": [...] } with Content-Type: application/json.');
+    throw new ApiError(
+      'unsupported_media_type',
+      'Send images as multipart/form-data parts named images, or JSON { "instances": [...] } with Content-Type: application/json.',
+    );
   };
 
   typed(app).route({

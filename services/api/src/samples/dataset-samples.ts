@@ -56,7 +56,8 @@ function sampleInThread(request: SampleRequest): Promise<SampleSet> {
       if (answer.ok) resolve(answer.result);
       else if (answer.error.code === 'dataset_unavailable' || answer.error.code === 'not_found') {
         reject(new ApiError('dataset_unavailable', answer.error.message));
-      } else reject(isErrorCode(answer.error.code) ? new ApiError(answer.error.code, answer.error.message) : new Error(answer.error.message));
+      } else
+        reject(isErrorCode(answer.error.code) ? new ApiError(answer.error.code, answer.error.message) : new Error(answer.error.message));
     });
     worker.once('error', (error) => {
       answered = true;

@@ -11,7 +11,10 @@ try {
   const dataset =
     request.kind === 'builtin'
       ? await openBuiltinDataset(request.name as BuiltinDatasetName)
-      : await openDataset({ files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined }, { name: request.name });
+      : await openDataset(
+          { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
+          { name: request.name },
+        );
   const labels = dataset.test.labels();
   const taken = new Array<number>(dataset.classNames.length).fill(0);
   const indices: number[] = [];

@@ -21,7 +21,8 @@ export function clientFromEnvironment(apiUrl: string | undefined, env: Record<st
   } catch {
     throw new UsageError(`--api must be a URL such as ${DEFAULT_API_URL} (got "${given}")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--api must be an http:// or https:// URL (got "${given}")`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--api must be an http:// or https:// URL (got "${given}")`);
   return new TrainyardClient({ baseUrl: url.href, apiKey: key });
 }
 

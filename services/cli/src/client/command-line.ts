@@ -24,7 +24,9 @@ export function parseClientArgs(
 /** Exactly `count` positional arguments, named in the message when missing. */
 export function positionals(values: string[], names: string[]): string[] {
   if (values.length !== names.length) {
-    throw new UsageError(`expected ${names.map((name) => `<${name}>`).join(' ') || 'no arguments'}, got ${values.length === 0 ? 'none' : values.join(' ')}`);
+    throw new UsageError(
+      `expected ${names.map((name) => `<${name}>`).join(' ') || 'no arguments'}, got ${values.length === 0 ? 'none' : values.join(' ')}`,
+    );
   }
   return values;
 }

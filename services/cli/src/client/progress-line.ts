@@ -32,7 +32,8 @@ export function progressLine(state: ProgressState, width = 20): string {
 export function epochLine(epoch: Record<string, unknown>): string {
   const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '–');
   const num = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : '–');
-  const validation = typeof epoch.validationLoss === 'number' ? `validation loss ${num(epoch.validationLoss)} acc ${pct(epoch.validationAccuracy)}, ` : '';
+  const validation =
+    typeof epoch.validationLoss === 'number' ? `validation loss ${num(epoch.validationLoss)} acc ${pct(epoch.validationAccuracy)}, ` : '';
   return (
     `epoch ${epoch.epoch}: train loss ${num(epoch.trainLoss)} acc ${pct(epoch.trainAccuracy)}, ${validation}` +
     `lr ${Number(epoch.learningRate).toExponential(2)}, ${Number(epoch.seconds).toFixed(1)} s`

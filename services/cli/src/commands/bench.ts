@@ -34,15 +34,27 @@ export async function run(argv: string[]): Promise<number> {
   const model = buildModel(name, { inputShape, classes });
   try {
     const speed = await measureThroughput(model.training, {
-      inputShape, batch, classes,
-      warmup: Number(stringOption(values, 'warmup')), steps: parsePositiveInt(stringOption(values, 'steps') ?? '30', '--steps'),
+      inputShape,
+      batch,
+      classes,
+      warmup: Number(stringOption(values, 'warmup')),
+      steps: parsePositiveInt(stringOption(values, 'steps') ?? '30', '--steps'),
     });
     const result = {
-      engine: engine.name, device: engine.device, threads: engine.threads, model: name, input, batch,
-      trainImagesPerSec: round1(speed.trainImagesPerSec), evalImagesPerSec: round1(speed.evalImagesPerSec),
+      engine: engine.name,
+      device: engine.device,
+      threads: engine.threads,
+      model: name,
+      input,
+      batch,
+      trainImagesPerSec: round1(speed.trainImagesPerSec),
+      evalImagesPerSec: round1(speed.evalImagesPerSec),
     };
     if (values.json) printJson(result);
-    else process.stdout.write(`${result.model} ${result.input} batch ${batch} on ${result.engine} (${result.device.kind} ${result.device.name}): train ${result.trainImagesPerSec} images/s, eval ${result.evalImagesPerSec} images/s\n`);
+    else
+      process.stdout.write(
+        `${result.model} ${result.input} batch ${batch} on ${result.engine} (${result.device.kind} ${result.device.name}): train ${result.trainImagesPerSec} images/s, eval ${result.evalImagesPerSec} images/s\n`,
+      );
   } finally {
     disposeBuiltModel(model);
   }

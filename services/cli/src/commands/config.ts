@@ -4,7 +4,11 @@ import { parseCommandLine } from '../args.js';
 
 /** Read by the CNN package itself rather than the services' config tables. */
 const CNN_ENV = [
-  { name: 'TRAINYARD_ENGINE', default: '', description: 'Force a TensorFlow.js engine: tensorflow-gpu, tensorflow, onednn, wasm or cpu (unset: the fastest that loads)' },
+  {
+    name: 'TRAINYARD_ENGINE',
+    default: '',
+    description: 'Force a TensorFlow.js engine: tensorflow-gpu, tensorflow, onednn, wasm or cpu (unset: the fastest that loads)',
+  },
 ];
 
 const SECTIONS = [
@@ -29,7 +33,9 @@ export function configurationTable(): string {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, { help: { type: 'boolean' } });
   if (values.help) {
-    process.stdout.write('usage: trainyard config\n\nPrints every environment variable the service reads, its default and meaning, as a Markdown table.\n');
+    process.stdout.write(
+      'usage: trainyard config\n\nPrints every environment variable the service reads, its default and meaning, as a Markdown table.\n',
+    );
     return 0;
   }
   process.stdout.write(configurationTable() + '\n');

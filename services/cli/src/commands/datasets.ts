@@ -35,7 +35,8 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
   const parts: Array<{ name: string; file: string }> = [];
   if (values.images !== undefined || values.labels !== undefined) {
-    if (values.images === undefined || values.labels === undefined) throw new UsageError('an IDX upload needs both --images FILE and --labels FILE');
+    if (values.images === undefined || values.labels === undefined)
+      throw new UsageError('an IDX upload needs both --images FILE and --labels FILE');
     parts.push({ name: 'images', file: String(values.images) }, { name: 'labels', file: String(values.labels) });
   }
   for (const file of files) parts.push({ name: 'file', file });
@@ -64,7 +65,10 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { limit: { type: 'string' }, cursor: { type: 'string' } });
   if (rest.length > 0) throw new UsageError(`datasets list takes no arguments (got ${rest.join(' ')})`);
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  const page = await client.datasets.list({ limit: values.limit === undefined ? undefined : Number(values.limit), cursor: values.cursor as string | undefined });
+  const page = await client.datasets.list({
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    cursor: values.cursor as string | undefined,
+  });
   if (values.json) printJson(page);
   else {
     if (page.datasets.length === 0) process.stderr.write('no datasets\n');

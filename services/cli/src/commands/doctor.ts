@@ -21,7 +21,12 @@ export async function run(argv: string[]): Promise<number> {
     // software WebGPU adapter loads only then).
     try {
       const loaded = await candidate.load(false);
-      engines.push({ engine: candidate.name, loads: true, reason: candidate.forcedOnly ? 'used only when forced with TRAINYARD_ENGINE' : null, device: loaded.device });
+      engines.push({
+        engine: candidate.name,
+        loads: true,
+        reason: candidate.forcedOnly ? 'used only when forced with TRAINYARD_ENGINE' : null,
+        device: loaded.device,
+      });
     } catch (automatic) {
       try {
         const loaded = await candidate.load(true);
@@ -39,9 +44,14 @@ export async function run(argv: string[]): Promise<number> {
     printJson(report);
     return 0;
   }
-  for (const e of engines) process.stdout.write(`${e.loads ? 'loads ' : 'no    '} ${e.engine.padEnd(15)} ${e.loads ? `${e.device!.name} (${e.device!.kind})` : ''}${e.reason ? ` ${e.reason}` : ''}\n`);
+  for (const e of engines)
+    process.stdout.write(
+      `${e.loads ? 'loads ' : 'no    '} ${e.engine.padEnd(15)} ${e.loads ? `${e.device!.name} (${e.device!.kind})` : ''}${e.reason ? ` ${e.reason}` : ''}\n`,
+    );
   process.stdout.write(`chosen: ${chosen.name} on ${chosen.device.name} (${chosen.device.kind})\n`);
-  process.stdout.write(`LeNet-5 28x28x1 batch 64: ${probe.trainImagesPerSec} images/s training over ${probe.seconds} s (${probe.steps} steps)\n`);
+  process.stdout.write(
+    `LeNet-5 28x28x1 batch 64: ${probe.trainImagesPerSec} images/s training over ${probe.seconds} s (${probe.steps} steps)\n`,
+  );
   return 0;
 }
 
@@ -53,7 +63,10 @@ async function lenetProbe(): Promise<{ trainImagesPerSec: number; steps: number;
   const x = tf.randomNormal([batch, 28, 28, 1]);
   const y = tf.tidy(() => tf.oneHot(tf.randomUniformInt([batch], 0, 10), 10).toFloat());
   const step = async () => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, built.training.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, built.training.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+    );
     await loss?.data();
     loss?.dispose();
   };

@@ -97,7 +97,11 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals: rest } = parseClientArgs(argv, { status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } });
+  const { values, positionals: rest } = parseClientArgs(argv, {
+    status: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  });
   positionals(rest, []);
   const client = clientFromEnvironment(values.api as string | undefined, env);
   // Checked by the API (400 validation_failed names the parameter), so passed on as given.
@@ -128,12 +132,16 @@ async function show(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   write(summary(job));
-  write(`created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}${job.device ? ` on ${job.device.name} (${job.device.kind})` : ''}, attempts ${job.attempts}`);
+  write(
+    `created ${job.createdAt}, started ${job.startedAt ?? '–'}, finished ${job.finishedAt ?? '–'}; engine ${job.engine ?? '–'}${job.device ? ` on ${job.device.name} (${job.device.kind})` : ''}, attempts ${job.attempts}`,
+  );
   for (const epoch of epochs) write(`  ${epochLine(epoch)}`);
   if (evaluation) {
     write(`test set: top-1 ${pct(evaluation.top1)}, top-5 ${pct(evaluation.top5)}, loss ${evaluation.loss.toFixed(4)}`);
     for (const c of evaluation.perClass) {
-      write(`  ${String(c.className).padEnd(16)} precision ${pct(c.precision)}  recall ${pct(c.recall)}  f1 ${pct(c.f1)}  support ${c.support}`);
+      write(
+        `  ${String(c.className).padEnd(16)} precision ${pct(c.precision)}  recall ${pct(c.recall)}  f1 ${pct(c.f1)}  support ${c.support}`,
+      );
     }
   }
   return 0;
@@ -203,7 +211,12 @@ async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [id] = positionals(rest, ['job-id']);
   const job = await clientFromEnvironment(values.api as string | undefined, env).jobs.cancel(id!);
   if (values.json) printJson(job);
-  else write(job.status === 'cancelled' ? `job ${job.id} cancelled` : `job ${job.id}: cancel requested (${job.status}); it stops at its next batch`);
+  else
+    write(
+      job.status === 'cancelled'
+        ? `job ${job.id} cancelled`
+        : `job ${job.id}: cancel requested (${job.status}); it stops at its next batch`,
+    );
   return 0;
 }
 
@@ -236,9 +249,17 @@ async function predict(argv: string[], env: NodeJS.ProcessEnv): Promise<number> 
   const [id, ...images] = rest;
   if (id === undefined || images.length === 0) throw new UsageError('expected <job-id> and one or more image files');
   const top = values.top === undefined ? undefined : Number(values.top);
-  if (top !== undefined && !(Number.isInteger(top) && top >= 1)) throw new UsageError(`--top takes a whole number from 1 (got "${String(values.top)}")`);
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1))
+    throw new UsageError(`--top takes a whole number from 1 (got "${String(values.top)}")`);
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  const answer = await client.jobs.predict(id, await uploadForm(images.map((file) => ({ name: 'images', file })), {}), { top });
+  const answer = await client.jobs.predict(
+    id,
+    await uploadForm(
+      images.map((file) => ({ name: 'images', file })),
+      {},
+    ),
+    { top },
+  );
   if (values.json) {
     printJson(answer);
     return 0;
@@ -249,7 +270,16 @@ async function predict(argv: string[], env: NodeJS.ProcessEnv): Promise<number> 
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = { submit, list, show, watch, wait, cancel, download, predict };
+const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+  submit,
+  list,
+  show,
+  watch,
+  wait,
+  cancel,
+  download,
+  predict,
+};
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;

@@ -12,7 +12,7 @@ const USAGE = [
   'usage: trainyard keys create --tenant NAME    create a key (and the tenant if new); prints the key on the last stdout line',
   '       trainyard keys revoke --tenant NAME KEY|PREFIX',
   '                                              revoke a key of that tenant, given whole or by the prefix `keys list` shows',
-  '       trainyard keys list --tenant NAME      list a tenant\'s keys (prefixes, dates; never the keys)',
+  "       trainyard keys list --tenant NAME      list a tenant's keys (prefixes, dates; never the keys)",
   '',
   `Connects to DATABASE_URL (default ${DEFAULT_DATABASE_URL}).`,
 ].join('\n');

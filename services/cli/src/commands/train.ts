@@ -9,7 +9,11 @@ import { logToStderr, parseCommandLine, printJson, UsageError } from '../args.js
  * one -> --early-stopping-patience, --augmentation-horizontal-flip. The table in @trainyard/contracts
  * is the single description of them, so the CLI, the API and the trainer agree.
  */
-interface HyperparameterFlag { flag: string; path: string[]; spec: HyperparameterSpec }
+interface HyperparameterFlag {
+  flag: string;
+  path: string[];
+  spec: HyperparameterSpec;
+}
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -17,19 +21,24 @@ function hyperparameterFlags(): HyperparameterFlag[] {
   return HYPERPARAMETERS.flatMap((spec) =>
     spec.type === 'object'
       ? (spec.properties ?? []).map((sub) => ({ flag: `${kebab(spec.name)}-${kebab(sub.name)}`, path: [spec.name, sub.name], spec: sub }))
-      : [{ flag: kebab(spec.name), path: [spec.name], spec }]);
+      : [{ flag: kebab(spec.name), path: [spec.name], spec }],
+  );
 }
 
 function help(flags: HyperparameterFlag[]): string {
   const lines = flags.map(({ flag, spec }) => {
-    const range = spec.enum ? spec.enum.join('|') : spec.type === 'boolean' ? '' : `${spec.type}${spec.minimum !== undefined ? ` >= ${spec.minimum}` : ''}${spec.maximum !== undefined ? ` <= ${spec.maximum}` : ''}`;
+    const range = spec.enum
+      ? spec.enum.join('|')
+      : spec.type === 'boolean'
+        ? ''
+        : `${spec.type}${spec.minimum !== undefined ? ` >= ${spec.minimum}` : ''}${spec.maximum !== undefined ? ` <= ${spec.maximum}` : ''}`;
     return `  --${flag.padEnd(30)} ${range.padEnd(26)} ${spec.description.split('. ')[0]} (default ${JSON.stringify(spec.default)})`;
   });
   return [
     'usage: trainyard train --model NAME --dataset fashion-mnist|synthetic|PATH --out DIR [options] [--json]',
     '',
     'PATH is a directory or file in a supported format: IDX files, CIFAR-10/100 binary batches, or a',
-    'zip/tar(.gz) image folder. Defaults are the recipe of the repository\'s PyTorch reference (bench/torch_reference.py).',
+    "zip/tar(.gz) image folder. Defaults are the recipe of the repository's PyTorch reference (bench/torch_reference.py).",
     '',
     '  --model NAME                     an architecture from `trainyard models`',
     '  --dropout RATE                   where the architecture has dropout',
@@ -44,10 +53,16 @@ function help(flags: HyperparameterFlag[]): string {
 export async function run(argv: string[]): Promise<number> {
   const flags = hyperparameterFlags();
   const options: Record<string, { type: 'string' | 'boolean' }> = {
-    model: { type: 'string' }, dataset: { type: 'string' }, out: { type: 'string' },
-    dropout: { type: 'string' }, 'aux-logits': { type: 'boolean' }, 'no-aux-logits': { type: 'boolean' },
-    'small-input': { type: 'boolean' }, 'image-size': { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean' },
+    model: { type: 'string' },
+    dataset: { type: 'string' },
+    out: { type: 'string' },
+    dropout: { type: 'string' },
+    'aux-logits': { type: 'boolean' },
+    'no-aux-logits': { type: 'boolean' },
+    'small-input': { type: 'boolean' },
+    'image-size': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
   };
   for (const { flag, spec } of flags) options[flag] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   const { values } = parseCommandLine(argv, options);
@@ -64,7 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const dataset = await openDatasetArgument(datasetArg, values['image-size'] as string | undefined);
   const json = values.json === true;
   const printEpoch = (m: EpochMetrics) => {
-    const line = `epoch ${m.epoch}/${config.epochs} loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(4)}` +
+    const line =
+      `epoch ${m.epoch}/${config.epochs} loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(4)}` +
       (m.validationLoss !== null ? ` val_loss ${m.validationLoss.toFixed(4)} val_acc ${m.validationAccuracy?.toFixed(4)}` : '') +
       (m.testAccuracy !== undefined && m.testAccuracy !== null ? ` test_acc ${m.testAccuracy.toFixed(4)}` : '') +
       ` lr ${m.learningRate.toExponential(2)} ${Math.round(m.imagesPerSecond)} img/s ${m.seconds.toFixed(1)}s`;
@@ -109,7 +125,10 @@ export async function run(argv: string[]): Promise<number> {
     out: outDir,
   };
   if (json) printJson(summary);
-  else process.stdout.write(`test accuracy ${(summary.testAccuracy * 100).toFixed(2)}% (top-5 ${(summary.testTop5 * 100).toFixed(2)}%) on ${summary.engine}, ${summary.trainSeconds}s of training; model written to ${outDir}\n`);
+  else
+    process.stdout.write(
+      `test accuracy ${(summary.testAccuracy * 100).toFixed(2)}% (top-5 ${(summary.testTop5 * 100).toFixed(2)}%) on ${summary.engine}, ${summary.trainSeconds}s of training; model written to ${outDir}\n`,
+    );
   return 0;
 }
 
@@ -149,9 +168,7 @@ async function openDatasetArgument(arg: string, imageSize: string | undefined): 
   const info = await stat(path).catch(() => {
     throw new UsageError(`--dataset ${arg}: no such file or directory (or use fashion-mnist or synthetic)`);
   });
-  const files = info.isDirectory()
-    ? (await readdir(path)).sort().map((name) => ({ name, path: join(path, name) }))
-    : [{ name: arg, path }];
+  const files = info.isDirectory() ? (await readdir(path)).sort().map((name) => ({ name, path: join(path, name) })) : [{ name: arg, path }];
   const size = imageSize?.split(',').map(Number);
   if (size && (size.length !== 2 || size.some((n) => !Number.isInteger(n) || n < 1))) {
     throw new UsageError(`--image-size takes H,W (got "${imageSize}")`);

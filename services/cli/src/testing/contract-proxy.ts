@@ -30,7 +30,12 @@ export async function startContractProxy(apiUrl: string): Promise<ContractProxy>
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
         const contentType = String(answer.headers['content-type'] ?? '');
-        const observed = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', status: answer.statusCode ?? 0, headers: answer.headers };
+        const observed = {
+          method: incoming.method ?? 'GET',
+          url: incoming.url ?? '/',
+          status: answer.statusCode ?? 0,
+          headers: answer.headers,
+        };
         if (STREAMED.test(contentType)) {
           problems.push(...contract.check({ ...observed, body: '' }));
           if (contentType.startsWith('text/event-stream')) {

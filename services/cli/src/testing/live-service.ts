@@ -54,7 +54,10 @@ export class ServiceProcess {
   }
 
   tail(count = 20): string {
-    return this.lines.slice(-count).map((line) => JSON.stringify(line)).join('\n');
+    return this.lines
+      .slice(-count)
+      .map((line) => JSON.stringify(line))
+      .join('\n');
   }
 
   async stop(): Promise<void> {

@@ -29,7 +29,10 @@ export function ConfusionMatrix(props: { matrix: number[][]; classNames: string[
                 {row.map((count, j) => {
                   const share = count / total;
                   const hue = i === j ? 150 : 8;
-                  const style = { background: count === 0 ? '#fafafa' : `hsl(${hue} 70% ${Math.round(96 - share * 56)}%)`, color: share > 0.6 ? '#fff' : '#222' };
+                  const style = {
+                    background: count === 0 ? '#fafafa' : `hsl(${hue} 70% ${Math.round(96 - share * 56)}%)`,
+                    color: share > 0.6 ? '#fff' : '#222',
+                  };
                   return (
                     <td style={style} title={`true ${classNames[i]}, predicted ${classNames[j]}: ${count}`}>
                       {count}

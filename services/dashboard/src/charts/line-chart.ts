@@ -24,7 +24,11 @@ export interface ChartOptions {
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MARGIN = { left: 56, right: 12, top: 28, bottom: 36 };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
   if (text !== undefined) element.textContent = text;
@@ -97,7 +101,16 @@ export class LineChart {
       if (points.length === 0) continue;
       if (series.dots) {
         const path = points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
-        root.appendChild(svg('polyline', { points: path, fill: 'none', stroke: series.color, 'stroke-width': 1.5, 'stroke-dasharray': '4 3', 'data-series': series.name }));
+        root.appendChild(
+          svg('polyline', {
+            points: path,
+            fill: 'none',
+            stroke: series.color,
+            'stroke-width': 1.5,
+            'stroke-dasharray': '4 3',
+            'data-series': series.name,
+          }),
+        );
         for (const [px, py] of points) root.appendChild(svg('circle', { cx: x(px), cy: y(py), r: 3.5, fill: series.color }));
       } else {
         const path = points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${x(px).toFixed(1)},${y(py).toFixed(1)}`).join('');

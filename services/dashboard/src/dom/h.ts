@@ -24,7 +24,8 @@ export function h(tag: string | ((props: Record<string, unknown>) => Node), prop
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'ref') (value as (element: Element) => void)(element);
-    else if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
+    else if (name.startsWith('on') && typeof value === 'function')
+      element.addEventListener(name.slice(2).toLowerCase(), value as EventListener);
     else if (name === 'style' && typeof value === 'object') Object.assign((element as HTMLElement).style, value);
     else if (name === 'value' && 'value' in element) (element as HTMLInputElement).value = String(value);
     else if (name === 'checked' && 'checked' in element) (element as HTMLInputElement).checked = Boolean(value);

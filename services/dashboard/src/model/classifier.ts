@@ -33,7 +33,10 @@ export function modelJsonUrl(jobId: string): string {
 }
 
 async function load(jobId: string): Promise<Classifier> {
-  const [tf, manifest] = await Promise.all([import('@tensorflow/tfjs'), api.jobs.modelFile(jobId, 'manifest.json').then((response) => response.json() as Promise<Manifest>)]);
+  const [tf, manifest] = await Promise.all([
+    import('@tensorflow/tfjs'),
+    api.jobs.modelFile(jobId, 'manifest.json').then((response) => response.json() as Promise<Manifest>),
+  ]);
   await tf.ready();
   const model = await tf.loadLayersModel(modelJsonUrl(jobId), { requestInit: { headers: authHeaders() } });
   const [height, width, channels] = manifest.inputShape;
@@ -43,7 +46,9 @@ async function load(jobId: string): Promise<Classifier> {
     async classify(images) {
       const batch = new Float32Array(images.length * height * width * channels);
       images.forEach((image, i) => batch.set(image, i * image.length));
-      const output = tf.tidy(() => model.predict(tf.tensor4d(batch, [images.length, height, width, channels])) as import('@tensorflow/tfjs').Tensor);
+      const output = tf.tidy(
+        () => model.predict(tf.tensor4d(batch, [images.length, height, width, channels])) as import('@tensorflow/tfjs').Tensor,
+      );
       const probabilities = (await output.array()) as number[][];
       output.dispose();
       return probabilities.map((row) =>

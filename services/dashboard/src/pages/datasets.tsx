@@ -17,23 +17,30 @@ function UploadForm(): Element {
       <option value="idx">IDX pair (MNIST format): images + labels</option>
     </select>
   ) as HTMLSelectElement;
-  const files = <input type="file" multiple id="upload-files" /> as HTMLInputElement;
-  const images = <input type="file" id="upload-images" /> as HTMLInputElement;
-  const labels = <input type="file" id="upload-labels" /> as HTMLInputElement;
-  const name = <input type="text" id="upload-name" placeholder="optional" /> as HTMLInputElement;
-  const idxRows = <div class="form-grid">{[<label for="upload-images">Images</label>, images, <label for="upload-labels">Labels</label>, labels]}</div>;
+  const files = (<input type="file" multiple id="upload-files" />) as HTMLInputElement;
+  const images = (<input type="file" id="upload-images" />) as HTMLInputElement;
+  const labels = (<input type="file" id="upload-labels" />) as HTMLInputElement;
+  const name = (<input type="text" id="upload-name" placeholder="optional" />) as HTMLInputElement;
+  const idxRows = (
+    <div class="form-grid">{[<label for="upload-images">Images</label>, images, <label for="upload-labels">Labels</label>, labels]}</div>
+  );
   const fileRows = <div class="form-grid">{[<label for="upload-files">Files</label>, files]}</div>;
   const parts = <div>{fileRows}</div>;
   kind.addEventListener('change', () => replaceChildren(parts, kind.value === 'idx' ? idxRows : fileRows));
   const message = <div />;
-  const button = <button class="button primary" type="submit">Upload</button> as HTMLButtonElement;
+  const button = (
+    <button class="button primary" type="submit">
+      Upload
+    </button>
+  ) as HTMLButtonElement;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData();
     if (name.value.trim()) form.append('name', name.value.trim());
     if (kind.value === 'idx') {
-      if (!images.files?.[0] || !labels.files?.[0]) return replaceChildren(message, <ErrorBox error={new Error('Choose both the images and the labels file.')} />);
+      if (!images.files?.[0] || !labels.files?.[0])
+        return replaceChildren(message, <ErrorBox error={new Error('Choose both the images and the labels file.')} />);
       form.append('images', images.files[0]);
       form.append('labels', labels.files[0]);
     } else {
@@ -88,12 +95,22 @@ export async function datasetListPage({ root }: PageContext): Promise<void> {
       ) : (
         <table class="table">
           <thead>
-            <tr><th>Name</th><th>Format</th><th>Input</th><th class="num">Classes</th><th class="num">Train / test</th><th class="num">Size</th><th>Uploaded</th></tr>
+            <tr>
+              <th>Name</th>
+              <th>Format</th>
+              <th>Input</th>
+              <th class="num">Classes</th>
+              <th class="num">Train / test</th>
+              <th class="num">Size</th>
+              <th>Uploaded</th>
+            </tr>
           </thead>
           <tbody>
             {datasets.map((d) => (
               <tr onClick={() => (location.hash = `#/datasets/${d.id}`)}>
-                <td><a href={`#/datasets/${d.id}`}>{d.name}</a> <span class="muted mono">{shortId(d.id)}</span></td>
+                <td>
+                  <a href={`#/datasets/${d.id}`}>{d.name}</a> <span class="muted mono">{shortId(d.id)}</span>
+                </td>
                 <td>{d.format ?? '–'}</td>
                 <td>{d.inputShape?.join('×') ?? '–'}</td>
                 <td class="num">{d.classNames.length}</td>
@@ -122,21 +139,50 @@ export async function datasetPage({ root, params }: PageContext): Promise<void> 
       <section>
         <h1>{dataset.name}</h1>
         <dl class="facts">
-          <div><dt>Id</dt><dd class="mono">{dataset.id}</dd></div>
-          <div><dt>Format</dt><dd>{dataset.format ?? '–'}</dd></div>
-          <div><dt>Input</dt><dd>{dataset.inputShape?.join('×') ?? '–'}</dd></div>
-          <div><dt>Examples</dt><dd>{`${count(dataset.trainSize)} train, ${count(dataset.testSize)} test`}</dd></div>
-          <div><dt>Size</dt><dd>{bytes(dataset.bytes)}</dd></div>
+          <div>
+            <dt>Id</dt>
+            <dd class="mono">{dataset.id}</dd>
+          </div>
+          <div>
+            <dt>Format</dt>
+            <dd>{dataset.format ?? '–'}</dd>
+          </div>
+          <div>
+            <dt>Input</dt>
+            <dd>{dataset.inputShape?.join('×') ?? '–'}</dd>
+          </div>
+          <div>
+            <dt>Examples</dt>
+            <dd>{`${count(dataset.trainSize)} train, ${count(dataset.testSize)} test`}</dd>
+          </div>
+          <div>
+            <dt>Size</dt>
+            <dd>{bytes(dataset.bytes)}</dd>
+          </div>
         </dl>
-        <a class="button primary" href="#/jobs/new">Train a model on it</a>
+        <a class="button primary" href="#/jobs/new">
+          Train a model on it
+        </a>
         <div class="two-columns">
           <div class="card">
             <h2>Classes</h2>
             <table class="table compact">
-              <thead><tr><th>#</th><th>Class</th><th class="num">Train</th><th class="num">Test</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Class</th>
+                  <th class="num">Train</th>
+                  <th class="num">Test</th>
+                </tr>
+              </thead>
               <tbody>
                 {dataset.classNames.map((name, i) => (
-                  <tr><td>{i}</td><td>{name}</td><td class="num">{count(dataset.classCounts[i])}</td><td class="num">{count(dataset.testClassCounts[i])}</td></tr>
+                  <tr>
+                    <td>{i}</td>
+                    <td>{name}</td>
+                    <td class="num">{count(dataset.classCounts[i])}</td>
+                    <td class="num">{count(dataset.testClassCounts[i])}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>

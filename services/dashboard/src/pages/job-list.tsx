@@ -38,7 +38,7 @@ function JobRow(props: { job: JobView }): Element {
 
 export function jobListPage({ root, signal }: PageContext): void {
   const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? 'all';
-  const body = <tbody /> as HTMLTableSectionElement;
+  const body = (<tbody />) as HTMLTableSectionElement;
   const message = <div />;
   replaceChildren(
     root,
@@ -77,8 +77,18 @@ export function jobListPage({ root, signal }: PageContext): void {
   every(2_000, signal, async () => {
     try {
       const { jobs } = await api.jobs.list({ limit: 50, status: filter === 'all' ? undefined : (filter as JobView['status']) });
-      replaceChildren(body, jobs.map((job) => <JobRow job={job} />));
-      replaceChildren(message, jobs.length === 0 ? <p class="empty">No jobs yet. <a href="#/jobs/new">Submit one.</a></p> : null);
+      replaceChildren(
+        body,
+        jobs.map((job) => <JobRow job={job} />),
+      );
+      replaceChildren(
+        message,
+        jobs.length === 0 ? (
+          <p class="empty">
+            No jobs yet. <a href="#/jobs/new">Submit one.</a>
+          </p>
+        ) : null,
+      );
       return true;
     } catch (error) {
       replaceChildren(message, <ErrorBox error={error} />);

@@ -49,15 +49,42 @@ function JobHeader(props: { job: JobView; onCancel: () => void; onDownload: () =
         </div>
       </div>
       <dl class="facts">
-        <div><dt>Id</dt><dd class="mono">{job.id}</dd></div>
-        <div><dt>Architecture</dt><dd>{job.architecture}</dd></div>
-        <div><dt>Dataset</dt><dd>{dataset}</dd></div>
-        <div><dt>Training</dt><dd>{`${h9.epochs} epochs · batch ${h9.batchSize} · ${h9.optimizer} lr ${h9.learningRate} · ${h9.schedule}`}</dd></div>
-        <div><dt>Engine</dt><dd>{job.engine ?? '–'}</dd></div>
-        <div><dt>Device</dt><dd>{job.device ? `${job.device.name} (${job.device.kind})` : '–'}</dd></div>
-        <div><dt>Attempts</dt><dd>{job.attempts}</dd></div>
-        <div><dt>Created</dt><dd>{when(job.createdAt)}</dd></div>
-        <div><dt>Finished</dt><dd>{when(job.finishedAt)}</dd></div>
+        <div>
+          <dt>Id</dt>
+          <dd class="mono">{job.id}</dd>
+        </div>
+        <div>
+          <dt>Architecture</dt>
+          <dd>{job.architecture}</dd>
+        </div>
+        <div>
+          <dt>Dataset</dt>
+          <dd>{dataset}</dd>
+        </div>
+        <div>
+          <dt>Training</dt>
+          <dd>{`${h9.epochs} epochs · batch ${h9.batchSize} · ${h9.optimizer} lr ${h9.learningRate} · ${h9.schedule}`}</dd>
+        </div>
+        <div>
+          <dt>Engine</dt>
+          <dd>{job.engine ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>Device</dt>
+          <dd>{job.device ? `${job.device.name} (${job.device.kind})` : '–'}</dd>
+        </div>
+        <div>
+          <dt>Attempts</dt>
+          <dd>{job.attempts}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>{when(job.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Finished</dt>
+          <dd>{when(job.finishedAt)}</dd>
+        </div>
       </dl>
       {job.error ? <ErrorBox error={Object.assign(new Error(job.error.message), { name: job.error.code })} /> : null}
     </div>
@@ -112,9 +139,18 @@ function EvaluationSection(props: { evaluation: EvaluationView }): Element {
     <section class="card" data-testid="evaluation">
       <h2>Evaluation on the test set</h2>
       <div class="stats">
-        <div class="stat"><span class="stat-value">{percent(e.top1, 2)}</span><span class="stat-label">top-1 accuracy</span></div>
-        <div class="stat"><span class="stat-value">{percent(e.top5, 2)}</span><span class="stat-label">top-5 accuracy</span></div>
-        <div class="stat"><span class="stat-value">{fixed(e.loss)}</span><span class="stat-label">loss</span></div>
+        <div class="stat">
+          <span class="stat-value">{percent(e.top1, 2)}</span>
+          <span class="stat-label">top-1 accuracy</span>
+        </div>
+        <div class="stat">
+          <span class="stat-value">{percent(e.top5, 2)}</span>
+          <span class="stat-label">top-5 accuracy</span>
+        </div>
+        <div class="stat">
+          <span class="stat-value">{fixed(e.loss)}</span>
+          <span class="stat-label">loss</span>
+        </div>
       </div>
       <div class="two-columns">
         <div>
@@ -186,8 +222,18 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
     const batch = (pick: (b: Curves['batches'][number]) => number): Array<[number, number]> => curves.batches.map((b) => [b.x, pick(b)]);
     const lines = (metric: 'loss' | 'accuracy'): Series[] => [
       { name: 'train (batch)', color: COLORS.trainBatch, points: batch((b) => b[metric]) },
-      { name: 'train (epoch)', color: COLORS.train, points: byEpoch((e) => (metric === 'loss' ? e.trainLoss : e.trainAccuracy)), dots: true },
-      { name: 'validation', color: COLORS.validation, points: byEpoch((e) => (metric === 'loss' ? e.validationLoss : e.validationAccuracy)), dots: true },
+      {
+        name: 'train (epoch)',
+        color: COLORS.train,
+        points: byEpoch((e) => (metric === 'loss' ? e.trainLoss : e.trainAccuracy)),
+        dots: true,
+      },
+      {
+        name: 'validation',
+        color: COLORS.validation,
+        points: byEpoch((e) => (metric === 'loss' ? e.validationLoss : e.validationAccuracy)),
+        dots: true,
+      },
     ];
     lossChart.update(lines('loss'));
     accuracyChart.update(lines('accuracy'));
@@ -204,7 +250,12 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
       <JobHeader
         job={job}
         onCancel={() => void api.jobs.cancel(id).then(refresh, (error) => replaceChildren(stats, <ErrorBox error={error} />))}
-        onDownload={() => void api.jobs.model(id).then((response) => saveAs(response, `${id}.tar.gz`), (error) => replaceChildren(stats, <ErrorBox error={error} />))}
+        onDownload={() =>
+          void api.jobs.model(id).then(
+            (response) => saveAs(response, `${id}.tar.gz`),
+            (error) => replaceChildren(stats, <ErrorBox error={error} />),
+          )
+        }
       />,
     );
     replaceChildren(stats, <LiveStats job={job} />);
@@ -237,8 +288,13 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
     if (event.type === 'progress') {
       const { epoch, epochs, step, steps, imagesPerSecond, etaSeconds } = event;
       const x = epoch - 1 + step / Math.max(1, steps);
-      if (event.loss !== undefined) curves.batches.push({ x, loss: event.loss, accuracy: Number(event.accuracy), learningRate: Number(event.learningRate) });
-      job = { ...job, status: job.status === 'queued' ? 'running' : job.status, progress: { epoch, epochs, step, steps, imagesPerSecond, etaSeconds } };
+      if (event.loss !== undefined)
+        curves.batches.push({ x, loss: event.loss, accuracy: Number(event.accuracy), learningRate: Number(event.learningRate) });
+      job = {
+        ...job,
+        status: job.status === 'queued' ? 'running' : job.status,
+        progress: { epoch, epochs, step, steps, imagesPerSecond, etaSeconds },
+      };
       replaceChildren(stats, <LiveStats job={job} />);
       drawCurves();
     } else if (event.type === 'epoch') {

@@ -7,9 +7,13 @@ import { ErrorBox } from '../components.js';
 import { api } from '../api/client.js';
 
 export function predictSection(jobId: string): Element {
-  const files = <input type="file" accept="image/png,image/jpeg" multiple data-testid="predict-files" /> as HTMLInputElement;
-  const top = <input type="number" min="1" max="100" value="5" class="narrow" data-testid="predict-top" /> as HTMLInputElement;
-  const output = <div class="prediction-output" data-testid="predict-output">Choose PNG or JPEG images, then predict.</div>;
+  const files = (<input type="file" accept="image/png,image/jpeg" multiple data-testid="predict-files" />) as HTMLInputElement;
+  const top = (<input type="number" min="1" max="100" value="5" class="narrow" data-testid="predict-top" />) as HTMLInputElement;
+  const output = (
+    <div class="prediction-output" data-testid="predict-output">
+      Choose PNG or JPEG images, then predict.
+    </div>
+  );
 
   const predict = async () => {
     const chosen = [...(files.files ?? [])];
@@ -26,7 +30,10 @@ export function predictSection(jobId: string): Element {
         output,
         <table class="table" data-testid="predict-results">
           <thead>
-            <tr><th>image</th><th>classes, most probable first</th></tr>
+            <tr>
+              <th>image</th>
+              <th>classes, most probable first</th>
+            </tr>
           </thead>
           <tbody>
             {predictions.map((prediction, i) => (
@@ -46,11 +53,16 @@ export function predictSection(jobId: string): Element {
   return (
     <section class="card predict" data-testid="predict">
       <h2>Predict with the service</h2>
-      <p class="muted">The images go to <code>{`POST /v1/jobs/${jobId}/predict`}</code>; the service resizes them as in training and answers the most probable classes.</p>
+      <p class="muted">
+        The images go to <code>{`POST /v1/jobs/${jobId}/predict`}</code>; the service resizes them as in training and answers the most
+        probable classes.
+      </p>
       <div class="row">
         {files}
         <label>top {top}</label>
-        <button class="button primary" onClick={() => void predict()} data-testid="predict-button">Predict</button>
+        <button class="button primary" onClick={() => void predict()} data-testid="predict-button">
+          Predict
+        </button>
       </div>
       {output}
     </section>

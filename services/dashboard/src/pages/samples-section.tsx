@@ -14,7 +14,11 @@ import { pixelsToCanvas, samplePixels } from '../model/pixels.js';
 export const sampleChosen = new EventTarget();
 
 export function samplesSection(jobId: string): Element {
-  const grid = <div class="samples" data-testid="samples">Loading sample images…</div>;
+  const grid = (
+    <div class="samples" data-testid="samples">
+      Loading sample images…
+    </div>
+  );
   const summary = <p class="muted" />;
   void (async () => {
     try {
@@ -24,7 +28,11 @@ export function samplesSection(jobId: string): Element {
         const canvas = pixelsToCanvas(images[i]!, set.inputShape, 3);
         const predicted = <span class="predicted">…</span>;
         const cell = (
-          <figure class="sample" title="Click to try it below" onClick={() => sampleChosen.dispatchEvent(new CustomEvent('choose', { detail: canvas }))}>
+          <figure
+            class="sample"
+            title="Click to try it below"
+            onClick={() => sampleChosen.dispatchEvent(new CustomEvent('choose', { detail: canvas }))}
+          >
             {canvas}
             <figcaption>
               <span class="true-label">true: {set.classNames[sample.label]}</span>
@@ -34,7 +42,10 @@ export function samplesSection(jobId: string): Element {
         );
         return { cell, predicted, label: sample.label };
       });
-      replaceChildren(grid, cells.map((c) => c.cell));
+      replaceChildren(
+        grid,
+        cells.map((c) => c.cell),
+      );
       const classifier = await classifierFor(jobId);
       const predictions = await classifier.classify(images);
       let correct = 0;

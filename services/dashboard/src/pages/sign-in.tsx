@@ -4,7 +4,9 @@ import { api, storeKey } from '../api/client.js';
 import { ErrorBox } from '../components.js';
 
 export function signInPage(root: HTMLElement, onSignedIn: () => void): void {
-  const key = <input id="api-key" type="password" autocomplete="off" placeholder="ty_…" required data-testid="api-key" /> as HTMLInputElement;
+  const key = (
+    <input id="api-key" type="password" autocomplete="off" placeholder="ty_…" required data-testid="api-key" />
+  ) as HTMLInputElement;
   const message = <div />;
   const submit = async (event: Event) => {
     event.preventDefault();

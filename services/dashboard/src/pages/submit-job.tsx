@@ -25,8 +25,10 @@ function typesOf(schema: ParameterSchema): string[] {
 
 function rangeOf(schema: ParameterSchema): string {
   if (schema.enum) return schema.enum.map(String).join(' | ');
-  const low = schema.minimum !== undefined ? `${schema.minimum} ≤` : schema.exclusiveMinimum !== undefined ? `${schema.exclusiveMinimum} <` : '';
-  const high = schema.maximum !== undefined ? `≤ ${schema.maximum}` : schema.exclusiveMaximum !== undefined ? `< ${schema.exclusiveMaximum}` : '';
+  const low =
+    schema.minimum !== undefined ? `${schema.minimum} ≤` : schema.exclusiveMinimum !== undefined ? `${schema.exclusiveMinimum} <` : '';
+  const high =
+    schema.maximum !== undefined ? `≤ ${schema.maximum}` : schema.exclusiveMaximum !== undefined ? `< ${schema.exclusiveMaximum}` : '';
   if (low || high) return `${low} x ${high}`.trim();
   const types = typesOf(schema);
   return types.includes('object') ? 'JSON object' + (types.includes('null') ? ' or null' : '') : types.join(' | ');
@@ -55,19 +57,28 @@ function fieldFor(name: string, schema: ParameterSchema, id = `hp-${name}`): { i
     return { input, field: { name, schema, read: () => input.value } };
   }
   if (types.length === 1 && types[0] === 'boolean') {
-    const input = <input id={id} name={name} type="checkbox" checked={schema.default === true} /> as HTMLInputElement;
+    const input = (<input id={id} name={name} type="checkbox" checked={schema.default === true} />) as HTMLInputElement;
     return { input, field: { name, schema, read: () => input.checked } };
   }
   if (types.length > 0 && types.every((t) => t === 'number' || t === 'integer')) {
     const input = (
-      <input id={id} name={name} type="number" step={types.includes('integer') ? '1' : 'any'} value={schema.default ?? ''} min={schema.minimum} max={schema.maximum} placeholder={nullable ? 'off' : ''} />
+      <input
+        id={id}
+        name={name}
+        type="number"
+        step={types.includes('integer') ? '1' : 'any'}
+        value={schema.default ?? ''}
+        min={schema.minimum}
+        max={schema.maximum}
+        placeholder={nullable ? 'off' : ''}
+      />
     ) as HTMLInputElement;
     const empty = nullable ? null : undefined;
     return { input, field: { name, schema, read: () => (input.value === '' ? empty : Number(input.value)) } };
   }
   if (schema.properties) {
     const parts = Object.entries(schema.properties).map(([key, sub]) => ({ key, ...fieldFor(key, sub, `${id}-${key}`) }));
-    const enabled = nullable ? (<input id={`${id}-on`} type="checkbox" checked={schema.default !== null} />) as HTMLInputElement : null;
+    const enabled = nullable ? ((<input id={`${id}-on`} type="checkbox" checked={schema.default !== null} />) as HTMLInputElement) : null;
     const group = (
       <div class="field-group" id={id}>
         {enabled ? <label class="inline">{enabled} on</label> : null}
@@ -78,10 +89,15 @@ function fieldFor(name: string, schema: ParameterSchema, id = `hp-${name}`): { i
         ))}
       </div>
     );
-    const read = () => (enabled && !enabled.checked ? null : Object.fromEntries(parts.map((part) => [part.key, part.field.read()]).filter(([, value]) => value !== undefined)));
+    const read = () =>
+      enabled && !enabled.checked
+        ? null
+        : Object.fromEntries(parts.map((part) => [part.key, part.field.read()]).filter(([, value]) => value !== undefined));
     return { input: group, field: { name, schema, read } };
   }
-  const input = <input id={id} name={name} type="text" class="mono" value={schema.default === undefined ? '' : String(schema.default)} /> as HTMLInputElement;
+  const input = (
+    <input id={id} name={name} type="text" class="mono" value={schema.default === undefined ? '' : String(schema.default)} />
+  ) as HTMLInputElement;
   return { input, field: { name, schema, read: () => (input.value === '' ? undefined : input.value) } };
 }
 
@@ -90,7 +106,9 @@ function changed(value: unknown, schema: ParameterSchema): boolean {
   if (value === undefined) return false;
   if (value !== null && typeof value === 'object' && schema.properties && schema.default !== null) {
     const defaults = (schema.default ?? {}) as Record<string, unknown>;
-    return Object.entries(value).some(([key, v]) => JSON.stringify(v) !== JSON.stringify(defaults[key] ?? schema.properties![key]?.default));
+    return Object.entries(value).some(
+      ([key, v]) => JSON.stringify(v) !== JSON.stringify(defaults[key] ?? schema.properties![key]?.default),
+    );
   }
   return JSON.stringify(value) !== JSON.stringify(schema.default ?? null);
 }
@@ -127,7 +145,9 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
     return (
       <tr>
         <td>
-          <label for={`hp-${name}`} class="mono">{name}</label>
+          <label for={`hp-${name}`} class="mono">
+            {name}
+          </label>
         </td>
         <td>{input}</td>
         <td class="mono muted">{JSON.stringify(schema.default ?? null)}</td>
@@ -140,7 +160,9 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
   const architecture = (
     <select name="architecture" id="architecture" data-testid="architecture">
       {architectures.map((a) => (
-        <option value={a.name}>{`${a.name} — ${a.parameters === null ? '?' : count(a.parameters)} parameters, min input ${a.minInputSize ?? '?'} px`}</option>
+        <option
+          value={a.name}
+        >{`${a.name} — ${a.parameters === null ? '?' : count(a.parameters)} parameters, min input ${a.minInputSize ?? '?'} px`}</option>
       ))}
     </select>
   ) as HTMLSelectElement;
@@ -154,7 +176,9 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       <option value="builtin:synthetic">synthetic (built in: 28×28×1, 10 classes, for trying the service)</option>
       <option value="builtin:fashion-mnist">fashion-mnist (built in: 28×28×1, 10 classes)</option>
       {datasets.map((d) => (
-        <option value={`id:${d.id}`}>{`${d.name} (${d.inputShape?.join('×') ?? '?'}, ${d.classNames.length} classes, ${count(d.trainSize)} train images)`}</option>
+        <option
+          value={`id:${d.id}`}
+        >{`${d.name} (${d.inputShape?.join('×') ?? '?'}, ${d.classNames.length} classes, ${count(d.trainSize)} train images)`}</option>
       ))}
     </select>
   ) as HTMLSelectElement;
@@ -181,10 +205,10 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       <option value="prefixes">layers whose names start with…</option>
     </select>
   ) as HTMLSelectElement;
-  const prefixes = <input id="freeze-prefixes" type="text" class="mono" placeholder="conv1, layer1" hidden /> as HTMLInputElement;
+  const prefixes = (<input id="freeze-prefixes" type="text" class="mono" placeholder="conv1, layer1" hidden />) as HTMLInputElement;
   freeze.addEventListener('change', () => (prefixes.hidden = freeze.value !== 'prefixes'));
-  const imageHeight = <input id="image-height" type="number" min="1" max="4096" step="1" placeholder="as stored" /> as HTMLInputElement;
-  const imageWidth = <input id="image-width" type="number" min="1" max="4096" step="1" placeholder="as stored" /> as HTMLInputElement;
+  const imageHeight = (<input id="image-height" type="number" min="1" max="4096" step="1" placeholder="as stored" />) as HTMLInputElement;
+  const imageWidth = (<input id="image-width" type="number" min="1" max="4096" step="1" placeholder="as stored" />) as HTMLInputElement;
   const channels = (
     <select id="channels" data-testid="channels">
       <option value="">as stored</option>
@@ -192,8 +216,10 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       <option value="3">3 (grey replicated, for pretrained weights)</option>
     </select>
   ) as HTMLSelectElement;
-  const name = <input id="job-name" name="name" type="text" placeholder="optional" maxlength="200" /> as HTMLInputElement;
-  const runtime = <input id="max-runtime" name="maxRuntimeSeconds" type="number" min="1" step="1" placeholder="no limit" /> as HTMLInputElement;
+  const name = (<input id="job-name" name="name" type="text" placeholder="optional" maxlength="200" />) as HTMLInputElement;
+  const runtime = (
+    <input id="max-runtime" name="maxRuntimeSeconds" type="number" min="1" step="1" placeholder="no limit" />
+  ) as HTMLInputElement;
   const message = <div />;
 
   const submit = async (event: Event) => {
@@ -211,7 +237,11 @@ export async function submitJobPage({ root }: PageContext): Promise<void> {
       if (channels.value) datasetRef.channels = Number(channels.value) as 1 | 3;
       const model: JobSpec['model'] = { architecture: architecture.value };
       if (pretrained.value) model.pretrained = { weightsId: pretrained.value };
-      if (freeze.value === 'prefixes') model.freeze = prefixes.value.split(',').map((p) => p.trim()).filter(Boolean);
+      if (freeze.value === 'prefixes')
+        model.freeze = prefixes.value
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
       else if (freeze.value !== 'none') model.freeze = freeze.value as 'backbone';
       const body: JobSpec = { model, dataset: datasetRef, hyperparameters };
       if (name.value.trim()) body.name = name.value.trim();

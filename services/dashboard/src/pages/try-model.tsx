@@ -27,7 +27,7 @@ function PredictionBars(props: { ranked: Prediction[] }): Element {
 }
 
 export function tryModelSection(jobId: string): Element {
-  const canvas = <canvas width={SIZE} height={SIZE} class="draw" data-testid="draw-canvas" /> as HTMLCanvasElement;
+  const canvas = (<canvas width={SIZE} height={SIZE} class="draw" data-testid="draw-canvas" />) as HTMLCanvasElement;
   const context = canvas.getContext('2d')!;
   const output = <div class="prediction-output">Draw, drop an image, or click a sample image, then classify.</div>;
   const clear = () => {
@@ -101,11 +101,29 @@ export function tryModelSection(jobId: string): Element {
         <div>
           {canvas}
           <div class="row">
-            <button class="button" onClick={() => { clear(); output.textContent = 'Cleared.'; }}>Clear</button>
-            <button class="button primary" onClick={() => void classify()} data-testid="classify">Classify</button>
+            <button
+              class="button"
+              onClick={() => {
+                clear();
+                output.textContent = 'Cleared.';
+              }}
+            >
+              Clear
+            </button>
+            <button class="button primary" onClick={() => void classify()} data-testid="classify">
+              Classify
+            </button>
             <label class="button">
               Open image…
-              <input type="file" accept="image/*" hidden onChange={(event: Event) => { const f = (event.target as HTMLInputElement).files?.[0]; if (f) void loadFile(f); }} />
+              <input
+                type="file"
+                accept="image/*"
+                hidden
+                onChange={(event: Event) => {
+                  const f = (event.target as HTMLInputElement).files?.[0];
+                  if (f) void loadFile(f);
+                }}
+              />
             </label>
           </div>
         </div>

@@ -36,7 +36,13 @@ export class BlockReader extends yauzl.RandomAccessReader {
     return createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false });
   }
 
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null, bytesRead?: number) => void,
+  ): void {
     const run = this.queue.then(() => this.copy(buffer, offset, length, position));
     this.queue = run.catch(() => {});
     run.then(
@@ -78,5 +84,7 @@ export class BlockReader extends yauzl.RandomAccessReader {
 }
 
 function readAt(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+  );
 }

@@ -27,7 +27,10 @@ export class ArchiveBudget {
 
   checkEntryCount(declared: number): void {
     if (declared > this.limits.maxEntries) {
-      throw tooLarge({ file: this.file }, `the archive declares ${declared} entries`, { option: 'maxEntries', value: this.limits.maxEntries });
+      throw tooLarge({ file: this.file }, `the archive declares ${declared} entries`, {
+        option: 'maxEntries',
+        value: this.limits.maxEntries,
+      });
     }
   }
 

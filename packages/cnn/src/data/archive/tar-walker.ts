@@ -29,7 +29,10 @@ export async function walkTar(path: string, file: string, gzipped: boolean, limi
         budget.addTotal(chunk.length);
         sinceProgress += chunk.length;
         if (sinceProgress > MAX_BYTES_WITHOUT_PROGRESS) {
-          throw malformed({ file }, `has more than ${MAX_BYTES_WITHOUT_PROGRESS} bytes without a tar entry (an oversized or corrupt header)`);
+          throw malformed(
+            { file },
+            `has more than ${MAX_BYTES_WITHOUT_PROGRESS} bytes without a tar entry (an oversized or corrupt header)`,
+          );
         }
         callback(null, chunk);
       } catch (error) {

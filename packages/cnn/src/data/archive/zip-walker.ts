@@ -191,7 +191,7 @@ async function* inflateSmall(raw: Chunks, entry: yauzl.Entry, where: Where): Chu
 /** `length` bytes from `start`, in chunks of up to 1 MB, through the zip's reader. */
 async function* readRange(zip: yauzl.ZipFile, start: number, length: number, where: Where): Chunks {
   const reader = (zip as unknown as { reader: BlockReader }).reader;
-  for (let offset = 0; offset < length; ) {
+  for (let offset = 0; offset < length;) {
     const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - offset));
     const got = await new Promise<number>((resolve, reject) => {
       reader.read(buffer, 0, buffer.length, start + offset, (error, bytesRead) => {

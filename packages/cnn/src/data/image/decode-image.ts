@@ -69,6 +69,9 @@ function checkInterlacedPngSize(bytes: Buffer, header: ImageHeader, where: Where
   try {
     inflateSync(Buffer.concat(idat), { maxOutputLength: cap });
   } catch (error) {
-    throw malformed(where, `is not a valid PNG image (its data does not inflate to the size its header declares: ${(error as Error).message})`);
+    throw malformed(
+      where,
+      `is not a valid PNG image (its data does not inflate to the size its header declares: ${(error as Error).message})`,
+    );
   }
 }

@@ -73,7 +73,10 @@ function readJpegHeader(bytes: Uint8Array, where: Where): ImageHeader {
     if (JPEG_FRAME_MARKERS.has(marker)) {
       if (i + 8 > bytes.length) break;
       if (!JPEG_DECODABLE_FRAMES.has(marker)) {
-        throw unsupported(where, `is a lossless, hierarchical or arithmetic-coded JPEG (marker 0xFF${marker.toString(16).toUpperCase()}); only baseline and progressive JPEGs are supported`);
+        throw unsupported(
+          where,
+          `is a lossless, hierarchical or arithmetic-coded JPEG (marker 0xFF${marker.toString(16).toUpperCase()}); only baseline and progressive JPEGs are supported`,
+        );
       }
       const height = (bytes[i + 3] << 8) | bytes[i + 4];
       const width = (bytes[i + 5] << 8) | bytes[i + 6];

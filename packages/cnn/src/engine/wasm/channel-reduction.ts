@@ -27,11 +27,15 @@ export function makeChannelReduction(original: tf.KernelConfig, mean: boolean) {
     const windowShape: [number, number] = [rows / columns, columns];
     const outShape = keepDims ? [...Array<number>(rank - 1).fill(1), channels] : [channels];
     return composite(args.backend, (kernels) => {
-      const pooled = kernels.run(tf.AvgPool, { x: kernels.reshape(x, [1, ...windowShape, channels]) }, {
-        filterSize: windowShape,
-        strides: 1,
-        pad: 'valid',
-      });
+      const pooled = kernels.run(
+        tf.AvgPool,
+        { x: kernels.reshape(x, [1, ...windowShape, channels]) },
+        {
+          filterSize: windowShape,
+          strides: 1,
+          pad: 'valid',
+        },
+      );
       if (!mean) {
         const values = args.backend.typedArrayFromHeap(pooled) as Float32Array;
         for (let c = 0; c < channels; c++) values[c] *= rows;

@@ -12,11 +12,7 @@ import { composite } from './kernel-runner.js';
  * (spatial size outH x outW) and whose dilation is the original stride s. Its output is
  * [ci, kh, kw, co]; one transpose gives tfjs's [kh, kw, ci, co].
  */
-export function conv2DBackpropFilter(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: BackendWasm;
-  attrs: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, dy } = args.inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(
@@ -48,7 +44,12 @@ export function conv2DBackpropFilter(args: {
       {
         strides: [1, 1],
         dilations: [strideHeight, strideWidth],
-        pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+        pad: [
+          [0, 0],
+          [top, Math.max(bottom, 0)],
+          [left, Math.max(right, 0)],
+          [0, 0],
+        ],
         dataFormat: 'NHWC',
       },
     ); // [ci, fh (or more), fw (or more), co]
@@ -58,4 +59,3 @@ export function conv2DBackpropFilter(args: {
     return kernels.transpose(result, [1, 2, 0, 3]);
   });
 }
-

@@ -51,7 +51,12 @@ export function makeConv2DBackpropInput(original: tf.KernelConfig | undefined) {
         {
           strides: [1, 1],
           dilations: [1, 1],
-          pad: [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+          pad: [
+            [0, 0],
+            [top, Math.max(bottom, 0)],
+            [left, Math.max(right, 0)],
+            [0, 0],
+          ],
           dataFormat: 'NHWC',
         },
       );

@@ -57,4 +57,3 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   }
   return dxInfo;
 }
-

@@ -16,7 +16,7 @@ export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
   const gpu = await installDawn(dawnFlags());
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
-    throw new Error('Dawn found no WebGPU adapter (it needs a Vulkan driver it accepts, e.g. Mesa 24 or later, or a GPU vendor\'s driver)');
+    throw new Error("Dawn found no WebGPU adapter (it needs a Vulkan driver it accepts, e.g. Mesa 24 or later, or a GPU vendor's driver)");
   }
   const info = adapter.info;
   const software = info.architecture === 'software' || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;

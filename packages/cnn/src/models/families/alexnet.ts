@@ -13,7 +13,7 @@ export const alexnet: FamilyDescriptor<AlexNetConfig> = {
       name: 'alexnet',
       description:
         'AlexNet as torchvision defines it: the single-GPU "one weird trick" variant (Krizhevsky 2014) with ' +
-        '64-192-384-256-256 filters and no local response normalisation, not the 2012 paper\'s two-GPU model. ' +
+        "64-192-384-256-256 filters and no local response normalisation, not the 2012 paper's two-GPU model. " +
         'smallInput: the classifier reads the feature map as it is instead of pooling it to 6x6.',
       nativeInputShape: IMAGENET,
       defaultClasses: 1000,

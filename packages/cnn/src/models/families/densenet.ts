@@ -54,7 +54,7 @@ export const densenet: FamilyDescriptor<DenseNetConfig> = {
     imagenetDenseNet(169, 32, [6, 12, 32, 32], 64),
     imagenetDenseNet(201, 32, [6, 12, 48, 32], 64),
     cifarDenseNet(40, 12, 'A small member of the family for tests and quick runs (not in the paper).'),
-    cifarDenseNet(100, 12, 'The paper\'s smallest DenseNet-BC.'),
+    cifarDenseNet(100, 12, "The paper's smallest DenseNet-BC."),
   ],
   options: (config) => (config.layout === 'imagenet' ? ['dropout', 'smallInput'] : ['dropout']),
   classifierLayers: ['classifier'],

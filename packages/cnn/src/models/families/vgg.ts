@@ -35,7 +35,9 @@ function vggVariant(name: keyof typeof VGG_LAYERS, batchNorm: boolean): VariantO
 
 export const vgg: FamilyDescriptor<VggConfig> = {
   family: 'vgg',
-  variants: [false, true].flatMap((batchNorm) => (['vgg11', 'vgg13', 'vgg16', 'vgg19'] as const).map((name) => vggVariant(name, batchNorm))),
+  variants: [false, true].flatMap((batchNorm) =>
+    (['vgg11', 'vgg13', 'vgg16', 'vgg19'] as const).map((name) => vggVariant(name, batchNorm)),
+  ),
   options: () => ['dropout', 'smallInput'],
   classifierLayers: ['classifier.'],
   defaultDropout: 0.5,

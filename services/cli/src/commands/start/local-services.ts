@@ -61,7 +61,9 @@ export async function resolveLocalServices(
         started.push(server);
         redisUrl = server.url;
       } else {
-        missing.push('Redis: set REDIS_URL, or run one on 127.0.0.1:6379, or put redis-server on the PATH (Debian: apt-get install redis-server)');
+        missing.push(
+          'Redis: set REDIS_URL, or run one on 127.0.0.1:6379, or put redis-server on the PATH (Debian: apt-get install redis-server)',
+        );
       }
     }
     if (missing.length > 0) throw new MissingServiceError(`trainyard start needs:\n  - ${missing.join('\n  - ')}`);
