@@ -33,7 +33,10 @@ const attacker = { authorization: `Bearer ${await newKey('attacker')}` };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function newKey(tenant) {
-  const child = spawn(process.execPath, [CLI, 'keys', 'create', '--tenant', tenant], { env: service.env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [CLI, 'keys', 'create', '--tenant', tenant], {
+    env: service.env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   await once(child, 'exit');
@@ -49,9 +52,18 @@ function rssBytes(pid) {
   }
 }
 
-const job = (extra = {}) => ({ model: { architecture: 'lenet5' }, dataset: { builtin: 'synthetic' }, hyperparameters: { epochs: 1 }, ...extra });
+const job = (extra = {}) => ({
+  model: { architecture: 'lenet5' },
+  dataset: { builtin: 'synthetic' },
+  hyperparameters: { epochs: 1 },
+  ...extra,
+});
 const post = (path, headers, body) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /**
  * The victim: submit, list, read, one at a time, timing each request; a round every VICTIM_PERIOD_MS,
@@ -117,7 +129,13 @@ async function attack(until, datasetId, attackerJobId) {
     loop(() => fetch(`${url}/metrics`)),
     loop(() => fetch(`${url}/metrics`)),
     loop(() => post('/v1/jobs', attacker, job())),
-    loop(() => post('/v1/jobs', attacker, { model: { architecture: 'vgg19_bn' }, dataset: { builtin: 'synthetic' }, hyperparameters: { batchSize: 4096 } })),
+    loop(() =>
+      post('/v1/jobs', attacker, {
+        model: { architecture: 'vgg19_bn' },
+        dataset: { builtin: 'synthetic' },
+        hyperparameters: { batchSize: 4096 },
+      }),
+    ),
     ...Array.from({ length: 3 }, () => loop(() => fetch(`${url}/v1/datasets/${datasetId}/samples`, { headers: attacker }))),
   ]);
   for (const socket of sockets) socket.destroy();
@@ -159,7 +177,10 @@ try {
           gone = true;
         }
       }, 100);
-      const [, statuses] = await Promise.all([victimLoop(until, latencies, ids, refusals), phase === 'attack' ? attack(until, datasetId, attackerJob.id) : null]);
+      const [, statuses] = await Promise.all([
+        victimLoop(until, latencies, ids, refusals),
+        phase === 'attack' ? attack(until, datasetId, attackerJob.id) : null,
+      ]);
       clearInterval(sampler);
       if (gone) throw new Error('the API process died');
       latencies.sort((a, b) => a - b);

@@ -100,7 +100,10 @@ test('CHECKPOINTS_KEPT: older checkpoints are deleted from storage as well as fr
   const done = await waitForJob(services, job.id, (j) => finished(j.status), 300_000, 'the job');
   assert.equal(done.status, 'succeeded', worker.tail());
   const rows = await services.db.checkpoints.list(job.id);
-  assert.deepEqual(rows.map((c) => c.epoch), [4, 5]);
+  assert.deepEqual(
+    rows.map((c) => c.epoch),
+    [4, 5],
+  );
   const objects = (await services.storage.list(jobKeys(job.id).checkpointPrefix)).map((o) => o.key).sort();
   assert.deepEqual(objects, [jobKeys(job.id).checkpoint(4), jobKeys(job.id).checkpoint(5)]);
 });

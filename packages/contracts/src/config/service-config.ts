@@ -254,7 +254,8 @@ export const apiEnv = {
   predictNice: envVar({
     name: 'PREDICT_NICE',
     default: '10',
-    description: "Scheduling niceness (0-19) of the inference processes, so that the API's event loop gets the CPU first; 0 keeps the normal priority",
+    description:
+      "Scheduling niceness (0-19) of the inference processes, so that the API's event loop gets the CPU first; 0 keeps the normal priority",
     parse: integer(0, 19),
   }),
   predictMaxImages: envVar({
