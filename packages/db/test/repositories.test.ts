@@ -286,14 +286,35 @@ describe('metrics, checkpoints and models', () => {
   test('restoreBestWeights: the epoch of lowest validation loss (earliest on a tie) survives pruning', async () => {
     const id = await queuedJob();
     await db.jobs.claim(id, 'w');
-    for (const [epoch, validationLoss] of [[1, 0.9], [2, 0.4], [3, 0.6], [4, 0.4], [5, 0.7]] as const) {
-      await db.metrics.recordEpoch(id, 'w', { epoch, trainLoss: 1, trainAccuracy: 0.5, validationLoss, validationAccuracy: 0.5, learningRate: 0.1, seconds: 1, imagesPerSecond: 10 });
+    for (const [epoch, validationLoss] of [
+      [1, 0.9],
+      [2, 0.4],
+      [3, 0.6],
+      [4, 0.4],
+      [5, 0.7],
+    ] as const) {
+      await db.metrics.recordEpoch(id, 'w', {
+        epoch,
+        trainLoss: 1,
+        trainAccuracy: 0.5,
+        validationLoss,
+        validationAccuracy: 0.5,
+        learningRate: 0.1,
+        seconds: 1,
+        imagesPerSecond: 10,
+      });
       await db.checkpoints.record(id, 'w', { epoch, step: 0, storageKey: `k${epoch}`, bytes: 1 });
     }
     const best = await db.metrics.lowestValidationLossEpoch(id);
     assert.equal(best, 2);
-    assert.deepEqual((await db.checkpoints.prune(id, 'w', 1, best))!.map((c) => c.epoch), [1, 3, 4]);
-    assert.deepEqual((await db.checkpoints.list(id)).map((c) => c.epoch), [2, 5]);
+    assert.deepEqual(
+      (await db.checkpoints.prune(id, 'w', 1, best))!.map((c) => c.epoch),
+      [1, 3, 4],
+    );
+    assert.deepEqual(
+      (await db.checkpoints.list(id)).map((c) => c.epoch),
+      [2, 5],
+    );
     assert.equal(await db.metrics.lowestValidationLossEpoch(await queuedJob()), null, 'no validated epoch');
   });
 

@@ -19,8 +19,16 @@ before(async () => {
   mallory = await api.authFor('mallory');
   aliceJob = await finishedJobOf(alice);
   aliceDataset = await datasetOf('alice');
-  const weights = multipart([{ name: 'architecture', value: 'googlenet' }, { name: 'file', file: { filename: 'googlenet.safetensors', data: Buffer.from(zeroWeights('googlenet', 10)) } }]);
-  const uploaded = await api.app.inject({ method: 'POST', url: '/v1/weights', headers: { ...alice, ...weights.headers }, payload: weights.payload });
+  const weights = multipart([
+    { name: 'architecture', value: 'googlenet' },
+    { name: 'file', file: { filename: 'googlenet.safetensors', data: Buffer.from(zeroWeights('googlenet', 10)) } },
+  ]);
+  const uploaded = await api.app.inject({
+    method: 'POST',
+    url: '/v1/weights',
+    headers: { ...alice, ...weights.headers },
+    payload: weights.payload,
+  });
   assert.equal(uploaded.statusCode, 201, uploaded.body);
   aliceWeights = uploaded.json().id;
 });
@@ -37,7 +45,12 @@ async function finishedJobOf(auth: { authorization: string }): Promise<string> {
   await api.db.jobs.claim(id, 'w');
   // A real checkpoint: GET /v1/jobs/{id}/checkpoints/{epoch}/model exports it.
   await api.storage.put(jobKeys(id).checkpoint(1), await lenetCheckpoint(1));
-  await api.db.checkpoints.record(id, 'w', { epoch: 1, step: 0, storageKey: jobKeys(id).checkpoint(1), bytes: (await api.storage.head(jobKeys(id).checkpoint(1)))!.size });
+  await api.db.checkpoints.record(id, 'w', {
+    epoch: 1,
+    step: 0,
+    storageKey: jobKeys(id).checkpoint(1),
+    bytes: (await api.storage.head(jobKeys(id).checkpoint(1)))!.size,
+  });
   await api.storage.put(jobKeys(id).modelFile('model.json'), '{}');
   await api.storage.put(jobKeys(id).modelBundle, 'x');
   await api.db.models.save(id, { storagePrefix: jobKeys(id).modelPrefix, files: [{ path: 'model.json', bytes: 2 }], manifest: {} });
@@ -138,7 +151,10 @@ describe('tenant isolation', () => {
         // Alice herself can reach it (so the 404 is isolation, not a broken route).
         const own = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: alice });
         // 415: a route that needs a body (predict) reached its own checks.
-        assert.ok(own.statusCode < 400 || own.statusCode === 409 || own.statusCode === 415, `${method} ${url} for alice: ${own.statusCode} ${own.body}`);
+        assert.ok(
+          own.statusCode < 400 || own.statusCode === 409 || own.statusCode === 415,
+          `${method} ${url} for alice: ${own.statusCode} ${own.body}`,
+        );
         checked.push(`${method} ${path}`);
       }
     }

@@ -37,7 +37,10 @@ torch.save({'conv1.weight': Hostile()}, os.path.join(out, 'hostile.pth'))
 const PYTHON = '/usr/bin/python3';
 const torchAvailable = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
 // In CI the test must run: without PyTorch it fails there (in before) instead of skipping.
-const skip = !torchAvailable && process.env.CI !== 'true' ? 'needs python3-torch and python3-torchvision (apt-get install python3-torch python3-torchvision)' : false;
+const skip =
+  !torchAvailable && process.env.CI !== 'true'
+    ? 'needs python3-torch and python3-torchvision (apt-get install python3-torch python3-torchvision)'
+    : false;
 
 before(async () => {
   if (skip) return;
@@ -66,18 +69,33 @@ function submit(payload: Record<string, unknown>) {
 async function assertNothingLeft(): Promise<void> {
   assert.equal(await api.db.prisma.weights.count({ where: { status: 'uploading' } }), 0, 'no uploading rows');
   const stored = (await api.storage.list('weights/')).length;
-  assert.equal(stored, await api.db.prisma.weights.count({ where: { status: 'ready' } }), 'storage holds exactly the files of ready weights');
+  assert.equal(
+    stored,
+    await api.db.prisma.weights.count({ where: { status: 'ready' } }),
+    'storage holds exactly the files of ready weights',
+  );
   assert.deepEqual(readdirSync(uploadTmp), [], 'temporary files removed');
 }
 
 describe('POST /v1/weights', { skip }, () => {
   test('a torch.save file is inspected, stored, listed, used by a job, and deletable once the job is gone', async () => {
-    const res = await upload([field('architecture', 'resnet18'), file('resnet18.pth', readFileSync(join(files, 'resnet18.pth'))), field('name', 'my resnet')]);
+    const res = await upload([
+      field('architecture', 'resnet18'),
+      file('resnet18.pth', readFileSync(join(files, 'resnet18.pth'))),
+      field('name', 'my resnet'),
+    ]);
     assert.equal(res.statusCode, 201, res.body);
     const weights = res.json();
     assert.equal(res.headers.location, `/v1/weights/${weights.id}`);
     assert.deepEqual(
-      { name: weights.name, architecture: weights.architecture, format: weights.format, classes: weights.classes, tensors: weights.tensors, parameters: weights.parameters },
+      {
+        name: weights.name,
+        architecture: weights.architecture,
+        format: weights.format,
+        classes: weights.classes,
+        tensors: weights.tensors,
+        parameters: weights.parameters,
+      },
       // torchvision's resnet18 with 10 classes: 102 tensors (20 batch norms with num_batches_tracked), 11,181,642 parameters.
       { name: 'my resnet', architecture: 'resnet18', format: 'torch-zip', classes: 10, tensors: 122, parameters: 11_181_642 },
     );
@@ -85,13 +103,20 @@ describe('POST /v1/weights', { skip }, () => {
     assert.equal(typeof weights.createdAt, 'string');
     await assertNothingLeft();
 
-    const legacy = await upload([file('resnet18-legacy.pth', readFileSync(join(files, 'resnet18-legacy.pth'))), field('architecture', 'resnet18')]);
+    const legacy = await upload([
+      file('resnet18-legacy.pth', readFileSync(join(files, 'resnet18-legacy.pth'))),
+      field('architecture', 'resnet18'),
+    ]);
     assert.equal(legacy.statusCode, 201, legacy.body);
     assert.deepEqual([legacy.json().format, legacy.json().classes, legacy.json().name], ['torch-legacy', 1000, 'resnet18-legacy.pth']);
 
     assert.deepEqual((await api.app.inject({ method: 'GET', url: `/v1/weights/${weights.id}`, headers: auth })).json(), weights);
     const first = (await api.app.inject({ method: 'GET', url: '/v1/weights?limit=1', headers: auth })).json();
-    assert.deepEqual(first.weights.map((w: { id: string }) => w.id), [legacy.json().id], 'newest first');
+    assert.deepEqual(
+      first.weights.map((w: { id: string }) => w.id),
+      [legacy.json().id],
+      'newest first',
+    );
     const second = (await api.app.inject({ method: 'GET', url: `/v1/weights?limit=1&cursor=${first.nextCursor}`, headers: auth })).json();
     assert.deepEqual([second.weights.map((w: { id: string }) => w.id), second.nextCursor], [[weights.id], null]);
     const stranger = await api.authFor('stranger');
@@ -119,12 +144,25 @@ describe('POST /v1/weights', { skip }, () => {
   test('a job names weights of its own architecture, without smallInput, on 3-channel images, and not with fineTuneFrom', async () => {
     const res = await upload([field('architecture', 'resnet18'), file('resnet18.pth', readFileSync(join(files, 'resnet18.pth')))]);
     const weightsId = res.json().id as string;
-    const base = { model: { architecture: 'resnet18', pretrained: { weightsId } }, dataset: { builtin: 'synthetic', channels: 3, imageSize: [64, 64] } };
+    const base = {
+      model: { architecture: 'resnet18', pretrained: { weightsId } },
+      dataset: { builtin: 'synthetic', channels: 3, imageSize: [64, 64] },
+    };
     const cases: Array<[string, Record<string, unknown>, number, string]> = [
-      ['another architecture', { ...base, model: { architecture: 'resnet34', pretrained: { weightsId } } }, 422, 'fine_tune_source_invalid'],
+      [
+        'another architecture',
+        { ...base, model: { architecture: 'resnet34', pretrained: { weightsId } } },
+        422,
+        'fine_tune_source_invalid',
+      ],
       ['smallInput', { ...base, model: { ...base.model, options: { smallInput: true } } }, 422, 'fine_tune_source_invalid'],
       ['grey images', { ...base, dataset: { builtin: 'synthetic', imageSize: [64, 64] } }, 422, 'fine_tune_source_invalid'],
-      ['unknown weights', { ...base, model: { architecture: 'resnet18', pretrained: { weightsId: '00000000-0000-4000-8000-000000000000' } } }, 404, 'not_found'],
+      [
+        'unknown weights',
+        { ...base, model: { architecture: 'resnet18', pretrained: { weightsId: '00000000-0000-4000-8000-000000000000' } } },
+        404,
+        'not_found',
+      ],
       ['both pretrained and fineTuneFrom', { ...base, fineTuneFrom: '00000000-0000-4000-8000-000000000000' }, 400, 'validation_failed'],
       ['a prefix list that is empty', { ...base, model: { ...base.model, freeze: [] } }, 400, 'validation_failed'],
     ];
@@ -140,14 +178,34 @@ describe('POST /v1/weights', { skip }, () => {
   test('hostile and wrong files are refused with their codes and leave nothing behind', async () => {
     const resnet = readFileSync(join(files, 'resnet18.pth'));
     const cases: Array<[string, Part[], number, string]> = [
-      ['a pickle that calls os.system', [field('architecture', 'resnet18'), file('hostile.pth', readFileSync(join(files, 'hostile.pth')))], 422, 'weights_unsafe'],
+      [
+        'a pickle that calls os.system',
+        [field('architecture', 'resnet18'), file('hostile.pth', readFileSync(join(files, 'hostile.pth')))],
+        422,
+        'weights_unsafe',
+      ],
       ['resnet18 weights said to be resnet34', [field('architecture', 'resnet34'), file('resnet18.pth', resnet)], 422, 'weights_mismatch'],
-      ['a truncated zip', [field('architecture', 'resnet18'), file('cut.pth', resnet.subarray(0, resnet.length >> 1))], 422, 'weights_malformed'],
-      ['not a weights file', [field('architecture', 'resnet18'), file('notes.txt', Buffer.from('hello'.repeat(100)))], 422, 'weights_malformed'],
+      [
+        'a truncated zip',
+        [field('architecture', 'resnet18'), file('cut.pth', resnet.subarray(0, resnet.length >> 1))],
+        422,
+        'weights_malformed',
+      ],
+      [
+        'not a weights file',
+        [field('architecture', 'resnet18'), file('notes.txt', Buffer.from('hello'.repeat(100)))],
+        422,
+        'weights_malformed',
+      ],
       ['an empty file', [field('architecture', 'resnet18'), file('empty.pth', Buffer.alloc(0))], 422, 'weights_malformed'],
       ['no architecture', [file('resnet18.pth', resnet)], 400, 'validation_failed'],
       ['an unknown architecture', [field('architecture', 'resnet19'), file('resnet18.pth', resnet)], 400, 'unknown_architecture'],
-      ['an architecture without torchvision weights', [field('architecture', 'lenet5'), file('resnet18.pth', resnet)], 400, 'invalid_option'],
+      [
+        'an architecture without torchvision weights',
+        [field('architecture', 'lenet5'), file('resnet18.pth', resnet)],
+        400,
+        'invalid_option',
+      ],
       ['two files', [field('architecture', 'resnet18'), file('a.pth', resnet), file('b.pth', resnet)], 400, 'validation_failed'],
       ['an unknown field', [field('architecture', 'resnet18'), field('format', 'pth'), file('a.pth', resnet)], 400, 'validation_failed'],
     ];
@@ -158,7 +216,10 @@ describe('POST /v1/weights', { skip }, () => {
       assert.equal(res.json().error.code, code, name);
     }
     const mismatch = (await upload(cases[1]![1])).json();
-    assert.ok(mismatch.error.details.tensors.some((t: { name: string }) => t.name === 'layer3.0.downsample.0.weight' || t.name.startsWith('layer')), JSON.stringify(mismatch.error.details).slice(0, 300));
+    assert.ok(
+      mismatch.error.details.tensors.some((t: { name: string }) => t.name === 'layer3.0.downsample.0.weight' || t.name.startsWith('layer')),
+      JSON.stringify(mismatch.error.details).slice(0, 300),
+    );
     assert.equal(await api.db.prisma.weights.count(), before, 'no row');
     assert.deepEqual(readdirSync(files).includes('pwned'), false, 'the pickle never ran');
     await assertNothingLeft();

@@ -83,7 +83,9 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     // The job page follows the job live until it succeeds.
     await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
     const jobId = page.url().split('/').at(-1)!;
-    const submitted = await (await fetch(`${service.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${service.key}` } })).json();
+    const submitted = await (
+      await fetch(`${service.url}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${service.key}` } })
+    ).json();
     assert.deepEqual(submitted.spec.hyperparameters.augmentation, { randomCropPadding: 0, horizontalFlip: true });
     assert.deepEqual(submitted.spec.hyperparameters.earlyStopping, { patience: 4, minDelta: 0 });
     await page.waitForSelector('.job-header .badge.status-succeeded', { timeout: 90_000 }).catch((error) => {

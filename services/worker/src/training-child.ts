@@ -141,7 +141,11 @@ async function run(start: StartMessage): Promise<ChildMessage> {
       contentType: 'application/gzip',
     });
     const safetensors = result.safetensors
-      ? { path: 'model.safetensors', key: keys.modelSafetensors, bytes: (await storage.put(keys.modelSafetensors, result.safetensors)).size }
+      ? {
+          path: 'model.safetensors',
+          key: keys.modelSafetensors,
+          bytes: (await storage.put(keys.modelSafetensors, result.safetensors)).size,
+        }
       : null;
     return {
       type: 'succeeded',

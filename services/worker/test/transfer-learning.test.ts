@@ -125,93 +125,111 @@ describe('transfer learning end to end: torchvision weights in, frozen backbone,
     await services?.close();
   });
 
-  test('upload resnet18 weights, fine-tune on a 64x64 image folder with the backbone frozen, check the export in torchvision', { timeout: 900_000 }, async () => {
-    services = await startServices({ storage: 'disk' });
-    const dir = services.scratch;
-    execFileSync(PYTHON, ['-c', MAKE_FILES, dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
-    const key = await createApiKey(services, 'transfer');
-    const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1', UPLOAD_LIMIT: '100mb' });
-    const worker = ServiceProcess.start('worker', services.env);
-    processes.push(api, worker);
-    const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000);
-    const base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
-    const headers = { authorization: `Bearer ${key}` };
-    const upload = async (path: string, file: string, fields: Record<string, string>) => {
-      const form = new FormData();
-      for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      form.append('file', new Blob([await readFile(join(dir, file))]), file);
-      const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: form });
-      assert.equal(response.status, 201, await response.clone().text());
-      return (await response.json()) as Record<string, unknown> & { id: string };
-    };
-    const download = async (path: string) => {
-      const response = await fetch(`${base}${path}`, { headers });
-      assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
-      return Buffer.from(await response.arrayBuffer());
-    };
+  test(
+    'upload resnet18 weights, fine-tune on a 64x64 image folder with the backbone frozen, check the export in torchvision',
+    { timeout: 900_000 },
+    async () => {
+      services = await startServices({ storage: 'disk' });
+      const dir = services.scratch;
+      execFileSync(PYTHON, ['-c', MAKE_FILES, dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+      const key = await createApiKey(services, 'transfer');
+      const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1', UPLOAD_LIMIT: '100mb' });
+      const worker = ServiceProcess.start('worker', services.env);
+      processes.push(api, worker);
+      const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000);
+      const base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
+      const headers = { authorization: `Bearer ${key}` };
+      const upload = async (path: string, file: string, fields: Record<string, string>) => {
+        const form = new FormData();
+        for (const [name, value] of Object.entries(fields)) form.append(name, value);
+        form.append('file', new Blob([await readFile(join(dir, file))]), file);
+        const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: form });
+        assert.equal(response.status, 201, await response.clone().text());
+        return (await response.json()) as Record<string, unknown> & { id: string };
+      };
+      const download = async (path: string) => {
+        const response = await fetch(`${base}${path}`, { headers });
+        assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
+        return Buffer.from(await response.arrayBuffer());
+      };
 
-    // 1. The weights, and the image folder read at 64x64.
-    const weights = await upload('/v1/weights', 'resnet18.pth', { architecture: 'resnet18' });
-    assert.deepEqual([weights.format, weights.classes], ['torch-zip', 1000]);
-    const dataset = await upload('/v1/datasets', 'images.zip', { imageSize: '64,64', testFraction: '0.25' });
-    assert.deepEqual(dataset.inputShape, [64, 64, 3]);
+      // 1. The weights, and the image folder read at 64x64.
+      const weights = await upload('/v1/weights', 'resnet18.pth', { architecture: 'resnet18' });
+      assert.deepEqual([weights.format, weights.classes], ['torch-zip', 1000]);
+      const dataset = await upload('/v1/datasets', 'images.zip', { imageSize: '64,64', testFraction: '0.25' });
+      assert.deepEqual(dataset.inputShape, [64, 64, 3]);
 
-    // 2. The fine-tune: a new 3-class head on the frozen backbone.
-    const submitted = await fetch(`${base}/v1/jobs`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: { architecture: 'resnet18', pretrained: { weightsId: weights.id }, freeze: 'backbone' },
-        dataset: { id: dataset.id },
-        hyperparameters: { epochs: 2, batchSize: 9, learningRate: 0.01, seed: 3 },
-      }),
-    });
-    assert.equal(submitted.status, 201, await submitted.clone().text());
-    const { id } = (await submitted.json()) as { id: string };
-    const job = await waitFor(
-      async () => {
-        const current = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as Record<string, unknown>;
-        return ['succeeded', 'failed', 'cancelled'].includes(current.status as string) ? current : undefined;
-      },
-      600_000,
-      'the fine-tune to finish',
-    );
-    assert.equal(job.status, 'succeeded', `${JSON.stringify(job.error)}\n${worker.tail()}`);
-    assert.equal((job.spec as { hyperparameters: { normalize: string } }).hyperparameters.normalize, 'imagenet');
+      // 2. The fine-tune: a new 3-class head on the frozen backbone.
+      const submitted = await fetch(`${base}/v1/jobs`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: { architecture: 'resnet18', pretrained: { weightsId: weights.id }, freeze: 'backbone' },
+          dataset: { id: dataset.id },
+          hyperparameters: { epochs: 2, batchSize: 9, learningRate: 0.01, seed: 3 },
+        }),
+      });
+      assert.equal(submitted.status, 201, await submitted.clone().text());
+      const { id } = (await submitted.json()) as { id: string };
+      const job = await waitFor(
+        async () => {
+          const current = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as Record<string, unknown>;
+          return ['succeeded', 'failed', 'cancelled'].includes(current.status as string) ? current : undefined;
+        },
+        600_000,
+        'the fine-tune to finish',
+      );
+      assert.equal(job.status, 'succeeded', `${JSON.stringify(job.error)}\n${worker.tail()}`);
+      assert.equal((job.spec as { hyperparameters: { normalize: string } }).hyperparameters.normalize, 'imagenet');
 
-    // 3 and 4. The exports: safetensors of the model and of the last checkpoint, and the tfjs model.
-    await writeFile(join(dir, 'model.safetensors'), await download(`/v1/jobs/${id}/model?format=safetensors`));
-    await writeFile(join(dir, 'checkpoint.safetensors'), await download(`/v1/jobs/${id}/checkpoints/2/model?format=safetensors`));
-    const checkpointBundle = await untar(await download(`/v1/jobs/${id}/checkpoints/2/model?format=tfjs`));
-    assert.ok(checkpointBundle.has('model.json') && checkpointBundle.has('manifest.json'));
-    const bundle = await untar(await download(`/v1/jobs/${id}/model`));
-    const check = JSON.parse(
-      execFileSync(PYTHON, ['-c', CHECK, join(dir, 'resnet18.pth'), join(dir, 'model.safetensors'), join(dir, 'checkpoint.safetensors'), join(dir, 'probe.bin')], {
-        encoding: 'utf8',
-        timeout: 300_000,
-      }),
-    ) as { changed: string[]; differing: string[]; metadata: Record<string, string>; probabilities: number[] };
-    assert.deepEqual(check.changed, [], 'every frozen tensor, batch-norm statistics included, is the uploaded one');
-    assert.deepEqual(check.differing, [], 'the last checkpoint exports the same tensors as the model');
-    assert.deepEqual(JSON.parse(check.metadata.classNames!), ['blue', 'green', 'red']);
-    assert.deepEqual(JSON.parse(check.metadata.inputShape!), [64, 64, 3]);
-    const normalization = JSON.parse(check.metadata.normalization!) as { mean: number[]; std: number[] };
-    normalization.mean.forEach((m, c) => assert.ok(Math.abs(m - [0.485, 0.456, 0.406][c]!) < 1e-6));
+      // 3 and 4. The exports: safetensors of the model and of the last checkpoint, and the tfjs model.
+      await writeFile(join(dir, 'model.safetensors'), await download(`/v1/jobs/${id}/model?format=safetensors`));
+      await writeFile(join(dir, 'checkpoint.safetensors'), await download(`/v1/jobs/${id}/checkpoints/2/model?format=safetensors`));
+      const checkpointBundle = await untar(await download(`/v1/jobs/${id}/checkpoints/2/model?format=tfjs`));
+      assert.ok(checkpointBundle.has('model.json') && checkpointBundle.has('manifest.json'));
+      const bundle = await untar(await download(`/v1/jobs/${id}/model`));
+      const check = JSON.parse(
+        execFileSync(
+          PYTHON,
+          [
+            '-c',
+            CHECK,
+            join(dir, 'resnet18.pth'),
+            join(dir, 'model.safetensors'),
+            join(dir, 'checkpoint.safetensors'),
+            join(dir, 'probe.bin'),
+          ],
+          {
+            encoding: 'utf8',
+            timeout: 300_000,
+          },
+        ),
+      ) as { changed: string[]; differing: string[]; metadata: Record<string, string>; probabilities: number[] };
+      assert.deepEqual(check.changed, [], 'every frozen tensor, batch-norm statistics included, is the uploaded one');
+      assert.deepEqual(check.differing, [], 'the last checkpoint exports the same tensors as the model');
+      assert.deepEqual(JSON.parse(check.metadata.classNames!), ['blue', 'green', 'red']);
+      assert.deepEqual(JSON.parse(check.metadata.inputShape!), [64, 64, 3]);
+      const normalization = JSON.parse(check.metadata.normalization!) as { mean: number[]; std: number[] };
+      normalization.mean.forEach((m, c) => assert.ok(Math.abs(m - [0.485, 0.456, 0.406][c]!) < 1e-6));
 
-    const files = new Map([...bundle].map(([name, bytes]) => [name, bytes]));
-    const modelJson = JSON.parse(files.get('model.json')!.toString()) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
-    const shards = modelJson.weightsManifest[0]!.paths.map((path) => files.get(path)!);
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: modelJson.weightsManifest[0]!.weights,
-        weightData: new Uint8Array(Buffer.concat(shards)).buffer,
-      }),
-    );
-    const probe = new Float32Array((await readFile(join(dir, 'probe.bin'))).buffer.slice(0));
-    const ours = Array.from((model.predict(tf.tensor4d(probe, [1, 64, 64, 3])) as tf.Tensor).dataSync());
-    const scale = Math.max(...check.probabilities.map(Math.abs));
-    const gap = Math.max(...ours.map((p, i) => Math.abs(p - check.probabilities[i]!))) / scale;
-    assert.ok(gap <= 1e-4, `max|ours - torchvision| / max|torchvision| = ${gap} (ours ${ours}, torchvision ${check.probabilities})`);
-  });
+      const files = new Map([...bundle].map(([name, bytes]) => [name, bytes]));
+      const modelJson = JSON.parse(files.get('model.json')!.toString()) as {
+        modelTopology: object;
+        weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+      };
+      const shards = modelJson.weightsManifest[0]!.paths.map((path) => files.get(path)!);
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: modelJson.modelTopology,
+          weightSpecs: modelJson.weightsManifest[0]!.weights,
+          weightData: new Uint8Array(Buffer.concat(shards)).buffer,
+        }),
+      );
+      const probe = new Float32Array((await readFile(join(dir, 'probe.bin'))).buffer.slice(0));
+      const ours = Array.from((model.predict(tf.tensor4d(probe, [1, 64, 64, 3])) as tf.Tensor).dataSync());
+      const scale = Math.max(...check.probabilities.map(Math.abs));
+      const gap = Math.max(...ours.map((p, i) => Math.abs(p - check.probabilities[i]!))) / scale;
+      assert.ok(gap <= 1e-4, `max|ours - torchvision| / max|torchvision| = ${gap} (ours ${ours}, torchvision ${check.probabilities})`);
+    },
+  );
 });

@@ -27,7 +27,10 @@ export interface CheckpointExportOptions {
 export async function exportCheckpoint(bytes: Uint8Array, options: CheckpointExportOptions): Promise<Uint8Array> {
   const checkpoint = decodeCheckpoint(bytes);
   const { architecture, inputShape, normalization } = checkpoint;
-  const classNames = options.classNames.length === checkpoint.classes ? options.classNames : Array.from({ length: checkpoint.classes }, (_, c) => `class_${c}`);
+  const classNames =
+    options.classNames.length === checkpoint.classes
+      ? options.classNames
+      : Array.from({ length: checkpoint.classes }, (_, c) => `class_${c}`);
   const built = buildModel(architecture, {
     ...options.modelOptions,
     inputShape,
@@ -46,7 +49,12 @@ export async function exportCheckpoint(bytes: Uint8Array, options: CheckpointExp
       classNames,
       normalization,
       engine: options.engine,
-      metrics: { epochsTrained: checkpoint.epoch, checkpointStep: checkpoint.stepInEpoch, lastEpoch: last ?? null, config: checkpoint.config },
+      metrics: {
+        epochsTrained: checkpoint.epoch,
+        checkpointStep: checkpoint.stepInEpoch,
+        lastEpoch: last ?? null,
+        config: checkpoint.config,
+      },
       createdAt: new Date().toISOString(),
     };
     return modelBundleBytes(await exportModel(built.inference, manifest), new Date(manifest.createdAt));

@@ -63,7 +63,13 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       const { format, tensors } = readStateDict(spec.pretrainedWeights);
       const classes = inspectStateDict(format, tensors, architecture).classes;
       const report = applyStateDict(built, tensors, { architecture, skipClassifier: classes !== dataset.classNames.length });
-      log('pretrained weights loaded', { format, loaded: report.loaded, newClassifier: report.skipped.length > 0, missing: report.missing, ignored: report.ignored });
+      log('pretrained weights loaded', {
+        format,
+        loaded: report.loaded,
+        newClassifier: report.skipped.length > 0,
+        missing: report.missing,
+        ignored: report.ignored,
+      });
     }
     const frozenLayers = layersToFreeze(built.training, architecture, spec.freeze);
     if (frozenLayers.length > 0) log('layers frozen', { layers: frozenLayers.length, unfreezeAtEpoch: config.unfreezeAtEpoch });

@@ -273,13 +273,16 @@ export const MODEL_FORMATS = ['tfjs', 'safetensors'] as const;
 export const ModelFormatQuerySchema = Type.Object(
   {
     format: Type.Optional(
-      Type.Union(MODEL_FORMATS.map((format) => Type.Literal(format)), {
-        default: 'tfjs',
-        description:
-          'tfjs: model.json, its weight shards and manifest.json in one .tar.gz (tf.loadLayersModel). safetensors: a torchvision ' +
-          'state_dict (strict load_state_dict into torchvision.models.<architecture>(num_classes=K)); __metadata__ holds the ' +
-          'normalisation, the input size and the class names.',
-      }),
+      Type.Union(
+        MODEL_FORMATS.map((format) => Type.Literal(format)),
+        {
+          default: 'tfjs',
+          description:
+            'tfjs: model.json, its weight shards and manifest.json in one .tar.gz (tf.loadLayersModel). safetensors: a torchvision ' +
+            'state_dict (strict load_state_dict into torchvision.models.<architecture>(num_classes=K)); __metadata__ holds the ' +
+            'normalisation, the input size and the class names.',
+        },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -9,10 +9,15 @@ export const WeightsViewSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     name: Type.String(),
     architecture: Type.String({ description: 'The architecture the weights were checked against (GET /v1/architectures)' }),
-    format: Type.Union(WEIGHTS_FORMATS.map((format) => Type.Literal(format)), {
-      description: 'torch-zip (torch.save of torch >= 1.6), torch-legacy (older torch.save), or safetensors',
+    format: Type.Union(
+      WEIGHTS_FORMATS.map((format) => Type.Literal(format)),
+      {
+        description: 'torch-zip (torch.save of torch >= 1.6), torch-legacy (older torch.save), or safetensors',
+      },
+    ),
+    classes: Type.Integer({
+      description: "Outputs of the file's classifier (1000 for ImageNet weights); a job with other classes gets a new one",
     }),
-    classes: Type.Integer({ description: "Outputs of the file's classifier (1000 for ImageNet weights); a job with other classes gets a new one" }),
     auxLogits: Type.Boolean({ description: 'GoogLeNet and Inception v3: the file has the auxiliary classifiers' }),
     tensors: Type.Integer({ description: 'Tensors in the file' }),
     parameters: Type.Integer({ description: 'Trainable parameters the file holds (batch-norm statistics not counted)' }),
@@ -32,7 +37,11 @@ export type ListWeightsQuery = Static<typeof ListWeightsQuerySchema>;
 /** Documents the multipart body; the route reads it as a stream (Fastify does not validate it). */
 export const WeightsUploadSchema = Type.Object({
   file: Type.String({ format: 'binary', description: 'A torchvision state_dict: torch.save (zip or legacy format) or .safetensors' }),
-  architecture: Type.String({ minLength: 1, maxLength: 64, description: 'The architecture the weights are for (GET /v1/architectures), e.g. resnet18' }),
+  architecture: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The architecture the weights are for (GET /v1/architectures), e.g. resnet18',
+  }),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Default: the file's name" })),
 });
 
@@ -67,14 +76,26 @@ export const uploadWeights = keyOperation(
 export const listWeights = keyOperation(
   'GET',
   '/v1/weights',
-  { operationId: 'listWeights', summary: 'List uploaded weights, newest first', tags: ['weights'], querystring: ListWeightsQuerySchema, response: { 200: json('A page of weights', WeightsListSchema) } },
+  {
+    operationId: 'listWeights',
+    summary: 'List uploaded weights, newest first',
+    tags: ['weights'],
+    querystring: ListWeightsQuerySchema,
+    response: { 200: json('A page of weights', WeightsListSchema) },
+  },
   ['validation_failed'],
 );
 
 export const getWeights = keyOperation(
   'GET',
   '/v1/weights/{id}',
-  { operationId: 'getWeights', summary: 'One upload of weights', tags: ['weights'], params: IdParams, response: { 200: json('The weights', WeightsViewSchema) } },
+  {
+    operationId: 'getWeights',
+    summary: 'One upload of weights',
+    tags: ['weights'],
+    params: IdParams,
+    response: { 200: json('The weights', WeightsViewSchema) },
+  },
   ['validation_failed', 'not_found'],
 );
 

@@ -79,16 +79,21 @@ async function classNamesOf(deps: ApiDeps, job: Job): Promise<ExportChildOptions
 
 function runChild(input: string, output: string, options: ExportChildOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CHILD, input, output, JSON.stringify(options)], { timeout: TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
-      if (!error) return resolve();
-      let reported: { code?: string; message?: string } = {};
-      try {
-        reported = JSON.parse(stderr) as typeof reported;
-      } catch {
-        // not our report: a crash
-      }
-      if (isErrorCode(reported.code) && reported.code !== 'internal') reject(new ApiError(reported.code, reported.message));
-      else reject(new Error(`checkpoint export failed: ${reported.message ?? stderr.slice(0, 500) ?? error.message}`));
-    });
+    execFile(
+      process.execPath,
+      [CHILD, input, output, JSON.stringify(options)],
+      { timeout: TIMEOUT_MS, maxBuffer: 1024 * 1024 },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve();
+        let reported: { code?: string; message?: string } = {};
+        try {
+          reported = JSON.parse(stderr) as typeof reported;
+        } catch {
+          // not our report: a crash
+        }
+        if (isErrorCode(reported.code) && reported.code !== 'internal') reject(new ApiError(reported.code, reported.message));
+        else reject(new Error(`checkpoint export failed: ${reported.message ?? stderr.slice(0, 500) ?? error.message}`));
+      },
+    );
   });
 }

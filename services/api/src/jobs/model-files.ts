@@ -53,7 +53,12 @@ export async function openModelSafetensors(deps: ApiDeps, tenant: Tenant, id: st
       `Job ${model.jobId} trained ${(model.manifest as { architecture?: string }).architecture ?? 'a model'} without a torchvision layout (or before safetensors export existed); download format=tfjs.`,
     );
   }
-  return { stream: await deps.storage.get(key), bytes: info.size, contentType: 'application/octet-stream', fileName: `${model.jobId}.safetensors` };
+  return {
+    stream: await deps.storage.get(key),
+    bytes: info.size,
+    contentType: 'application/octet-stream',
+    fileName: `${model.jobId}.safetensors`,
+  };
 }
 
 export async function openModelFile(deps: ApiDeps, tenant: Tenant, id: string, path: string): Promise<ModelDownload> {

@@ -87,7 +87,10 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
     ...routeOf(downloadJobModel, scope),
     handler: async (request, reply) => {
       const { id } = request.params;
-      const download = request.query.format === 'safetensors' ? await openModelSafetensors(deps, request.tenant, id) : await openModelBundle(deps, request.tenant, id);
+      const download =
+        request.query.format === 'safetensors'
+          ? await openModelSafetensors(deps, request.tenant, id)
+          : await openModelBundle(deps, request.tenant, id);
       return send(reply, download, 'attachment');
     },
   });

@@ -1,6 +1,11 @@
 /** The /v1/weights routes; the work is in ../weights (one operation per file). */
 import type { FastifyInstance } from 'fastify';
-import { deleteWeights as deleteWeightsOperation, getWeights as getWeightsOperation, listWeights as listWeightsOperation, uploadWeights as uploadWeightsOperation } from '@trainyard/contracts';
+import {
+  deleteWeights as deleteWeightsOperation,
+  getWeights as getWeightsOperation,
+  listWeights as listWeightsOperation,
+  uploadWeights as uploadWeightsOperation,
+} from '@trainyard/contracts';
 import type { ApiDeps } from '../context.js';
 import { routeOf, typed } from '../http/operation-route.js';
 import { deleteWeights } from '../weights/delete-weights.js';

@@ -7,8 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 
 export type InspectionAnswer<T> =
-  | { ok: true; summary: T }
-  | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
+  { ok: true; summary: T } | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
 
 export interface InspectionThread {
   script: URL;

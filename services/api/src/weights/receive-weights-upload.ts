@@ -21,7 +21,10 @@ export interface ReceivedWeights {
 }
 
 function tooLarge(limitBytes: number): ApiError {
-  return new ApiError('upload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, { limit: limitBytes, variable: 'UPLOAD_LIMIT' });
+  return new ApiError('upload_too_large', `The upload is larger than ${limitBytes} bytes (UPLOAD_LIMIT).`, {
+    limit: limitBytes,
+    variable: 'UPLOAD_LIMIT',
+  });
 }
 
 /** Streams the file part to a new private file, counting its bytes against UPLOAD_LIMIT; returns its size. */
@@ -58,7 +61,8 @@ export async function receiveWeightsUpload(request: FastifyRequest, dir: string,
     if (part.type === 'field') {
       const value = typeof part.value === 'string' ? part.value : '';
       if (field === 'architecture') {
-        if (value.length < 1 || value.length > 64) throw invalid('architecture must be 1 to 64 characters (a name from GET /v1/architectures).', 'multipart.architecture');
+        if (value.length < 1 || value.length > 64)
+          throw invalid('architecture must be 1 to 64 characters (a name from GET /v1/architectures).', 'multipart.architecture');
         architecture = value;
       } else if (field === 'name') {
         if (value.length < 1 || value.length > 200) throw invalid('name must be 1 to 200 characters.', 'multipart.name');

@@ -24,7 +24,13 @@ export async function uploadWeights(deps: ApiDeps, tenant: Tenant, request: Fast
     const summary = await inspectWeightsFile(upload.path, upload.architecture);
     const id = randomUUID();
     const key = weightsKeys(id).file;
-    await deps.db.weights.createUploading({ id, tenantId: tenant.id, name: upload.name ?? upload.fileName, architecture: upload.architecture, storageKey: key });
+    await deps.db.weights.createUploading({
+      id,
+      tenantId: tenant.id,
+      name: upload.name ?? upload.fileName,
+      architecture: upload.architecture,
+      storageKey: key,
+    });
     try {
       await deps.storage.put(key, createReadStream(upload.path));
       return toWeightsView(await deps.db.weights.markReady(id, { format: summary.format, summary, bytes: upload.bytes }));

@@ -24,7 +24,7 @@ const USAGE = [
   '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
   '       trainyard jobs cancel JOB_ID',
   '       trainyard jobs download JOB_ID [--format tfjs|safetensors] [--epoch N] [--output FILE]',
-  '                                          the trained model (.tar.gz, or a torchvision state_dict), or checkpoint N\'s',
+  "                                          the trained model (.tar.gz, or a torchvision state_dict), or checkpoint N's",
   '       trainyard jobs predict JOB_ID IMAGE... [--top K]  classify PNG or JPEG files with the trained model (default top 5)',
   '',
   `Every command takes --api URL (default $TRAINYARD_API_URL or ${DEFAULT_API_URL}) and --json; the key comes from TRAINYARD_API_KEY.`,
@@ -221,15 +221,23 @@ async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function download(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals: rest } = parseClientArgs(argv, { output: { type: 'string', short: 'o' }, format: { type: 'string' }, epoch: { type: 'string' } });
+  const { values, positionals: rest } = parseClientArgs(argv, {
+    output: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    epoch: { type: 'string' },
+  });
   const [id] = positionals(rest, ['job-id']);
   const format = (values.format as string | undefined) ?? 'tfjs';
   if (format !== 'tfjs' && format !== 'safetensors') throw new UsageError('--format is tfjs or safetensors');
   const epoch = values.epoch as string | undefined;
-  if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new UsageError('--epoch takes the epoch of a retained checkpoint (GET /v1/jobs/{id}/checkpoints lists them)');
+  if (epoch !== undefined && !/^\d+$/.test(epoch))
+    throw new UsageError('--epoch takes the epoch of a retained checkpoint (GET /v1/jobs/{id}/checkpoints lists them)');
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  const output = (values.output as string | undefined) ?? `${id}${epoch !== undefined ? `-epoch-${epoch}` : ''}.${format === 'tfjs' ? 'tar.gz' : 'safetensors'}`;
-  const response = epoch === undefined ? await client.jobs.model(id!, { format }) : await client.jobs.checkpointModel(id!, Number(epoch), { format });
+  const output =
+    (values.output as string | undefined) ??
+    `${id}${epoch !== undefined ? `-epoch-${epoch}` : ''}.${format === 'tfjs' ? 'tar.gz' : 'safetensors'}`;
+  const response =
+    epoch === undefined ? await client.jobs.model(id!, { format }) : await client.jobs.checkpointModel(id!, Number(epoch), { format });
   // Written beside the target and renamed at the end: an interrupted download leaves no half file.
   const partial = `${output}.partial`;
   try {

@@ -39,7 +39,10 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { limit: { type: 'string' }, cursor: { type: 'string' } });
   positionals(rest, []);
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  const page = await client.weights.list({ limit: values.limit === undefined ? undefined : Number(values.limit), cursor: values.cursor as string | undefined });
+  const page = await client.weights.list({
+    limit: values.limit === undefined ? undefined : Number(values.limit),
+    cursor: values.cursor as string | undefined,
+  });
   if (values.json) printJson(page);
   else {
     if (page.weights.length === 0) process.stderr.write('no weights\n');
