@@ -198,10 +198,11 @@ describe('trainyard jobs and datasets against a running service', () => {
     assert.ok(requests.length > 10);
     for (const line of requests) assert.match(String(line.reqId), /^[0-9a-f-]{36}$/, JSON.stringify(line));
     const workerLines = service.worker.lines.filter((line) => typeof line.level === 'number');
-    // Lines about the worker process itself (start, stop, queue connection, its engine, and Dawn's adapter
-    // notices when a child loads its engine) name no job.
+    // Lines about the worker process itself (start, stop, queue connection, its engine) name no job. So do the
+    // lines a warm child prints while it loads its engine, before it is given a job: Dawn's adapter notices
+    // and TensorFlow.js's banner (issue 19 is to silence that banner).
     const processLines =
-      /^(worker ready|worker stopping|worker stopped|worker engine|database schema|applied migration|queue worker error|heartbeat failed|reaping stale jobs failed|training engine|engine|Warning: max\w+ artificially reduced)/;
+      /^(worker ready|worker stopping|worker stopped|worker engine|database schema|applied migration|queue worker error|heartbeat failed|reaping stale jobs failed|training engine|engine|Warning: max\w+ artificially reduced|Hi, looks like you are running TensorFlow\.js|=+$)/;
     const aboutJobs = workerLines.filter((line) => !processLines.test(String(line.msg)));
     assert.ok(aboutJobs.length > 5, JSON.stringify(workerLines.slice(0, 5)));
     const missing = aboutJobs.filter((line) => typeof line.jobId !== 'string');
