@@ -22,9 +22,12 @@ COPY services/dashboard/package.json services/dashboard/
 COPY packages/engine-onednn/ packages/engine-onednn/
 RUN npm ci --no-audit --no-fund
 COPY . .
-# tfjs-node-gpu downloads libtensorflow 2.9.1 (GPU) when it installs: added after the prune, not locked.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
-    && npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# tfjs-node-gpu from its own manifest and lockfile (docker/worker-gpu/): its install script downloads
+# libtensorflow 2.9.1 (GPU), so it is never in the root lockfile. Grafted into the app's node_modules
+# next to the TensorFlow.js it must share (graft-engine.mjs checks the versions are the same).
+RUN cp -r docker/worker-gpu /tmp/gpu-engine && cd /tmp/gpu-engine && npm ci --no-audit --no-fund \
+    && node graft-engine.mjs /tmp/gpu-engine /app && rm -rf /tmp/gpu-engine
 
 FROM nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 # Node 20 from the official image: its binary needs glibc 2.28 or later, and Ubuntu 20.04 has 2.31.
@@ -32,7 +35,9 @@ COPY --from=node:20-bookworm-slim /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /usr/share/datasets/fashion-mnist /usr/share/datasets/fashion-mnist
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --create-home node
 WORKDIR /app
-ENV NODE_ENV=production TRAINYARD_ENGINE=tensorflow-gpu
+# TF_FORCE_GPU_ALLOW_GROWTH: libtensorflow otherwise takes nearly all GPU memory at start. The engine
+# is forced: a worker that sees no CUDA device exits saying so rather than train on something else.
+ENV NODE_ENV=production TRAINYARD_ENGINE=tensorflow-gpu TF_FORCE_GPU_ALLOW_GROWTH=true
 COPY --from=build --chown=node:node /app /app
 USER node
 STOPSIGNAL SIGTERM

@@ -83,6 +83,48 @@ test('the Dockerfiles start the runtime the README documents', async () => {
   assert.match(api, /CMD \["node", "services\/cli\/dist\/src\/main\.js", "start", "api"\]/);
   for (const file of [worker, gpu]) assert.match(file, /CMD \["node", "services\/cli\/dist\/src\/main\.js", "start", "worker"\]/);
   assert.match(gpu, /^FROM nvidia\/cuda:11\.2\.\d+-cudnn8-runtime/m);
-  assert.match(gpu, /@tensorflow\/tfjs-node-gpu@4\.22\.0/);
+  assert.match(gpu, /^ENV .*\bTF_FORCE_GPU_ALLOW_GROWTH=true\b/m);
+  assert.match(gpu, /^ENV .*\bTRAINYARD_ENGINE=tensorflow-gpu\b/m);
   assert.ok(existsSync(join(ROOT, 'services/cli/dist/src/main.js')), 'the CMD path exists after a build');
+});
+
+interface Lockfile {
+  packages: Record<string, { version?: string; integrity?: string; dependencies?: Record<string, string> }>;
+}
+
+test('tfjs-node-gpu comes from its own manifest and lockfile, used only by the GPU image; the root lockfile has no libtensorflow package', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readJson = async <T>(path: string) => JSON.parse(await readFile(join(ROOT, path), 'utf8')) as T;
+  const rootLock = await readJson<Lockfile>('package-lock.json');
+  const tfjsNode = Object.keys(rootLock.packages).filter((path) => /@tensorflow\/tfjs-node/.test(path));
+  assert.deepEqual(tfjsNode, [], 'the root npm ci must never download libtensorflow');
+
+  const manifest = await readJson<{ dependencies: Record<string, string> }>('docker/worker-gpu/package.json');
+  assert.deepEqual(manifest.dependencies, { '@tensorflow/tfjs-node-gpu': '4.22.0' });
+  const gpuLock = await readJson<Lockfile>('docker/worker-gpu/package-lock.json');
+  assert.deepEqual(gpuLock.packages['']!.dependencies, manifest.dependencies, 'the lockfile is the one of this manifest');
+  const engine = gpuLock.packages['node_modules/@tensorflow/tfjs-node-gpu']!;
+  assert.equal(engine.version, '4.22.0');
+  assert.match(engine.integrity ?? '', /^sha512-/);
+  // Installed shallow (.npmrc), its TensorFlow.js copies are replaced by the app's at build time
+  // (graft-engine.mjs): they must be the very versions the root lockfile installs.
+  const nested = 'node_modules/@tensorflow/tfjs-node-gpu/node_modules/@tensorflow/';
+  const shared = Object.entries(gpuLock.packages).filter(([path]) => path.startsWith(nested) && !path.slice(nested.length).includes('/'));
+  assert.ok(shared.length >= 5, 'tfjs, tfjs-core, tfjs-layers, ... are nested under tfjs-node-gpu');
+  for (const [path, entry] of shared) {
+    const name = path.slice(nested.length);
+    assert.equal(rootLock.packages[`node_modules/@tensorflow/${name}`]?.version, entry.version, `@tensorflow/${name}`);
+  }
+  assert.match(await readFile(join(ROOT, 'docker/worker-gpu/.npmrc'), 'utf8'), /^install-strategy=shallow$/m);
+
+  const dockerfiles = ['api', 'worker', 'worker-gpu'];
+  const usesManifest = [];
+  for (const name of dockerfiles) {
+    if ((await readFile(join(ROOT, `docker/${name}.Dockerfile`), 'utf8')).includes('docker/worker-gpu')) usesManifest.push(name);
+  }
+  assert.deepEqual(usesManifest, ['worker-gpu']);
+  const gpu = await readFile(join(ROOT, 'docker/worker-gpu.Dockerfile'), 'utf8');
+  assert.match(gpu, /cd \/tmp\/gpu-engine && npm ci\b/);
+  assert.match(gpu, /node graft-engine\.mjs \/tmp\/gpu-engine \/app/);
+  assert.doesNotMatch(gpu, /npm install[^\n]*tfjs-node/, 'no unlocked install');
 });
