@@ -70,6 +70,13 @@ export const workerEnv = {
       'The class of jobs this worker runs (resources.accelerator gpu or cpu, plus "any"): auto detects it from the training engine (gpu on a real WebGPU adapter or a CUDA device, else cpu); gpu or cpu overrides that',
     parse: oneOf(['auto', 'cpu', 'gpu'] as const),
   },
+  memoryEnforcement: {
+    name: 'WORKER_MEMORY_ENFORCEMENT',
+    default: 'auto',
+    description:
+      "How WORKER_MEMORY is enforced on each training process: auto puts it in its own cgroup v1 memory cgroup where that controller is writable, else watches it (V8's heap limit and an RSS watchdog); watchdog always watches",
+    parse: oneOf(['auto', 'watchdog'] as const),
+  },
   defaultMaxRuntimeSeconds: {
     name: 'DEFAULT_MAX_RUNTIME_SECONDS',
     default: '86400',

@@ -58,6 +58,7 @@ export type JobRunnerConfig = Pick<
   | 'defaultMaxRuntimeSeconds'
   | 'trainingNice'
   | 'workerMemoryBytes'
+  | 'memoryEnforcement'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
   | 'checkpointsKept'
@@ -79,7 +80,7 @@ export class JobRunner {
     private readonly logger: Logger,
     private readonly scheduler: Pick<JobScheduler, 'claim'>,
   ) {
-    this.children = new WarmChild(logger, config.trainingNice, config.workerMemoryBytes);
+    this.children = new WarmChild(logger, config.trainingNice, { bytes: config.workerMemoryBytes, enforcement: config.memoryEnforcement });
     this.children.prepare();
   }
 

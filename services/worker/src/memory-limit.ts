@@ -16,6 +16,12 @@ import type { Logger } from './logger.js';
 const CGROUP_V1_MEMORY = '/sys/fs/cgroup/memory';
 const WATCH_MS = 250;
 
+/** WORKER_MEMORY and WORKER_MEMORY_ENFORCEMENT: how much, and whether a cgroup may be used. */
+export interface ChildMemoryLimit {
+  bytes: number;
+  enforcement: 'auto' | 'watchdog';
+}
+
 export interface MemoryLimit {
   readonly kind: 'cgroup' | 'watchdog';
   /** After the child ended: whether it was killed for going past the limit. */
@@ -29,10 +35,10 @@ export function memoryLimitExecArgv(limitBytes: number): string[] {
   return [`--max-old-space-size=${Math.max(64, Math.floor(limitBytes / 1024 ** 2))}`];
 }
 
-/** Puts the child under `limitBytes`: its own cgroup where possible, else the watchdog. */
-export function limitMemory(pid: number, limitBytes: number, logger: Logger, onExceeded: () => void): MemoryLimit {
-  const cgroup = cgroupFor(pid, limitBytes, logger);
-  return cgroup ?? watchdog(pid, limitBytes, onExceeded);
+/** Puts the child under the limit: its own cgroup where possible (and allowed), else the watchdog. */
+export function limitMemory(pid: number, limit: ChildMemoryLimit, logger: Logger, onExceeded: () => void): MemoryLimit {
+  const cgroup = limit.enforcement === 'auto' ? cgroupFor(pid, limit.bytes, logger) : null;
+  return cgroup ?? watchdog(pid, limit.bytes, onExceeded);
 }
 
 /** The worker's own memory cgroup folder (cgroup v1), or null. */

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, FailureReport, ParentMessage, StartMessage } from './child-protocol.js';
 import type { Logger } from './logger.js';
-import { limitMemory, memoryLimitExecArgv, type MemoryLimit } from './memory-limit.js';
+import { limitMemory, memoryLimitExecArgv, type ChildMemoryLimit, type MemoryLimit } from './memory-limit.js';
 
 export type SucceededMessage = Extract<ChildMessage, { type: 'succeeded' }>;
 
@@ -47,17 +47,17 @@ export class TrainingChildProcess {
     private logger: Logger,
     nice = 0,
     /** WORKER_MEMORY: the child is killed past it (memory-limit.ts); undefined for no limit. */
-    memoryLimitBytes?: number,
+    memoryLimit?: ChildMemoryLimit,
   ) {
     // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
     this.child = fork(CHILD_MAIN, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
-      execArgv: [...process.execArgv, ...(memoryLimitBytes ? memoryLimitExecArgv(memoryLimitBytes) : [])],
+      execArgv: [...process.execArgv, ...(memoryLimit ? memoryLimitExecArgv(memoryLimit.bytes) : [])],
     });
-    if (memoryLimitBytes && this.child.pid !== undefined) {
-      this.memory = limitMemory(this.child.pid, memoryLimitBytes, logger, () => {
-        this.logger.warn({ limitBytes: memoryLimitBytes }, 'the training child went past its memory limit (WORKER_MEMORY); killing it');
+    if (memoryLimit && this.child.pid !== undefined) {
+      this.memory = limitMemory(this.child.pid, memoryLimit, logger, () => {
+        this.logger.warn({ limitBytes: memoryLimit.bytes }, 'the training child went past its memory limit (WORKER_MEMORY); killing it');
         this.kill();
       });
     }

@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import type { ChildMemoryLimit } from './memory-limit.js';
 import { TrainingChildProcess } from './training-child-process.js';
 
 /**
@@ -15,17 +16,17 @@ export class WarmChild {
   constructor(
     private readonly logger: Logger,
     private readonly nice: number,
-    /** WORKER_MEMORY, each child's hard limit. */
-    private readonly memoryLimitBytes?: number,
+    /** WORKER_MEMORY, each child's hard limit, and how it is enforced. */
+    private readonly memoryLimit?: ChildMemoryLimit,
   ) {}
 
   /** Forks a spare unless one is ready. */
   prepare(): void {
-    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice, this.memoryLimitBytes);
+    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice, this.memoryLimit);
   }
 
   take(): TrainingChildProcess {
-    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice, this.memoryLimitBytes);
+    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice, this.memoryLimit);
     this.spare = null;
     return child;
   }

@@ -69,9 +69,10 @@ async function storedDataset(count: number): Promise<string> {
   return id;
 }
 
-test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on its first attempt and its download is removed', async () => {
+/** Runs a job far past `env.WORKER_MEMORY` and checks it ended out_of_memory on its first attempt, killed. */
+async function hungryJobIsKilled(env: Record<string, string>): Promise<ServiceProcess> {
   const datasetId = await storedDataset(2048);
-  const worker = ServiceProcess.worker({ ...services.env, WORKER_MEMORY: '900mb', WORKER_TMP_DIR: scratch });
+  const worker = ServiceProcess.worker({ ...services.env, WORKER_TMP_DIR: scratch, ...env });
   workers.push(worker);
   const hungry: JobSpec = {
     model: { architecture: 'vgg11', options: { smallInput: true } },
@@ -98,6 +99,11 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
     worker.tail(40),
   );
   assert.deepEqual(readdirSync(scratch), [], "the killed child's downloaded dataset is removed");
+  return worker;
+}
+
+test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on its first attempt and its download is removed', async () => {
+  const worker = await hungryJobIsKilled({ WORKER_MEMORY: '900mb' });
 
   // The same limit lets an ordinary job train.
   const small = await submitJob(services, {
@@ -113,4 +119,14 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
     'the small job to end',
   );
   assert.equal(fine.status, 'succeeded', `${fine.errorCode} ${fine.errorMessage}\n${worker.tail(40)}`);
+});
+
+// Where the cgroup v1 memory controller is not writable (a container's read-only one), the limit is
+// V8's heap limit plus the RSS watchdog; WORKER_MEMORY_ENFORCEMENT=watchdog takes that path here too.
+test('without a cgroup, the RSS watchdog kills a child past WORKER_MEMORY: out_of_memory on its first attempt', async () => {
+  const worker = await hungryJobIsKilled({ WORKER_MEMORY: '900mb', WORKER_MEMORY_ENFORCEMENT: 'watchdog' });
+  assert.ok(
+    worker.lines.some((l) => l.msg === 'the training child went past its memory limit (WORKER_MEMORY); killing it'),
+    `the watchdog killed it\n${worker.tail(40)}`,
+  );
 });
