@@ -15,6 +15,8 @@ export const CNN_ERROR_CODES = [
   'dataset_unsupported',
   'dataset_unavailable',
   'dataset_too_large',
+  'image_pixels_limit',
+  'archive_pixels_limit',
   'weights_unsafe',
   'weights_malformed',
   'weights_mismatch',

@@ -187,7 +187,12 @@ test('files named as images that are not, and images too large to decode, are re
   huge.writeUInt32BE(100000, 20);
   await assert.rejects(
     openZip(t, [...validImages, { name: 'a/huge.png', data: huge }]),
-    rejectsWith('dataset_too_large', 'entry "a/huge.png"', '100000x100000', 'maxImagePixels'),
+    rejectsWith('image_pixels_limit', 'entry "a/huge.png"', '100000x100000', 'maxImagePixels'),
+  );
+  // Headers summed over the archive, before anything is decoded: five 4x4 images are 80 pixels.
+  await assert.rejects(
+    openZip(t, [...validImages, { name: 'b/5.png', data: tile(9) }], { limits: { maxArchivePixels: 79 } }),
+    rejectsWith('archive_pixels_limit', 'maxArchivePixels = 79'),
   );
   // An interlaced PNG decodes (into the right pixels); one whose data inflates to 16 MB does not.
   const gradient = (y: number, x: number): [number, number, number] => [10 * y, 20 * x, 7];

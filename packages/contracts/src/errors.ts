@@ -63,6 +63,15 @@ export const ERROR_CATALOGUE = {
     httpStatus: 413,
     message: "The tenant's datasets, weights, checkpoints and models would exceed TENANT_STORAGE_QUOTA; delete some first.",
   },
+  image_pixels_limit: {
+    httpStatus: 413,
+    message: 'An image is larger (width x height, read from its header before decoding) than MAX_IMAGE_PIXELS allows.',
+  },
+  archive_pixels_limit: {
+    httpStatus: 413,
+    message:
+      'The images of one archive have more pixels together (width x height from each header, before decoding) than MAX_ARCHIVE_PIXELS allows.',
+  },
   classes_limit: { httpStatus: 422, message: 'The dataset has more classes than MAX_CLASSES allows.' },
   datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
   predict_images_limit: { httpStatus: 413, message: 'More images in one prediction request than PREDICT_MAX_IMAGES allows; split it.' },

@@ -1,5 +1,5 @@
 /** Small dataset files for upload tests: IDX pairs, zip and tar archives (hostile ones too). */
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 
 export function idxImages(count: number, rows: number, cols: number, declaredCount = count): Buffer {
@@ -30,6 +30,33 @@ export function png(width: number, height: number, value: number): Buffer {
   image.data.fill(value);
   for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
   return PNG.sync.write(image);
+}
+
+/**
+ * A valid black 1-bit grayscale PNG of any size, a few KB even at 6000x6000 (its rows of zeros deflate
+ * about 1000:1): what an attacker sends to make a server decode millions of pixels from a tiny file.
+ */
+export function blankPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // grayscale
+  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8))); // filter byte 0 and zero bits on every row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export interface ZipEntry {

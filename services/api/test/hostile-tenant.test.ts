@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobChannels } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
-import { idxPair, multipart } from './dataset-files.js';
+import { blankPng, idxPair, multipart, zip } from './dataset-files.js';
 import { metricsPortOf } from '../src/routes/metrics.js';
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -433,6 +433,47 @@ describe('uploads and counts', () => {
     const refused = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
     assert.equal(refused.statusCode, 413, refused.body);
     assert.equal(refused.json().error.code, 'storage_quota_exceeded');
+  });
+});
+
+describe('image pixel budgets', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ MAX_ARCHIVE_PIXELS: '100000000' });
+  });
+  after(async () => api?.close());
+
+  const archiveOf = (png: Buffer, count: number) =>
+    zip(Array.from({ length: count }, (_, i) => ({ name: `photos/${i % 2 ? 'cat' : 'dog'}/${i}.png`, data: png })));
+
+  test('a tiny archive of 20 PNGs of 36 MP is refused from their headers in moments, not decoded: 413 image_pixels_limit', async () => {
+    const auth = await api.authFor('pixels');
+    const archive = archiveOf(blankPng(6000, 6000), 20);
+    assert.ok(archive.length < 64 * 1024, `the archive is ${archive.length} bytes`);
+    const started = Date.now();
+    const res = await upload(api, auth, [{ name: 'file', file: { filename: 'photos.zip', data: archive } }]);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(res.statusCode, 413, res.body);
+    const { code, details } = res.json().error;
+    assert.equal(code, 'image_pixels_limit');
+    assert.equal(details.variable, 'MAX_IMAGE_PIXELS');
+    assert.deepEqual(details.limit, { option: 'maxImagePixels', value: 4096 * 4096 });
+    assert.equal(details.pixels, 36_000_000);
+    // Decoding them took 40 s of CPU; reading 20 headers takes well under a second even on a loaded machine.
+    assert.ok(seconds < 10, `answered after ${seconds} s`);
+    const list = await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: auth });
+    assert.deepEqual(list.json().datasets, [], 'nothing stored');
+  });
+
+  test('images under the per-image budget that add up past MAX_ARCHIVE_PIXELS are 413 archive_pixels_limit', async () => {
+    const auth = await api.authFor('archive-pixels');
+    const res = await upload(api, auth, [{ name: 'file', file: { filename: 'photos.zip', data: archiveOf(blankPng(3000, 3000), 20) } }]);
+    assert.equal(res.statusCode, 413, res.body);
+    const { code, details } = res.json().error;
+    assert.equal(code, 'archive_pixels_limit');
+    assert.equal(details.variable, 'MAX_ARCHIVE_PIXELS');
+    assert.deepEqual(details.limit, { option: 'maxArchivePixels', value: 100_000_000 });
+    assert.equal(details.pixels, 12 * 9_000_000, 'refused at the 12th header');
   });
 });
 

@@ -308,8 +308,8 @@ describe('prediction over REST', () => {
     const huge = Buffer.from(png(1).png);
     huge.writeUInt32BE(8000, 16); // the header claims 8000 x 8000 pixels: refused before decoding
     huge.writeUInt32BE(8000, 20);
-    details = await expectError(await predictImages(job, [{ name: 'huge.png', png: huge }]), 413, 'dataset_too_large');
-    assert.deepEqual(details.limit, { option: 'maxImagePixels', value: 40_000_000 });
+    details = await expectError(await predictImages(job, [{ name: 'huge.png', png: huge }]), 413, 'image_pixels_limit');
+    assert.deepEqual(details.limit, { option: 'maxImagePixels', value: 4096 * 4096 });
 
     await expectError(await predictJson(job, { instances: [[[0.5]]] }), 422, 'prediction_input_invalid');
     const outOfRange = instance.map((row) => row.map(() => [1.5]));

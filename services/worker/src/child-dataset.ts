@@ -38,7 +38,7 @@ export async function openJobDataset(source: DatasetSource, storage: Storage, te
     }
     const dataset = await openDataset(
       { files, format: (source.format ?? undefined) as DatasetFormat | undefined },
-      { name: source.name, ...source.read },
+      { name: source.name, ...source.read, limits: source.pixelLimits },
     );
     return { dataset, cleanup: () => rm(folder, { recursive: true, force: true }) };
   } catch (error) {

@@ -19,6 +19,8 @@ export type DatasetSource =
   | {
       kind: 'uploaded';
       read: DatasetReadOptions;
+      /** MAX_IMAGE_PIXELS and MAX_ARCHIVE_PIXELS, checked on the headers before anything is decoded. */
+      pixelLimits: { maxImagePixels: number; maxArchivePixels: number };
       datasetId: string;
       name: string;
       format: string | null;

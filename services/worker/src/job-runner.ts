@@ -59,6 +59,8 @@ export type JobRunnerConfig = Pick<
   | 'trainingNice'
   | 'workerMemoryBytes'
   | 'memoryEnforcement'
+  | 'maxImagePixels'
+  | 'maxArchivePixels'
   | 'shutdownGraceMs'
   | 'cancelGraceMs'
   | 'checkpointsKept'
@@ -283,6 +285,7 @@ export class JobRunner {
     return {
       kind: 'uploaded',
       read: { ...datasetReadOptions(dataset), ...jobRead },
+      pixelLimits: { maxImagePixels: this.config.maxImagePixels, maxArchivePixels: this.config.maxArchivePixels },
       datasetId: dataset.id,
       name: dataset.name,
       format: dataset.format,

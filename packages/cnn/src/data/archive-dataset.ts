@@ -8,10 +8,10 @@ import { walkArchive } from './archive/walk-archive.js';
 import type { AssembledData } from './assemble.js';
 import { gunzipIfGzip, readAll, readHead } from './byte-stream.js';
 import { classifyDataFile, DataFileCollector, type DataFileRole } from './data-files.js';
-import { malformed, tooLarge, unsupported, datasetProblem, type Where } from './dataset-errors.js';
+import { malformed, tooManyPixels, unsupported, datasetProblem, type Where } from './dataset-errors.js';
 import type { DatasetFile, DatasetFormat } from './dataset-types.js';
 import { readImageFolder, type SurveyedImage } from './image-folder.js';
-import { readImageHeader } from './image/image-header.js';
+import { checkImagePixels, readImageHeader } from './image/image-header.js';
 import type { ResolvedDatasetOptions } from './options.js';
 import { HEAD_BYTES } from './sniff.js';
 
@@ -40,6 +40,8 @@ export async function readArchiveDataset(
   const dataEntries = new Map<string, DataEntry>();
   const seen = new Set<string>();
   let ignored = 0;
+  // Every header is read (and counted) in this first walk; the second walk alone decodes.
+  let archivePixels = 0;
   await walkArchive(file.path, file.name, kind, options.limits, async (entry) => {
     const where: Where = { file: file.name, entry: entry.path };
     if (seen.has(entry.path)) throw malformed(where, 'appears twice in the archive');
@@ -52,11 +54,16 @@ export async function readArchiveDataset(
     if (IMAGE_EXTENSIONS.has(extension)) {
       const bytes = await readAll(entry.chunks(), Number.POSITIVE_INFINITY, () => new Error('unreachable'));
       const header = readImageHeader(bytes, where);
-      if (header.width * header.height > options.limits.maxImagePixels) {
-        throw tooLarge(where, `is an image of ${header.width}x${header.height} pixels`, {
-          option: 'maxImagePixels',
-          value: options.limits.maxImagePixels,
-        });
+      checkImagePixels(header, where, options.limits.maxImagePixels);
+      archivePixels += header.width * header.height;
+      if (archivePixels > options.limits.maxArchivePixels) {
+        throw tooManyPixels(
+          'archive_pixels_limit',
+          { file: file.name },
+          `the images up to entry "${entry.path}" have ${archivePixels} pixels together`,
+          { option: 'maxArchivePixels', value: options.limits.maxArchivePixels },
+          archivePixels,
+        );
       }
       images.push({ path: entry.path, header });
       return;

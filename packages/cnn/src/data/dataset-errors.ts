@@ -37,6 +37,20 @@ export function tooLarge(where: Where, problem: string, limit: { option: string;
   return datasetError('dataset_too_large', where, `${problem} (limit ${limit.option} = ${limit.value})`, { limit });
 }
 
+/**
+ * An image, or the images of an archive together, past a pixel budget (maxImagePixels,
+ * maxArchivePixels): found from the headers, before anything is decoded.
+ */
+export function tooManyPixels(
+  code: 'image_pixels_limit' | 'archive_pixels_limit',
+  where: Where,
+  problem: string,
+  limit: { option: 'maxImagePixels' | 'maxArchivePixels'; value: number },
+  pixels: number,
+): CnnError {
+  return datasetError(code, where, `${problem} (limit ${limit.option} = ${limit.value})`, { limit, pixels });
+}
+
 /** A problem with the dataset as a whole rather than one file (too few classes, mixed formats). */
 export function datasetProblem(code: CnnErrorCode, problem: string, details?: Record<string, unknown>): CnnError {
   return new CnnError(code, problem, details);

@@ -17,6 +17,11 @@ export interface ArchiveLimits {
 export interface DatasetLimits extends ArchiveLimits {
   /** Width x height of one image, checked on its header before it is decoded. */
   maxImagePixels: number;
+  /**
+   * Width x height of all images of one archive together, summed from their headers before any is
+   * decoded: what decoding them would cost in CPU, however small the archive is.
+   */
+  maxArchivePixels: number;
   /** Bytes of decoded pixels kept in memory for the whole dataset (one byte per pixel and channel). */
   maxDecodedBytes: number;
 }
@@ -62,7 +67,8 @@ export const DEFAULT_LIMITS: DatasetLimits = {
   maxEntries: 1_000_000,
   maxEntryBytes: 512 * MiB,
   maxTotalBytes: 8 * GiB,
-  maxImagePixels: 40_000_000,
+  maxImagePixels: 4096 * 4096,
+  maxArchivePixels: 2_000_000_000,
   maxDecodedBytes: 2 * GiB,
 };
 

@@ -89,6 +89,22 @@ export const commonEnv = {
       'Memory one training job may use: submissions estimated to need more answer 422 model_too_large, and a training process that goes beyond it is killed and its job fails with out_of_memory',
     parse: bytes(1024 ** 2, 1024 ** 5),
   }),
+  // Image decoding costs CPU by the pixel, whatever the upload's size: both are read from the headers
+  // before anything is decoded, by the API (upload, samples, predictions) and the worker (training).
+  maxImagePixels: envVar({
+    name: 'MAX_IMAGE_PIXELS',
+    default: '16777216',
+    description:
+      'Largest width x height of one image in a dataset or prediction (read from its header, before decoding); larger ones answer 413 image_pixels_limit',
+    parse: integer(1, 1_000_000_000),
+  }),
+  maxArchivePixels: envVar({
+    name: 'MAX_ARCHIVE_PIXELS',
+    default: '2000000000',
+    description:
+      'Largest width x height of all images of one dataset archive together (summed from their headers before any is decoded); more answer 413 archive_pixels_limit',
+    parse: integer(1, Number.MAX_SAFE_INTEGER),
+  }),
   logLevel: envVar({
     name: 'LOG_LEVEL',
     default: 'info',

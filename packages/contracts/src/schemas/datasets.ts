@@ -84,6 +84,8 @@ export const uploadDataset = keyOperation(
     'dataset_unsafe_path',
     'dataset_unsupported',
     'dataset_too_large',
+    'image_pixels_limit',
+    'archive_pixels_limit',
     'storage_unavailable',
   ],
 );

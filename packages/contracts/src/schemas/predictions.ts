@@ -104,6 +104,7 @@ export const predictWithJobModel = keyOperation(
     'dataset_malformed',
     'dataset_unsupported',
     'dataset_too_large',
+    'image_pixels_limit',
     'storage_unavailable',
     'predictor_unavailable',
   ],

@@ -9,7 +9,7 @@ import { inspectDataset, type DatasetOptions, type DatasetSource } from '@trainy
 
 const { source, options } = workerData as {
   source: DatasetSource;
-  options: Pick<DatasetOptions, 'imageSize' | 'channels' | 'testFraction'>;
+  options: Pick<DatasetOptions, 'imageSize' | 'channels' | 'testFraction' | 'limits'>;
 };
 try {
   const summary = await inspectDataset(source, options);

@@ -6,7 +6,7 @@
  */
 import type { DatasetSummary } from '@trainyard/cnn/data';
 import { ApiError, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
-import { runInspectionThread } from '../threads/inspection-thread.js';
+import { runInspectionThread, type PixelLimits } from '../threads/inspection-thread.js';
 
 export type { DatasetSummary };
 
@@ -23,10 +23,11 @@ function inspectInThread(
   files: UploadedFile[],
   format: DatasetFormat | undefined,
   readOptions: DatasetReadOptions,
+  pixelLimits: PixelLimits,
 ): Promise<DatasetSummary> {
   return runInspectionThread<DatasetSummary>({
     script: new URL('./inspect-thread.js', import.meta.url),
-    workerData: { source: { files, ...(format ? { format } : {}) }, options: readOptions },
+    workerData: { source: { files, ...(format ? { format } : {}) }, options: { ...readOptions, limits: pixelLimits } },
     heapMb: THREAD_HEAP_MB,
     fallbackCode: 'dataset_invalid',
     // ERR_WORKER_OUT_OF_MEMORY: the upload needs more than THREAD_HEAP_MB just to be checked.
@@ -39,9 +40,12 @@ export async function inspectUpload(
   files: UploadedFile[],
   format: DatasetFormat | undefined,
   readOptions: DatasetReadOptions,
-  limits: { maxClasses: number },
+  limits: { maxClasses: number } & PixelLimits,
 ): Promise<DatasetSummary> {
-  const summary = await inspectInThread(files, format, readOptions);
+  const summary = await inspectInThread(files, format, readOptions, {
+    maxImagePixels: limits.maxImagePixels,
+    maxArchivePixels: limits.maxArchivePixels,
+  });
   // Each class costs a row and a column of every evaluation's confusion matrix, stored and served.
   if (summary.classNames.length > limits.maxClasses) {
     throw new ApiError(

@@ -66,7 +66,7 @@ async function receiveAndStore(deps: ApiDeps, tenant: Tenant, request: FastifyRe
       upload.files.map((file) => ({ name: file.name, path: file.path })),
       upload.format,
       upload.readOptions,
-      { maxClasses: deps.config.maxClasses },
+      { maxClasses: config.maxClasses, maxImagePixels: config.maxImagePixels, maxArchivePixels: config.maxArchivePixels },
     );
     const id = randomUUID();
     const keys = datasetKeys(id);

@@ -51,8 +51,8 @@ async function handle(message: ToChild): Promise<void> {
 
 function prepareInputs(inputs: PredictInputs, shape: [number, number, number]): Float32Array[] {
   if (inputs.kind === 'json') return parseInstances(inputs.body, shape, options.maxImages);
-  // The dataset readers' pixel budget (maxImagePixels), checked on each header before decoding.
-  return inputs.images.map((image) => imageToInput(image.bytes, shape, { file: image.name }));
+  // The dataset readers' pixel budget (MAX_IMAGE_PIXELS), checked on each header before decoding.
+  return inputs.images.map((image) => imageToInput(image.bytes, shape, { file: image.name }, { maxImagePixels: options.maxImagePixels }));
 }
 
 /** The float32 weights, as stored in the shards: what the loaded model holds in memory. */

@@ -26,6 +26,8 @@ export interface ChildOptions {
   storageEnv: Record<string, string>;
   cacheBytes: number;
   maxImages: number;
+  /** MAX_IMAGE_PIXELS: each image's header is checked against it before decoding. */
+  maxImagePixels: number;
 }
 
 export type ToChild = { type: 'predict'; id: number; model: ModelRef; inputs: PredictInputs; top: number };

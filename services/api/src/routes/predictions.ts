@@ -40,6 +40,7 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       storageEnv: storageEnv(config),
       cacheBytes: config.predictCacheMemoryBytes,
       maxImages: config.predictMaxImages,
+      maxImagePixels: config.maxImagePixels,
     },
   });
   const slots = new TenantSlots(config.maxConcurrentPredictionsPerTenant);

@@ -111,7 +111,14 @@ async function sampleUploaded(deps: ApiDeps, dataset: Dataset, key: string): Pro
       files.push({ name: file.name, path });
     }
     const set = limitClasses(
-      await sampleInThread({ kind: 'files', name: dataset.name, format: dataset.format, files, perClass: SAMPLES_PER_CLASS }),
+      await sampleInThread({
+        kind: 'files',
+        name: dataset.name,
+        format: dataset.format,
+        files,
+        perClass: SAMPLES_PER_CLASS,
+        limits: { maxImagePixels: deps.config.maxImagePixels, maxArchivePixels: deps.config.maxArchivePixels },
+      }),
     );
     await deps.storage.put(key, Buffer.from(JSON.stringify(set)), { contentType: 'application/json' });
     return set;

@@ -15,4 +15,12 @@ export interface SampleSet {
 
 export type SampleRequest =
   | { kind: 'builtin'; name: string; perClass: number }
-  | { kind: 'files'; name: string; format: string | null; files: Array<{ name: string; path: string }>; perClass: number };
+  | {
+      kind: 'files';
+      name: string;
+      format: string | null;
+      files: Array<{ name: string; path: string }>;
+      perClass: number;
+      /** MAX_IMAGE_PIXELS and MAX_ARCHIVE_PIXELS. */
+      limits: { maxImagePixels: number; maxArchivePixels: number };
+    };

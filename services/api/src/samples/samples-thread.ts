@@ -13,7 +13,7 @@ try {
       ? await openBuiltinDataset(request.name as BuiltinDatasetName)
       : await openDataset(
           { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
-          { name: request.name },
+          { name: request.name, limits: request.limits },
         );
   const labels = dataset.test.labels();
   const taken = new Array<number>(dataset.classNames.length).fill(0);

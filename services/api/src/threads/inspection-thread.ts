@@ -21,6 +21,29 @@ export interface InspectionThread {
   what: string;
 }
 
+/** The dataset readers' pixel budgets, and the variables that set them (MAX_IMAGE_PIXELS, MAX_ARCHIVE_PIXELS). */
+export interface PixelLimits {
+  maxImagePixels: number;
+  maxArchivePixels: number;
+}
+
+const PIXEL_LIMIT_VARIABLES: Record<string, string> = { maxImagePixels: 'MAX_IMAGE_PIXELS', maxArchivePixels: 'MAX_ARCHIVE_PIXELS' };
+
+/**
+ * A thread's error as the API's: its catalogue code kept; a pixel budget's details also name the
+ * variable that sets it, as every limit's answer does.
+ */
+export function threadError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
+  const { code, message } = error;
+  if (!isErrorCode(code)) return new ApiError(fallbackCode, message);
+  let details = error.details;
+  const option = (details as { limit?: { option?: unknown } } | undefined)?.limit?.option;
+  if (typeof option === 'string' && Object.hasOwn(PIXEL_LIMIT_VARIABLES, option)) {
+    details = { ...(details as object), variable: PIXEL_LIMIT_VARIABLES[option] };
+  }
+  return new ApiError(code, message, details);
+}
+
 export function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(thread.script, { workerData: thread.workerData, resourceLimits: { maxOldGenerationSizeMb: thread.heapMb } });
@@ -28,10 +51,7 @@ export function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
     worker.once('message', (answer: InspectionAnswer<T>) => {
       answered = true;
       if (answer.ok) resolve(answer.summary);
-      else {
-        const { code, message, details } = answer.error;
-        reject(isErrorCode(code) ? new ApiError(code, message, details) : new ApiError(thread.fallbackCode, message));
-      }
+      else reject(threadError(answer.error, thread.fallbackCode));
     });
     worker.once('error', (error) => {
       answered = true;

@@ -3,7 +3,7 @@
  * without decoding it: enough to choose the dataset's image size and channels, and to refuse a file
  * that claims to be an image and is not, or one so large that decoding it would exhaust memory.
  */
-import { malformed, unsupported, type Where } from '../dataset-errors.js';
+import { malformed, tooManyPixels, unsupported, type Where } from '../dataset-errors.js';
 
 export type ImageType = 'png' | 'jpeg';
 
@@ -25,6 +25,23 @@ export function imageTypeOf(bytes: Uint8Array): ImageType | null {
   if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   return null;
+}
+
+/** Throws image_pixels_limit for an image of more than `maxImagePixels` (width x height), before it is decoded. */
+export function checkImagePixels(header: ImageHeader, where: Where, maxImagePixels: number): void {
+  const pixels = header.width * header.height;
+  if (pixels > maxImagePixels) {
+    throw tooManyPixels(
+      'image_pixels_limit',
+      where,
+      `is an image of ${header.width}x${header.height} pixels`,
+      {
+        option: 'maxImagePixels',
+        value: maxImagePixels,
+      },
+      pixels,
+    );
+  }
 }
 
 /** Throws dataset_malformed for anything that is not a well-formed PNG or JPEG header. */

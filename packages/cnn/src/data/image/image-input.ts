@@ -5,10 +5,10 @@
  * (8-bit, as the dataset buffer holds it) and scaled to [0, 1] as a batch is.
  */
 import type { InputShape } from '../../types.js';
-import { tooLarge, type Where } from '../dataset-errors.js';
+import type { Where } from '../dataset-errors.js';
 import { DEFAULT_LIMITS } from '../options.js';
 import { decodeImage } from './decode-image.js';
-import { readImageHeader } from './image-header.js';
+import { checkImagePixels, readImageHeader } from './image-header.js';
 import { resizeBilinear, toChannels } from './pixels.js';
 
 export interface ImageInputLimits {
@@ -16,7 +16,7 @@ export interface ImageInputLimits {
   maxImagePixels: number;
 }
 
-/** Throws dataset_malformed, dataset_unsupported or dataset_too_large (naming `where`) for a bad image. */
+/** Throws dataset_malformed, dataset_unsupported or image_pixels_limit (naming `where`) for a bad image. */
 export function imageToInput(
   bytes: Uint8Array,
   shape: InputShape,
@@ -25,12 +25,7 @@ export function imageToInput(
 ): Float32Array {
   const [height, width, channels] = shape;
   const header = readImageHeader(bytes, where);
-  if (header.width * header.height > limits.maxImagePixels) {
-    throw tooLarge(where, `is an image of ${header.width}x${header.height} pixels`, {
-      option: 'maxImagePixels',
-      value: limits.maxImagePixels,
-    });
-  }
+  checkImagePixels(header, where, limits.maxImagePixels);
   const decoded = decodeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), header, where);
   const converted = toChannels(decoded.data, decoded.width * decoded.height, decoded.channels, channels as 1 | 3);
   const resized = new Uint8Array(height * width * channels);
