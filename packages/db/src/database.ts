@@ -43,7 +43,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     checkpoints: new CheckpointRepository(prisma),
     models: new ModelRepository(prisma),
     datasets: new DatasetRepository(prisma, pool),
-    weights: new WeightsRepository(prisma),
+    weights: new WeightsRepository(prisma, pool),
     async ping() {
       await pool.query('SELECT 1');
     },

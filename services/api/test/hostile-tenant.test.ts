@@ -325,7 +325,7 @@ describe('uploads and counts', () => {
   });
 
   /** An upload over a real socket that sends its first bytes and then nothing; resolves with what the server answered. */
-  function stalledUpload(auth: Record<string, string>): { answer: Promise<string>; sent: Promise<void> } {
+  function stalledUpload(auth: Record<string, string>, path = '/v1/datasets'): { answer: Promise<string>; sent: Promise<void> } {
     const boundary = 'stalled-boundary';
     const socket = connect(port, '127.0.0.1');
     let text = '';
@@ -334,9 +334,9 @@ describe('uploads and counts', () => {
     const sent = new Promise<void>((resolve) =>
       socket.once('connect', () => {
         socket.write(
-          `POST /v1/datasets HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
             `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n` +
-            `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="train-images-idx3-ubyte"\r\n\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="${path === '/v1/datasets' ? 'images' : 'file'}"; filename="upload"\r\n\r\n` +
             'x'.repeat(1000),
           () => resolve(),
         );
@@ -368,6 +368,33 @@ describe('uploads and counts', () => {
     assert.equal(await api.db.datasets.countForTenant(tenant.id), 0);
     // The slot is free again.
     assert.equal((await upload(api, auth, idxParts(2))).statusCode, 201);
+  });
+
+  test('weights uploads go through the same mechanism: the idle timeout, the upload slots and the storage quota', async () => {
+    const auth = await api.authFor('weights-uploader');
+    const { answer, sent } = stalledUpload(auth, '/v1/weights');
+    await sent;
+    await until(() => readdirSync(tmp).length > 0, 'the upload to start');
+    // One upload slot per tenant, whatever is uploaded.
+    const second = await upload(api, auth, idxParts(2));
+    assert.equal(second.statusCode, 429, second.body);
+    assert.equal(second.json().error.code, 'concurrent_uploads_limit');
+    const text = await answer;
+    assert.match(text, /^HTTP\/1\.1 408 /);
+    assert.match(text, /"code":"upload_timeout"/);
+    assert.deepEqual(readdirSync(tmp), [], 'the temporary folder is removed');
+
+    // 40 KB of quota: a 50 KB file is refused while it streams in, before it is inspected.
+    const body = multipart([
+      { name: 'architecture', value: 'resnet18' },
+      { name: 'file', file: { filename: 'resnet18.pth', data: Buffer.alloc(50 * 1024, 7) } },
+    ]);
+    const over = await api.app.inject({ method: 'POST', url: '/v1/weights', headers: { ...auth, ...body.headers }, payload: body.payload });
+    assert.equal(over.statusCode, 413, over.body);
+    assert.equal(over.json().error.code, 'storage_quota_exceeded');
+    assert.equal(over.json().error.details.variable, 'TENANT_STORAGE_QUOTA');
+    const tenant = (await api.db.tenants.findByName('weights-uploader'))!;
+    assert.equal(await api.db.weights.countForTenant(tenant.id), 0, 'nothing stored');
   });
 
   test('parallel submissions cannot overrun MAX_QUEUED_JOBS_PER_TENANT', async () => {

@@ -218,7 +218,7 @@ export const apiEnv = {
   maxConcurrentUploadsPerTenant: envVar({
     name: 'MAX_CONCURRENT_UPLOADS_PER_TENANT',
     default: '2',
-    description: 'Dataset uploads one tenant may send at once to one API process; more answer 429 concurrent_uploads_limit',
+    description: 'Uploads (datasets and weights) one tenant may send at once to one API process; more answer 429 concurrent_uploads_limit',
     parse: integer(1, 10_000),
   }),
   tenantStorageQuotaBytes: envVar({

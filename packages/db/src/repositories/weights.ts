@@ -4,7 +4,9 @@
  * file is stored and inspected.
  */
 import type { Prisma, PrismaClient, Weights } from '../../generated/prisma/client.js';
+import type pg from 'pg';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+import { inTransaction, lockTenants, storedBytes, TENANT_STORAGE_LOCK, TenantLimitError } from '../tenant-limit.js';
 
 export interface NewWeights {
   id: string;
@@ -12,13 +14,41 @@ export interface NewWeights {
   name: string;
   architecture: string;
   storageKey: string;
+  /** Size of the file about to be stored (counted by TENANT_STORAGE_QUOTA from now on). */
+  bytes?: number;
 }
 
-export class WeightsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+const INSERT_UPLOADING = {
+  name: 'trainyard.weights.insert-uploading',
+  text: `INSERT INTO weights (id, tenant_id, name, architecture, storage_key, bytes, status)
+         VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::bigint, 'uploading')`,
+};
 
-  createUploading(input: NewWeights): Promise<Weights> {
-    return this.prisma.weights.create({ data: { ...input, status: 'uploading' } });
+export class WeightsRepository {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /**
+   * The row of weights about to be stored, as `uploading`. With `limits`, the tenant's stored bytes
+   * (TENANT_STORAGE_QUOTA) are checked in the same transaction under the tenant's storage lock, the
+   * one dataset uploads take: parallel uploads count each other, and a refused one throws
+   * TenantLimitError and writes nothing.
+   */
+  async createUploading(input: NewWeights, limits?: { quotaBytes: number }): Promise<Weights> {
+    await inTransaction(this.pool, async (client) => {
+      if (limits) {
+        await lockTenants(client, TENANT_STORAGE_LOCK, [input.tenantId]);
+        const stored = await storedBytes(client, input.tenantId);
+        if (stored + (input.bytes ?? 0) > limits.quotaBytes) throw new TenantLimitError('storage_quota', stored, limits.quotaBytes);
+      }
+      await client.query({
+        ...INSERT_UPLOADING,
+        values: [input.id, input.tenantId, input.name, input.architecture, input.storageKey, input.bytes ?? 0],
+      });
+    });
+    return (await this.get(input.id))!;
   }
 
   markReady(id: string, result: { format: string; summary: unknown; bytes: number }): Promise<Weights> {

@@ -4,13 +4,11 @@
  * IDX pair, possibly several pairs) or one or more `file` parts (CIFAR batches, an image-folder zip or
  * tar.gz); fields `format` and `name`, before or after the files.
  */
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
 import { assertStorableText } from '../http/stored-text.js';
+import { receiveMultipart, type UploadLimits } from '../uploads/tenant-upload.js';
 
 export interface ReceivedFile {
   part: 'images' | 'labels' | 'file';
@@ -29,49 +27,6 @@ export interface ReceivedUpload {
 
 const FILE_PARTS = new Set(['images', 'labels', 'file']);
 
-export interface UploadLimits {
-  /** Bytes of all files together. */
-  maxBytes: number;
-  /** The error for an upload past maxBytes (UPLOAD_LIMIT, or what is left of TENANT_STORAGE_QUOTA). */
-  tooLarge: () => ApiError;
-  /** The upload is refused when no byte arrives for this long (UPLOAD_IDLE_TIMEOUT_SECONDS). */
-  idleTimeoutMs: number;
-}
-
-/**
- * Rejects `expired` once `touch` has not been called for `ms`. A client that opens an upload and then
- * sends nothing would otherwise hold its upload slot, a socket and a temporary file for as long as
- * the connection lives.
- */
-class IdleTimeout {
-  readonly expired: Promise<never>;
-  private timer: NodeJS.Timeout | null = null;
-  private fire: () => void = () => {};
-
-  constructor(private readonly ms: number) {
-    this.expired = new Promise<never>((_resolve, reject) => {
-      this.fire = () =>
-        reject(
-          new ApiError('upload_timeout', `The upload sent nothing for ${ms / 1000} s (UPLOAD_IDLE_TIMEOUT_SECONDS).`, {
-            limit: ms / 1000,
-            variable: 'UPLOAD_IDLE_TIMEOUT_SECONDS',
-          }),
-        );
-    });
-    this.expired.catch(() => {});
-    this.touch();
-  }
-
-  readonly touch = (): void => {
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.fire(), this.ms);
-  };
-
-  clear(): void {
-    if (this.timer) clearTimeout(this.timer);
-  }
-}
-
 function invalid(message: string, path: string): ApiError {
   return new ApiError('validation_failed', message, [{ path, rule: 'multipart' }]);
 }
@@ -87,27 +42,8 @@ export function safeFileName(index: number, original: string): string {
 }
 
 export async function receiveUpload(request: FastifyRequest, dir: string, limits: UploadLimits): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) {
-    throw new ApiError('unsupported_media_type', 'Upload a dataset as multipart/form-data.');
-  }
-  const idle = new IdleTimeout(limits.idleTimeoutMs);
-  request.raw.on('data', idle.touch);
-  try {
-    return await receiveParts(request, dir, limits, idle);
-  } finally {
-    idle.clear();
-    request.raw.off('data', idle.touch);
-  }
-}
-
-async function receiveParts(request: FastifyRequest, dir: string, limits: UploadLimits, idle: IdleTimeout): Promise<ReceivedUpload> {
   const upload: ReceivedUpload = { files: [], readOptions: {} };
-  let total = 0;
-  const parts = request.parts()[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await Promise.race([parts.next(), idle.expired]);
-    if (next.done) break;
-    const part = next.value;
+  await receiveMultipart(request, limits, 'a dataset', async (part, save) => {
     if (part.type === 'field') {
       const value = typeof part.value === 'string' ? part.value : '';
       if (part.fieldname === 'format') {
@@ -127,7 +63,7 @@ async function receiveParts(request: FastifyRequest, dir: string, limits: Upload
           `multipart.${part.fieldname.slice(0, 50)}`,
         );
       }
-      continue;
+      return;
     }
     if (!FILE_PARTS.has(part.fieldname)) {
       throw invalid(
@@ -139,29 +75,9 @@ async function receiveParts(request: FastifyRequest, dir: string, limits: Upload
     if (part.filename) assertStorableText(part.filename, `multipart.${part.fieldname}.filename`);
     const original = part.filename || `${part.fieldname}-${index}`;
     const path = join(dir, safeFileName(index, original));
-    let bytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length;
-        if (total + bytes > limits.maxBytes) {
-          callback(limits.tooLarge());
-          return;
-        }
-        callback(null, chunk);
-      },
-    });
-    try {
-      const written = pipeline(part.file, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-      await Promise.race([written, idle.expired.catch((error: unknown) => (part.file.destroy(), Promise.reject(error)))]);
-    } catch (error) {
-      // The multipart plugin's own per-file limit is UPLOAD_LIMIT.
-      if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw limits.tooLarge();
-      throw error;
-    }
-    if (part.file.truncated) throw limits.tooLarge();
-    total += bytes;
+    const bytes = await save(part, path);
     upload.files.push({ part: part.fieldname as ReceivedFile['part'], name: original.slice(0, 200), path, bytes });
-  }
+  });
   checkParts(upload.files);
   return upload;
 }

@@ -6,31 +6,36 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import type { FastifyRequest } from 'fastify';
 import type { WeightsView } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
-import { createScratchDir, weightsKeys } from '@trainyard/storage';
+import { weightsKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
+import { tenantLimitError } from '../http/tenant-limit-errors.js';
+import { asTenantUpload } from '../uploads/tenant-upload.js';
 import { inspectWeightsFile } from './inspect-weights.js';
 import { receiveWeightsUpload } from './receive-weights-upload.js';
 import { toWeightsView } from './weights-view.js';
 
-export async function uploadWeights(deps: ApiDeps, tenant: Tenant, request: FastifyRequest): Promise<WeightsView> {
-  const dir = await createScratchDir(deps.config.uploadTmpDir ?? tmpdir(), 'weights');
-  try {
-    const upload = await receiveWeightsUpload(request, dir, deps.config.uploadLimitBytes);
+export function uploadWeights(deps: ApiDeps, tenant: Tenant, request: FastifyRequest): Promise<WeightsView> {
+  return asTenantUpload(deps, tenant.id, 'weights', async ({ dir, limits }) => {
+    const upload = await receiveWeightsUpload(request, dir, limits);
     const summary = await inspectWeightsFile(upload.path, upload.architecture);
     const id = randomUUID();
     const key = weightsKeys(id).file;
-    await deps.db.weights.createUploading({
-      id,
-      tenantId: tenant.id,
-      name: upload.name ?? upload.fileName,
-      architecture: upload.architecture,
-      storageKey: key,
-    });
+    await deps.db.weights
+      .createUploading(
+        {
+          id,
+          tenantId: tenant.id,
+          name: upload.name ?? upload.fileName,
+          architecture: upload.architecture,
+          storageKey: key,
+          bytes: upload.bytes,
+        },
+        { quotaBytes: deps.config.tenantStorageQuotaBytes },
+      )
+      .catch((error: unknown) => Promise.reject(tenantLimitError(error)));
     try {
       await deps.storage.put(key, createReadStream(upload.path));
       return toWeightsView(await deps.db.weights.markReady(id, { format: summary.format, summary, bytes: upload.bytes }));
@@ -38,9 +43,7 @@ export async function uploadWeights(deps: ApiDeps, tenant: Tenant, request: Fast
       await removeWeights(deps, id, key);
       throw error;
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Deletes a weights file, then its row; failures are logged (the cleanup loop retries). */
