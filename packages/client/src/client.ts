@@ -32,6 +32,12 @@ import type {
   WeightsList,
   WeightsView,
   WorkerList,
+  CreateWebhook,
+  ListWebhooksQuery,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookView,
+  WebhookWithSecret,
 } from '@trainyard/contracts';
 import { TrainyardApiError } from './errors.js';
 import { SseParser } from './sse.js';
@@ -201,6 +207,24 @@ export class TrainyardClient {
     delete: async (id: string): Promise<void> => {
       await this.request(`/v1/weights/${segment(id)}`, { method: 'DELETE' });
     },
+  };
+
+  readonly webhooks = {
+    /** createWebhook: POST /v1/webhooks (the answer holds the signing secret, shown only here) */
+    create: (body: CreateWebhook): Promise<WebhookWithSecret> => this.json('/v1/webhooks', { method: 'POST', json: body }),
+    /** listWebhooks: GET /v1/webhooks */
+    list: (query: ListWebhooksQuery = {}): Promise<WebhookList> => this.json('/v1/webhooks', { query }),
+    /** getWebhook: GET /v1/webhooks/{id} */
+    get: (id: string): Promise<WebhookView> => this.json(`/v1/webhooks/${segment(id)}`),
+    /** deleteWebhook: DELETE /v1/webhooks/{id} */
+    delete: async (id: string): Promise<void> => {
+      await this.request(`/v1/webhooks/${segment(id)}`, { method: 'DELETE' });
+    },
+    /** rotateWebhookSecret: POST /v1/webhooks/{id}/rotate-secret */
+    rotateSecret: (id: string): Promise<WebhookWithSecret> => this.json(`/v1/webhooks/${segment(id)}/rotate-secret`, { method: 'POST' }),
+    /** listWebhookDeliveries: GET /v1/webhooks/{id}/deliveries */
+    deliveries: (id: string, query: ListWebhooksQuery = {}): Promise<WebhookDeliveryList> =>
+      this.json(`/v1/webhooks/${segment(id)}/deliveries`, { query }),
   };
 
   readonly architectures = {

@@ -73,6 +73,7 @@ export const ERROR_CATALOGUE = {
       'The images of one archive have more pixels together (width x height from each header, before decoding) than MAX_ARCHIVE_PIXELS allows.',
   },
   classes_limit: { httpStatus: 422, message: 'The dataset has more classes than MAX_CLASSES allows.' },
+  webhooks_limit: { httpStatus: 429, message: 'The tenant has as many webhooks as MAX_WEBHOOKS_PER_TENANT allows; delete some first.' },
   datasets_limit: { httpStatus: 429, message: 'The tenant keeps as many datasets as MAX_DATASETS_PER_TENANT allows; delete some first.' },
   predict_images_limit: { httpStatus: 413, message: 'More images in one prediction request than PREDICT_MAX_IMAGES allows; split it.' },
   predict_body_too_large: {
@@ -116,6 +117,11 @@ export const ERROR_CATALOGUE = {
     message: "The model needs more memory than PREDICT_CACHE_MEMORY gives the prediction processes' model cache.",
   },
   dataset_not_ready: { httpStatus: 409, message: 'The dataset is still being uploaded.' },
+  webhook_url_refused: {
+    httpStatus: 422,
+    message:
+      'The webhook URL must be http(s) without credentials, and its host must resolve only to public addresses (WEBHOOK_ALLOW_PRIVATE allows private ones).',
+  },
 
   // -- datasets (the CNN package's readers)
   dataset_invalid: { httpStatus: 422, message: 'The uploaded dataset is not a valid dataset; see details.' },

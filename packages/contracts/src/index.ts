@@ -17,5 +17,6 @@ export * from './schemas/operations.js';
 export * from './schemas/admin.js';
 export * from './schemas/operation-list.js';
 export * from './schemas/weights.js';
+export * from './schemas/webhooks.js';
 export * from './tenant.js';
 export * from './schemas/predictions.js';

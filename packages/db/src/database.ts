@@ -12,6 +12,7 @@ import { ModelRepository } from './repositories/models.js';
 import { SchedulerRepository } from './repositories/scheduler.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { WeightsRepository } from './repositories/weights.js';
+import { WebhookRepository } from './repositories/webhooks.js';
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -25,6 +26,8 @@ export interface Database {
   readonly models: ModelRepository;
   readonly datasets: DatasetRepository;
   readonly weights: WeightsRepository;
+  /** Webhooks, their outbox of events and its deliveries. */
+  readonly webhooks: WebhookRepository;
   /** Throws unless Postgres answers (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     models: new ModelRepository(prisma),
     datasets: new DatasetRepository(prisma, pool),
     weights: new WeightsRepository(prisma, pool),
+    webhooks: new WebhookRepository(prisma, pool),
     async ping() {
       await pool.query('SELECT 1');
     },

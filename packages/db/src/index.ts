@@ -13,7 +13,19 @@ export {
   type IdempotencyRequest,
   type ListJobsOptions,
   type JobFailure,
+  jobFromJson,
 } from './repositories/jobs.js';
+export {
+  WebhookRepository,
+  recordEvent,
+  recordEventInTransaction,
+  jobEventStatements,
+  type NewEvent,
+  type NewWebhook,
+  type ClaimedDelivery,
+  type AttemptRecord,
+  type DeliveryRecord,
+} from './repositories/webhooks.js';
 export { SchedulerRepository, runnableAccelerators, type SchedulingPolicy, type ClaimDecision } from './repositories/scheduler.js';
 export { TenantLimitError, type TenantLimitKind } from './tenant-limit.js';
 export { MetricsRepository } from './repositories/metrics.js';
@@ -21,5 +33,5 @@ export { CheckpointRepository, type CheckpointRecord } from './repositories/chec
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';
 export { DatasetRepository, datasetFiles, datasetReadOptions, type DatasetFile } from './repositories/datasets.js';
 export { WeightsRepository, type NewWeights } from './repositories/weights.js';
-export type { Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights } from '../generated/prisma/client.js';
+export type { Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights, Webhook } from '../generated/prisma/client.js';
 export { JobStatus as DbJobStatus, JobPhase as DbJobPhase } from '../generated/prisma/enums.js';

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 
-export type TenantLimitKind = 'queued_jobs' | 'datasets' | 'storage_quota';
+export type TenantLimitKind = 'queued_jobs' | 'datasets' | 'storage_quota' | 'webhooks';
 
 export class TenantLimitError extends Error {
   constructor(
@@ -23,6 +23,7 @@ export class TenantLimitError extends Error {
 /** Advisory lock namespaces (the migrations' lock is 72707369, the scheduler's 72707370). */
 export const TENANT_JOBS_LOCK = 72707371;
 export const TENANT_STORAGE_LOCK = 72707372;
+export const TENANT_WEBHOOKS_LOCK = 72707391;
 
 const LOCK_TENANTS = {
   name: 'trainyard.tenant-limit.lock',

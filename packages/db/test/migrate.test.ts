@@ -46,6 +46,10 @@ test('migrations apply once, are recorded as Prisma records them, and concurrent
           'jobs',
           'models',
           'tenants',
+          'webhook_deliveries',
+          'webhook_delivery_attempts',
+          'webhook_events',
+          'webhooks',
           'weights',
         ],
       );

@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { weightsRoutes } from './routes/weights.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { architectureRoutes } from './routes/architectures.js';
 import { eventRoutes } from './routes/events.js';
 import { sampleRoutes } from './routes/samples.js';
@@ -111,6 +112,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await jobRoutes(v1, deps, state);
       await datasetRoutes(v1, deps);
       await weightsRoutes(v1, deps);
+      await webhookRoutes(v1, deps);
       await architectureRoutes(v1, deps);
       await eventRoutes(v1, deps);
       await sampleRoutes(v1, deps);

@@ -70,7 +70,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      stopBackground();
+      await stopBackground();
       await stopHttp();
       await deps.close();
     })());

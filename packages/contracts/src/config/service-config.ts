@@ -241,6 +241,38 @@ export const apiEnv = {
       'Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one API process; more answer 429 event_streams_limit',
     parse: integer(1, 100_000),
   }),
+  maxWebhooksPerTenant: envVar({
+    name: 'MAX_WEBHOOKS_PER_TENANT',
+    default: '20',
+    description: 'Webhooks a tenant may register; more answer 429 webhooks_limit',
+    parse: integer(1, 10_000),
+  }),
+  webhookAllowPrivate: envVar({
+    name: 'WEBHOOK_ALLOW_PRIVATE',
+    default: 'false',
+    description:
+      'Let webhooks reach loopback, private, link-local, CGNAT and other non-public addresses (a receiver on the same host or network); false refuses them at registration and at each delivery',
+    parse: boolean,
+  }),
+  webhookDnsServers: envVar({
+    name: 'WEBHOOK_DNS_SERVERS',
+    default: '',
+    description:
+      "Comma-separated DNS servers (address or address:port) that resolve webhook hosts; empty: the system's resolver (getaddrinfo, /etc/hosts included)",
+    parse: list,
+  }),
+  webhookRetryBaseMs: envVar({
+    name: 'WEBHOOK_RETRY_BASE_MS',
+    default: '30000',
+    description: 'Wait before the first retry of a failed webhook delivery; each further retry waits twice as long (at most 4 hours)',
+    parse: integer(1, 3_600_000),
+  }),
+  webhookRetryWindowSeconds: envVar({
+    name: 'WEBHOOK_RETRY_WINDOW_SECONDS',
+    default: '86400',
+    description: 'A webhook delivery is retried until this long after its event; then it is marked failed',
+    parse: integer(1, 30 * 86_400),
+  }),
   maxEpochs: envVar({ name: 'MAX_EPOCHS', default: '1000', description: 'Largest epochs a job may ask for', parse: integer(1, 1_000_000) }),
   maxBatchSize: envVar({
     name: 'MAX_BATCH_SIZE',

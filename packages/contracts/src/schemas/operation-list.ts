@@ -10,6 +10,7 @@ import { listWorkers } from './workers.js';
 import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
 import { WEIGHTS_OPERATIONS } from './weights.js';
+import { WEBHOOK_OPERATIONS } from './webhooks.js';
 
 export const OPERATIONS = {
   ...JOB_OPERATIONS,
@@ -22,6 +23,7 @@ export const OPERATIONS = {
   deleteDataset,
   getDatasetSamples,
   ...WEIGHTS_OPERATIONS,
+  ...WEBHOOK_OPERATIONS,
   listArchitectures,
   listWorkers,
   getHealth,

@@ -5,14 +5,19 @@
  *
  *   queued -> running -> succeeded | failed | cancelled
  *   running -> queued (handed back: SIGTERM, lost worker)      queued -> cancelled | failed
+ *
+ * Each transition (and each insert) records its webhook event in the same statement: the UPDATE is a
+ * CTE and the outbox inserts read its RETURNING rows (jobEventStatements), so an event exists exactly
+ * when its transition happened.
  */
-import type { Accelerator, DeviceView, JobProgress, JobStatus, ErrorCode } from '@trainyard/contracts';
+import type { Accelerator, DeviceView, JobProgress, JobStatus, ErrorCode, JobWebhookEventType } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 import { Batcher } from '../batcher.js';
 import { inTransaction, lockTenants, TENANT_JOBS_LOCK, TenantLimitError } from '../tenant-limit.js';
+import { jobEventStatements } from './webhooks.js';
 
 export interface NewJob {
   tenantId: string;
@@ -92,6 +97,33 @@ export const JOB_COLUMN_LIST = [
 ].join(', ');
 const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
 
+/** The DateTime fields of Job: a row read back from JSON (a webhook event's data) has them as text. */
+const JOB_DATE_FIELDS = [
+  'notBefore',
+  'heartbeatAt',
+  'enqueuedAt',
+  'cancelRequestedAt',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof Job>;
+
+/** A job row from its JSON form (to_jsonb of JOB_COLUMN_LIST: a webhook event's data). */
+export function jobFromJson(data: unknown): Job {
+  const row = { ...(data as Record<string, unknown>) };
+  for (const field of JOB_DATE_FIELDS) {
+    const value = row[field];
+    if (typeof value === 'string') row[field] = new Date(value);
+  }
+  return row as unknown as Job;
+}
+
+/** `update` (an UPDATE of jobs without RETURNING) with its `type` webhook events; the moved rows. */
+function transitionStatement(update: string, type: JobWebhookEventType): string {
+  return `WITH moved AS (${update} RETURNING ${JOB_COLUMN_LIST})${jobEventStatements('moved', type)} SELECT * FROM moved`;
+}
+
 /**
  * The submission path's statements, sent on the pg pool directly as named (prepared once per
  * connection) statements: submission is the API's hot path, and a query through Prisma costs several
@@ -102,7 +134,8 @@ const INSERT_JOBS = {
   name: 'trainyard.jobs.insert-many-within-limit',
   // Each row is inserted only while its tenant's queued jobs, those of this batch before it included,
   // stay within its max_queued (NULL: no limit); the caller holds the tenants' locks.
-  text: `INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
+  text: `WITH inserted AS (
+         INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
          SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id
          FROM (SELECT input.*, row_number() OVER (PARTITION BY input.tenant_id ORDER BY input.position) AS place
                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
@@ -111,7 +144,9 @@ const INSERT_JOBS = {
               ) batch
          WHERE batch.max_queued IS NULL
             OR (SELECT count(*) FROM jobs WHERE jobs.tenant_id = batch.tenant_id AND jobs.status = 'queued') + batch.place <= batch.max_queued
-         RETURNING ${JOB_COLUMN_LIST}`,
+         RETURNING ${JOB_COLUMN_LIST}
+         )${jobEventStatements('inserted', 'job.queued')}
+         SELECT * FROM inserted`,
 };
 const COUNT_WITH_STATUS = {
   name: 'trainyard.jobs.count-with-status',
@@ -219,11 +254,14 @@ export class JobRepository {
   /** The same INSERT inside a Prisma transaction (with its idempotency key). */
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
-      INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
-      VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
-              ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator",
-              ${input.weightsId ?? null}::uuid)
-      RETURNING ${JOB_COLUMNS}`;
+      WITH inserted AS (
+        INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
+        VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
+                ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator",
+                ${input.weightsId ?? null}::uuid)
+        RETURNING ${JOB_COLUMNS}
+      )${Prisma.raw(jobEventStatements('inserted', 'job.queued'))}
+      SELECT * FROM inserted`;
     return rows[0]!;
   }
 
@@ -364,22 +402,14 @@ export class JobRepository {
 
   /** queued -> running for this worker; counts an attempt. Null when the job is not queued. */
   async claim(id: string, workerId: string): Promise<Job | null> {
-    const now = new Date();
-    const result = await this.prisma.job.updateMany({
-      where: { id, status: 'queued' },
-      data: {
-        status: 'running',
-        phase: 'loading_data',
-        workerId,
-        attempts: { increment: 1 },
-        heartbeatAt: now,
-        updatedAt: now,
-      },
-    });
-    if (result.count === 0) return null;
     // started_at keeps the first start across attempts.
-    await this.prisma.job.updateMany({ where: { id, startedAt: null }, data: { startedAt: now } });
-    return this.get(id);
+    return this.transition(
+      `UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
+         heartbeat_at = now(), updated_at = now(), started_at = COALESCE(started_at, now())
+       WHERE id = $1::uuid AND status = 'queued'`,
+      'job.running',
+      [id, workerId],
+    );
   }
 
   async heartbeat(id: string, workerId: string): Promise<boolean> {
@@ -403,21 +433,30 @@ export class JobRepository {
   }
 
   async succeed(id: string, workerId: string, result: { engine: string; evaluation: unknown }): Promise<boolean> {
-    return this.finish({ id, workerId, status: 'running' }, 'succeeded', {
-      engine: result.engine,
-      evaluation: result.evaluation as Prisma.InputJsonValue,
-    });
+    return this.finish(
+      'succeeded',
+      `phase = NULL, engine = $3, evaluation = $4::jsonb`,
+      `id = $1::uuid AND worker_id = $2 AND status = 'running'`,
+      [id, workerId, result.engine, result.evaluation === undefined ? null : JSON.stringify(result.evaluation)],
+    );
   }
 
   /** running -> failed (this worker's job), or queued -> failed when `workerId` is null. */
   async fail(id: string, workerId: string | null, failure: JobFailure): Promise<boolean> {
-    const where = workerId === null ? { id, status: 'queued' as const } : { id, workerId, status: 'running' as const };
-    return this.finish(where, 'failed', { errorCode: failure.code, errorMessage: failure.message });
+    const set = 'error_code = $2, error_message = $3';
+    return workerId === null
+      ? this.finish('failed', set, `id = $1::uuid AND status = 'queued'`, [id, failure.code, failure.message])
+      : this.finish('failed', set, `id = $1::uuid AND worker_id = $4 AND status = 'running'`, [
+          id,
+          failure.code,
+          failure.message,
+          workerId,
+        ]);
   }
 
   /** queued -> cancelled at once (the API's cancel of a job no worker holds). */
   async cancelQueued(id: string): Promise<boolean> {
-    return this.finish({ id, status: 'queued' }, 'cancelled', { cancelRequestedAt: new Date() });
+    return this.finish('cancelled', 'cancel_requested_at = now()', `id = $1::uuid AND status = 'queued'`, [id]);
   }
 
   /** Records a cancel request on a running job; the worker running it stops and calls markCancelled. */
@@ -432,7 +471,7 @@ export class JobRepository {
 
   /** running -> cancelled, by the worker that stopped it. */
   async markCancelled(id: string, workerId: string): Promise<boolean> {
-    return this.finish({ id, workerId, status: 'running' }, 'cancelled', {});
+    return this.finish('cancelled', null, `id = $1::uuid AND worker_id = $2 AND status = 'running'`, [id, workerId]);
   }
 
   /**
@@ -442,24 +481,18 @@ export class JobRepository {
    * retry's backoff, before which the scheduler does not choose the job.
    */
   async requeue(id: string, condition: { workerId: string } | { staleBefore: Date }, retryAfter: Date | null = null): Promise<boolean> {
-    const where: Prisma.JobWhereInput =
+    const where =
       'workerId' in condition
-        ? { id, status: 'running', workerId: condition.workerId }
-        : { id, status: 'running', heartbeatAt: { lt: condition.staleBefore } };
-    return this.changed(
-      await this.prisma.job.updateMany({
-        where,
-        data: {
-          status: 'queued',
-          phase: null,
-          workerId: null,
-          heartbeatAt: null,
-          enqueuedAt: null,
-          notBefore: retryAfter,
-          updatedAt: new Date(),
-        },
-      }),
+        ? `id = $1::uuid AND status = 'running' AND worker_id = $3`
+        : `id = $1::uuid AND status = 'running' AND heartbeat_at < $3::timestamptz`;
+    const moved = await this.transition(
+      `UPDATE jobs SET status = 'queued', phase = NULL, worker_id = NULL, heartbeat_at = NULL, enqueued_at = NULL,
+         not_before = $2::timestamptz, updated_at = now()
+       WHERE ${where}`,
+      'job.queued',
+      [id, retryAfter, 'workerId' in condition ? condition.workerId : condition.staleBefore],
     );
+    return moved !== null;
   }
 
   /** Running jobs whose heartbeat stopped before `before` (their worker is gone or stuck). */
@@ -480,19 +513,25 @@ export class JobRepository {
     });
   }
 
+  /** One UPDATE of the state machine (see the file comment) with its webhook events; the moved row or null. */
+  private async transition(update: string, type: JobWebhookEventType, values: unknown[]): Promise<Job | null> {
+    const { rows } = await this.pool.query<Job>(transitionStatement(update, type), values);
+    return rows[0] ?? null;
+  }
+
   private async finish(
-    where: Prisma.JobWhereInput,
     status: 'succeeded' | 'failed' | 'cancelled',
-    data: Prisma.JobUpdateManyMutationInput,
+    set: string | null,
+    where: string,
+    values: unknown[],
   ): Promise<boolean> {
-    const now = new Date();
-    return this.changed(
-      // A failed or cancelled job keeps its phase: it tells in which phase it stopped.
-      await this.prisma.job.updateMany({
-        where,
-        data: { ...data, status, ...(status === 'succeeded' ? { phase: null } : {}), finishedAt: now, updatedAt: now },
-      }),
+    // A failed or cancelled job keeps its phase: it tells in which phase it stopped.
+    const moved = await this.transition(
+      `UPDATE jobs SET status = '${status}', ${set ? `${set}, ` : ''}finished_at = now(), updated_at = now() WHERE ${where}`,
+      `job.${status}`,
+      values,
     );
+    return moved !== null;
   }
 
   private changed(result: { count: number }): boolean {

@@ -15,6 +15,7 @@ import type { Accelerator, WorkerAccelerator } from '@trainyard/contracts';
 import type pg from 'pg';
 import type { Job } from './jobs.js';
 import { JOB_COLUMN_LIST } from './jobs.js';
+import { jobEventStatements } from './webhooks.js';
 
 export interface SchedulingPolicy {
   /** The class the worker declares. */
@@ -71,9 +72,13 @@ const RUNNING_OF_TENANT = {
 };
 const CLAIM = {
   name: 'trainyard.scheduler.claim',
-  text: `UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
-           not_before = NULL, heartbeat_at = now(), updated_at = now(), started_at = COALESCE(started_at, now())
-         WHERE id = $1::uuid AND status = 'queued' RETURNING ${JOB_COLUMN_LIST}`,
+  // With its job.running webhook events (the state machine's rule: see jobs.ts).
+  text: `WITH claimed AS (
+           UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
+             not_before = NULL, heartbeat_at = now(), updated_at = now(), started_at = COALESCE(started_at, now())
+           WHERE id = $1::uuid AND status = 'queued' RETURNING ${JOB_COLUMN_LIST}
+         )${jobEventStatements('claimed', 'job.running')}
+         SELECT * FROM claimed`,
 };
 
 export class SchedulerRepository {

@@ -3,8 +3,11 @@ import type { ApiDeps } from '../context.js';
 import { cleanStaleUploads } from './clean-stale-uploads.js';
 import { enqueuePending } from './enqueue-pending.js';
 import { deleteExpiredJobs } from './delete-expired-jobs.js';
+import { WebhookDeliverer } from '../webhooks/webhook-deliverer.js';
 
 const IDEMPOTENCY_KEY_DAYS = 7;
+/** Delivered and failed webhook deliveries are listed this long (GET /v1/webhooks/{id}/deliveries). */
+const WEBHOOK_HISTORY_DAYS = 7;
 
 function every(ms: number, name: string, deps: ApiDeps, task: () => Promise<unknown>): () => void {
   let running = false;
@@ -25,8 +28,14 @@ function every(ms: number, name: string, deps: ApiDeps, task: () => Promise<unkn
   return () => clearInterval(timer);
 }
 
-export function startBackgroundTasks(deps: ApiDeps): () => void {
+/** Starts the loops; the function returned stops them and waits for the webhook attempts in flight. */
+export function startBackgroundTasks(deps: ApiDeps): () => Promise<void> {
+  const webhooks = new WebhookDeliverer(deps);
   const stops = [
+    every(1_000, 'deliver-webhooks', deps, () => webhooks.kick()),
+    every(3600_000, 'prune-webhook-events', deps, () =>
+      deps.db.webhooks.pruneEvents(new Date(Date.now() - WEBHOOK_HISTORY_DAYS * 86400_000)),
+    ),
     every(5_000, 'enqueue-pending', deps, () => enqueuePending(deps)),
     every(600_000, 'clean-stale-uploads', deps, () => cleanStaleUploads(deps)),
     every(600_000, 'delete-expired-jobs', deps, () => deleteExpiredJobs(deps)),
@@ -34,5 +43,8 @@ export function startBackgroundTasks(deps: ApiDeps): () => void {
       deps.db.jobs.pruneIdempotencyKeys(new Date(Date.now() - IDEMPOTENCY_KEY_DAYS * 86400_000)),
     ),
   ];
-  return () => stops.forEach((stop) => stop());
+  return async () => {
+    stops.forEach((stop) => stop());
+    await webhooks.close();
+  };
 }

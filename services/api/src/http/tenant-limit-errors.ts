@@ -36,6 +36,12 @@ export function tenantLimitError(error: unknown): unknown {
       );
     case 'storage_quota':
       return storageQuotaError(error.current, error.limit);
+    case 'webhooks':
+      return new ApiError(
+        'webhooks_limit',
+        `The tenant already has ${error.current} webhooks; the limit is ${error.limit} (MAX_WEBHOOKS_PER_TENANT). Delete some first.`,
+        { limit: error.limit, webhooks: error.current, variable: 'MAX_WEBHOOKS_PER_TENANT' },
+      );
   }
 }
 
