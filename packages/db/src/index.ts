@@ -1,6 +1,7 @@
 export { openDatabase, type Database } from './database.js';
 export { createPool, createPrismaClient, type PoolOptions, type PrismaClient } from './client.js';
 export { ensureDatabase } from './ensure-database.js';
+export { isDatabaseUnreachable } from './unreachable.js';
 export { applyMigrations, readMigrations, defaultMigrationsDir, MIGRATION_LOCK_KEY, type MigrateResult } from './migrate.js';
 export { generateApiKey, hashApiKey, apiKeyPrefix, looksLikeApiKey } from './api-key-secret.js';
 export { encodeCursor, decodeCursor, type Page } from './pagination.js';

@@ -85,3 +85,11 @@ export type ChildMessage =
   | { type: 'stopped' }
   | { type: 'failed'; failure: FailureReport }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
+
+/**
+ * Whether an error message says that memory ran out: a RangeError the child caught (an array buffer,
+ * WebAssembly memory) or the last line a crashed child wrote (V8's heap limit).
+ */
+export function isOutOfMemoryMessage(message: string): boolean {
+  return /memory|allocation|heap limit/i.test(message);
+}

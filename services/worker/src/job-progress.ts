@@ -27,3 +27,8 @@ export class Throttle {
     return true;
   }
 }
+
+/** The `at` of a job event. */
+export function eventTime(): string {
+  return new Date().toISOString();
+}

@@ -6,17 +6,18 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
-import type { Database, Job } from '@trainyard/db';
+import type { Job } from '@trainyard/db';
 import { datasetFiles, datasetReadOptions, modelFiles } from '@trainyard/db';
-import type { JobProgress, ResolvedJobSpec } from '@trainyard/contracts';
+import type { ResolvedJobSpec } from '@trainyard/contracts';
 import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
 import { removeScratchDirsOf, type Storage } from '@trainyard/storage';
-import type { ChildMessage, DatasetSource, FailureReport, StartMessage } from './child-protocol.js';
+import { isOutOfMemoryMessage, type ChildMessage, type DatasetSource, type FailureReport, type StartMessage } from './child-protocol.js';
 import type { WorkerConfig } from './config.js';
-import { progressFromBatch, Throttle } from './job-progress.js';
+import { eventTime } from './job-progress.js';
 import type { Logger } from './logger.js';
 import type { JobScheduler, SchedulerClaim } from './job-scheduler.js';
-import { retryDatabase } from './retry-database.js';
+import { ProgressRecorder } from './progress-recorder.js';
+import type { WorkerDatabase } from './retry-database.js';
 import type { ChildOutcome, TrainingChildProcess } from './training-child-process.js';
 import { WarmChild } from './warm-child.js';
 
@@ -76,7 +77,7 @@ export class JobRunner {
 
   constructor(
     private readonly config: JobRunnerConfig,
-    private readonly db: Database,
+    private readonly db: WorkerDatabase,
     private readonly storage: Storage,
     private readonly channels: JobChannels,
     private readonly logger: Logger,
@@ -179,7 +180,7 @@ export class JobRunner {
     }
     const { job } = claim;
     logger.info({ attempt: job.attempts, workerId: this.config.workerId }, 'job claimed');
-    await this.publish({ type: 'status', jobId, at: now(), status: 'running' });
+    await this.publish({ type: 'status', jobId, at: eventTime(), status: 'running' });
 
     if (job.attempts > this.config.maxStarts) {
       return this.failJob(
@@ -220,7 +221,7 @@ export class JobRunner {
     for (;;) {
       const claimed = await this.scheduler.claim(jobId, workerId);
       if (claimed.kind !== 'not_queued') return claimed;
-      const job = await retryDatabase(() => this.db.jobs.get(jobId));
+      const job = await this.db.jobs.get(jobId);
       if (!job) {
         logger.warn('job not found in the database; dropping its queue entry');
         return null;
@@ -250,9 +251,9 @@ export class JobRunner {
     const dataset = await this.datasetSource(job, spec);
     const initialModelKeys = job.fineTuneFromId ? await this.fineTuneSource(job.fineTuneFromId) : null;
     const pretrainedWeightsKey = await this.pretrainedWeightsKey(job, spec);
-    const latest = await retryDatabase(() => this.db.checkpoints.latest(job.id));
+    const latest = await this.db.checkpoints.latest(job.id);
     // Rows after the checkpoint we resume from describe epochs that will run again.
-    const deleted = await retryDatabase(() => this.db.metrics.deleteAfter(job.id, this.config.workerId, latest?.epoch ?? 0));
+    const deleted = await this.db.metrics.deleteAfter(job.id, this.config.workerId, latest?.epoch ?? 0);
     if (deleted === null) throw new Error(`job ${job.id} was taken from this worker before it started`);
     return {
       type: 'start',
@@ -275,7 +276,7 @@ export class JobRunner {
     if ('builtin' in spec.dataset) {
       return { kind: 'builtin', name: spec.dataset.builtin, fashionMnistDir: this.config.fashionMnistDir, read: jobRead };
     }
-    const dataset = job.datasetId ? await retryDatabase(() => this.db.datasets.get(job.datasetId!)) : null;
+    const dataset = job.datasetId ? await this.db.datasets.get(job.datasetId!) : null;
     if (!dataset) {
       throw new PreparationError({ code: 'not_found', message: 'The dataset of this job was deleted.', transient: false });
     }
@@ -295,7 +296,7 @@ export class JobRunner {
 
   private async pretrainedWeightsKey(job: Job, spec: ResolvedJobSpec): Promise<string | null> {
     if (!spec.model.pretrained || !('weightsId' in spec.model.pretrained)) return null;
-    const weights = job.weightsId ? await retryDatabase(() => this.db.weights.get(job.weightsId!)) : null;
+    const weights = job.weightsId ? await this.db.weights.get(job.weightsId!) : null;
     if (!weights || weights.status !== 'ready') {
       throw new PreparationError({ code: 'not_found', message: 'The pretrained weights of this job were deleted.', transient: false });
     }
@@ -303,7 +304,7 @@ export class JobRunner {
   }
 
   private async fineTuneSource(sourceJobId: string): Promise<Array<{ path: string; key: string }>> {
-    const model = await retryDatabase(() => this.db.models.get(sourceJobId));
+    const model = await this.db.models.get(sourceJobId);
     if (!model) {
       throw new PreparationError({
         code: 'fine_tune_source_invalid',
@@ -318,7 +319,20 @@ export class JobRunner {
 
   private async train(entry: RunningJob, start: StartMessage, spec: ResolvedJobSpec, job: Job): Promise<ChildOutcome> {
     const { jobId, logger } = entry;
-    const recorder = new ProgressRecorder(this, jobId, spec, entry);
+    const { workerId, progressMs, checkpointsKept } = this.config;
+    const recorder = new ProgressRecorder(
+      jobId,
+      spec,
+      { workerId, progressMs, checkpointsKept },
+      {
+        db: this.db,
+        storage: this.storage,
+        logger,
+        publish: (event) => this.publish(event),
+        onLost: () => this.requestStop(entry, 'lost'),
+        onImagesPerSecond: (imagesPerSecond) => (entry.imagesPerSecond = imagesPerSecond),
+      },
+    );
     const child = this.children.take();
     child.start(start, (message) => recorder.record(message), logger);
     entry.child = child;
@@ -383,7 +397,7 @@ export class JobRunner {
           );
         case 'lost': {
           // Put back in line by the reaper: its entry goes back to the queue too, not to `completed`.
-          const now = await retryDatabase(() => this.db.jobs.get(entry.jobId));
+          const now = await this.db.jobs.get(entry.jobId);
           logger.warn({ status: now?.status }, 'the job was taken from this worker (cancelled or reassigned); leaving it alone');
           return now?.status === 'queued' ? 'handed_back' : 'completed';
         }
@@ -395,7 +409,7 @@ export class JobRunner {
     if (outcome.kind === 'failed') return this.failJob(entry, outcome.failure, context);
 
     // Crashed on its own: a bug, a native abort, or the kernel's OOM killer.
-    const outOfMemory = outcome.outOfMemory || /out of memory|allocation failed|heap limit/i.test(outcome.lastError ?? '');
+    const outOfMemory = outcome.outOfMemory || isOutOfMemoryMessage(outcome.lastError ?? '');
     logger.error({ exitCode: outcome.exitCode, signal: outcome.signal, lastError: outcome.lastError }, 'training child crashed');
     const failure: FailureReport = outOfMemory
       ? {
@@ -416,196 +430,79 @@ export class JobRunner {
   private async endSucceeded(entry: RunningJob, result: Extract<ChildMessage, { type: 'succeeded' }>): Promise<JobOutcome> {
     const { jobId, logger } = entry;
     const { workerId } = this.config;
-    await retryDatabase(() =>
-      this.db.models.save(jobId, {
-        storagePrefix: result.modelPrefix,
-        // The .tar.gz of the same files is at jobKeys(jobId).modelBundle.
-        files: result.files.map(({ path, bytes }) => ({ path, bytes })),
-        manifest: result.manifest,
-      }),
-    );
-    const done = await retryDatabase(() => this.db.jobs.succeed(jobId, workerId, { engine: result.engine, evaluation: result.evaluation }));
+    await this.db.models.save(jobId, {
+      storagePrefix: result.modelPrefix,
+      // The .tar.gz of the same files is at jobKeys(jobId).modelBundle.
+      files: result.files.map(({ path, bytes }) => ({ path, bytes })),
+      manifest: result.manifest,
+    });
+    const done = await this.db.jobs.succeed(jobId, workerId, { engine: result.engine, evaluation: result.evaluation });
     if (!done) {
       logger.warn('training finished but the job was no longer ours to complete');
       return 'completed';
     }
     logger.info({ top1: result.evaluation.top1, engine: result.engine }, 'job succeeded');
-    await this.publish({ type: 'status', jobId, at: now(), status: 'succeeded' });
+    await this.publish({ type: 'status', jobId, at: eventTime(), status: 'succeeded' });
     return 'completed';
   }
 
   private async endCancelled(entry: RunningJob): Promise<JobOutcome> {
     const { jobId, logger } = entry;
-    const done = await retryDatabase(() => this.db.jobs.markCancelled(jobId, this.config.workerId));
+    const done = await this.db.jobs.markCancelled(jobId, this.config.workerId);
     logger.info({ recorded: done }, 'job cancelled');
-    if (done) await this.publish({ type: 'status', jobId, at: now(), status: 'cancelled' });
+    if (done) await this.publish({ type: 'status', jobId, at: eventTime(), status: 'cancelled' });
     return 'completed';
   }
 
   /** Back to the queue without counting a failure: another worker (or this one, restarted) resumes it. */
   private async handBack(entry: RunningJob): Promise<JobOutcome> {
     const { jobId, logger } = entry;
-    const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId: this.config.workerId }));
-    if (requeued) await retryDatabase(() => this.db.jobs.markEnqueued(jobId));
+    const requeued = await this.db.jobs.requeue(jobId, { workerId: this.config.workerId });
+    if (requeued) await this.db.jobs.markEnqueued(jobId);
     logger.info({ requeued }, 'job handed back to the queue');
-    if (requeued) await this.publish({ type: 'status', jobId, at: now(), status: 'queued' });
+    if (requeued) await this.publish({ type: 'status', jobId, at: eventTime(), status: 'queued' });
     return 'handed_back';
   }
 
   /**
    * A transient failure with attempts left goes back to the queue, which retries it after a backoff
-   * (resuming from the last checkpoint); anything else fails the job with its code, at once.
+   * (resuming from the last checkpoint); anything else fails the job with its code, at once. Either
+   * way it throws: the queue learns of the failure from the rejection.
    */
-  private async failJob(entry: RunningJob, failure: FailureReport, context: JobContext): Promise<JobOutcome> {
+  private async failJob(entry: RunningJob, failure: FailureReport, context: JobContext): Promise<never> {
     const { jobId, logger } = entry;
     const { workerId } = this.config;
     if (failure.transient && context.willRetryOnFailure) {
       logger.warn({ code: failure.code, error: failure.message, failedAttempts: context.failedAttempts }, 'job failed; it will be retried');
       // The queue retries after an exponential backoff; the scheduler does not choose the job before then either.
       const retryAfter = new Date(Date.now() + DEFAULT_JOB_RETRY.backoffMs * 2 ** context.failedAttempts);
-      const requeued = await retryDatabase(() => this.db.jobs.requeue(jobId, { workerId }, retryAfter));
+      const requeued = await this.db.jobs.requeue(jobId, { workerId }, retryAfter);
       if (requeued) {
-        await retryDatabase(() => this.db.jobs.markEnqueued(jobId));
-        await this.publish({ type: 'status', jobId, at: now(), status: 'queued' });
+        await this.db.jobs.markEnqueued(jobId);
+        await this.publish({ type: 'status', jobId, at: eventTime(), status: 'queued' });
       }
       throw new Error(`${failure.code}: ${failure.message}`);
     }
     logger.error({ code: failure.code, error: failure.message }, 'job failed');
-    const done = await retryDatabase(() => this.db.jobs.fail(jobId, workerId, { code: failure.code, message: failure.message }));
+    const done = await this.db.jobs.fail(jobId, workerId, { code: failure.code, message: failure.message });
     if (done) {
-      await this.publish({ type: 'status', jobId, at: now(), status: 'failed', error: { code: failure.code, message: failure.message } });
+      await this.publish({
+        type: 'status',
+        jobId,
+        at: eventTime(),
+        status: 'failed',
+        error: { code: failure.code, message: failure.message },
+      });
     }
     throw new PermanentJobError(`${failure.code}: ${failure.message}`);
   }
 
-  /** @internal for ProgressRecorder */
-  async publish(event: JobEvent): Promise<void> {
+  /** Job events are news for the API's subscribers: one lost in a Redis outage is not worth failing a job. */
+  private async publish(event: JobEvent): Promise<void> {
     try {
       await this.channels.publishEvent(event);
     } catch (error) {
       this.logger.debug({ err: error, jobId: event.jobId }, 'could not publish a job event');
-    }
-  }
-
-  /** @internal for ProgressRecorder */
-  get recorderDeps() {
-    return { db: this.db, storage: this.storage, config: this.config, logger: this.logger };
-  }
-
-  /** @internal for ProgressRecorder */
-  markLost(entry: RunningJob): void {
-    this.requestStop(entry, 'lost');
-  }
-}
-
-/**
- * Writes what a child reports, in order. An epoch's checkpoint row is written after its metrics row:
- * a resume starts from the newest checkpoint row, so every epoch up to it has its metrics, and
- * nothing after it does (prepareStart deletes those rows; the epochs run again).
- */
-class ProgressRecorder {
-  private readonly throttle: Throttle;
-  private readonly pendingCheckpoints = new Map<number, { epoch: number; step: number; storageKey: string; bytes: number }>();
-  private lastProgress: JobProgress | null = null;
-
-  constructor(
-    private readonly runner: JobRunner,
-    private readonly jobId: string,
-    private readonly spec: ResolvedJobSpec,
-    private readonly entry: RunningJob,
-  ) {
-    this.throttle = new Throttle(runner.recorderDeps.config.progressMs);
-  }
-
-  async record(message: ChildMessage): Promise<void> {
-    const { db, config, logger } = this.runner.recorderDeps;
-    const { jobId } = this;
-    const report = async (update: Parameters<Database['jobs']['reportProgress']>[2]) => {
-      const ours = await retryDatabase(() => db.jobs.reportProgress(jobId, config.workerId, update));
-      if (!ours) this.runner.markLost(this.entry);
-    };
-    switch (message.type) {
-      case 'engine':
-        logger.info({ jobId, engine: message.engine, device: message.device }, 'training on');
-        await report({ engine: message.engine, device: message.device });
-        return;
-      case 'phase':
-        await report({ phase: message.phase });
-        await this.runner.publish({ type: 'phase', jobId, at: now(), phase: message.phase });
-        return;
-      case 'batch': {
-        const progress = progressFromBatch(message.progress, message.epochs, this.spec.hyperparameters.batchSize);
-        this.lastProgress = progress;
-        this.entry.imagesPerSecond = progress.imagesPerSecond ?? 0;
-        if (!this.throttle.ready()) return;
-        await report({ progress });
-        const { loss, accuracy, learningRate } = message.progress;
-        await this.runner.publish({ type: 'progress', jobId, at: now(), ...progress, loss, accuracy, learningRate });
-        return;
-      }
-      case 'checkpoint': {
-        const record = { epoch: message.epoch, step: message.step, storageKey: message.key, bytes: message.bytes };
-        // A mid-epoch checkpoint (a shutdown) has no metrics row to wait for.
-        if (message.step > 0) await this.recordCheckpoint(record);
-        else this.pendingCheckpoints.set(message.epoch, record);
-        return;
-      }
-      case 'epoch': {
-        const { metrics } = message;
-        if (!(await retryDatabase(() => db.metrics.recordEpoch(jobId, config.workerId, metrics)))) {
-          this.runner.markLost(this.entry);
-          return;
-        }
-        const checkpoint = this.pendingCheckpoints.get(metrics.epoch);
-        if (checkpoint) {
-          this.pendingCheckpoints.delete(metrics.epoch);
-          await this.recordCheckpoint(checkpoint);
-        }
-        const epochs = this.spec.hyperparameters.epochs;
-        const steps = this.lastProgress?.steps ?? 0;
-        const progress: JobProgress = {
-          epoch: metrics.epoch,
-          epochs,
-          step: steps,
-          steps,
-          imagesPerSecond: Math.round(metrics.imagesPerSecond * 10) / 10,
-          etaSeconds: Math.round((epochs - metrics.epoch) * metrics.seconds),
-        };
-        await report({ progress });
-        await this.runner.publish({
-          type: 'epoch',
-          jobId,
-          at: now(),
-          epoch: metrics.epoch,
-          trainLoss: metrics.trainLoss,
-          trainAccuracy: metrics.trainAccuracy,
-          validationLoss: metrics.validationLoss,
-          validationAccuracy: metrics.validationAccuracy,
-          learningRate: metrics.learningRate,
-          seconds: metrics.seconds,
-        });
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private async recordCheckpoint(record: { epoch: number; step: number; storageKey: string; bytes: number }): Promise<void> {
-    const { db, storage, config } = this.runner.recorderDeps;
-    if (!(await retryDatabase(() => db.checkpoints.record(this.jobId, config.workerId, record)))) {
-      this.runner.markLost(this.entry);
-      return;
-    }
-    // restoreBestWeights reads the best epoch's checkpoint at the end, however old it is by then.
-    const best = this.spec.hyperparameters.restoreBestWeights
-      ? await retryDatabase(() => db.metrics.lowestValidationLossEpoch(this.jobId))
-      : null;
-    const forgotten = (await retryDatabase(() => db.checkpoints.prune(this.jobId, config.workerId, config.checkpointsKept, best))) ?? [];
-    for (const old of forgotten) {
-      await storage
-        .delete(old.storageKey)
-        .catch((error) => this.entry.logger.warn({ err: error, key: old.storageKey }, 'could not delete an old checkpoint'));
     }
   }
 }
@@ -614,8 +511,4 @@ class PreparationError extends Error {
   constructor(readonly failure: FailureReport) {
     super(failure.message);
   }
-}
-
-function now(): string {
-  return new Date().toISOString();
 }

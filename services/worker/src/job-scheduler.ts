@@ -8,7 +8,6 @@
 import type { ClaimDecision, Database, Job, SchedulingPolicy } from '@trainyard/db';
 import type { TrainingQueue } from '@trainyard/queue';
 import type { Logger } from './logger.js';
-import { retryDatabase } from './retry-database.js';
 
 /** Jobs before this one whose entries other workers hold, skipped before giving up on this take. */
 const MAX_SKIPPED = 8;
@@ -37,7 +36,7 @@ export class JobScheduler {
   async claim(jobId: string, workerId: string): Promise<SchedulerClaim> {
     const skipped: string[] = [];
     while (skipped.length <= MAX_SKIPPED) {
-      const decision: ClaimDecision = await retryDatabase(() => this.db.scheduler.claimIfNext(jobId, workerId, this.policy, skipped));
+      const decision: ClaimDecision = await this.db.scheduler.claimIfNext(jobId, workerId, this.policy, skipped);
       if (decision.kind === 'claimed' || decision.kind === 'not_queued') return decision;
       const step: SchedulerClaim =
         decision.kind === 'limited'

@@ -12,7 +12,14 @@ import { CnnError, isCnnError } from '@trainyard/cnn/errors';
 import type { CheckpointStore, ExportedFile, TrainingRunSpec } from '@trainyard/cnn/types';
 import { initEngine, modelBundle, runTraining } from '@trainyard/cnn';
 import { isStorageError, jobKeys, openStorage, type Storage } from '@trainyard/storage';
-import type { ChildMessage, FailureReport, ParentMessage, StartMessage, StoredFile } from './child-protocol.js';
+import {
+  isOutOfMemoryMessage,
+  type ChildMessage,
+  type FailureReport,
+  type ParentMessage,
+  type StartMessage,
+  type StoredFile,
+} from './child-protocol.js';
 import { openJobDataset } from './child-dataset.js';
 
 /** Exit code when the parent went away; the parent is gone, so nobody reads it, but it shows in `ps`. */
@@ -185,7 +192,7 @@ function describeFailure(error: unknown): FailureReport {
       ? { code: 'storage_unavailable', message: error.message, transient: true }
       : { code: 'internal', message: `object storage: ${error.message}`, transient: false };
   }
-  if (error instanceof RangeError && /memory|allocation/i.test(error.message)) {
+  if (error instanceof RangeError && isOutOfMemoryMessage(error.message)) {
     return { code: 'out_of_memory', message: `out of memory: ${error.message}`, transient: false };
   }
   const message = error instanceof Error ? error.message : String(error);

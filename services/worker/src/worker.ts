@@ -12,6 +12,7 @@ import { JobScheduler } from './job-scheduler.js';
 import type { Logger } from './logger.js';
 import { reapStaleJobs } from './reaper.js';
 import { reconcileQueue } from './reconcile-queue.js';
+import { retryingDatabase } from './retry-database.js';
 import { detectWorkerEngine } from './worker-engine.js';
 
 /**
@@ -51,14 +52,17 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const queue = new TrainingQueue(queueSettings);
   const identity = await detectWorkerEngine(config.accelerator);
   logger.info(identity, 'worker engine and accelerator class');
+  // The job runner and the scheduler wait out a short Postgres outage; the periodic reaper and queue
+  // reconciliation just try again on their next round.
+  const workerDb = retryingDatabase(db);
   const scheduler = new JobScheduler(
-    db,
+    workerDb,
     queue,
     { accelerator: identity.accelerator, maxRunningPerTenant: config.maxRunningJobsPerTenant },
     logger,
     () => void queue.countRestored(1).catch(() => {}),
   );
-  const runner = new JobRunner(config, db, storage, channels, logger, scheduler);
+  const runner = new JobRunner(config, workerDb, storage, channels, logger, scheduler);
   const registry = new WorkerRegistry(queueSettings);
 
   await Promise.all([db.ping(), storage.check()]);

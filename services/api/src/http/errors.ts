@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ERROR_CATALOGUE, isErrorCode, type ErrorCode } from '@trainyard/contracts';
+import { isDatabaseUnreachable } from '@trainyard/db';
 
 /** Fastify and plugin error codes whose meaning we know. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -64,12 +65,13 @@ export function toApiError(error: unknown): ApiError {
   if (Array.isArray(e.validation)) {
     return new ApiError('validation_failed', undefined, validationDetails(e.validation, e.validationContext ?? 'body'));
   }
-  if (isDatabaseUnreachable(error)) return new ApiError('database_unavailable');
   const cnnCode = cnnErrorCode(error);
   if (cnnCode) return new ApiError(cnnCode, e.message, (error as { details?: unknown }).details);
   if (typeof e.code === 'string' && e.code.startsWith('storage_')) {
     return new ApiError('storage_unavailable', 'Object storage could not be reached; retry later.');
   }
+  // Postgres down or restarting: a 503 the client may retry, not a 500.
+  if (isDatabaseUnreachable(error)) return new ApiError('database_unavailable');
   const known = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const code = known ?? (status >= 400 && status < 500 ? (BY_STATUS[status] ?? 'validation_failed') : 'internal');
@@ -79,23 +81,6 @@ export function toApiError(error: unknown): ApiError {
   }
   // Fastify's own messages are clear for these (e.g. "Body cannot be empty when content-type is set to 'application/json'").
   return new ApiError(code, e.message || ERROR_CATALOGUE[code].message);
-}
-
-const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-
-/**
- * Postgres down or restarting (connection refused, connection closed, admin shutdown, pool timeout):
- * a 503 the client may retry, not a 500. Prisma reports these with P1xxx codes, or inside a raw
- * query's P2010 message.
- */
-function isDatabaseUnreachable(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; message?: unknown };
-  if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && UNREACHABLE_PRISMA_CODES.has(e.code)) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (e.code === 'P2010' && /Can't reach database server|Connection (terminated|closed)|57P0[123]/.test(message)) return true;
-  // Errors of pg itself (the pool used directly).
-  return typeof e.code === 'string' && (/^57P0[123]$|^08/.test(e.code) || e.code === 'ECONNREFUSED');
 }
 
 /** The CNN package's errors (CnnError) are recognised by name and code, without importing tfjs. */
