@@ -2,24 +2,16 @@
  * A run whose loss becomes NaN or infinite stops with training_diverged: failed at once (no retry),
  * and no model is stored.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobKeys } from '@trainyard/storage';
-import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
+import { servicesForTests, submitJob, waitForJob } from './harness.js';
 
-let services: Services;
-let worker: ServiceProcess | undefined;
-before(async () => {
-  services = await startServices({ storage: 'disk' });
-});
-after(async () => {
-  worker?.kill('SIGKILL');
-  await worker?.exited;
-  await services?.close();
-});
+const fixture = servicesForTests({ storage: 'disk' });
 
 test('SGD with learning rate 10, momentum 0.99 and weight decay 1 (the weights grow ninefold a step) fails with training_diverged, once, and exports no model', async () => {
-  worker = ServiceProcess.worker(services.env);
+  const { services } = fixture;
+  const worker = fixture.startWorker();
   const job = await submitJob(services, {
     model: { architecture: 'lenet5' },
     dataset: { builtin: 'synthetic' },
@@ -27,7 +19,7 @@ test('SGD with learning rate 10, momentum 0.99 and weight decay 1 (the weights g
   });
   const done = await waitForJob(services, job.id, (j) => j.status !== 'queued' && j.status !== 'running', 180_000, 'the job').catch(
     (error) => {
-      throw new Error(`${(error as Error).message}\n${worker!.tail(60)}`);
+      throw new Error(`${(error as Error).message}\n${worker.tail(60)}`);
     },
   );
   assert.equal(done.status, 'failed', worker.tail());

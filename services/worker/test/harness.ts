@@ -225,13 +225,16 @@ export interface ServicesFixture {
   readonly services: Services;
   /** A worker process on the services, killed after the test that started it. */
   startWorker(extraEnv?: Record<string, string>): ServiceProcess;
-  /** The workers the current test started. */
+  /** `trainyard start api|worker` on the services, killed after the test that started it. */
+  start(role: 'api' | 'worker', extraEnv?: Record<string, string>): ServiceProcess;
+  /** The processes the current test started. */
   readonly workers: readonly ServiceProcess[];
 }
 
 /**
- * Starts the services before a test file's tests and closes them after; every worker a test starts
- * is killed when that test ends (a worker left over from one test would take the next test's jobs).
+ * Starts the services before a test file's (or suite's) tests and closes them after; every process a
+ * test starts is killed when that test ends (a worker left over from one test would take the next
+ * test's jobs).
  */
 export function servicesForTests(options: Parameters<typeof startServices>[0]): ServicesFixture {
   let started: Services | undefined;
@@ -257,6 +260,11 @@ export function servicesForTests(options: Parameters<typeof startServices>[0]): 
       const worker = ServiceProcess.worker({ ...fixture.services.env, ...extraEnv });
       workers.push(worker);
       return worker;
+    },
+    start(role, extraEnv = {}) {
+      const started = ServiceProcess.start(role, { ...fixture.services.env, ...extraEnv });
+      workers.push(started);
+      return started;
     },
     workers,
   };

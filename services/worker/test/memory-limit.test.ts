@@ -3,36 +3,20 @@
  * out_of_memory at once (one attempt, no retry), and the dataset its child downloaded is removed; a
  * job within the limit trains as usual. Real worker and training processes, the limit lowered.
  */
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobSpec } from '@trainyard/contracts';
 import { datasetKeys } from '@trainyard/storage';
-import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
+import { servicesForTests, submitJob, waitForJob, type ServiceProcess } from './harness.js';
 
-let services: Services;
-let scratch: string;
-const workers: ServiceProcess[] = [];
-before(async () => {
-  services = await startServices({ storage: 'disk' });
-  scratch = mkdtempSync(join(tmpdir(), 'trainyard-memory-limit-test-'));
-});
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    worker.kill('SIGKILL');
-    await worker.exited;
-  }
-});
-after(async () => {
-  await services?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const fixture = servicesForTests({ storage: 'disk' });
 
 /** An IDX dataset of `count` 32x32 images in 2 classes, stored and ready, for a fresh tenant. */
 async function storedDataset(count: number): Promise<string> {
+  const { services } = fixture;
   const { tenant } = await services.db.tenants.findOrCreate(`memory-${randomUUID().slice(0, 8)}`);
   const id = randomUUID();
   const keys = datasetKeys(id);
@@ -71,9 +55,11 @@ async function storedDataset(count: number): Promise<string> {
 
 /** Runs a job far past `env.WORKER_MEMORY` and checks it ended out_of_memory on its first attempt, killed. */
 async function hungryJobIsKilled(env: Record<string, string>): Promise<ServiceProcess> {
+  const { services } = fixture;
   const datasetId = await storedDataset(2048);
-  const worker = ServiceProcess.worker({ ...services.env, WORKER_TMP_DIR: scratch, ...env });
-  workers.push(worker);
+  // Removed with the services' scratch folder.
+  const scratch = mkdtempSync(join(services.scratch, 'worker-tmp-'));
+  const worker = fixture.startWorker({ WORKER_TMP_DIR: scratch, ...env });
   const hungry: JobSpec = {
     model: { architecture: 'vgg11', options: { smallInput: true } },
     dataset: { id: datasetId },
@@ -106,6 +92,7 @@ test('a child past WORKER_MEMORY is killed; its job fails with out_of_memory on 
   const worker = await hungryJobIsKilled({ WORKER_MEMORY: '900mb' });
 
   // The same limit lets an ordinary job train.
+  const { services } = fixture;
   const small = await submitJob(services, {
     model: { architecture: 'lenet5' },
     dataset: { builtin: 'synthetic' },

@@ -6,7 +6,7 @@
  * and predicts what our tfjs model predicts on the same image. The checkpoint of the last epoch,
  * exported through its own route, holds the same tensors.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import * as tf from '@tensorflow/tfjs';
-import { CLI_MAIN, ServiceProcess, startServices, waitFor, type Services } from './harness.js';
+import { CLI_MAIN, servicesForTests, waitFor, type Services } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const torchAvailable = spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' }).status === 0;
@@ -115,27 +115,18 @@ async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
 }
 
 describe('transfer learning end to end: torchvision weights in, frozen backbone, PyTorch weights out', { skip }, () => {
-  let services: Services;
-  const processes: ServiceProcess[] = [];
-  after(async () => {
-    for (const p of processes) {
-      p.kill('SIGTERM');
-      await p.exited;
-    }
-    await services?.close();
-  });
+  const fixture = servicesForTests({ storage: 'disk' });
 
   test(
     'upload resnet18 weights, fine-tune on a 64x64 image folder with the backbone frozen, check the export in torchvision',
     { timeout: 900_000 },
     async () => {
-      services = await startServices({ storage: 'disk' });
+      const { services } = fixture;
       const dir = services.scratch;
       execFileSync(PYTHON, ['-c', MAKE_FILES, dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
       const key = await createApiKey(services, 'transfer');
-      const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1', UPLOAD_LIMIT: '100mb' });
-      const worker = ServiceProcess.start('worker', services.env);
-      processes.push(api, worker);
+      const api = fixture.start('api', { PORT: '0', HOST: '127.0.0.1', UPLOAD_LIMIT: '100mb' });
+      const worker = fixture.start('worker');
       const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000);
       const base = String(ready.address).replace('0.0.0.0', '127.0.0.1');
       const headers = { authorization: `Bearer ${key}` };
