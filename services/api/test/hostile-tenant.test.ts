@@ -529,9 +529,42 @@ describe('samples', () => {
 });
 
 describe('the memory estimate', () => {
+  test('follows the spec: vgg11 with smallInput at 512x512 is 422 model_too_large, at 64x64 it is accepted', async () => {
+    const api = await startTestApi({});
+    try {
+      const auth = await api.authFor('vgg-small-input');
+      const submit = (imageSize: number, options: Record<string, unknown>) =>
+        api.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: auth,
+          payload: {
+            model: { architecture: 'vgg11', options },
+            dataset: { builtin: 'synthetic', imageSize: [imageSize, imageSize], channels: 3 },
+            hyperparameters: { batchSize: 8, optimizer: 'adam' },
+          },
+        });
+      const refused = await submit(512, { smallInput: true });
+      assert.equal(refused.statusCode, 422, refused.body);
+      const { code, details } = refused.json().error;
+      assert.equal(code, 'model_too_large');
+      assert.equal(details.variable, 'WORKER_MEMORY');
+      // The classifier reads the 16x16x512 map unpooled: over 560 M weights, about 9 GB with adam's slots.
+      assert.ok(details.parameters > 560_000_000, String(details.parameters));
+      assert.ok(details.estimatedBytes > 8 * 1024 ** 3, String(details.estimatedBytes));
+      // The same model at 512x512 without smallInput pools to 7x7: the estimate is the spec's, not the name's.
+      const pooled = await submit(512, {});
+      assert.notEqual(pooled.json().error?.details?.parameters, details.parameters, pooled.body);
+      const fits = await submit(64, { smallInput: true });
+      assert.equal(fits.statusCode, 201, fits.body);
+    } finally {
+      await api.close();
+    }
+  });
+
   test("counts the dataset the worker decodes into memory, not only the model's needs", async () => {
     const { estimateTrainingBytes } = await import('@trainyard/cnn/catalog');
-    const model = estimateTrainingBytes({ architecture: 'lenet5', inputShape: [32, 32, 1], batchSize: 32, optimizer: 'adam' });
+    const model = estimateTrainingBytes({ architecture: 'lenet5', inputShape: [32, 32, 1], classes: 2, batchSize: 32, optimizer: 'adam' });
     const api = await startTestApi({ WORKER_MEMORY: String(model + 8 * 1024 ** 2) });
     try {
       const auth = await api.authFor('estimate');

@@ -4,5 +4,14 @@
  * must pass before any model is built, each variant's recorded facts and the training-memory estimate.
  */
 export * from './catalog-info.js';
-export { architectureFacts, type ArchitectureFacts } from './architecture-facts.js';
-export { estimateTrainingBytes, type TrainingMemoryRequest } from './memory-estimate.js';
+export { architectureFacts, type ArchitectureFacts, type SizeFacts } from './architecture-facts.js';
+export {
+  estimateModelSize,
+  estimateTrainingBytes,
+  estimateTrainingMemory,
+  type ModelSize,
+  type ModelSizeRequest,
+  type SizeOptionSet,
+  type TrainingMemoryEstimate,
+  type TrainingMemoryRequest,
+} from './memory-estimate.js';

@@ -14,9 +14,18 @@ export {
   type ResolvedOptions,
   type SizeOptions,
 } from './catalog-info.js';
-export { architectureFacts, type ArchitectureFacts } from './architecture-facts.js';
-export { estimateTrainingBytes, type TrainingMemoryRequest } from './memory-estimate.js';
-export { measureArchitecture } from './measure-architecture.js';
+export { architectureFacts, type ArchitectureFacts, type SizeFacts } from './architecture-facts.js';
+export {
+  estimateModelSize,
+  estimateTrainingBytes,
+  estimateTrainingMemory,
+  type ModelSize,
+  type ModelSizeRequest,
+  type SizeOptionSet,
+  type TrainingMemoryEstimate,
+  type TrainingMemoryRequest,
+} from './memory-estimate.js';
+export { measureArchitecture, measureModel } from './measure-architecture.js';
 export {
   architectureParameterCount,
   buildModel,

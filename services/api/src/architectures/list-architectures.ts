@@ -1,5 +1,5 @@
 /** The catalog as the API shows it: the catalog's facts plus each architecture's parameter count. */
-import { architectureFacts } from '@trainyard/cnn/catalog';
+import { estimateModelSize } from '@trainyard/cnn/catalog';
 import { architectures, type ArchitectureInfo } from './catalog.js';
 
 export interface ArchitectureView extends ArchitectureInfo {
@@ -8,5 +8,8 @@ export interface ArchitectureView extends ArchitectureInfo {
 }
 
 export function listArchitectureViews(): ArchitectureView[] {
-  return architectures().map((info) => ({ ...info, parameters: architectureFacts(info.name).parameters }));
+  return architectures().map((info) => ({
+    ...info,
+    parameters: estimateModelSize({ architecture: info.name, inputShape: info.nativeInputShape, classes: info.defaultClasses }).parameters,
+  }));
 }

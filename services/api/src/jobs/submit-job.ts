@@ -77,7 +77,7 @@ export async function submitJob(
   const { classes } = stored;
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
-  checkMemory(spec, inputShape, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
+  checkMemory(spec, inputShape, classes, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
   const weights =
     pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
 
