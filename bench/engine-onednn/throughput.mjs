@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // Trainyard's `bench` and PyTorch's reference side by side, alternating, several rounds: the machine is
-// shared, so each round runs ours and PyTorch's back to back and the ratio is taken per round; the
-// table gives each round's ratio, the median, the load average around the round, peak memory (from
-// /usr/bin/time) and the fraction of the machine's fp32 peak the training step reaches.
+// shared, so each round runs ours and PyTorch's back to back (in alternating order) and the ratio is
+// taken per round; the table gives each round's ratio, the median, the load average around the round,
+// peak memory (from /usr/bin/time) and the fraction of the machine's fp32 peak the training step
+// reaches. A round that starts with the 1-minute load average above --max-load is discarded and run
+// again (../rounds.mjs); the commit (with a dirty flag) and the rule are recorded with every row.
 //
-//   npm run build && node bench/engine-onednn/throughput.mjs [--rounds 3] [--models lenet5,resnet20]
-//                                                            [--peak-gflops 300] [--env KEY=VALUE]
+//   npm run build && node bench/engine-onednn/throughput.mjs [--rounds 5] [--models lenet5,resnet20]
+//                    [--peak-gflops 300] [--env KEY=VALUE] [--max-load 1.5] [--settle 180]
 //
 // --env passes a variable to Trainyard's runs only (e.g. OMP_NUM_THREADS=1, TRAINYARD_ONEDNN_SKIP=...).
 // Results are appended to bench/results/engine-onednn.jsonl.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { alternatingRounds, benchContext, median } from '../rounds.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
@@ -23,7 +25,9 @@ const INPUTS = { lenet5: '28,28,1', resnet20: '32,32,3' };
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    'max-load': { type: 'string', default: '1.5' },
+    settle: { type: 'string', default: '180' },
     models: { type: 'string', default: 'lenet5,resnet20' },
     'peak-gflops': { type: 'string', default: '300' },
     env: { type: 'string', multiple: true, default: [] },
@@ -62,21 +66,34 @@ async function trainingFlopsPerImage(model, input) {
   return 3 * 2 * macs;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const maxLoad = Number(values['max-load']);
+const context = benchContext({ bench: 'engine-onednn throughput', maxLoad });
 const rows = [];
 for (const model of values.models.split(',')) {
   const input = INPUTS[model];
   const flops = await trainingFlopsPerImage(model, input);
   const rounds = [];
-  for (let r = 0; r < Number(values.rounds); r++) {
-    const loadBefore = loadavg()[0];
-    const ours = run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', '64', '--json'], extraEnv);
-    const torch = run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input], { OPENBLAS_NUM_THREADS: '1' });
+  const { kept, discarded } = await alternatingRounds({
+    rounds: Number(values.rounds),
+    maxLoad,
+    settleSeconds: Number(values.settle),
+    log: (message) => process.stderr.write(`# ${model}: ${message}\n`),
+    sides: {
+      ours: async () => run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', '64', '--json'], extraEnv),
+      torch: async () =>
+        run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input], { OPENBLAS_NUM_THREADS: '1' }),
+    },
+  });
+  for (const { round: number, order, loadAtStart, loadAtEnd, results } of [...kept, ...discarded]) {
+    const { ours, torch } = results;
     const round = {
       model,
       input,
-      round: r + 1,
-      load: +((loadBefore + loadavg()[0]) / 2).toFixed(2),
+      round: number,
+      order: order.join('>'),
+      discarded: loadAtStart > maxLoad,
+      load: +((loadAtStart + loadAtEnd) / 2).toFixed(2),
+      loadAtStart,
       engine: ours.engine,
       threads: ours.threads,
       env: extraEnv,
@@ -92,10 +109,12 @@ for (const model of values.models.split(',')) {
       fractionOfPeak: +((ours.trainImagesPerSec * flops) / 1e9 / Number(values['peak-gflops'])).toFixed(3),
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });
-    appendFileSync(join(root, 'bench/results/engine-onednn.jsonl'), JSON.stringify({ date: new Date().toISOString(), ...round }) + '\n');
+    appendFileSync(join(root, 'bench/results/engine-onednn.jsonl'), JSON.stringify({ ...context, ...round }) + '\n');
+    if (round.discarded) continue;
     rounds.push(round);
     rows.push(round);
   }
+  if (discarded.length > 0) process.stderr.write(`# ${model}: ${discarded.length} round(s) discarded (load > ${maxLoad})\n`);
   rows.push({
     model,
     input,
@@ -127,4 +146,4 @@ const columns = [
   'fractionOfPeak',
 ];
 console.table(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))));
-console.log(JSON.stringify(rows));
+console.log(JSON.stringify({ ...context, rows }));

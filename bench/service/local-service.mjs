@@ -102,9 +102,13 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
       await once(api.child, 'exit');
       api = await startApi(moreEnv);
     },
-    /** Starts a worker; resolves once it waits on the queue (its "worker ready" line). */
-    startWorker(workerEnv = {}) {
+    /**
+     * Starts a worker; resolves once it waits on the queue (its "worker ready" line). `onLine` sees
+     * every line the worker logs.
+     */
+    startWorker(workerEnv = {}, { onLine } = {}) {
       const worker = start('worker', { LOG_LEVEL: 'info', ...workerEnv });
+      if (onLine) worker.lines.on('line', onLine);
       return new Promise((resolve, reject) => {
         worker.child.once('exit', (code) => reject(new Error(`the worker exited with code ${code}`)));
         worker.lines.on('line', (line) => {
@@ -140,11 +144,12 @@ function freePort() {
   });
 }
 
-/** CPU seconds of one process, 0 when it is gone. */
-export function processCpuSeconds(pid) {
+/** CPU seconds of one process (with those of its children it has waited for: `withReapedChildren`), 0 when it is gone. */
+export function processCpuSeconds(pid, { withReapedChildren = false } = {}) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const reaped = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + reaped) / 100;
   } catch {
     return 0;
   }

@@ -12,6 +12,7 @@ import { CnnError, isCnnError } from '@trainyard/cnn/errors';
 import type { CheckpointStore, ExportedFile, TrainingRunSpec } from '@trainyard/cnn/types';
 import { initEngine, modelBundle, runTraining } from '@trainyard/cnn';
 import { isStorageError, jobKeys, openStorage, type Storage } from '@trainyard/storage';
+import type { JobPhase } from '@trainyard/contracts';
 import {
   isOutOfMemoryMessage,
   type ChildMessage,
@@ -81,21 +82,27 @@ async function run(start: StartMessage): Promise<ChildMessage> {
     },
   });
   const keys = jobKeys(start.jobId);
+  const steps = new StepClock();
   send({ type: 'phase', phase: 'loading_data' });
 
   const engine = await enginePromise;
   send({ type: 'engine', engine: engine.name, device: engine.device });
+  steps.lap('engine');
 
   const opened = await openJobDataset(start.dataset, storage, start.tempDir || tmpdir());
+  steps.lap('dataset');
   try {
     if (controller.signal.aborted) return { type: 'stopped' };
     const initialModel = start.initialModelKeys ? await downloadModel(storage, start.initialModelKeys) : undefined;
     const pretrainedWeights = start.pretrainedWeightsKey ? await storage.getBytes(start.pretrainedWeightsKey) : undefined;
+    steps.lap('downloads');
     const checkpoints: CheckpointStore = {
       async write(bytes, info) {
+        const startedAt = performance.now();
         const key = keys.checkpoint(info.epoch, info.step);
         await storage.put(key, bytes);
         send({ type: 'checkpoint', epoch: info.epoch, step: info.step, key, bytes: bytes.byteLength });
+        steps.add('checkpointUploads', performance.now() - startedAt);
       },
       async readLatest() {
         return start.resumeKey ? storage.getBytes(start.resumeKey) : null;
@@ -127,7 +134,10 @@ async function run(start: StartMessage): Promise<ChildMessage> {
           return pending;
         },
         ...(start.batchDelayMs > 0 ? { beforeBatch: () => sleep(start.batchDelayMs) } : {}),
-        onPhase: (phase) => send({ type: 'phase', phase }),
+        onPhase: (phase) => {
+          steps.lap(STEP_BEFORE_PHASE[phase]);
+          send({ type: 'phase', phase });
+        },
         onBatch: (progress) => send({ type: 'batch', progress, epochs }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
         log: (message, fields) => log('info', message, fields as Record<string, unknown> | undefined),
@@ -137,6 +147,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
       throw error;
     }
 
+    steps.lap('export');
     send({ type: 'phase', phase: 'saving' });
     const files: StoredFile[] = [];
     for (const file of result.model) {
@@ -154,6 +165,9 @@ async function run(start: StartMessage): Promise<ChildMessage> {
           bytes: (await storage.put(keys.modelSafetensors, result.safetensors)).size,
         }
       : null;
+    steps.lap('upload');
+    // What each step of the run took by this process's clock (the job overhead bench reads it).
+    log('info', 'job timings', { timings: steps.seconds });
     return {
       type: 'succeeded',
       safetensors,
@@ -167,6 +181,30 @@ async function run(start: StartMessage): Promise<ChildMessage> {
   } finally {
     await opened.cleanup().catch(() => {});
     await storage.close().catch(() => {});
+  }
+}
+
+/** runTraining's phase that starts when a step of the run ends: the step is named after what came before. */
+const STEP_BEFORE_PHASE: Record<JobPhase, string> = {
+  loading_data: 'startup',
+  training: 'modelBuild',
+  evaluating: 'training',
+  saving: 'evaluation',
+};
+
+/** Seconds per step of the run, each lap measured from the previous one. */
+class StepClock {
+  readonly seconds: Record<string, number> = {};
+  private last = performance.now();
+
+  lap(step: string): void {
+    const now = performance.now();
+    this.add(step, now - this.last);
+    this.last = now;
+  }
+
+  add(step: string, milliseconds: number): void {
+    this.seconds[step] = Math.round((this.seconds[step] ?? 0) * 1000 + milliseconds) / 1000;
   }
 }
 

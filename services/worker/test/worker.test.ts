@@ -62,6 +62,12 @@ test('a worker process trains a queued job and records every result', async () =
   assert.ok(paths.includes('model.json') && paths.includes('manifest.json'), paths.join());
   assert.ok(await fixture.services.storage.exists(keys.modelBundle));
 
+  // The child's clock splits the run into its steps (bench/service/job-overhead.mjs reads them).
+  const timings = (await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'job timings')).timings as Record<string, number>;
+  for (const step of ['engine', 'dataset', 'modelBuild', 'training', 'evaluation', 'export', 'upload', 'checkpointUploads']) {
+    assert.ok(typeof timings[step] === 'number' && timings[step] >= 0, `${step}: ${JSON.stringify(timings)}`);
+  }
+
   // Every line the worker logged about this job carries its id.
   const jobLines = worker.lines.filter((line) => JSON.stringify(line).includes(job.id));
   assert.ok(jobLines.length > 3);
