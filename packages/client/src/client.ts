@@ -16,6 +16,7 @@ import type {
   DatasetList,
   DatasetView,
   EvaluationView,
+  JobComparison,
   JobEvent,
   JobList,
   JobMetrics,
@@ -29,6 +30,7 @@ import type {
   Readiness,
   SampleSet,
   TenantView,
+  UpdateJobBody,
   WeightsList,
   WeightsView,
   WorkerList,
@@ -61,10 +63,11 @@ export interface EventOptions {
   retryMs?: number;
 }
 
-type Query = Record<string, string | number | undefined>;
+/** A list is sent as the parameter repeated (?tag=a:1&tag=b:2). */
+type Query = Record<string, string | number | readonly string[] | undefined>;
 
 interface Call {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   query?: Query;
   json?: unknown;
   form?: FormData;
@@ -94,7 +97,9 @@ export class TrainyardClient {
       body = JSON.stringify(call.json);
     } else if (call.form) body = call.form;
     const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(name, String(value));
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) query.append(name, String(one));
+    }
     const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
     let response: Response;
     try {
@@ -135,6 +140,11 @@ export class TrainyardClient {
     list: (query: ListJobsQuery = {}): Promise<JobList> => this.json('/v1/jobs', { query }),
     /** getJob: GET /v1/jobs/{id} */
     get: (id: string): Promise<JobView> => this.json(`/v1/jobs/${segment(id)}`),
+    /** updateJob: PATCH /v1/jobs/{id}; the tags are merged into the job's, a null value deletes a key. */
+    update: (id: string, change: UpdateJobBody): Promise<JobView> =>
+      this.json(`/v1/jobs/${segment(id)}`, { method: 'PATCH', json: change }),
+    /** compareJobs: GET /v1/jobs/compare?ids= (up to 10 of the tenant's jobs) */
+    compare: (ids: readonly string[]): Promise<JobComparison> => this.json('/v1/jobs/compare', { query: { ids: ids.join(',') } }),
     /** getJobMetrics: GET /v1/jobs/{id}/metrics */
     metrics: (id: string): Promise<JobMetrics> => this.json(`/v1/jobs/${segment(id)}/metrics`),
     /** getJobEvaluation: GET /v1/jobs/{id}/evaluation (409 job_not_finished until the job has succeeded) */

@@ -9,6 +9,8 @@ export const CLIENT_METHODS = {
   submitJob: 'jobs.submit',
   listJobs: 'jobs.list',
   getJob: 'jobs.get',
+  updateJob: 'jobs.update',
+  compareJobs: 'jobs.compare',
   getJobMetrics: 'jobs.metrics',
   getJobEvaluation: 'jobs.evaluation',
   listJobCheckpoints: 'jobs.checkpoints',

@@ -30,6 +30,11 @@ export const ERROR_CATALOGUE = {
     httpStatus: 400,
     message: 'A text value contains a NUL or other control character, or an unpaired surrogate; such text is never stored.',
   },
+  invalid_tag: {
+    httpStatus: 400,
+    message:
+      'A tag key is 1 to 64 letters, digits, ".", "_", "-" or "/", and a tag value a string of at most 256 characters (null only in PATCH, to delete the key).',
+  },
   upload_timeout: {
     httpStatus: 408,
     message: 'The upload sent nothing for UPLOAD_IDLE_TIMEOUT_SECONDS, or took longer than REQUEST_TIMEOUT_SECONDS.',
@@ -83,6 +88,10 @@ export const ERROR_CATALOGUE = {
   concurrent_predictions_limit: {
     httpStatus: 429,
     message: 'The tenant has as many prediction requests running as MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows; retry when one ends.',
+  },
+  tags_limit: {
+    httpStatus: 422,
+    message: 'A job carries at most 50 tags; delete some (PATCH /v1/jobs/{id} with a null value) before adding more.',
   },
   hyperparameter_limit: {
     httpStatus: 400,

@@ -50,6 +50,8 @@ export interface JobResources {
 /** The body of POST /v1/jobs. */
 export interface JobSpec {
   name?: string;
+  /** Kept on the job, not in its spec: PATCH /v1/jobs/{id} changes them. */
+  tags?: Record<string, string>;
   model: { architecture: string; options?: ModelOptions; pretrained?: PretrainedRef; freeze?: FreezeSpec };
   dataset: DatasetRef;
   hyperparameters?: Partial<TrainConfig>;
@@ -77,6 +79,26 @@ export const DEFAULT_JOB_SPEC_LIMITS: JobSpecLimits = {
   maxBatchSize: 4096,
   maxRuntimeSeconds: 7 * 24 * 3600,
 };
+
+/** How many tags a job carries at most, and how long a key and a value may be (the codes invalid_tag and tags_limit). */
+export const TAG_LIMITS = { maxTags: 50, maxKeyLength: 64, maxValueLength: 256 } as const;
+/** Letters, digits and . _ - / (no colon: GET /v1/jobs?tag=key:value splits at the first one). */
+export const TAG_KEY_PATTERN = `^[A-Za-z0-9._/-]{1,${TAG_LIMITS.maxKeyLength}}$`;
+
+/** The JSON schema of a tags object; `deletable`: a null value deletes the key (PATCH /v1/jobs/{id}). */
+export function tagsSchema(deletable = false): Record<string, unknown> {
+  const value = { type: 'string', maxLength: TAG_LIMITS.maxValueLength };
+  return {
+    type: 'object',
+    maxProperties: TAG_LIMITS.maxTags,
+    propertyNames: { type: 'string', pattern: TAG_KEY_PATTERN, maxLength: TAG_LIMITS.maxKeyLength },
+    additionalProperties: deletable ? { oneOf: [value, { type: 'null' }] } : value,
+    description:
+      `At most ${TAG_LIMITS.maxTags} tags; a key is 1 to ${TAG_LIMITS.maxKeyLength} letters, digits, ".", "_", "-" or "/", ` +
+      `a value a string of at most ${TAG_LIMITS.maxValueLength} characters` +
+      (deletable ? '; a null value deletes the key, the other keys are added or replaced.' : '.'),
+  };
+}
 
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
@@ -151,6 +173,7 @@ export function buildJobSpecSchema(limits: JobSpecLimits = DEFAULT_JOB_SPEC_LIMI
     required: ['model', 'dataset'],
     properties: {
       name: { type: 'string', minLength: 1, maxLength: 200 },
+      tags: tagsSchema(),
       model: {
         type: 'object',
         additionalProperties: false,
@@ -242,8 +265,9 @@ export function hyperparameterProblems(config: TrainConfig): string[] {
  */
 export function resolveJobSpec(spec: JobSpec, inherited: { normalize?: TrainConfig['normalize'] } = {}): ResolvedJobSpec {
   const given = (spec.hyperparameters ?? {}) as Record<string, unknown>;
-  const { fineTuneFrom, ...rest } = structuredClone(spec);
+  const { fineTuneFrom, tags, ...rest } = structuredClone(spec);
   void fineTuneFrom;
+  void tags;
   const pretrained = pretrainedOf(spec);
   const normalizeDefault = inherited.normalize ?? (pretrained && 'weightsId' in pretrained ? 'imagenet' : undefined);
   const hyperparameters = withDefaults(HYPERPARAMETERS, {

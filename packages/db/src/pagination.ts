@@ -1,7 +1,9 @@
 /**
- * Cursor pagination, newest first, over (createdAt, id): stable while rows are added, and the cursor
- * is opaque to clients (base64url JSON).
+ * Cursor pagination, newest first, over (createdAt, id), or by a metric over (value, id): stable while
+ * rows are added, and the cursor is opaque to clients (base64url JSON).
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface Cursor {
   createdAt: Date;
   id: string;
@@ -23,10 +25,33 @@ export function decodeCursor(text: string): Cursor | null {
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [createdAt, id] = value;
     if (typeof createdAt !== 'string' || typeof id !== 'string') return null;
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!UUID.test(id)) return null;
     const date = new Date(createdAt);
     if (Number.isNaN(date.getTime())) return null;
     return { createdAt: date, id };
+  } catch {
+    return null;
+  }
+}
+
+/** A page's position under a metric sort: its last row's value and id, and the sort it belongs to. */
+export interface MetricCursor {
+  value: number;
+  id: string;
+}
+
+export function encodeMetricCursor(sortKey: string, value: number, id: string): string {
+  return Buffer.from(JSON.stringify([sortKey, value, id]), 'utf8').toString('base64url');
+}
+
+/** The cursor, or null when the text is not one of ours or was made under another sort. */
+export function decodeMetricCursor(text: string, sortKey: string): MetricCursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 3) return null;
+    const [key, metric, id] = value;
+    if (key !== sortKey || typeof metric !== 'number' || !Number.isFinite(metric) || typeof id !== 'string' || !UUID.test(id)) return null;
+    return { value: metric, id };
   } catch {
     return null;
   }

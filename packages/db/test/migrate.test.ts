@@ -43,6 +43,7 @@ test('migrations apply once, are recorded as Prisma records them, and concurrent
           'datasets',
           'epoch_metrics',
           'idempotency_keys',
+          'job_final_metrics',
           'jobs',
           'models',
           'tenants',

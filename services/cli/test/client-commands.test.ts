@@ -130,10 +130,44 @@ describe('trainyard jobs and datasets against a running service', () => {
     assert.deepEqual([...bytes.subarray(0, 2)], [0x1f, 0x8b]);
   });
 
+  test('tag a job, list by tag and metric, compare', async () => {
+    const tagged = await cli(['jobs', 'tag', jobId, 'stage=best', 'owner=ana', ...api()]);
+    assert.equal(tagged.code, 0, tagged.stderr);
+    assert.match(tagged.stdout, /\[owner=ana stage=best\]/);
+    const removed = await cli(['jobs', 'tag', jobId, '--remove', 'owner', ...api(), '--json']);
+    assert.deepEqual(JSON.parse(removed.stdout).tags, { stage: 'best' });
+    const listed = await cli(['jobs', 'list', ...api(), '--tag', 'stage:best', '--sort', 'metric:validationAccuracy:desc']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^${jobId}\\s+succeeded.*\\[stage=best\\]$`, 'm'));
+    const none = await cli(['jobs', 'list', ...api(), '--tag', 'stage:other', '--arch', 'lenet5']);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /no jobs/);
+    const compared = await cli(['jobs', 'compare', jobId, ...api()]);
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, new RegExp(`^${jobId}\\s+succeeded\\s+lenet5\\s+epoch 2: train loss`, 'm'));
+    assert.match(compared.stdout, /test set: top-1/);
+  });
+
   test('cancel a queued job; errors show the API code and message', async () => {
     const long = JSON.parse(
-      (await cli(['jobs', 'submit', ...api(), '--arch', 'lenet5', '--dataset', 'synthetic', '--hp', 'epochs=50', '--json'])).stdout,
+      (
+        await cli([
+          'jobs',
+          'submit',
+          ...api(),
+          '--arch',
+          'lenet5',
+          '--dataset',
+          'synthetic',
+          '--hp',
+          'epochs=50',
+          '--tag',
+          'purpose=cancel',
+          '--json',
+        ])
+      ).stdout,
     );
+    assert.deepEqual(long.tags, { purpose: 'cancel' });
     const cancelled = await cli(['jobs', 'cancel', long.id, ...api(), '--json']);
     assert.equal(cancelled.code, 0, cancelled.stderr);
     assert.ok(['cancelled', 'running'].includes(JSON.parse(cancelled.stdout).status));

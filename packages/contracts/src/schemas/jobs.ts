@@ -5,7 +5,15 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { JOB_PHASES, JOB_STATUSES } from '../job-status.js';
-import { buildJobSpecSchema, type JobSpec, type JobSpecLimits, type ResolvedJobSpec } from '../job-spec.js';
+import {
+  buildJobSpecSchema,
+  TAG_KEY_PATTERN,
+  TAG_LIMITS,
+  tagsSchema,
+  type JobSpec,
+  type JobSpecLimits,
+  type ResolvedJobSpec,
+} from '../job-spec.js';
 import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, empty, json, keyOperation, media } from './common.js';
 
 export const JobStatusSchema = StringEnum(JOB_STATUSES);
@@ -44,6 +52,21 @@ export const EpochMetricsSchema = Type.Object({
 });
 export type EpochMetricsView = Static<typeof EpochMetricsSchema>;
 
+/** The per-epoch metrics GET /v1/jobs filters and sorts on (each job's value at its last recorded epoch). */
+export const EPOCH_METRIC_NAMES = [
+  'trainLoss',
+  'trainAccuracy',
+  'validationLoss',
+  'validationAccuracy',
+  'learningRate',
+  'seconds',
+  'imagesPerSecond',
+] as const satisfies ReadonlyArray<Exclude<keyof EpochMetricsView, 'epoch'>>;
+export type EpochMetricName = (typeof EPOCH_METRIC_NAMES)[number];
+
+/** A job's tags: string keys and values. */
+export const TagsSchema = Type.Unsafe<Record<string, string>>(tagsSchema());
+
 export const JobLinksSchema = Type.Object(
   {
     self: Type.String(),
@@ -77,6 +100,7 @@ export const JobViewSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
     name: Nullable(Type.String()),
+    tags: TagsSchema,
     status: JobStatusSchema,
     phase: Nullable(JobPhaseSchema),
     architecture: Type.String(),
@@ -110,8 +134,103 @@ export type JobView = Static<typeof JobViewSchema>;
 export const JobListSchema = Type.Object({ jobs: Type.Array(JobViewSchema), nextCursor: Nullable(Type.String()) });
 export type JobList = Static<typeof JobListSchema>;
 
-export const ListJobsQuerySchema = Type.Object({ status: Type.Optional(JobStatusSchema), ...PageQuery }, { additionalProperties: false });
+/** GET /v1/jobs?sort=: newest first (the default), or by a metric of each job's last epoch. */
+export const JOB_SORTS = [
+  'createdAt:desc',
+  ...EPOCH_METRIC_NAMES.flatMap((name) => [`metric:${name}:desc`, `metric:${name}:asc`] as const),
+] as const;
+export type JobSort = 'createdAt:desc' | `metric:${EpochMetricName}:${'desc' | 'asc'}`;
+
+export const ListJobsQuerySchema = Type.Object(
+  {
+    status: Type.Optional(JobStatusSchema),
+    architecture: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    tag: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: `${TAG_KEY_PATTERN.slice(0, -1)}:`,
+          maxLength: TAG_LIMITS.maxKeyLength + 1 + TAG_LIMITS.maxValueLength,
+        }),
+        {
+          maxItems: 20,
+          description: 'key:value (split at the first colon); repeated, a job must carry every one of them',
+        },
+      ),
+    ),
+    metric: Type.Optional(
+      StringEnum(EPOCH_METRIC_NAMES, { description: "With min and/or max: the metric of the job's last recorded epoch" }),
+    ),
+    min: Type.Optional(Type.Number({ description: 'Only jobs whose metric is at least this' })),
+    max: Type.Optional(Type.Number({ description: 'Only jobs whose metric is at most this' })),
+    sort: Type.Optional(
+      Type.Unsafe<JobSort>({
+        type: 'string',
+        enum: [...JOB_SORTS],
+        default: 'createdAt:desc',
+        description:
+          "createdAt:desc (newest first), or metric:<name>:desc|asc by the metric of each job's last recorded epoch, " +
+          'listing only the jobs that have recorded it; the cursor pages under either',
+      }),
+    ),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
 export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
+
+/** The body of PATCH /v1/jobs/{id}. */
+export const UpdateJobSchema = Type.Object(
+  { tags: Type.Unsafe<Record<string, string | null>>(tagsSchema(true)) },
+  { additionalProperties: false, title: 'JobUpdate' },
+);
+export type UpdateJobBody = Static<typeof UpdateJobSchema>;
+
+export const COMPARE_MAX_JOBS = 10;
+
+export const CompareJobsQuerySchema = Type.Object(
+  {
+    ids: Type.String({
+      minLength: 1,
+      maxLength: 1000,
+      description: `Up to ${COMPARE_MAX_JOBS} job ids, comma-separated`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CompareJobsQuery = Static<typeof CompareJobsQuerySchema>;
+
+export const ComparedJobSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Nullable(Type.String()),
+  status: JobStatusSchema,
+  architecture: Type.String(),
+  tags: TagsSchema,
+  specDifferences: Type.Unsafe<Record<string, unknown>>({
+    type: 'object',
+    additionalProperties: true,
+    description: "This job's value at each path of `differences` (null where its spec has none)",
+  }),
+  curve: Type.Array(Nullable(EpochMetricsSchema), {
+    description: "curve[i] is this job's epoch epochs[i]; null where it has not recorded that epoch",
+  }),
+  finalMetrics: Nullable(EpochMetricsSchema, { description: 'Its last recorded epoch' }),
+  evaluation: Nullable(
+    Type.Object({ top1: Type.Number(), top5: Type.Number(), loss: Type.Number() }, { description: 'On the test set, once it succeeded' }),
+  ),
+});
+export type ComparedJobView = Static<typeof ComparedJobSchema>;
+
+export const JobComparisonSchema = Type.Object(
+  {
+    differences: Type.Array(Type.String(), {
+      description: 'The dotted paths of the resolved specs (hyperparameters.learningRate...) where the jobs differ',
+    }),
+    epochs: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Every epoch any of the jobs recorded, ascending' }),
+    jobs: Type.Array(ComparedJobSchema, { description: 'In the order of `ids`' }),
+  },
+  { title: 'JobComparison' },
+);
+export type JobComparison = Static<typeof JobComparisonSchema>;
 
 export const JobMetricsSchema = Type.Object({
   engine: Nullable(Type.String({ description: 'The engine the epochs were trained on' })),
@@ -175,6 +294,8 @@ export const submitJob = keyOperation(
   [
     ...BODY_ERRORS,
     'hyperparameter_limit',
+    'invalid_tag',
+    'tags_limit',
     'unknown_architecture',
     'invalid_option',
     'not_found',
@@ -194,7 +315,7 @@ export const listJobs = keyOperation(
   '/v1/jobs',
   {
     operationId: 'listJobs',
-    summary: 'List jobs, newest first',
+    summary: 'List jobs: newest first or by a metric, filtered by tags, architecture, status and metric range',
     tags: ['jobs'],
     querystring: ListJobsQuerySchema,
     response: { 200: json('A page of jobs', JobListSchema) },
@@ -203,6 +324,35 @@ export const listJobs = keyOperation(
 );
 
 const byId = ['validation_failed', 'not_found'] as const;
+
+export const compareJobs = keyOperation(
+  'GET',
+  '/v1/jobs/compare',
+  {
+    operationId: 'compareJobs',
+    summary: 'Compare jobs: where their specs differ, their per-epoch curves aligned by epoch, their final metrics',
+    description: `Up to ${COMPARE_MAX_JOBS} jobs of the tenant; an id that is not one of its jobs answers 404.`,
+    tags: ['jobs'],
+    querystring: CompareJobsQuerySchema,
+    response: { 200: json('The comparison', JobComparisonSchema) },
+  },
+  [...byId],
+);
+
+export const updateJob = keyOperation(
+  'PATCH',
+  '/v1/jobs/{id}',
+  {
+    operationId: 'updateJob',
+    summary: "Change a job's tags",
+    description: "The tags are merged into the job's: a key with a string value is added or replaced, a key with null is deleted.",
+    tags: ['jobs'],
+    params: IdParams,
+    body: UpdateJobSchema,
+    response: { 200: json('The job with its new tags', JobViewSchema) },
+  },
+  [...BODY_ERRORS, 'not_found', 'invalid_tag', 'tags_limit'],
+);
 
 export const getJob = keyOperation(
   'GET',
@@ -383,7 +533,9 @@ export const deleteJob = keyOperation(
 export const JOB_OPERATIONS = {
   submitJob,
   listJobs,
+  compareJobs,
   getJob,
+  updateJob,
   getJobMetrics,
   getJobEvaluation,
   listJobCheckpoints,

@@ -57,11 +57,15 @@ export class ResponseContract {
   constructor(document: OpenApiDocument) {
     addFormats(this.ajv);
     this.ajv.addFormat('binary', true);
-    this.routes = Object.entries(document.paths ?? {}).map(([path, operations]) => ({
-      path,
-      operations,
-      pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}|\{[^}]+\}/g, '[^/]+')}$`),
-    }));
+    // Fewer parameters first, as the router matches: /v1/jobs/compare before /v1/jobs/{id}.
+    const parameters = (path: string) => path.split('{').length;
+    this.routes = Object.entries(document.paths ?? {})
+      .sort(([a], [b]) => parameters(a) - parameters(b))
+      .map(([path, operations]) => ({
+        path,
+        operations,
+        pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}|\{[^}]+\}/g, '[^/]+')}$`),
+      }));
   }
 
   /** The document path and operation an answer belongs to; null for a URL the document does not describe (an unknown route). */
@@ -70,7 +74,7 @@ export class ResponseContract {
     for (const route of this.routes) {
       if (!route.pattern.test(pathname)) continue;
       const operation = route.operations[method.toLowerCase() === 'head' ? 'get' : method.toLowerCase()];
-      return operation ? { path: route.path, operation } : null;
+      if (operation) return { path: route.path, operation };
     }
     return null;
   }

@@ -6,7 +6,7 @@
  */
 import type { PrismaClient } from '../../generated/prisma/client.js';
 
-type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+export type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /** Runs `write` if `workerId` holds `jobId` (running); null when it does not. */
 export async function whileHoldingJob<T>(

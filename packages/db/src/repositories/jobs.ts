@@ -10,11 +10,11 @@
  * CTE and the outbox inserts read its RETURNING rows (jobEventStatements), so an event exists exactly
  * when its transition happened.
  */
-import type { Accelerator, DeviceView, JobProgress, JobStatus, ErrorCode, JobWebhookEventType } from '@trainyard/contracts';
+import type { Accelerator, DeviceView, EpochMetricName, JobProgress, JobStatus, ErrorCode, JobWebhookEventType } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
-import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
+import { decodeCursor, decodeMetricCursor, encodeMetricCursor, toPage, type Page } from '../pagination.js';
 import { Batcher } from '../batcher.js';
 import { inTransaction, lockTenants, TENANT_JOBS_LOCK, TenantLimitError } from '../tenant-limit.js';
 import { jobEventStatements } from './webhooks.js';
@@ -29,6 +29,7 @@ export interface NewJob {
   /** resources.accelerator of the spec (default any). */
   accelerator?: Accelerator;
   weightsId?: string | null;
+  tags?: Record<string, string>;
   /**
    * MAX_QUEUED_JOBS_PER_TENANT: the insert fails with TenantLimitError('queued_jobs') when the tenant
    * already has this many queued jobs, counted atomically with the insert.
@@ -46,6 +47,13 @@ export type CreateJobResult = { kind: 'created'; job: Job } | { kind: 'replayed'
 
 export interface ListJobsOptions {
   status?: JobStatus;
+  architecture?: string;
+  /** Jobs carrying every one of these key/value pairs. */
+  tags?: Array<[key: string, value: string]>;
+  /** A metric of the job's last recorded epoch within [min, max] (either may be left out). */
+  metric?: { name: EpochMetricName; min?: number; max?: number };
+  /** Newest first (the default), or by a metric of the last recorded epoch (jobs without it are left out). */
+  sort?: { metric: EpochMetricName; direction: 'asc' | 'desc' };
   limit: number;
   /** From a previous page's nextCursor; an invalid cursor is reported as `invalidCursor`. */
   cursor?: string;
@@ -78,6 +86,7 @@ export const JOB_COLUMN_LIST = [
   'dataset_id AS "datasetId"',
   'fine_tune_from_id AS "fineTuneFromId"',
   'weights_id AS "weightsId"',
+  'tags',
   'accelerator',
   'not_before AS "notBefore"',
   'progress',
@@ -135,12 +144,13 @@ const INSERT_JOBS = {
   // Each row is inserted only while its tenant's queued jobs, those of this batch before it included,
   // stay within its max_queued (NULL: no limit); the caller holds the tenants' locks.
   text: `WITH inserted AS (
-         INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
-         SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id
+         INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags)
+         SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags
          FROM (SELECT input.*, row_number() OVER (PARTITION BY input.tenant_id ORDER BY input.position) AS place
                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
-                           $8::"JobAccelerator"[], $9::uuid[], $10::int[]) WITH ORDINALITY
-                    AS input(id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, max_queued, position)
+                           $8::"JobAccelerator"[], $9::uuid[], $10::jsonb[], $11::int[]) WITH ORDINALITY
+                    AS input(id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags,
+                             max_queued, position)
               ) batch
          WHERE batch.max_queued IS NULL
             OR (SELECT count(*) FROM jobs WHERE jobs.tenant_id = batch.tenant_id AND jobs.status = 'queued') + batch.place <= batch.max_queued
@@ -228,6 +238,7 @@ export class JobRepository {
             inputs.map((input) => input.fineTuneFromId ?? null),
             inputs.map((input) => input.accelerator ?? 'any'),
             inputs.map((input) => input.weightsId ?? null),
+            inputs.map((input) => JSON.stringify(input.tags ?? {})),
             inputs.map((input) => input.maxQueued ?? null),
           ],
         });
@@ -255,10 +266,10 @@ export class JobRepository {
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
       WITH inserted AS (
-        INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id)
+        INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags)
         VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
                 ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator",
-                ${input.weightsId ?? null}::uuid)
+                ${input.weightsId ?? null}::uuid, ${JSON.stringify(input.tags ?? {})}::jsonb)
         RETURNING ${JOB_COLUMNS}
       )${Prisma.raw(jobEventStatements('inserted', 'job.queued'))}
       SELECT * FROM inserted`;
@@ -296,16 +307,97 @@ export class JobRepository {
     return row?.evaluation ?? null;
   }
 
+  /**
+   * A page of the tenant's jobs. Keyset paging: newest first on (created_at, id), by a metric on
+   * (value, id) of job_final_metrics, whose (tenant_id, name, value, job_id) index the page walks.
+   */
   async list(tenantId: string, options: ListJobsOptions): Promise<Page<Job> | { invalidCursor: true }> {
-    const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
+    const conditions = [Prisma.sql`jobs.tenant_id = ${tenantId}::uuid`];
+    if (options.status) conditions.push(Prisma.sql`jobs.status = ${options.status}::"JobStatus"`);
+    if (options.architecture !== undefined) conditions.push(Prisma.sql`jobs.architecture = ${options.architecture}`);
+    for (const [key, value] of options.tags ?? []) conditions.push(Prisma.sql`jobs.tags @> ${JSON.stringify({ [key]: value })}::jsonb`);
+    const { metric } = options;
+    if (metric && (metric.min !== undefined || metric.max !== undefined)) {
+      const range = [Prisma.sql`ranged.tenant_id = jobs.tenant_id`, Prisma.sql`ranged.name = ${metric.name}`];
+      if (metric.min !== undefined) range.push(Prisma.sql`ranged.value >= ${metric.min}::float8`);
+      if (metric.max !== undefined) range.push(Prisma.sql`ranged.value <= ${metric.max}::float8`);
+      conditions.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM job_final_metrics ranged WHERE ranged.job_id = jobs.id AND ${Prisma.join(range, ' AND ')})`,
+      );
+    }
+    const take = options.limit + 1;
+
+    if (!options.sort) {
+      const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
+      if (options.cursor !== undefined && cursor === null) return { invalidCursor: true };
+      if (cursor) {
+        conditions.push(
+          Prisma.sql`(jobs.created_at < ${cursor.createdAt} OR (jobs.created_at = ${cursor.createdAt} AND jobs.id < ${cursor.id}::uuid))`,
+        );
+      }
+      const rows = await this.prisma.$queryRaw<Job[]>`
+        SELECT ${JOB_COLUMNS} FROM jobs WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY jobs.created_at DESC, jobs.id DESC LIMIT ${take}`;
+      return toPage(rows, options.limit);
+    }
+
+    const { metric: name, direction } = options.sort;
+    const sortKey = `${name}:${direction}`;
+    const cursor = options.cursor === undefined ? null : decodeMetricCursor(options.cursor, sortKey);
     if (options.cursor !== undefined && cursor === null) return { invalidCursor: true };
-    const rows = await this.prisma.job.findMany({
-      where: { tenantId, ...(options.status ? { status: options.status } : {}), ...afterCursor(cursor) },
-      omit: WITHOUT_EVALUATION,
-      orderBy: NEWEST_FIRST,
-      take: options.limit + 1,
-    });
-    return toPage(rows, options.limit);
+    if (cursor) {
+      // After the cursor's (value, id) in the page's order; a row comparison the index answers.
+      conditions.push(
+        direction === 'desc'
+          ? Prisma.sql`(sorted.value, sorted.job_id) < (${cursor.value}::float8, ${cursor.id}::uuid)`
+          : Prisma.sql`(sorted.value, sorted.job_id) > (${cursor.value}::float8, ${cursor.id}::uuid)`,
+      );
+    }
+    const order =
+      direction === 'desc' ? Prisma.sql`sorted.value DESC, sorted.job_id DESC` : Prisma.sql`sorted.value ASC, sorted.job_id ASC`;
+    const rows = await this.prisma.$queryRaw<Array<Job & { sortValue: number }>>`
+      SELECT ${JOB_COLUMNS}, sorted.value AS "sortValue"
+      FROM (SELECT job_id, value FROM job_final_metrics WHERE tenant_id = ${tenantId}::uuid AND name = ${name}) sorted
+      JOIN jobs ON jobs.id = sorted.job_id
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      ORDER BY ${order} LIMIT ${take}`;
+    const items = rows.slice(0, options.limit);
+    const last = items.at(-1);
+    const nextCursor = rows.length > options.limit && last ? encodeMetricCursor(sortKey, last.sortValue, last.id) : null;
+    return { items: items.map(({ sortValue, ...job }) => (void sortValue, job)), nextCursor };
+  }
+
+  /** The tenant's jobs among `ids` (in no particular order; another tenant's are left out). */
+  findManyForTenant(tenantId: string, ids: string[]): Promise<Job[]> {
+    return this.prisma.job.findMany({ where: { tenantId, id: { in: ids } }, omit: WITHOUT_EVALUATION });
+  }
+
+  /** top1, top5 and loss of each job's stored evaluation (the confusion matrix stays in the database). */
+  async evaluationSummaries(ids: string[]): Promise<Map<string, { top1: number; top5: number; loss: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; top1: number; top5: number; loss: number }>>`
+      SELECT id, (evaluation->>'top1')::float8 AS top1, (evaluation->>'top5')::float8 AS top5, (evaluation->>'loss')::float8 AS loss
+      FROM jobs WHERE id = ANY(${ids}::uuid[]) AND jsonb_typeof(evaluation->'top1') = 'number'`;
+    return new Map(rows.map((row) => [row.id, { top1: row.top1, top5: row.top5, loss: Number(row.loss) }]));
+  }
+
+  /**
+   * Merges `set` into the job's tags and removes the keys of `remove`, in one UPDATE that keeps the
+   * result within `maxTags` (so two concurrent merges cannot together pass it).
+   */
+  async mergeTags(
+    tenantId: string,
+    id: string,
+    change: { set: Record<string, string>; remove: string[]; maxTags: number },
+  ): Promise<Job | 'not_found' | 'tags_limit'> {
+    const merged = Prisma.sql`((jobs.tags || ${JSON.stringify(change.set)}::jsonb) - ${change.remove}::text[])`;
+    const rows = await this.prisma.$queryRaw<Job[]>`
+      UPDATE jobs SET tags = ${merged}, updated_at = now()
+      WHERE id = ${id}::uuid AND tenant_id = ${tenantId}::uuid
+        AND (SELECT count(*) FROM jsonb_object_keys(${merged})) <= ${change.maxTags}
+      RETURNING ${JOB_COLUMNS}`;
+    if (rows[0]) return rows[0];
+    return (await this.findForTenant(tenantId, id)) ? 'tags_limit' : 'not_found';
   }
 
   async countWithStatus(tenantId: string, statuses: JobStatus[]): Promise<number> {

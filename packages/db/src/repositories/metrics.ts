@@ -1,7 +1,26 @@
 /** One metrics row per epoch and job; an epoch run again (after a resume) replaces its row. */
 import type { EpochMetricsView } from '@trainyard/contracts';
 import type { EpochMetric, PrismaClient } from '../../generated/prisma/client.js';
-import { whileHoldingJob } from './job-fence.js';
+import { whileHoldingJob, type Transaction } from './job-fence.js';
+
+/**
+ * Rewrites a job's job_final_metrics rows from its last recorded epoch (none without epochs), one row
+ * per metric it has (the names of EPOCH_METRIC_NAMES in @trainyard/contracts). GET /v1/jobs filters
+ * and sorts on these rows; they are written in the transaction that writes the epochs.
+ */
+async function refreshFinalMetrics(tx: Transaction, jobId: string): Promise<void> {
+  await tx.$executeRaw`DELETE FROM job_final_metrics WHERE job_id = ${jobId}::uuid`;
+  await tx.$executeRaw`
+    INSERT INTO job_final_metrics (job_id, tenant_id, name, value)
+    SELECT latest.job_id, jobs.tenant_id, metric.name, metric.value
+    FROM (SELECT * FROM epoch_metrics WHERE job_id = ${jobId}::uuid ORDER BY epoch DESC LIMIT 1) AS latest
+    JOIN jobs ON jobs.id = latest.job_id
+    CROSS JOIN LATERAL (VALUES ('trainLoss', latest.train_loss), ('trainAccuracy', latest.train_accuracy),
+                               ('validationLoss', latest.validation_loss), ('validationAccuracy', latest.validation_accuracy),
+                               ('learningRate', latest.learning_rate), ('seconds', latest.seconds),
+                               ('imagesPerSecond', latest.images_per_second)) AS metric(name, value)
+    WHERE metric.value IS NOT NULL AND metric.value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
+}
 
 export class MetricsRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -17,13 +36,14 @@ export class MetricsRepository {
       seconds: metrics.seconds,
       imagesPerSecond: metrics.imagesPerSecond,
     };
-    const written = await whileHoldingJob(this.prisma, jobId, workerId, (tx) =>
-      tx.epochMetric.upsert({
+    const written = await whileHoldingJob(this.prisma, jobId, workerId, async (tx) => {
+      await tx.epochMetric.upsert({
         where: { jobId_epoch: { jobId, epoch: metrics.epoch } },
         create: { jobId, epoch: metrics.epoch, ...values },
         update: { ...values, createdAt: new Date() },
-      }),
-    );
+      });
+      await refreshFinalMetrics(tx, jobId);
+    });
     return written !== null;
   }
 
@@ -31,6 +51,22 @@ export class MetricsRepository {
   async list(jobId: string): Promise<EpochMetricsView[]> {
     const rows = await this.prisma.epochMetric.findMany({ where: { jobId }, orderBy: { epoch: 'asc' } });
     return rows.map(toView);
+  }
+
+  /** Every epoch of each job, ascending, by job id (a job without epochs has none in the map). */
+  async listMany(jobIds: string[]): Promise<Map<string, EpochMetricsView[]>> {
+    const result = new Map<string, EpochMetricsView[]>();
+    if (jobIds.length === 0) return result;
+    const rows = await this.prisma.epochMetric.findMany({
+      where: { jobId: { in: jobIds } },
+      orderBy: [{ jobId: 'asc' }, { epoch: 'asc' }],
+    });
+    for (const row of rows) {
+      const epochs = result.get(row.jobId) ?? [];
+      epochs.push(toView(row));
+      result.set(row.jobId, epochs);
+    }
+    return result;
   }
 
   /**
@@ -69,9 +105,11 @@ export class MetricsRepository {
    * `workerId` holds the job; null when it does not.
    */
   async deleteAfter(jobId: string, workerId: string, epoch: number): Promise<number | null> {
-    const deleted = await whileHoldingJob(this.prisma, jobId, workerId, (tx) =>
-      tx.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } }),
-    );
+    const deleted = await whileHoldingJob(this.prisma, jobId, workerId, async (tx) => {
+      const result = await tx.epochMetric.deleteMany({ where: { jobId, epoch: { gt: epoch } } });
+      await refreshFinalMetrics(tx, jobId);
+      return result;
+    });
     return deleted && deleted.value.count;
   }
 }

@@ -50,7 +50,7 @@ export function validationDetails(errors: AjvError[], part = 'body'): Array<Reco
     const detail: Record<string, unknown> = { path, rule: error.keyword, message: error.message };
     const params = error.params ?? {};
     if (error.keyword === 'additionalProperties') detail.path = `${path}.${String(params.additionalProperty)}`;
-    for (const key of ['limit', 'allowedValues', 'type', 'format', 'pattern', 'missingProperty'] as const) {
+    for (const key of ['limit', 'allowedValues', 'type', 'format', 'pattern', 'missingProperty', 'propertyName'] as const) {
       if (params[key] !== undefined) detail[key] = params[key];
     }
     return detail;

@@ -7,10 +7,12 @@
 import { resolveJobSpec, type JobSpec } from '@trainyard/contracts';
 
 const JOB_ID = '0ed480c1-22bd-404d-97d4-85635b76c291';
+const OTHER_JOB_ID = '6a1f0b7e-93c2-4f57-8a0e-2d4c51b9e830';
 const DATASET_ID = 'f3ec510a-d266-49a6-aacc-c24ea2e3f2d7';
 
 const submitted: JobSpec = {
   name: 'LeNet-5 on fashion-mnist',
+  tags: { project: 'fashion', owner: 'ana' },
   model: { architecture: 'lenet5' },
   dataset: { builtin: 'fashion-mnist' },
   hyperparameters: { epochs: 4, validationSplit: 0.1, schedule: 'cosine', seed: 7 },
@@ -30,6 +32,7 @@ const epoch = {
 const job = {
   id: JOB_ID,
   name: 'LeNet-5 on fashion-mnist',
+  tags: { project: 'fashion', owner: 'ana' },
   status: 'running',
   phase: 'training',
   architecture: 'lenet5',
@@ -125,6 +128,42 @@ const EXAMPLES: Record<string, Example> = {
   },
   'get /v1/jobs': { status: '200', response: { jobs: [job], nextCursor: null } },
   'get /v1/jobs/{id}': { status: '200', response: job },
+  'patch /v1/jobs/{id}': {
+    request: { tags: { stage: 'candidate', owner: null } },
+    status: '200',
+    response: { ...job, tags: { project: 'fashion', stage: 'candidate' } },
+  },
+  'get /v1/jobs/compare': {
+    status: '200',
+    response: {
+      differences: ['hyperparameters.learningRate'],
+      epochs: [1, 2],
+      jobs: [
+        {
+          id: JOB_ID,
+          name: job.name,
+          status: 'succeeded',
+          architecture: 'lenet5',
+          tags: job.tags,
+          specDifferences: { 'hyperparameters.learningRate': 0.001 },
+          curve: [epoch, { ...epoch, epoch: 2, validationAccuracy: 0.835 }],
+          finalMetrics: { ...epoch, epoch: 2, validationAccuracy: 0.835 },
+          evaluation: { top1: 0.8534, top5: 0.9975, loss: 0.411 },
+        },
+        {
+          id: OTHER_JOB_ID,
+          name: 'LeNet-5, higher learning rate',
+          status: 'succeeded',
+          architecture: 'lenet5',
+          tags: { project: 'fashion' },
+          specDifferences: { 'hyperparameters.learningRate': 0.01 },
+          curve: [{ ...epoch, validationAccuracy: 0.712 }, null],
+          finalMetrics: { ...epoch, validationAccuracy: 0.712 },
+          evaluation: null,
+        },
+      ],
+    },
+  },
   'get /v1/jobs/{id}/metrics': {
     status: '200',
     response: {

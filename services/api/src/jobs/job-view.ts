@@ -23,6 +23,7 @@ export function toJobView(
   return {
     id: job.id,
     name: job.name,
+    tags: job.tags as Record<string, string>,
     status: job.status,
     phase: job.phase,
     architecture: job.architecture,

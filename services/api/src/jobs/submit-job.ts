@@ -93,6 +93,7 @@ export async function submitJob(
       {
         tenantId: tenant.id,
         name: spec.name ?? null,
+        tags: body.tags ?? {},
         spec: spec as object,
         architecture: spec.model.architecture,
         datasetId: dataset?.id ?? null,

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   cancelJob as cancelJobOperation,
+  compareJobs as compareJobsOperation,
   deleteJob as deleteJobOperation,
   downloadJobCheckpoint,
   downloadJobModel,
@@ -13,6 +14,7 @@ import {
   listJobCheckpoints,
   listJobs as listJobsOperation,
   submitJob as submitJobOperation,
+  updateJob as updateJobOperation,
   jobSpecBodySchema,
 } from '@trainyard/contracts';
 import type { ApiDeps, ApiState } from '../context.js';
@@ -26,6 +28,8 @@ import { getMetrics } from '../jobs/get-metrics.js';
 import { getEvaluation } from '../jobs/get-evaluation.js';
 import { listCheckpoints, openCheckpoint } from '../jobs/checkpoints.js';
 import { cancelJob } from '../jobs/cancel-job.js';
+import { compareJobs } from '../jobs/compare-jobs.js';
+import { updateJob } from '../jobs/update-job.js';
 import { deleteJob } from '../jobs/delete-job.js';
 import { openModelBundle, openModelFile, openModelSafetensors, type ModelDownload } from '../jobs/model-files.js';
 import { exportCheckpointModel } from '../jobs/checkpoint-model.js';
@@ -64,7 +68,22 @@ export async function jobRoutes(scope: FastifyInstance, deps: ApiDeps, state: Ap
 
   app.route({ ...routeOf(listJobsOperation, scope), handler: async (request) => listJobs(deps, state, request.tenant, request.query) });
 
+  // A static path: the router matches /v1/jobs/compare before /v1/jobs/{id}, whatever the order here.
+  app.route({ ...routeOf(compareJobsOperation, scope), handler: async (request) => compareJobs(deps, request.tenant, request.query.ids) });
+
   app.route({ ...routeOf(getJobOperation, scope), handler: async (request) => getJob(deps, state, request.tenant, request.params.id) });
+
+  app.route({
+    ...routeOf(updateJobOperation, scope),
+    // The job is found (or 404) before the body is judged: see jobs/update-job.ts.
+    attachValidation: true,
+    handler: async (request) =>
+      updateJob(deps, state, request.tenant, request.params.id, {
+        body: request.body,
+        contentType: request.headers['content-type'],
+        validationError: request.validationError,
+      }),
+  });
 
   app.route({ ...routeOf(getJobMetrics, scope), handler: async (request) => getMetrics(deps, request.tenant, request.params.id) });
 

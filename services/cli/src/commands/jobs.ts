@@ -1,5 +1,5 @@
 /**
- * `trainyard jobs submit|list|show|watch|cancel|download|predict`: the service's jobs over its HTTP API
+ * `trainyard jobs submit|list|show|watch|cancel|download|predict|tag|compare`: the service's jobs over its HTTP API
  * (--api URL, default http://127.0.0.1:3000; the key from TRAINYARD_API_KEY). --json prints the API's
  * JSON on stdout (one line); otherwise a human summary. Errors print the API's code and message.
  */
@@ -8,7 +8,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError, printJson } from '../args.js';
-import type { JobSpec, JobView, TrainyardClient } from '@trainyard/client';
+import type { JobSpec, JobView, ListJobsQuery, TrainyardClient } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
 import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
 import { epochLine, progressLine } from '../client/progress-line.js';
@@ -17,8 +17,11 @@ const USAGE = [
   'usage: trainyard jobs submit --arch NAME --dataset synthetic|fashion-mnist|DATASET_ID [--name TEXT]',
   '                             [--pretrained WEIGHTS_ID|job:JOB_ID] [--freeze none|backbone|PREFIX,PREFIX...]',
   '                             [--image-size H,W] [--channels 1|3] [--hp key=value ...] [--max-runtime SECONDS]',
-  '                             [--idempotency-key KEY] [--watch]',
-  '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--limit N]',
+  '                             [--tag key=value ...] [--idempotency-key KEY] [--watch]',
+  '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--arch NAME] [--tag key:value ...]',
+  '                           [--metric NAME [--min X] [--max X]] [--sort createdAt:desc|metric:NAME:desc|asc] [--limit N]',
+  '       trainyard jobs tag JOB_ID key=value ... [--remove KEY ...]   add or replace tags, remove keys',
+  '       trainyard jobs compare JOB_ID JOB_ID ...  where their specs differ, and their final metrics (up to 10 jobs)',
   '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
   '       trainyard jobs watch JOB_ID         live progress until the job ends (exit 0 only if it succeeded)',
   '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
@@ -48,7 +51,23 @@ function summary(job: JobView): string {
   const p = job.progress;
   const progress = p ? `epoch ${p.epoch}/${p.epochs}` : '';
   const error = job.error ? ` [${job.error.code}] ${job.error.message}` : '';
-  return `${job.id}  ${job.status.padEnd(9)}  ${job.architecture.padEnd(14)}  ${datasetOf(job).padEnd(14)}  ${progress.padEnd(12)}  ${job.name ?? ''}${error}`;
+  return `${job.id}  ${job.status.padEnd(9)}  ${job.architecture.padEnd(14)}  ${datasetOf(job).padEnd(14)}  ${progress.padEnd(12)}  ${job.name ?? ''}${tagText(job.tags)}${error}`;
+}
+
+function tagText(tags: Record<string, string>): string {
+  const entries = Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length === 0 ? '' : `  [${entries.map(([key, value]) => `${key}=${value}`).join(' ')}]`;
+}
+
+/** --tag key=value flags as a tags object (values are text, never parsed as JSON). */
+function tagsOf(flags: string[] | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const text of flags ?? []) {
+    const at = text.indexOf('=');
+    if (at <= 0) throw new UsageError(`a tag is key=value (got "${text}")`);
+    tags[text.slice(0, at)] = text.slice(at + 1);
+  }
+  return tags;
 }
 
 async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -64,6 +83,7 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     freeze: { type: 'string' },
     'image-size': { type: 'string' },
     channels: { type: 'string' },
+    tag: { type: 'string', multiple: true },
   });
   positionals(rest, []);
   const architecture = values.arch as string | undefined;
@@ -84,6 +104,8 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (values.channels !== undefined) datasetRef.channels = Number(values.channels) as 1 | 3;
   const body: JobSpec = { model, dataset: datasetRef };
   if (values.name) body.name = String(values.name);
+  const tags = tagsOf(values.tag as string[] | undefined);
+  if (Object.keys(tags).length > 0) body.tags = tags;
   const hyperparameters = Object.fromEntries(((values.hp as string[] | undefined) ?? []).map((text) => keyValue(text, '--hp')));
   if (Object.keys(hyperparameters).length > 0) body.hyperparameters = hyperparameters;
   if (values['max-runtime'] !== undefined) body.maxRuntimeSeconds = Number(values['max-runtime']);
@@ -99,15 +121,28 @@ async function submit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {
     status: { type: 'string' },
+    arch: { type: 'string' },
+    tag: { type: 'string', multiple: true },
+    metric: { type: 'string' },
+    min: { type: 'string' },
+    max: { type: 'string' },
+    sort: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
   });
   positionals(rest, []);
   const client = clientFromEnvironment(values.api as string | undefined, env);
+  const number = (name: string) => (values[name] === undefined ? undefined : Number(values[name]));
   // Checked by the API (400 validation_failed names the parameter), so passed on as given.
   const page = await client.jobs.list({
-    status: values.status as JobView['status'] | undefined,
-    limit: values.limit === undefined ? undefined : Number(values.limit),
+    status: values.status as ListJobsQuery['status'],
+    architecture: values.arch as string | undefined,
+    tag: values.tag as string[] | undefined,
+    metric: values.metric as ListJobsQuery['metric'],
+    min: number('min'),
+    max: number('max'),
+    sort: values.sort as ListJobsQuery['sort'],
+    limit: number('limit'),
     cursor: values.cursor as string | undefined,
   });
   if (values.json) {
@@ -117,6 +152,39 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (page.jobs.length === 0) process.stderr.write('no jobs\n');
   for (const job of page.jobs) write(summary(job));
   if (page.nextCursor) process.stderr.write(`more: --cursor ${page.nextCursor}\n`);
+  return 0;
+}
+
+async function tag(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { remove: { type: 'string', multiple: true } });
+  const [id, ...pairs] = rest;
+  if (id === undefined) throw new UsageError('expected <job-id> key=value ...');
+  const change: Record<string, string | null> = tagsOf(pairs);
+  for (const key of (values.remove as string[] | undefined) ?? []) change[key] = null;
+  if (Object.keys(change).length === 0) throw new UsageError('give key=value pairs to set or --remove KEY');
+  const job = await clientFromEnvironment(values.api as string | undefined, env).jobs.update(id, { tags: change });
+  if (values.json) printJson(job);
+  else write(`${job.id}${tagText(job.tags) || '  (no tags)'}`);
+  return 0;
+}
+
+async function compare(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: ids } = parseClientArgs(argv, {});
+  if (ids.length === 0) throw new UsageError('expected <job-id> <job-id> ...');
+  const comparison = await clientFromEnvironment(values.api as string | undefined, env).jobs.compare(ids);
+  if (values.json) {
+    printJson(comparison);
+    return 0;
+  }
+  for (const job of comparison.jobs) {
+    const final = job.finalMetrics;
+    const metrics = final
+      ? `epoch ${final.epoch}: train loss ${final.trainLoss.toFixed(4)}, validation accuracy ${pct(final.validationAccuracy)}`
+      : 'no epochs yet';
+    write(`${job.id}  ${job.status.padEnd(9)}  ${job.architecture.padEnd(14)}  ${metrics}  ${job.name ?? ''}`);
+    for (const path of comparison.differences) write(`  ${path} = ${JSON.stringify(job.specDifferences[path])}`);
+    if (job.evaluation) write(`  test set: top-1 ${pct(job.evaluation.top1)}, loss ${job.evaluation.loss.toFixed(4)}`);
+  }
   return 0;
 }
 
@@ -287,6 +355,8 @@ const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Pr
   cancel,
   download,
   predict,
+  tag,
+  compare,
 };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
