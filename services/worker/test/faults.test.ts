@@ -96,6 +96,90 @@ test('a job survives two SIGKILLed workers, resumes from its checkpoints and has
   );
 });
 
+/** The weights of a job's exported model (model.json's manifest over its shards), by name. */
+async function exportedWeights(jobId: string): Promise<Map<string, Float32Array>> {
+  const { storage, db } = fixture.services;
+  const model = (await db.models.get(jobId))!;
+  const read = async (path: string) => Buffer.from(await storage.getBytes(`${model.storagePrefix}${path}`));
+  const manifest = JSON.parse((await read('model.json')).toString()) as {
+    weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>;
+  };
+  const weights = new Map<string, Float32Array>();
+  for (const group of manifest.weightsManifest) {
+    const data = Buffer.concat(await Promise.all(group.paths.map(read)));
+    let offset = 0;
+    for (const spec of group.weights) {
+      assert.equal(spec.dtype, 'float32', spec.name);
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      weights.set(spec.name, new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + size * 4)));
+      offset += size * 4;
+    }
+    assert.equal(offset, data.length, 'the shards hold exactly the weights of the manifest');
+  }
+  return weights;
+}
+
+test('a job SIGKILLed mid-training after a checkpoint and resumed by another worker ends with the weights of an uninterrupted run', async () => {
+  // Same seed, same spec: the one difference between the two jobs is the kill. The resumed run
+  // restores the weights, the optimizer's state, the random generators and the epoch's example
+  // order from the checkpoint, bit for bit, and trains on the same engine with the same threads
+  // in a new process: the arithmetic is the same, so the weights must be equal, not just close.
+  // The checkpoint tests of the CNN package promise the same exact equality within one process.
+  const epochs = 4;
+  const spec: JobSpec = { ...lenet(epochs), hyperparameters: { ...lenet(epochs).hyperparameters, seed: 1234 } };
+  const uninterrupted = await submitJob(fixture.services, spec);
+  const straight = fixture.startWorker();
+  const reference = await waitForJob(
+    fixture.services,
+    uninterrupted.id,
+    (j) => j.status !== 'queued' && j.status !== 'running',
+    300_000,
+    'the uninterrupted run',
+  );
+  assert.equal(reference.status, 'succeeded', `${reference.errorCode} ${reference.errorMessage}\n${straight.tail()}`);
+  assert.equal(reference.attempts, 1);
+  straight.kill('SIGKILL');
+  await straight.exited;
+
+  const killed = await submitJob(fixture.services, spec);
+  const first = fixture.startWorker(SLOW);
+  const firstChild = await childPidOf(first, killed.id);
+  await waitForCheckpoint(killed.id, 1);
+  await assertMidTraining(killed.id, epochs);
+  first.kill('SIGKILL');
+  await waitFor(() => (isProcessAlive(firstChild) ? undefined : true), 10_000, 'the orphaned child to exit');
+  const resumedFrom = (await fixture.services.db.checkpoints.latest(killed.id))!;
+
+  const second = fixture.startWorker();
+  const done = await waitForJob(
+    fixture.services,
+    killed.id,
+    (j) => j.status !== 'queued' && j.status !== 'running',
+    300_000,
+    'the resumed run',
+  );
+  assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}\n${second.tail()}`);
+  assert.equal(done.attempts, 2);
+  assert.equal(done.engine, reference.engine);
+  const resumed = second.lines.find((l) => l.jobId === killed.id && l.msg === 'resuming from checkpoint');
+  assert.ok(resumed, 'the second worker resumed from the checkpoint');
+  assert.deepEqual([resumed.epoch, resumed.stepInEpoch], [resumedFrom.epoch, resumedFrom.step]);
+  assert.ok(resumedFrom.epoch < epochs, 'training went on after the resume');
+
+  const expected = await exportedWeights(uninterrupted.id);
+  const actual = await exportedWeights(killed.id);
+  assert.deepEqual([...actual.keys()], [...expected.keys()]);
+  for (const [name, values] of expected) {
+    const other = actual.get(name)!;
+    let maxDifference = 0;
+    for (let i = 0; i < values.length; i++) maxDifference = Math.max(maxDifference, Math.abs(values[i]! - other[i]!));
+    assert.equal(maxDifference, 0, `${name}: the resumed run's weights differ by up to ${maxDifference}`);
+  }
+  // The epochs before and after the kill are each recorded once, with the uninterrupted run's losses.
+  const lossesOf = async (jobId: string) => (await fixture.services.db.metrics.list(jobId)).map((m) => [m.epoch, m.trainLoss]);
+  assert.deepEqual(await lossesOf(killed.id), await lossesOf(uninterrupted.id));
+});
+
 test('SIGTERM checkpoints mid-epoch, hands the job back and exits; the next worker resumes it', async () => {
   // Enough epochs that the run is still going when the stop arrives, on the fastest engine too
   // (the synthetic set is small: an epoch takes a fraction of a second on the oneDNN engine).
