@@ -1,5 +1,5 @@
 /**
- * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/datasets, #/datasets/{id}) over
+ * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/datasets, #/datasets/{id}, #/workers) over
  * the pages, behind the sign-in page. Leaving a page aborts its signal, which stops its polling and
  * its event stream.
  */
@@ -10,6 +10,7 @@ import { jobListPage } from './pages/job-list.js';
 import { jobPage } from './pages/job-page.js';
 import { submitJobPage } from './pages/submit-job.js';
 import { datasetListPage, datasetPage } from './pages/datasets.js';
+import { workersPage } from './pages/workers.js';
 import type { Page } from './pages/page.js';
 import './styles.css';
 
@@ -19,6 +20,7 @@ const ROUTES: Array<[RegExp, string[], Page]> = [
   [/^#\/datasets\/([0-9a-f-]{36})$/, ['id'], datasetPage],
   [/^#\/datasets$/, [], datasetListPage],
   [/^#\/jobs$/, [], jobListPage],
+  [/^#\/workers$/, [], workersPage],
 ];
 
 const app = document.getElementById('app')!;
@@ -39,6 +41,7 @@ function Shell(props: { main: HTMLElement }): Element {
           <a href="#/jobs">Jobs</a>
           <a href="#/jobs/new">New job</a>
           <a href="#/datasets">Datasets</a>
+          <a href="#/workers">Workers</a>
           <a href="/docs" target="_blank">
             API docs
           </a>

@@ -3,7 +3,7 @@
  * Postgres, Redis, local storage): sign in, submit a LeNet-5 job on the synthetic dataset from the
  * form, watch it finish on the job page, see the curves, the confusion matrix and the sample images
  * labelled by the model running in the page, classify a drawn image and a sample image, download the
- * model, and upload a dataset to see its classes and sample images.
+ * model, and upload a dataset to see its classes and sample images; then the workers view.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -188,5 +188,32 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
 
     // The only failed request is the deliberate wrong key at the start.
     assert.deepEqual(consoleErrors, ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+  });
+
+  test('the workers view shows what GET /v1/workers answers: each live worker, its class, engine, device and load', async () => {
+    if (!(await page.locator('header a:has-text("Workers")').count())) {
+      await page.goto(service.url);
+      await page.fill('[data-testid=api-key]', service.key);
+      await page.click('[data-testid=sign-in]');
+    }
+    await page.click('header a:has-text("Workers")');
+    await page.waitForSelector('[data-testid=workers] tbody tr.worker-row');
+    const response = await fetch(`${service.url}/v1/workers`, { headers: { authorization: `Bearer ${service.key}` } });
+    const { workers } = (await response.json()) as {
+      workers: Array<{ id: string; engine: string; device: { kind: string; name: string }; accelerator: string; runningJobs: number }>;
+    };
+    assert.ok(workers.length >= 1, 'the live service runs a worker');
+    const rows = page.locator('[data-testid=workers] tbody tr.worker-row');
+    assert.equal(await rows.count(), workers.length);
+    for (const worker of workers) {
+      const row = page.locator(`tr.worker-row[data-worker-id="${worker.id}"]`);
+      const cells = await row.locator('td').allTextContents();
+      assert.equal(cells[0], worker.id);
+      assert.equal(cells[1], worker.accelerator);
+      assert.equal(cells[2], worker.engine);
+      assert.equal(cells[3], `${worker.device.name}computes on the ${worker.device.kind}`);
+      assert.equal(cells[4], String(worker.runningJobs));
+    }
+    assert.equal(await page.getAttribute('header nav a.active', 'href'), '#/workers');
   });
 });
