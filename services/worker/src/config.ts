@@ -4,9 +4,18 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { commonEnv, parsers, readEnv, type EnvValues } from '@trainyard/contracts';
+import { commonEnv, ConfigError, parsers, readEnv, type EnvValues } from '@trainyard/contracts';
 
-const { integer, oneOf, optional } = parsers;
+const { integer, list, oneOf, optional } = parsers;
+
+/** "0,1,3": distinct GPU indexes. */
+function gpuIndexes(raw: string): number[] {
+  const indexes = list(raw);
+  if (indexes.length === 0 || indexes.some((index) => !/^\d{1,3}$/.test(index)) || new Set(indexes).size !== indexes.length) {
+    throw new Error('must be distinct GPU indexes separated by commas, such as 0,1');
+  }
+  return indexes.map(Number);
+}
 
 export const workerEnv = {
   concurrency: {
@@ -77,6 +86,12 @@ export const workerEnv = {
       "How WORKER_MEMORY is enforced on each training process: auto puts it in its own cgroup v1 memory cgroup where that controller is writable, else watches it (V8's heap limit and an RSS watchdog); watchdog always watches",
     parse: oneOf(['auto', 'watchdog'] as const),
   },
+  gpus: {
+    name: 'WORKER_GPUS',
+    description:
+      'GPU indexes such as 0,1: one training child per GPU, pinned to it (CUDA_VISIBLE_DEVICES for tensorflow-gpu, the Dawn adapter of that index for webgpu), and a concurrency of one job per GPU; each GPU is checked at start',
+    parse: optional(gpuIndexes),
+  },
   defaultMaxRuntimeSeconds: {
     name: 'DEFAULT_MAX_RUNTIME_SECONDS',
     default: '86400',
@@ -139,9 +154,15 @@ export type WorkerConfig = EnvValues<typeof commonEnv> & EnvValues<typeof worker
 export function readWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   const common = readEnv(commonEnv, env);
   const own = readEnv(workerEnv, env);
+  if (own.gpus && env.WORKER_CONCURRENCY && own.concurrency !== own.gpus.length) {
+    throw new ConfigError([
+      `WORKER_CONCURRENCY: ${own.concurrency} disagrees with WORKER_GPUS (${own.gpus.length} GPUs, one job each); leave it unset`,
+    ]);
+  }
   return {
     ...common,
     ...own,
+    concurrency: own.gpus?.length ?? own.concurrency,
     workerId: own.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
   };
 }

@@ -20,6 +20,7 @@ import { ProgressRecorder } from './progress-recorder.js';
 import type { WorkerDatabase } from './retry-database.js';
 import type { ChildOutcome, TrainingChildProcess } from './training-child-process.js';
 import { WarmChild } from './warm-child.js';
+import type { GpuPin } from './worker-engine.js';
 
 /**
  * A job whose tenant is at MAX_RUNNING_JOBS_PER_TENANT goes back to the queue for about this long
@@ -70,10 +71,20 @@ export type JobRunnerConfig = Pick<
   | 'testBatchDelayMs'
 >;
 
+/**
+ * Where a job's child comes from: the one shared spare, or with WORKER_GPUS one slot per GPU, each
+ * with a spare pinned to its GPU and taken by one job at a time (the concurrency is the number of GPUs).
+ */
+interface ChildSlot {
+  gpu: number | null;
+  children: WarmChild;
+  busy: boolean;
+}
+
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
   private shuttingDown = false;
-  private readonly children: WarmChild;
+  private readonly slots: ChildSlot[];
 
   constructor(
     private readonly config: JobRunnerConfig,
@@ -82,9 +93,19 @@ export class JobRunner {
     private readonly channels: JobChannels,
     private readonly logger: Logger,
     private readonly scheduler: Pick<JobScheduler, 'claim'>,
+    pins: ReadonlyArray<Pick<GpuPin, 'gpu' | 'env'>> = [],
   ) {
-    this.children = new WarmChild(logger, config.trainingNice, { bytes: config.workerMemoryBytes, enforcement: config.memoryEnforcement });
-    this.children.prepare();
+    const warm = (env?: Record<string, string>) =>
+      new WarmChild(logger, config.trainingNice, { bytes: config.workerMemoryBytes, enforcement: config.memoryEnforcement }, env);
+    this.slots =
+      pins.length > 0
+        ? pins.map((pin) => ({ gpu: pin.gpu, children: warm(pin.env), busy: false }))
+        : [{ gpu: null, children: warm(), busy: false }];
+    this.prepareChildren();
+  }
+
+  private prepareChildren(): void {
+    for (const slot of this.slots) if (!slot.busy) slot.children.prepare();
   }
 
   get runningJobIds(): string[] {
@@ -127,7 +148,7 @@ export class JobRunner {
     } finally {
       if (entry.killTimer) clearTimeout(entry.killTimer);
       this.running.delete(jobId);
-      if (!this.shuttingDown) this.children.prepare();
+      if (!this.shuttingDown) this.prepareChildren();
     }
   }
 
@@ -140,7 +161,7 @@ export class JobRunner {
   /** SIGTERM: every running job checkpoints at its next batch boundary and goes back to the queue. */
   beginShutdown(): void {
     this.shuttingDown = true;
-    this.children.close();
+    for (const slot of this.slots) slot.children.close();
     for (const entry of this.running.values()) this.requestStop(entry, 'shutdown');
   }
 
@@ -333,10 +354,14 @@ export class JobRunner {
         onImagesPerSecond: (imagesPerSecond) => (entry.imagesPerSecond = imagesPerSecond),
       },
     );
-    const child = this.children.take();
+    // Without GPUs the one slot is shared; with them the queue's concurrency (one job per GPU) leaves a free one.
+    const slot = this.slots.find((candidate) => candidate.gpu === null || !candidate.busy);
+    if (!slot) throw new Error('every GPU of WORKER_GPUS is busy; the queue handed this worker more jobs than it has GPUs');
+    if (slot.gpu !== null) slot.busy = true;
+    const child = slot.children.take();
     child.start(start, (message) => recorder.record(message), logger);
     entry.child = child;
-    logger.info({ pid: child.pid, resumeFrom: start.resumeKey }, 'training child started');
+    logger.info({ pid: child.pid, resumeFrom: start.resumeKey, gpu: slot.gpu }, 'training child started');
 
     // The limit counts from the job's first start, across attempts; DEFAULT_MAX_RUNTIME_SECONDS when
     // the job gives none, so that no job holds a worker for ever.
@@ -350,6 +375,7 @@ export class JobRunner {
     try {
       return await child.done;
     } finally {
+      slot.busy = false;
       clearTimeout(runtimeTimer);
       // A child that was killed (out of memory, a stop past its grace) could not remove its downloads.
       if (child.pid !== undefined) {

@@ -8,6 +8,7 @@ import { ConfigError, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard
 import { readWorkerConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker.js';
+import { WorkerEngineError } from './worker-engine.js';
 
 async function main(): Promise<number> {
   let config;
@@ -21,10 +22,19 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger(config.logLevel, { workerId: config.workerId });
-  const worker = await startWorker(
-    { ...config, databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL, redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL },
-    logger,
-  );
+  let worker;
+  try {
+    worker = await startWorker(
+      { ...config, databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL, redisUrl: config.redisUrl ?? DEFAULT_REDIS_URL },
+      logger,
+    );
+  } catch (error) {
+    if (error instanceof WorkerEngineError) {
+      process.stderr.write(`worker cannot start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -48,9 +48,12 @@ export class TrainingChildProcess {
     nice = 0,
     /** WORKER_MEMORY: the child is killed past it (memory-limit.ts); undefined for no limit. */
     memoryLimit?: ChildMemoryLimit,
+    /** Added to the worker's environment: the GPU pin of WORKER_GPUS. */
+    env: Record<string, string> = {},
   ) {
     // Not detached, with an IPC channel: the child exits when that channel closes (parent gone).
     this.child = fork(CHILD_MAIN, [], {
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
       execArgv: [...process.execArgv, ...(memoryLimit ? memoryLimitExecArgv(memoryLimit.bytes) : [])],

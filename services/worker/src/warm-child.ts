@@ -18,15 +18,17 @@ export class WarmChild {
     private readonly nice: number,
     /** WORKER_MEMORY, each child's hard limit, and how it is enforced. */
     private readonly memoryLimit?: ChildMemoryLimit,
+    /** Added to each child's environment (a GPU pin). */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Forks a spare unless one is ready. */
   prepare(): void {
-    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice, this.memoryLimit);
+    if (!this.closed && !this.spare?.usable) this.spare = new TrainingChildProcess(this.logger, this.nice, this.memoryLimit, this.env);
   }
 
   take(): TrainingChildProcess {
-    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice, this.memoryLimit);
+    const child = this.spare?.usable ? this.spare : new TrainingChildProcess(this.logger, this.nice, this.memoryLimit, this.env);
     this.spare = null;
     return child;
   }

@@ -36,6 +36,9 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: ResolvedWorkerConfig, logger: Logger): Promise<RunningWorker> {
+  // First, before any connection: a worker whose engine or GPUs fail this check must not start.
+  const identity = await detectWorkerEngine(config.accelerator, config.gpus ?? []);
+  logger.info(identity, 'worker engine and accelerator class');
   // Any process may be the first to start: each brings the schema up to date (under a lock).
   await ensureDatabase(config.databaseUrl);
   await applyMigrations(config.databaseUrl, { log: (message) => logger.info(message) });
@@ -50,8 +53,6 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
   const queueSettings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const channels = new JobChannels(queueSettings);
   const queue = new TrainingQueue(queueSettings);
-  const identity = await detectWorkerEngine(config.accelerator);
-  logger.info(identity, 'worker engine and accelerator class');
   // The job runner and the scheduler wait out a short Postgres outage; the periodic reaper and queue
   // reconciliation just try again on their next round.
   const workerDb = retryingDatabase(db);
@@ -62,7 +63,7 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
     logger,
     () => void queue.countRestored(1).catch(() => {}),
   );
-  const runner = new JobRunner(config, workerDb, storage, channels, logger, scheduler);
+  const runner = new JobRunner(config, workerDb, storage, channels, logger, scheduler, identity.pins);
   const registry = new WorkerRegistry(queueSettings);
 
   await Promise.all([db.ping(), storage.check()]);

@@ -7,7 +7,18 @@ const CNN_ENV = [
   {
     name: 'TRAINYARD_ENGINE',
     default: '',
-    description: 'Force a TensorFlow.js engine: tensorflow-gpu, tensorflow, onednn, wasm or cpu (unset: the fastest that loads)',
+    description: 'Force a TensorFlow.js engine: tensorflow-gpu, webgpu, tensorflow, onednn, wasm or cpu (unset: the fastest that loads)',
+  },
+  {
+    name: 'TRAINYARD_WEBGPU_ADAPTER',
+    default: '',
+    description: "The webgpu engine's adapter: the first whose name contains this text (unset: Dawn's high-performance choice)",
+  },
+  {
+    name: 'TRAINYARD_WEBGPU_ADAPTER_INDEX',
+    default: '',
+    description:
+      "The webgpu engine's adapter by its index in Dawn's list (WORKER_GPUS sets it for each training child); refused where an earlier adapter has the same name",
   },
 ];
 

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '@trainyard/contracts';
 import { readApiConfig, startApi, type RunningApi } from '@trainyard/api';
-import { createLogger, readWorkerConfig, startWorker, type RunningWorker } from '@trainyard/worker';
+import { createLogger, readWorkerConfig, startWorker, WorkerEngineError, type RunningWorker } from '@trainyard/worker';
 import { UsageError } from '../args.js';
 import { MissingServiceError, resolveLocalServices } from './start/local-services.js';
 
@@ -79,6 +79,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     await Promise.allSettled([api?.close(), worker?.stop()]);
     await services.stop();
+    if (error instanceof WorkerEngineError) {
+      process.stderr.write(`worker cannot start: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   }
   if (api) logger.info({ url: api.url }, 'trainyard API ready');

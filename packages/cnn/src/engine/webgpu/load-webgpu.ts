@@ -13,7 +13,7 @@ export interface WebgpuAdapter {
  * (no Vulkan driver, or one Dawn refuses).
  */
 export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
-  const gpu = await installDawn(dawnFlags());
+  const gpu = await installDawn(await dawnFlags());
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
     throw new Error("Dawn found no WebGPU adapter (it needs a Vulkan driver it accepts, e.g. Mesa 24 or later, or a GPU vendor's driver)");
@@ -40,8 +40,51 @@ export async function loadWebgpu(forced: boolean): Promise<{ backend: string; ve
   return { backend: 'webgpu', version: tf.version_core, threads: 1, device: adapter.device };
 }
 
-/** Dawn's options from the environment: TRAINYARD_WEBGPU_ADAPTER picks an adapter by (part of) its name. */
-function dawnFlags(): string[] {
+/**
+ * Dawn's options from the environment: TRAINYARD_WEBGPU_ADAPTER_INDEX picks the adapter at that index
+ * in Dawn's list (the worker pins each child to one GPU with it: WORKER_GPUS), TRAINYARD_WEBGPU_ADAPTER
+ * one by (part of) its name.
+ */
+async function dawnFlags(): Promise<string[]> {
+  const index = process.env.TRAINYARD_WEBGPU_ADAPTER_INDEX;
+  if (index) return adapterAtIndex(index);
   const adapter = process.env.TRAINYARD_WEBGPU_ADAPTER;
   return adapter ? [`adapter=${adapter}`] : [];
+}
+
+/**
+ * Dawn's Node binding chooses an adapter only by name (the first whose name contains the `adapter`
+ * flag), and lists them only in the error it throws when none matches: the adapter at `index` is
+ * named in that order, and refused when an earlier adapter's name would match it too (identical GPUs:
+ * Dawn would hand every child the first one).
+ */
+async function adapterAtIndex(raw: string): Promise<string[]> {
+  if (!/^\d+$/.test(raw)) throw new Error(`TRAINYARD_WEBGPU_ADAPTER_INDEX must be a whole number, not '${raw}'`);
+  const index = Number(raw);
+  const adapters = await listDawnAdapters();
+  const chosen = adapters[index];
+  const offered = adapters.map((a, i) => `${i}: ${a.name} (${a.backend})`).join('; ') || 'none';
+  if (chosen === undefined) throw new Error(`there is no WebGPU adapter ${index}; Dawn offers ${offered}`);
+  const first = adapters.findIndex((a) => a.backend === chosen.backend && a.name.includes(chosen.name));
+  if (first !== index) {
+    throw new Error(
+      `WebGPU adapter ${index} (${chosen.name}) cannot be pinned: Dawn picks adapters by name, and adapter ${first} has that name too (${offered})`,
+    );
+  }
+  return [`backend=${chosen.backend}`, `adapter=${chosen.name}`];
+}
+
+/** Dawn's adapters in its order, read from the list it prints when asked for one that does not exist. */
+async function listDawnAdapters(): Promise<Array<{ backend: string; name: string }>> {
+  const { create } = await import('webgpu');
+  let message = '';
+  try {
+    await create(['adapter=trainyard-lists-the-adapters']).requestAdapter();
+  } catch (error) {
+    message = error instanceof Error ? error.message : String(error);
+  }
+  return [...message.matchAll(/^\s*\* backend: '([^']*)', name: '(.*)'$/gm)].map(([, backend, name]) => ({
+    backend: backend!,
+    name: name!,
+  }));
 }
