@@ -128,3 +128,48 @@ test('tfjs-node-gpu comes from its own manifest and lockfile, used only by the G
   assert.match(gpu, /node graft-engine\.mjs \/tmp\/gpu-engine \/app/);
   assert.doesNotMatch(gpu, /npm install[^\n]*tfjs-node/, 'no unlocked install');
 });
+
+test("graft-engine.mjs moves tfjs-node-gpu into the app only when its TensorFlow.js copies are the app's versions", async () => {
+  const { mkdtemp, mkdir, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const scratch = await mkdtemp(join(tmpdir(), 'trainyard-graft-'));
+  const writePackage = async (dir: string, name: string, version: string) => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version, main: 'index.js' }));
+    await writeFile(join(dir, 'index.js'), 'module.exports = {};\n');
+  };
+  // The layouts npm ci (shallow) and the root install leave, with package.json files only.
+  const layout = async (appCoreVersion: string) => {
+    const root = await mkdtemp(join(scratch, 'case-'));
+    const engine = join(root, 'engine', 'node_modules', '@tensorflow', 'tfjs-node-gpu');
+    await writePackage(engine, '@tensorflow/tfjs-node-gpu', '4.22.0');
+    await writePackage(join(engine, 'node_modules', '@tensorflow', 'tfjs-core'), '@tensorflow/tfjs-core', '4.22.0');
+    await writePackage(join(engine, 'node_modules', 'adm-zip'), 'adm-zip', '0.5.16');
+    await writePackage(join(root, 'app', 'node_modules', '@tensorflow', 'tfjs-core'), '@tensorflow/tfjs-core', appCoreVersion);
+    await writePackage(join(root, 'app', 'packages', 'cnn'), '@trainyard/cnn', '0.1.0');
+    return { engineDir: join(root, 'engine'), appDir: join(root, 'app') };
+  };
+  const graft = (engineDir: string, appDir: string) =>
+    run(process.execPath, [join(ROOT, 'docker/worker-gpu/graft-engine.mjs'), engineDir, appDir]).then(
+      ({ stdout }) => ({ code: 0, output: stdout }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, output: error.stderr }),
+    );
+  try {
+    const other = await layout('4.21.0');
+    const refused = await graft(other.engineDir, other.appDir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /@tensorflow\/tfjs-core: @tensorflow\/tfjs-node-gpu needs 4\.22\.0, the app has 4\.21\.0/);
+    assert.ok(!existsSync(join(other.appDir, 'node_modules/@tensorflow/tfjs-node-gpu')), 'nothing grafted');
+
+    const same = await layout('4.22.0');
+    const grafted = await graft(same.engineDir, same.appDir);
+    assert.equal(grafted.code, 0, grafted.output);
+    const target = join(same.appDir, 'node_modules/@tensorflow/tfjs-node-gpu');
+    assert.ok(existsSync(join(target, 'package.json')));
+    assert.ok(existsSync(join(target, 'node_modules/adm-zip/package.json')), 'its own dependencies come along');
+    assert.ok(!existsSync(join(target, 'node_modules/@tensorflow/tfjs-core')), "its tfjs-core copy is gone: it resolves the app's");
+    assert.ok(!existsSync(join(same.engineDir, 'node_modules/@tensorflow/tfjs-node-gpu')));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+});
