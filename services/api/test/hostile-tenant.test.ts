@@ -11,9 +11,10 @@ import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { JobChannels } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
-import { blankPng, idxPair, multipart, zip } from './dataset-files.js';
+import { blankPng, idxLabels, idxPair, multipart, zip } from './dataset-files.js';
 import { metricsPortOf } from '../src/routes/metrics.js';
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -525,6 +526,40 @@ describe('samples', () => {
     assert.equal(answers[0]!.body, answers[2]!.body);
     const reads = logLines.filter((line) => line.includes('reading sample images of a dataset'));
     assert.equal(reads.length, 2, 'one read per dataset, however many calls');
+  });
+
+  test("samples of a 256 MiB IDX upload (256 KB gzipped) read only the records they show: the API's memory stays flat", async () => {
+    const auth = await api.authFor('large-sampler');
+    const count = Math.floor((256 * 1024 ** 2) / (28 * 28));
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    header.writeUInt32BE(count, 4);
+    header.writeUInt32BE(28, 8);
+    header.writeUInt32BE(28, 12);
+    const images = gzipSync(Buffer.concat([header, Buffer.alloc(count * 28 * 28)]), { level: 1 });
+    const labels = idxLabels(Array.from({ length: count }, (_, i) => i % 10));
+    const res = await upload(api, auth, [
+      { name: 'images', file: { filename: 'train-images-idx3-ubyte.gz', data: images } },
+      { name: 'labels', file: { filename: 'train-labels-idx1-ubyte.gz', data: gzipSync(labels) } },
+    ]);
+    assert.equal(res.statusCode, 201, res.body);
+    const id = res.json().id as string;
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => api.app.inject({ method: 'GET', url: `/v1/datasets/${id}/samples`, headers: auth })),
+    );
+    clearInterval(sampler);
+    for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body);
+    const set = answers[0]!.json();
+    assert.equal(set.samples.length, 40, 'four per class of ten');
+    assert.equal(answers[3]!.body, answers[0]!.body);
+    // Decoding it whole would add 256 MiB of pixels (the issue measured +1 GiB per call on a 1 GiB upload).
+    const grownMiB = (peak - before) / 1024 ** 2;
+    assert.ok(grownMiB < 96, `the process grew by ${Math.round(grownMiB)} MiB`);
+    const reads = logLines.filter((line) => line.includes('reading sample images') && line.includes(id));
+    assert.equal(reads.length, 1, 'the four calls shared one read');
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { ArchiveKind } from './archive/archive-entry.js';
 import { walkArchive } from './archive/walk-archive.js';
-import type { AssembledData } from './assemble.js';
+import type { AssembledData, RecordPick } from './assemble.js';
 import { gunzipIfGzip, readAll, readHead } from './byte-stream.js';
 import { classifyDataFile, DataFileCollector, type DataFileRole } from './data-files.js';
 import { malformed, tooManyPixels, unsupported, datasetProblem, type Where } from './dataset-errors.js';
@@ -27,6 +27,8 @@ export interface ReadMode {
   keepPixels: boolean;
   /** Image folders: decode every image (true) or trust the checked headers (false). */
   decode: boolean;
+  /** Only these records, to `pick.sink` (keepPixels false). */
+  pick?: RecordPick;
 }
 
 export async function readArchiveDataset(
@@ -109,7 +111,7 @@ async function readDataEntries(
   options: ResolvedDatasetOptions,
   mode: ReadMode,
 ): Promise<AssembledData> {
-  const collector = new DataFileCollector(options, mode.keepPixels);
+  const collector = new DataFileCollector(options, mode.keepPixels, mode.pick);
   await walkArchive(file.path, file.name, kind, options.limits, async (entry) => {
     const data = dataEntries.get(entry.path);
     if (!data) return;

@@ -18,6 +18,30 @@ export interface Examples {
   shape: InputShape;
   labels: Int32Array;
   pixels: Uint8Array | null;
+  /** Which file's records the examples are, in order (see RecordPick). */
+  parts: RecordPart[];
+}
+
+/** `count` examples that are the records first .. first + count - 1 of the file (or archive) `key`. */
+export interface RecordPart {
+  key: string;
+  first: number;
+  count: number;
+}
+
+/** A file, or an archive's entry, as a RecordPart key. */
+export function whereKey(where: Where): string {
+  return where.entry === undefined ? where.file : `${where.file}\u0000${where.entry}`;
+}
+
+/**
+ * Reading only some records (the samples route): readers skip every record of a file but those
+ * `selection` names for its key, and hand each of those to `sink` (HWC bytes at `shape`), decoded
+ * where they are images; nothing else is kept.
+ */
+export interface RecordPick {
+  selection: Map<string, Set<number>>;
+  sink: (key: string, record: number, pixels: Uint8Array, shape: InputShape) => void;
 }
 
 export interface AssembledData {
@@ -81,8 +105,7 @@ export function summarizeAssembled(assembled: AssembledData, options: ResolvedDa
  * grey replicated to 3 channels (for 3-channel pretrained weights), colour to grey by luma.
  */
 function reshapeAssembled(data: AssembledData, options: ResolvedDatasetOptions): AssembledData {
-  const [height, width, channels] = data.train.shape;
-  const target: InputShape = [options.imageSize?.[0] ?? height, options.imageSize?.[1] ?? width, options.channels ?? channels];
+  const target = targetShape(data.train.shape, options);
   if (target.join('x') === data.train.shape.join('x')) return data;
   options.log('reshaping images', { dataset: data.name, from: data.train.shape, to: target });
   return {
@@ -110,11 +133,36 @@ function reshapeExamples(examples: Examples, target: InputShape, options: Resolv
   const pixels = new Uint8Array(count * perImage);
   const source = height * width * channels;
   for (let i = 0; i < count; i++) {
-    let image = examples.pixels.subarray(i * source, (i + 1) * source);
-    if (channels !== target[2]) image = convertChannels(image, height * width, channels, target[2]);
-    resizeBilinear(image, height, width, target[2], pixels.subarray(i * perImage, (i + 1) * perImage), target[0], target[1]);
+    reshapeImage(
+      examples.pixels.subarray(i * source, (i + 1) * source),
+      examples.shape,
+      target,
+      pixels.subarray(i * perImage, (i + 1) * perImage),
+    );
   }
   return { ...examples, shape: target, pixels };
+}
+
+/** One HWC image of `shape` into `out` at `target`: channels converted, then resized bilinearly. */
+export function reshapeImage(image: Uint8Array, shape: InputShape, target: InputShape, out: Uint8Array): void {
+  const [height, width, channels] = shape;
+  const converted = channels === target[2] ? image : convertChannels(image, height * width, channels, target[2]);
+  resizeBilinear(converted, height, width, target[2], out, target[0], target[1]);
+}
+
+/** The input shape the read options give a dataset read at `shape`. */
+export function targetShape(shape: InputShape, options: ResolvedDatasetOptions): InputShape {
+  return [options.imageSize?.[0] ?? shape[0], options.imageSize?.[1] ?? shape[1], options.channels ?? shape[2]];
+}
+
+/**
+ * The test split as positions in the assembled examples it comes from (the test files' examples, or
+ * the held-out part of the training examples): what openDataset's `test` split holds, without pixels.
+ */
+export function testRecordsOf(assembled: AssembledData, options: ResolvedDatasetOptions): { examples: Examples; positions: number[] } {
+  checkAssembled(assembled);
+  if (assembled.test) return { examples: assembled.test, positions: Array.from(assembled.test.labels, (_, i) => i) };
+  return { examples: assembled.train, positions: [...holdOut(assembled, options).heldOut] };
 }
 
 function convertChannels(image: Uint8Array, pixels: number, from: number, to: number): Uint8Array {

@@ -5,7 +5,7 @@
  * Pixels are turned into NHWC (interleaved) as records are read.
  */
 import type { InputShape } from '../types.js';
-import type { AssembledData, Examples } from './assemble.js';
+import { whereKey, type AssembledData, type Examples, type RecordPick } from './assemble.js';
 import type { Chunks } from './byte-stream.js';
 import { ChunkReader } from './chunk-reader.js';
 import { CIFAR100_DEFAULT_CLASS_NAMES, CIFAR10_CLASS_NAMES } from './class-names.js';
@@ -77,7 +77,9 @@ export async function readCifarFile(
   keepPixels: boolean,
   knownSize: number | undefined,
   limits: Pick<DatasetLimits, 'maxDecodedBytes'>,
+  pick?: RecordPick,
 ): Promise<CifarFile> {
+  const picked = pick?.selection.get(whereKey(where));
   const recordBytes = cifarRecordBytes(variant);
   if (knownSize !== undefined) checkLength(knownSize, variant, where);
   const expectedPixels = knownSize === undefined ? 0 : (knownSize / recordBytes) * PIXEL_BYTES;
@@ -105,6 +107,11 @@ export async function readCifarFile(
       // Counted even when the pixels are not kept: a gzipped batch of zeros is a valid batch of any size.
       const slot = pixels.append(PIXEL_BYTES, keepPixels);
       if (slot) planarToInterleaved(record, LABEL_BYTES[variant], slot);
+      if (picked?.has(index)) {
+        const one = new Uint8Array(PIXEL_BYTES);
+        planarToInterleaved(record, LABEL_BYTES[variant], one);
+        pick!.sink(whereKey(where), index, one, CIFAR_SHAPE);
+      }
     }
   } finally {
     await reader.close();
@@ -236,7 +243,8 @@ function concatenate(files: CifarFile[]): Examples {
     if (pixels && files.length > 1) pixels.set(file.pixels as Uint8Array, offset * PIXEL_BYTES);
     offset += file.labels.length;
   }
-  return { where: files[0].where, shape: CIFAR_SHAPE, labels, pixels };
+  const parts = files.map((file) => ({ key: whereKey(file.where), first: 0, count: file.labels.length }));
+  return { where: files[0].where, shape: CIFAR_SHAPE, labels, pixels, parts };
 }
 
 function baseName(name: string): string {

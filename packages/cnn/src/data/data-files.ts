@@ -3,7 +3,7 @@
  * separate files or found inside an archive. Each file is recognised, read as it streams, then the
  * collector assembles them into train and test examples.
  */
-import type { AssembledData } from './assemble.js';
+import type { AssembledData, RecordPick } from './assemble.js';
 import type { Chunks } from './byte-stream.js';
 import { readAll } from './byte-stream.js';
 import {
@@ -67,6 +67,7 @@ export class DataFileCollector {
   constructor(
     private readonly options: ResolvedDatasetOptions,
     private readonly keepPixels: boolean,
+    private readonly pick?: RecordPick,
   ) {}
 
   /** Reads one file; `chunks` are its inflated bytes, `knownSize` their count when known in advance. */
@@ -74,7 +75,7 @@ export class DataFileCollector {
     const limits = { maxDecodedBytes: this.options.limits.maxDecodedBytes - this.decodedBytes };
     switch (role.type) {
       case 'idx': {
-        const file = await readIdxFile(chunks, where, this.keepPixels, limits);
+        const file = await readIdxFile(chunks, where, this.keepPixels, limits, this.pick);
         this.decodedBytes += file.kind === 'images' ? file.count * (file.shape as number[]).reduce((a, b) => a * b, 1) : file.count;
         this.idx.push(file);
         break;
@@ -87,7 +88,7 @@ export class DataFileCollector {
           );
         }
         this.variant = role.variant;
-        const file = await readCifarFile(chunks, where, role.variant, this.keepPixels, knownSize, limits);
+        const file = await readCifarFile(chunks, where, role.variant, this.keepPixels, knownSize, limits, this.pick);
         this.decodedBytes += file.labels.length * 3072;
         this.cifar.push(file);
         break;

@@ -5,7 +5,7 @@
  * test pair happens in readIdxDataset.
  */
 import type { InputShape } from '../types.js';
-import type { AssembledData, Examples } from './assemble.js';
+import { whereKey, type AssembledData, type Examples, type RecordPick } from './assemble.js';
 import type { Chunks } from './byte-stream.js';
 import { ChunkReader } from './chunk-reader.js';
 import { numberedClassNames } from './class-names.js';
@@ -53,6 +53,7 @@ export async function readIdxFile(
   where: Where,
   keepPixels: boolean,
   limits: Pick<DatasetLimits, 'maxDecodedBytes'>,
+  pick?: RecordPick,
 ): Promise<IdxFile> {
   const reader = new ChunkReader(chunks);
   try {
@@ -73,6 +74,11 @@ export async function readIdxFile(
         option: 'maxDecodedBytes',
         value: limits.maxDecodedBytes,
       });
+    }
+    const picked = pick?.selection.get(whereKey(where));
+    if (picked) {
+      await readPicked(reader, where, perImage, picked, (record, pixels) => pick!.sink(whereKey(where), record, pixels, shape));
+      return { where, kind: 'images', count, shape, pixels: null, labels: null };
     }
     const pixels = await readBody(reader, where, total, perImage, `${count} images of ${shape[0]}x${shape[1]}`, keepPixels);
     return { where, kind: 'images', count, shape, pixels, labels: null };
@@ -110,6 +116,24 @@ function imageShape(dims: number[], where: Where): InputShape {
     throw unsupported(where, `declares ${channels} channels per pixel; 1 (grayscale) or 3 (RGB) are supported`);
   }
   return [rows, cols, channels];
+}
+
+/** Reads only the records `picked` names (the file was checked whole before), skipping the rest unkept. */
+async function readPicked(
+  reader: ChunkReader,
+  where: Where,
+  unit: number,
+  picked: Set<number>,
+  onRecord: (record: number, pixels: Uint8Array) => void,
+): Promise<void> {
+  let next = 0;
+  for (const record of [...picked].sort((a, b) => a - b)) {
+    await reader.skip((record - next) * unit);
+    const pixels = new Uint8Array(unit);
+    if ((await reader.readInto(pixels, 0, unit)) < unit) throw malformed(where, `is truncated before record ${record}`);
+    onRecord(record, pixels);
+    next = record + 1;
+  }
 }
 
 /**
@@ -196,5 +220,11 @@ function pair(images: IdxFile, labels: IdxFile): Examples {
       { labels: labels.count, images: images.count, imagesFile: images.where },
     );
   }
-  return { where: labels.where, shape: images.shape as InputShape, labels: labels.labels as Int32Array, pixels: images.pixels };
+  return {
+    where: labels.where,
+    shape: images.shape as InputShape,
+    labels: labels.labels as Int32Array,
+    pixels: images.pixels,
+    parts: [{ key: whereKey(images.where), first: 0, count: images.count }],
+  };
 }

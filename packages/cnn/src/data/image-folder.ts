@@ -7,7 +7,7 @@
 import type { InputShape } from '../types.js';
 import type { ArchiveKind } from './archive/archive-entry.js';
 import { walkArchive } from './archive/walk-archive.js';
-import type { AssembledData } from './assemble.js';
+import { whereKey, type AssembledData, type RecordPick } from './assemble.js';
 import { readAll } from './byte-stream.js';
 import { malformed, tooLarge } from './dataset-errors.js';
 import { decodeImage } from './image/decode-image.js';
@@ -35,7 +35,7 @@ export async function readImageFolder(
   archive: ArchiveFile,
   images: SurveyedImage[],
   options: ResolvedDatasetOptions,
-  mode: { keepPixels: boolean; decode: boolean },
+  mode: { keepPixels: boolean; decode: boolean; pick?: RecordPick },
 ): Promise<AssembledData> {
   const file = archive.name;
   if (options.classNames) options.log('classNames is ignored for image folders: the folder names are the classes', { file });
@@ -71,9 +71,24 @@ export async function readImageFolder(
     const headers = new Map(images.map((i) => [i.path, i.header]));
     const slots = new Map(ordered.map((p, i) => [p.path, i]));
     const filled = new Uint8Array(ordered.length);
+    const picked = mode.pick?.selection.get(whereKey({ file }));
     await walkArchive(archive.path, file, archive.kind, options.limits, async (entry) => {
       const slot = slots.get(entry.path);
       if (slot === undefined) return;
+      if (mode.pick) {
+        if (picked?.has(slot)) {
+          const image = new Uint8Array(perImage);
+          const header = headers.get(entry.path) as ImageHeader;
+          const decoded = decodeImage(await readAll(entry.chunks(), Number.POSITIVE_INFINITY, () => new Error('unreachable')), header, {
+            file,
+            entry: entry.path,
+          });
+          const converted = toChannels(decoded.data, decoded.width * decoded.height, decoded.channels, channels);
+          resizeBilinear(converted, decoded.height, decoded.width, channels, image, height, width);
+          mode.pick.sink(whereKey({ file }), slot, image, shape);
+        }
+        return;
+      }
       const where = { file, entry: entry.path };
       const header = headers.get(entry.path) as ImageHeader;
       const bytes = await readAll(entry.chunks(), Number.POSITIVE_INFINITY, () => new Error('unreachable'));
@@ -92,21 +107,30 @@ export async function readImageFolder(
       }
       filled[slot] = 1;
     });
-    const missing = filled.indexOf(0);
+    const missing = mode.pick ? -1 : filled.indexOf(0);
     if (missing >= 0) throw malformed({ file, entry: ordered[missing].path }, 'was listed by the archive but could not be read back');
   }
   const trainCount = layout.train.length;
   const labelsOf = (paths: LabelledPath[]) => Int32Array.from(paths, (p) => p.classIndex);
+  // The archive's images are its records, numbered by their slot: training images first, then test ones.
+  const key = whereKey({ file });
   return {
     format: 'imagefolder',
     name: options.name ?? 'imagefolder',
     classNames: layout.classNames,
-    train: { where: { file }, shape, labels: labelsOf(layout.train), pixels: pixels ? pixels.subarray(0, trainCount * perImage) : null },
+    train: {
+      where: { file },
+      shape,
+      labels: labelsOf(layout.train),
+      pixels: pixels ? pixels.subarray(0, trainCount * perImage) : null,
+      parts: [{ key, first: 0, count: trainCount }],
+    },
     test: layout.test && {
       where: { file },
       shape,
       labels: labelsOf(layout.test),
       pixels: pixels ? pixels.subarray(trainCount * perImage) : null,
+      parts: [{ key, first: trainCount, count: layout.test.length }],
     },
   };
 }

@@ -3,7 +3,7 @@
  * tar(.gz) archives, and a synthetic set. Free of TensorFlow.js (the API imports this through
  * `@trainyard/cnn/data` to validate uploads); see README.md in this folder.
  */
-export { openDataset, inspectDataset, type InspectOptions } from './open-dataset.js';
+export { openDataset, inspectDataset, readSampleImages, type InspectOptions, type SampleImages } from './open-dataset.js';
 export {
   openBuiltinDataset,
   describeBuiltinDataset,

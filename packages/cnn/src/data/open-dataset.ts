@@ -4,8 +4,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { CnnError } from '../errors.js';
+import type { InputShape } from '../types.js';
 import { readArchiveDataset, type ReadMode } from './archive-dataset.js';
-import { buildDataset, summarizeAssembled, type AssembledData } from './assemble.js';
+import {
+  buildDataset,
+  reshapeImage,
+  summarizeAssembled,
+  targetShape,
+  testRecordsOf,
+  type AssembledData,
+  type RecordPick,
+} from './assemble.js';
 import { fileChunks, gunzipIfGzip } from './byte-stream.js';
 import { classifyDataFile, DataFileCollector } from './data-files.js';
 import { datasetProblem, unsupported } from './dataset-errors.js';
@@ -43,6 +52,63 @@ export async function inspectDataset(source: DatasetSource, options: InspectOpti
   return summarizeAssembled(data, resolved);
 }
 
+/** A few test images of a dataset, as 8-bit HWC pixels at its input shape (the read options applied). */
+export interface SampleImages {
+  inputShape: InputShape;
+  classNames: string[];
+  /** By class, then by position in the test split. */
+  images: Array<{ index: number; label: number; pixels: Uint8Array }>;
+}
+
+/**
+ * The first `perClass` images of each class below `maxClasses` in the test split openDataset would
+ * hold out or read, reading only those records: a first pass reads the labels alone (no pixel kept,
+ * no image decoded), a second reads and decodes just the chosen records. Memory is the labels and the
+ * chosen images, whatever the dataset's size; the same checks as openDataset apply.
+ */
+export async function readSampleImages(
+  source: DatasetSource,
+  options: DatasetOptions,
+  choose: { perClass: number; maxClasses: number },
+): Promise<SampleImages> {
+  const resolved = resolveDatasetOptions(options);
+  const labelled = await readSource(source, resolved, { keepPixels: false, decode: false });
+  const { examples, positions } = testRecordsOf(labelled, resolved);
+  const classes = Math.min(labelled.classNames.length, choose.maxClasses);
+  const taken = new Array<number>(classes).fill(0);
+  const chosen: Array<{ index: number; label: number; key: string; record: number }> = [];
+  for (let index = 0; index < positions.length && chosen.length < choose.perClass * classes; index++) {
+    const position = positions[index];
+    const label = examples.labels[position];
+    if (label >= classes || taken[label] >= choose.perClass) continue;
+    taken[label]++;
+    let first = 0;
+    const part = examples.parts.find((p) => position < (first += p.count))!;
+    chosen.push({ index, label, key: part.key, record: part.first + position - (first - part.count) });
+  }
+  const target = targetShape(examples.shape, resolved);
+  const size = target[0] * target[1] * target[2];
+  const pixelsOf = new Map<string, Uint8Array>();
+  const selection = new Map<string, Set<number>>();
+  for (const { key, record } of chosen) selection.set(key, (selection.get(key) ?? new Set()).add(record));
+  const pick: RecordPick = {
+    selection,
+    sink: (key, record, pixels, shape) => {
+      const out = new Uint8Array(size);
+      reshapeImage(pixels, shape, target, out);
+      pixelsOf.set(`${key}\u0001${record}`, out);
+    },
+  };
+  await readSource(source, resolved, { keepPixels: false, decode: true, pick });
+  const images = chosen.map(({ index, label, key, record }) => {
+    const pixels = pixelsOf.get(`${key}\u0001${record}`);
+    if (!pixels) throw new Error(`record ${record} of ${key} was chosen but not read`);
+    return { index, label, pixels };
+  });
+  images.sort((a, b) => a.label - b.label || a.index - b.index);
+  return { inputShape: target, classNames: labelled.classNames, images };
+}
+
 async function readSource(source: DatasetSource, options: ResolvedDatasetOptions, mode: ReadMode): Promise<AssembledData> {
   const files = checkSource(source);
   const sniffed: Sniffed[] = [];
@@ -61,7 +127,7 @@ async function readSource(source: DatasetSource, options: ResolvedDatasetOptions
     }
     return readArchiveDataset(files[0], archiveKindOf(sniffed[0])!, source.format, options, mode);
   }
-  const collector = new DataFileCollector(options, mode.keepPixels);
+  const collector = new DataFileCollector(options, mode.keepPixels, mode.pick);
   for (let i = 0; i < files.length; i++) {
     const where = { file: files[i].name };
     if (isLoneImage(sniffed[i])) {

@@ -47,8 +47,8 @@ export function syntheticDataset(options: SyntheticOptions = {}): LoadedDataset 
       format: 'synthetic',
       name: o.name,
       classNames: Array.from({ length: o.classes }, (_, c) => `class_${c}`),
-      train: { where: { file: o.name }, shape: o.inputShape, ...train },
-      test: { where: { file: o.name }, shape: o.inputShape, ...test },
+      train: { where: { file: o.name }, shape: o.inputShape, parts: [], ...train },
+      test: { where: { file: o.name }, shape: o.inputShape, parts: [], ...test },
     },
     resolveDatasetOptions(),
   );

@@ -1,8 +1,8 @@
 /**
  * Sample test images for the dashboard: a few per class from the test split the worker evaluates
- * on, read in a worker thread. The browser shows them, and runs the trained model on them to show
- * predicted against true labels. Computed once per dataset: uploaded datasets keep the result in
- * storage beside their files, built-in ones in memory.
+ * on, read in a worker thread (off the event loop) that reads only the records it shows. The browser
+ * shows them, and runs the trained model on them to show predicted against true labels. Computed once
+ * per dataset: uploaded datasets keep the result in storage beside their files, built-in ones in memory.
  */
 import { rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { ApiError, isErrorCode } from '@trainyard/contracts';
-import { datasetFiles, type Dataset } from '@trainyard/db';
+import { datasetFiles, datasetReadOptions, type Dataset } from '@trainyard/db';
 import { createScratchDir, datasetKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import type { SampleRequest, SampleSet } from './sample-types.js';
@@ -19,14 +19,15 @@ import type { SampleRequest, SampleSet } from './sample-types.js';
 export const SAMPLES_PER_CLASS = 4;
 /** At most this many classes are sampled (CIFAR-100 would otherwise be 400 images). */
 const MAX_CLASSES_SHOWN = 20;
-const THREAD_HEAP_MB = 4096;
+/** The thread holds a dataset's labels and the few images shown (a built-in dataset whole, 55 MB). */
+const THREAD_HEAP_MB = 512;
 
 const builtinCache = new Map<string, Promise<SampleSet>>();
 
 /**
- * Reading samples decodes a dataset in a thread of the API process: at most SAMPLE_READS_AT_ONCE run
- * at a time (the rest wait their turn), and concurrent calls for one dataset share one read, so a
- * tenant calling the route in parallel costs one dataset's memory, not one per call.
+ * Reading samples reads a dataset's labels and its shown records in a thread of the API process: at
+ * most SAMPLE_READS_AT_ONCE run at a time (the rest wait their turn), and concurrent calls for one
+ * dataset share one read, so a tenant calling the route in parallel costs one read, not one per call.
  */
 const SAMPLE_READS_AT_ONCE = 1;
 let readsRunning = 0;
@@ -69,14 +70,10 @@ function sampleInThread(request: SampleRequest): Promise<SampleSet> {
   });
 }
 
-function limitClasses(set: SampleSet): SampleSet {
-  return { ...set, samples: set.samples.filter((sample) => sample.label < MAX_CLASSES_SHOWN) };
-}
-
 export function builtinSamples(name: string): Promise<SampleSet> {
   let cached = builtinCache.get(name);
   if (!cached) {
-    cached = inPool(() => sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS })).then(limitClasses);
+    cached = inPool(() => sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS, maxClasses: MAX_CLASSES_SHOWN }));
     cached.catch(() => builtinCache.delete(name)); // a missing dataset may be installed later
     builtinCache.set(name, cached);
   }
@@ -110,16 +107,16 @@ async function sampleUploaded(deps: ApiDeps, dataset: Dataset, key: string): Pro
       await pipeline(await deps.storage.get(file.key), createWriteStream(path));
       files.push({ name: file.name, path });
     }
-    const set = limitClasses(
-      await sampleInThread({
-        kind: 'files',
-        name: dataset.name,
-        format: dataset.format,
-        files,
-        perClass: SAMPLES_PER_CLASS,
-        limits: { maxImagePixels: deps.config.maxImagePixels, maxArchivePixels: deps.config.maxArchivePixels },
-      }),
-    );
+    const set = await sampleInThread({
+      kind: 'files',
+      name: dataset.name,
+      format: dataset.format,
+      files,
+      perClass: SAMPLES_PER_CLASS,
+      maxClasses: MAX_CLASSES_SHOWN,
+      readOptions: datasetReadOptions(dataset),
+      limits: { maxImagePixels: deps.config.maxImagePixels, maxArchivePixels: deps.config.maxArchivePixels },
+    });
     await deps.storage.put(key, Buffer.from(JSON.stringify(set)), { contentType: 'application/json' });
     return set;
   } finally {

@@ -14,13 +14,17 @@ export interface SampleSet {
 }
 
 export type SampleRequest =
-  | { kind: 'builtin'; name: string; perClass: number }
+  | { kind: 'builtin'; name: string; perClass: number; maxClasses: number }
   | {
       kind: 'files';
       name: string;
       format: string | null;
       files: Array<{ name: string; path: string }>;
       perClass: number;
+      /** Only classes below this are shown. */
+      maxClasses: number;
+      /** The dataset's imageSize, channels and testFraction, as its jobs read it. */
+      readOptions: { imageSize?: [number, number]; channels?: 1 | 3; testFraction?: number };
       /** MAX_IMAGE_PIXELS and MAX_ARCHIVE_PIXELS. */
       limits: { maxImagePixels: number; maxArchivePixels: number };
     };

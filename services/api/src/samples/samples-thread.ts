@@ -1,26 +1,24 @@
 /**
- * Runs in a worker thread: opens a dataset with the CNN package's readers (the same test split the
- * worker evaluates on) and posts back the first `perClass` test images of each class as 8-bit pixels.
+ * Runs in a worker thread: posts back the first `perClass` test images of each shown class as 8-bit
+ * pixels, from the same test split the worker evaluates on. An upload is read with
+ * readSampleImages, which reads its labels, then only the chosen records (memory: the labels and those
+ * images, whatever the dataset's size); a built-in dataset is small and opened whole, once per process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openBuiltinDataset, openDataset, type BuiltinDatasetName, type DatasetFormat } from '@trainyard/cnn/data';
+import { openBuiltinDataset, readSampleImages, type BuiltinDatasetName, type DatasetFormat } from '@trainyard/cnn/data';
 import type { SampleRequest, SampleSet } from './sample-types.js';
 
 const request = workerData as SampleRequest;
-try {
-  const dataset =
-    request.kind === 'builtin'
-      ? await openBuiltinDataset(request.name as BuiltinDatasetName)
-      : await openDataset(
-          { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
-          { name: request.name, limits: request.limits },
-        );
+
+async function builtinSamples(name: string, perClass: number, maxClasses: number): Promise<SampleSet> {
+  const dataset = await openBuiltinDataset(name as BuiltinDatasetName);
   const labels = dataset.test.labels();
-  const taken = new Array<number>(dataset.classNames.length).fill(0);
+  const classes = Math.min(dataset.classNames.length, maxClasses);
+  const taken = new Array<number>(classes).fill(0);
   const indices: number[] = [];
-  for (let i = 0; i < labels.length && indices.length < request.perClass * taken.length; i++) {
+  for (let i = 0; i < labels.length && indices.length < perClass * classes; i++) {
     const label = labels[i]!;
-    if (taken[label]! < request.perClass) {
+    if (label < classes && taken[label]! < perClass) {
       taken[label]! += 1;
       indices.push(i);
     }
@@ -33,7 +31,21 @@ try {
     return { index, label: batch.y[i]!, pixels: pixels.toString('base64') };
   });
   samples.sort((a, b) => a.label - b.label || a.index - b.index);
-  const result: SampleSet = { split: 'test', inputShape: dataset.inputShape, classNames: dataset.classNames, samples };
+  return { split: 'test', inputShape: dataset.inputShape, classNames: dataset.classNames, samples };
+}
+
+try {
+  let result: SampleSet;
+  if (request.kind === 'builtin') result = await builtinSamples(request.name, request.perClass, request.maxClasses);
+  else {
+    const read = await readSampleImages(
+      { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
+      { name: request.name, limits: request.limits, ...request.readOptions },
+      { perClass: request.perClass, maxClasses: request.maxClasses },
+    );
+    const samples = read.images.map(({ index, label, pixels }) => ({ index, label, pixels: Buffer.from(pixels).toString('base64') }));
+    result = { split: 'test', inputShape: read.inputShape, classNames: read.classNames, samples };
+  }
   parentPort!.postMessage({ ok: true, result });
 } catch (error) {
   const e = error as { code?: string; message?: string };
