@@ -4,12 +4,15 @@
  * "quiet" phase only the victim works; in an "attack" phase the attacker, with a valid key, at the same
  * time: sends control characters, guesses keys, scrapes /metrics in a loop, opens event streams it never
  * reads, starts uploads that stall, bursts submissions past its queue limit, asks for sample images of
- * a Fashion-MNIST upload with concurrent calls, and submits vgg19_bn at batch 4096. Recorded: the API
+ * a Fashion-MNIST upload and of a 1 GiB IDX upload (1 MB gzipped) with concurrent calls, submits
+ * vgg19_bn at batch 4096 and vgg11 with smallInput at 512x512, and uploads a tiny archive of 20 PNGs
+ * of 36 MP and an image folder of 3,000 classes (from a second key of the attacker's, since the
+ * stalled uploads hold its upload slots). Recorded: the API
  * process's peak resident memory (must stay under 1 GiB) and the victim's request latencies (p50, p99;
  * the attack p99 must stay under 3x the quiet p99), the medians over rounds, the load average and the
  * commit. Needs a build, Postgres and Redis on 127.0.0.1 and /usr/share/datasets/fashion-mnist.
  *
- *   node bench/service/hostile-tenant.mjs [--rounds 3] [--seconds 20]
+ *   node bench/service/hostile-tenant.mjs [--rounds 3] [--seconds 20] [--idx-mib 1024]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,9 +21,18 @@ import { connect } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { encodePng } from '@trainyard/cli/testing';
 import { percentile, startLocalService } from './local-service.mjs';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '20' },
+    'idx-mib': { type: 'string', default: '1024' },
+  },
+});
 const rounds = Number(values.rounds);
 const phaseMs = Number(values.seconds) * 1000;
 const CLI = fileURLToPath(new URL('../../services/cli/dist/src/main.js', import.meta.url));
@@ -30,6 +42,7 @@ const service = await startLocalService({ apiLogLevel: 'warn' });
 const { url } = service;
 const victim = { authorization: `Bearer ${service.key}` };
 const attacker = { authorization: `Bearer ${await newKey('attacker')}` };
+const uploader = { authorization: `Bearer ${await newKey('attacker-uploads')}` };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function newKey(tenant) {
@@ -89,16 +102,62 @@ async function victimLoop(until, latencies, ids, refusals) {
   }
 }
 
+/** A valid black 1-bit PNG of width x height, a few KB at 36 MP (rows of zeros deflate about 1000:1). */
+function blankPng(width, height) {
+  const chunk = (type, data) => {
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 1;
+  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8)));
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function tarGz(entries) {
+  const pack = tar.pack();
+  for (const [name, data] of entries) pack.entry({ name }, data);
+  pack.finalize();
+  const chunks = [];
+  for await (const chunk of pack) chunks.push(chunk);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** 20 PNGs of 6000x6000 (the issue's 14 KB archive), and an image folder of 3,000 classes of two 8x8 images each. */
+const pixelBomb = await tarGz(Array.from({ length: 20 }, (_, i) => [`photos/${i % 2 ? 'cat' : 'dog'}/${i}.png`, blankPng(6000, 6000)]));
+const tinyPng = encodePng(8, 8, 1, new Uint8Array(64).fill(128));
+const classBomb = await tarGz(Array.from({ length: 6000 }, (_, i) => [`c${i >> 1}/${i & 1}.png`, tinyPng]));
+
+function uploadArchive(headers, name, data) {
+  const form = new FormData();
+  form.append('file', new Blob([data]), name);
+  return fetch(`${url}/v1/datasets`, { method: 'POST', headers, body: form });
+}
+
 /** The attacker's loops, all at once, until `until`. Returns counts of the answers it got, by status. */
-async function attack(until, datasetId, attackerJobId) {
+async function attack(until, datasetIds, attackerJobId) {
   const statuses = {};
   const count = (status) => (statuses[status] = (statuses[status] ?? 0) + 1);
   const loop = async (send) => {
     while (Date.now() < until) {
       try {
         const res = await send();
-        count(res.status);
-        await res.arrayBuffer();
+        // Refusals by status and code: every attack must get a 4xx with its own code, or stay bounded.
+        const body = await res.text();
+        let code = '';
+        try {
+          code = res.status >= 400 ? (JSON.parse(body).error?.code ?? '') : '';
+        } catch {
+          // not JSON
+        }
+        count(code ? `${res.status} ${code}` : res.status);
       } catch {
         count('error');
       }
@@ -132,11 +191,22 @@ async function attack(until, datasetId, attackerJobId) {
     loop(() =>
       post('/v1/jobs', attacker, {
         model: { architecture: 'vgg19_bn' },
-        dataset: { builtin: 'synthetic' },
+        dataset: { builtin: 'synthetic', imageSize: [224, 224], channels: 3 },
         hyperparameters: { batchSize: 4096 },
       }),
     ),
-    ...Array.from({ length: 3 }, () => loop(() => fetch(`${url}/v1/datasets/${datasetId}/samples`, { headers: attacker }))),
+    loop(() =>
+      post('/v1/jobs', attacker, {
+        model: { architecture: 'vgg11', options: { smallInput: true } },
+        dataset: { builtin: 'synthetic', imageSize: [512, 512], channels: 3 },
+        hyperparameters: { batchSize: 8 },
+      }),
+    ),
+    loop(() => uploadArchive(uploader, 'photos.tar.gz', pixelBomb)),
+    loop(() => uploadArchive(uploader, 'classes.tar.gz', classBomb)),
+    ...datasetIds.flatMap((id) =>
+      Array.from({ length: 3 }, () => loop(() => fetch(`${url}/v1/datasets/${id}/samples`, { headers: attacker }))),
+    ),
   ]);
   for (const socket of sockets) socket.destroy();
   return statuses;
@@ -157,8 +227,29 @@ async function uploadFashionMnist() {
   return (await res.json()).id;
 }
 
+/** An IDX pair of `mib` MiB of 28x28 images, gzipped (about 1 MB per GiB: the images are all zeros). */
+async function uploadLargeIdx(mib) {
+  const count = Math.floor((mib * 1024 ** 2) / (28 * 28));
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x803, 0);
+  header.writeUInt32BE(count, 4);
+  header.writeUInt32BE(28, 8);
+  header.writeUInt32BE(28, 12);
+  const images = gzipSync(Buffer.concat([header, Buffer.alloc(count * 28 * 28)]), { level: 1 });
+  const labels = Buffer.alloc(8 + count);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(count, 4);
+  for (let i = 0; i < count; i++) labels[8 + i] = i % 10;
+  const form = new FormData();
+  form.append('images', new Blob([images]), 'train-images-idx3-ubyte.gz');
+  form.append('labels', new Blob([gzipSync(labels)]), 'train-labels-idx1-ubyte.gz');
+  const res = await fetch(`${url}/v1/datasets`, { method: 'POST', headers: attacker, body: form });
+  if (res.status !== 201) throw new Error(`large IDX upload: ${res.status} ${await res.text()}`);
+  return (await res.json()).id;
+}
+
 try {
-  const datasetId = await uploadFashionMnist();
+  const datasetIds = [await uploadFashionMnist(), await uploadLargeIdx(Number(values['idx-mib']))];
   const attackerJob = await (await post('/v1/jobs', attacker, job())).json();
   const pid = service.apiPid();
   const results = [];
@@ -179,7 +270,7 @@ try {
       }, 100);
       const [, statuses] = await Promise.all([
         victimLoop(until, latencies, ids, refusals),
-        phase === 'attack' ? attack(until, datasetId, attackerJob.id) : null,
+        phase === 'attack' ? attack(until, datasetIds, attackerJob.id) : null,
       ]);
       clearInterval(sampler);
       if (gone) throw new Error('the API process died');
