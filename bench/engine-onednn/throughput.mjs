@@ -7,8 +7,10 @@
 // again (../rounds.mjs); the commit (with a dirty flag) and the rule are recorded with every row.
 //
 //   npm run build && node bench/engine-onednn/throughput.mjs [--rounds 5] [--models lenet5,resnet20]
-//                    [--peak-gflops 300] [--env KEY=VALUE] [--max-load 1.5] [--settle 180]
+//                    [--peak-gflops 300] [--env KEY=VALUE] [--max-load 1.5] [--settle 180] [--batch B]
 //
+// Models: lenet5 and resnet20 (batch 64), resnet18, densenet121 and googlenet (64x64x3, batch 32), issue
+// 17's sizes; --batch 1 measures single-image latency (the evalMs columns).
 // --env passes a variable to Trainyard's runs only (e.g. OMP_NUM_THREADS=1, TRAINYARD_ONEDNN_SKIP=...).
 // Results are appended to bench/results/engine-onednn.jsonl.
 import { spawnSync } from 'node:child_process';
@@ -21,12 +23,20 @@ import { alternatingRounds, benchContext, median } from '../rounds.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
 const cli = join(root, 'services/cli/dist/src/main.js');
-const INPUTS = { lenet5: '28,28,1', resnet20: '32,32,3' };
+/** Issue 17's input size and batch of each model; --batch overrides the batch (1: latency). */
+const PRESETS = {
+  lenet5: { input: '28,28,1', batch: 64 },
+  resnet20: { input: '32,32,3', batch: 64 },
+  resnet18: { input: '64,64,3', batch: 32 },
+  densenet121: { input: '64,64,3', batch: 32 },
+  googlenet: { input: '64,64,3', batch: 32 },
+};
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     'max-load': { type: 'string', default: '1.5' },
+    batch: { type: 'string' },
     settle: { type: 'string', default: '180' },
     models: { type: 'string', default: 'lenet5,resnet20' },
     'peak-gflops': { type: 'string', default: '300' },
@@ -70,7 +80,9 @@ const maxLoad = Number(values['max-load']);
 const context = benchContext({ bench: 'engine-onednn throughput', maxLoad });
 const rows = [];
 for (const model of values.models.split(',')) {
-  const input = INPUTS[model];
+  if (!PRESETS[model]) throw new Error(`--models: ${model} is not one of ${Object.keys(PRESETS).join(', ')}`);
+  const { input } = PRESETS[model];
+  const batch = String(values.batch ?? PRESETS[model].batch);
   const flops = await trainingFlopsPerImage(model, input);
   const rounds = [];
   const { kept, discarded } = await alternatingRounds({
@@ -79,9 +91,11 @@ for (const model of values.models.split(',')) {
     settleSeconds: Number(values.settle),
     log: (message) => process.stderr.write(`# ${model}: ${message}\n`),
     sides: {
-      ours: async () => run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', '64', '--json'], extraEnv),
+      ours: async () => run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', batch, '--json'], extraEnv),
       torch: async () =>
-        run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input], { OPENBLAS_NUM_THREADS: '1' }),
+        run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input, '--batch', batch], {
+          OPENBLAS_NUM_THREADS: '1',
+        }),
     },
   });
   for (const { round: number, order, loadAtStart, loadAtEnd, results } of [...kept, ...discarded]) {
@@ -89,6 +103,7 @@ for (const model of values.models.split(',')) {
     const round = {
       model,
       input,
+      batch: Number(batch),
       round: number,
       order: order.join('>'),
       discarded: loadAtStart > maxLoad,
@@ -103,6 +118,9 @@ for (const model of values.models.split(',')) {
       eval: ours.evalImagesPerSec,
       torchEval: torch.evalImagesPerSec,
       evalRatio: +(ours.evalImagesPerSec / torch.evalImagesPerSec).toFixed(3),
+      // One eval step's milliseconds: at --batch 1, the latency of a single image.
+      evalMs: +((1000 * Number(batch)) / ours.evalImagesPerSec).toFixed(3),
+      torchEvalMs: +((1000 * Number(batch)) / torch.evalImagesPerSec).toFixed(3),
       peakMiB: ours.peakMiB,
       torchPeakMiB: torch.peakMiB,
       trainGflops: +((ours.trainImagesPerSec * flops) / 1e9).toFixed(1),
@@ -118,7 +136,10 @@ for (const model of values.models.split(',')) {
   rows.push({
     model,
     input,
+    batch: Number(batch),
     round: 'median',
+    evalMs: median(rounds.map((r) => r.evalMs)),
+    torchEvalMs: median(rounds.map((r) => r.torchEvalMs)),
     load: median(rounds.map((r) => r.load)),
     train: median(rounds.map((r) => r.train)),
     torchTrain: median(rounds.map((r) => r.torchTrain)),
@@ -141,6 +162,8 @@ const columns = [
   'eval',
   'torchEval',
   'evalRatio',
+  'evalMs',
+  'torchEvalMs',
   'peakMiB',
   'torchPeakMiB',
   'fractionOfPeak',
