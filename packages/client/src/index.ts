@@ -36,4 +36,12 @@ export type {
   UpdateJobBody,
   WeightsList,
   WeightsView,
+  CreateWebhook,
+  JobWebhookEvent,
+  WebhookDeliveryList,
+  WebhookDeliveryView,
+  WebhookEventType,
+  WebhookList,
+  WebhookView,
+  WebhookWithSecret,
 } from '@trainyard/contracts';

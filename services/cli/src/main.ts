@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   },
   datasets: { summary: 'upload and list datasets (over the API)', load: () => import('./commands/datasets.js') },
   weights: { summary: 'upload, list and delete pretrained weights (over the API)', load: () => import('./commands/weights.js') },
+  webhooks: {
+    summary: 'create, list and delete webhooks, and see their deliveries (over the API)',
+    load: () => import('./commands/webhooks.js'),
+  },
 };
 
 function usage(): string {

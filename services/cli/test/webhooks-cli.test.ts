@@ -1,0 +1,88 @@
+/**
+ * `trainyard webhooks create|list|deliveries|delete` as real processes against a running service, with
+ * a receiver on loopback (WEBHOOK_ALLOW_PRIVATE=true) that the service's delivery loop reaches.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CLI_MAIN, startLiveService, type LiveService } from '../src/testing/live-service.js';
+
+let service: LiveService;
+let receiver: Server;
+let receiverUrl: string;
+const received: Array<{ type: string }> = [];
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args, '--api', service.url], {
+    env: { ...process.env, TRAINYARD_API_KEY: service.key },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, stdout, stderr };
+}
+
+before(async () => {
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body) as { type: string });
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  service = await startLiveService({ tenant: 'cli-webhooks', env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+});
+after(async () => {
+  await service?.close();
+  receiver?.close();
+});
+
+test('create prints the secret once; list; deliveries show each attempt; delete', async () => {
+  const created = await cli(['webhooks', 'create', receiverUrl, '--events', 'job.queued', '--description', 'cli test']);
+  assert.equal(created.code, 0, created.stderr);
+  const [line, secretLine] = created.stdout.trim().split('\n');
+  const id = line!.split(' ')[0]!;
+  assert.match(line!, new RegExp(`^${id}  ${receiverUrl.replace(/[.?]/g, '\\$&')}  job.queued  cli test$`));
+  assert.match(secretLine!, /^secret whsec_\S+$/);
+  assert.match(created.stderr, /shown only now/);
+
+  const unknown = await cli(['webhooks', 'create', receiverUrl, '--events', 'job.exploded']);
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match(unknown.stderr, /unknown event "job.exploded"/);
+
+  const listed = await cli(['webhooks', 'list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    JSON.parse(listed.stdout).webhooks.map((w: { id: string }) => w.id),
+    [id],
+  );
+
+  const submitted = await cli(['jobs', 'submit', '--arch', 'lenet5', '--dataset', 'synthetic', '--hp', 'epochs=1', '--json']);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const deadline = Date.now() + 30_000;
+  while (!received.some((event) => event.type === 'job.queued') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(
+    received.some((event) => event.type === 'job.queued'),
+    'the receiver got the event',
+  );
+
+  const deliveries = await cli(['webhooks', 'deliveries', id]);
+  assert.equal(deliveries.code, 0, deliveries.stderr);
+  assert.match(deliveries.stdout, /job\.queued  [0-9a-f-]{36}  delivered\n  \S+  HTTP 200  \d+ ms\n/);
+
+  const deleted = await cli(['webhooks', 'delete', id]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stderr, new RegExp(`deleted webhook ${id}`));
+  const gone = await cli(['webhooks', 'deliveries', id]);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /not_found/);
+});
