@@ -6,6 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -17,25 +19,20 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const ALL_JOB_EVENTS = ['job.queued', 'job.running', 'job.succeeded', 'job.failed', 'job.cancelled'];
 
 /**
- * How a receiver verifies a delivery: the README's snippet, as code (Standard Webhooks: HMAC-SHA256
- * keyed by the base64 after whsec_, over "id.timestamp.body", compared in constant time).
+ * How a receiver verifies a delivery: the README's Node snippet itself (Standard Webhooks: HMAC-SHA256
+ * keyed by the base64 after whsec_, over "id.timestamp.body", compared in constant time), taken from
+ * README.md and run here, so that the snippet users copy is the one these tests check deliveries with.
  */
-function verify(secret: string, headers: Record<string, string | string[] | undefined>, body: string): boolean {
-  const id = String(headers['webhook-id']);
-  const timestamp = String(headers['webhook-timestamp']);
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64'));
-  const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
-  return (
-    fresh &&
-    String(headers['webhook-signature'])
-      .split(' ')
-      .some((signature) => {
-        const given = Buffer.from(signature.replace(/^v1,/, ''));
-        return given.length === expected.length && timingSafeEqual(given, expected);
-      })
+function readmeVerifier(): (secret: string, headers: Record<string, unknown>, body: string) => boolean {
+  const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
+  const block = /```js\n(import \{ createHmac, timingSafeEqual \} from 'node:crypto';\n[\s\S]*?function verifyWebhook[\s\S]*?)```/.exec(
+    readme,
   );
+  assert.ok(block, "README.md's verifyWebhook snippet");
+  const code = block[1]!.replace(/^import .*\n/, '');
+  return new Function('createHmac', 'timingSafeEqual', 'Buffer', `${code}\nreturn verifyWebhook;`)(createHmac, timingSafeEqual, Buffer);
 }
+const verify = readmeVerifier();
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

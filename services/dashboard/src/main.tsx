@@ -1,5 +1,6 @@
 /**
- * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/datasets, #/datasets/{id}, #/workers) over
+ * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/datasets, #/datasets/{id}, #/workers,
+ * #/webhooks, #/webhooks/{id}) over
  * the pages, behind the sign-in page. Leaving a page aborts its signal, which stops its polling and
  * its event stream.
  */
@@ -11,6 +12,7 @@ import { jobPage } from './pages/job-page.js';
 import { submitJobPage } from './pages/submit-job.js';
 import { datasetListPage, datasetPage } from './pages/datasets.js';
 import { workersPage } from './pages/workers.js';
+import { webhookListPage, webhookPage } from './pages/webhooks.js';
 import type { Page } from './pages/page.js';
 import './styles.css';
 
@@ -19,6 +21,8 @@ const ROUTES: Array<[RegExp, string[], Page]> = [
   [/^#\/jobs\/([0-9a-f-]{36})$/, ['id'], jobPage],
   [/^#\/datasets\/([0-9a-f-]{36})$/, ['id'], datasetPage],
   [/^#\/datasets$/, [], datasetListPage],
+  [/^#\/webhooks\/([0-9a-f-]{36})$/, ['id'], webhookPage],
+  [/^#\/webhooks$/, [], webhookListPage],
   [/^#\/jobs$/, [], jobListPage],
   [/^#\/workers$/, [], workersPage],
 ];
@@ -42,6 +46,7 @@ function Shell(props: { main: HTMLElement }): Element {
           <a href="#/jobs/new">New job</a>
           <a href="#/datasets">Datasets</a>
           <a href="#/workers">Workers</a>
+          <a href="#/webhooks">Webhooks</a>
           <a href="/docs" target="_blank">
             API docs
           </a>

@@ -10,6 +10,10 @@ export type {
   JobView,
   SampleSet,
   WeightsView,
+  WebhookDeliveryView,
+  WebhookEventType,
+  WebhookView,
+  WebhookWithSecret,
 } from '@trainyard/client';
 
 /** A JSON-schema property of the hyperparameter table, as the submit form reads it from /openapi.json. */
