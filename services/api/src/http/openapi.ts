@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { JobWebhookEventSchema } from '@trainyard/contracts';
 import { addOpenApiExamples } from './openapi-examples.js';
 
 export const API_DESCRIPTION =
@@ -56,7 +57,25 @@ export async function registerOpenApi(app: FastifyInstance, options: { docs: boo
         { name: 'architectures', description: 'The model catalog' },
         { name: 'operations', description: 'Health and metrics, without a key' },
         { name: 'admin', description: 'Tenants and API keys (when ADMIN_TOKEN is set)' },
+        { name: 'webhooks', description: 'Signed, retried POSTs of job events to your endpoints' },
       ],
+      // What the service sends to a registered webhook (POST /v1/webhooks).
+      webhooks: {
+        jobEvent: {
+          post: {
+            operationId: 'receiveJobEvent',
+            summary: 'A job event, as your endpoint receives it',
+            description:
+              'Headers (Standard Webhooks): webhook-id (the event id, the same on every retry), webhook-timestamp (Unix seconds) and ' +
+              'webhook-signature: "v1," and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" keyed by the base64 ' +
+              'after "whsec_" of the secret. Answer 2xx within 10 s; anything else is retried with exponential backoff for 24 h.',
+            tags: ['webhooks'],
+            security: [],
+            requestBody: { required: true, content: { 'application/json': { schema: JobWebhookEventSchema } } },
+            responses: { '200': { description: 'Received (any 2xx)' } },
+          },
+        },
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`npx trainyard keys create --tenant NAME`)' },
