@@ -12,6 +12,7 @@ let mallory: { authorization: string };
 let aliceJob: string;
 let aliceDataset: string;
 let aliceWeights: string;
+let aliceWebhook: string;
 
 before(async () => {
   api = await startTestApi({ CORS_ORIGINS: 'https://app.example' });
@@ -31,6 +32,15 @@ before(async () => {
   });
   assert.equal(uploaded.statusCode, 201, uploaded.body);
   aliceWeights = uploaded.json().id;
+  // An address literal: registration needs no DNS lookup.
+  const webhook = await api.app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: { ...alice, 'content-type': 'application/json' },
+    payload: { url: 'https://93.184.215.14/alice', events: ['job.succeeded'] },
+  });
+  assert.equal(webhook.statusCode, 201, webhook.body);
+  aliceWebhook = webhook.json().id;
 });
 
 /** A finished job with a model, a checkpoint and metrics, so that every route has something to hide. */
@@ -142,7 +152,13 @@ describe('tenant isolation', () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => [path, method] as const))
       .sort(([, a], [, b]) => Number(a === 'delete') - Number(b === 'delete'));
     for (const [path, method] of operations) {
-      const id = path.startsWith('/v1/datasets') ? aliceDataset : path.startsWith('/v1/weights') ? aliceWeights : aliceJob;
+      const id = path.startsWith('/v1/datasets')
+        ? aliceDataset
+        : path.startsWith('/v1/weights')
+          ? aliceWeights
+          : path.startsWith('/v1/webhooks')
+            ? aliceWebhook
+            : aliceJob;
       const url = path.replace('{id}', id).replace('{epoch}', '1').replace('{file}', 'model.json');
       {
         const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: mallory });
