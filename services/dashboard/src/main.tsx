@@ -1,6 +1,6 @@
 /**
- * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/datasets, #/datasets/{id}, #/workers,
- * #/webhooks, #/webhooks/{id}) over
+ * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/compare, #/datasets, #/datasets/{id},
+ * #/workers, #/webhooks, #/webhooks/{id}) over
  * the pages, behind the sign-in page. Leaving a page aborts its signal, which stops its polling and
  * its event stream.
  */
@@ -9,6 +9,7 @@ import { onUnauthorized, storedKey, storeKey } from './api/client.js';
 import { signInPage } from './pages/sign-in.js';
 import { jobListPage } from './pages/job-list.js';
 import { jobPage } from './pages/job-page.js';
+import { comparePage } from './pages/compare.js';
 import { submitJobPage } from './pages/submit-job.js';
 import { datasetListPage, datasetPage } from './pages/datasets.js';
 import { workersPage } from './pages/workers.js';
@@ -25,6 +26,7 @@ const ROUTES: Array<[RegExp, string[], Page]> = [
   [/^#\/webhooks$/, [], webhookListPage],
   [/^#\/jobs$/, [], jobListPage],
   [/^#\/workers$/, [], workersPage],
+  [/^#\/compare$/, [], comparePage],
 ];
 
 const app = document.getElementById('app')!;

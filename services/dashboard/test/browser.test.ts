@@ -3,7 +3,8 @@
  * Postgres, Redis, local storage): sign in, submit a LeNet-5 job on the synthetic dataset from the
  * form, watch it finish on the job page, see the curves, the confusion matrix and the sample images
  * labelled by the model running in the page, classify a drawn image and a sample image, download the
- * model, and upload a dataset to see its classes and sample images; then the workers view.
+ * model, and upload a dataset to see its classes and sample images; then the workers view; then tick
+ * two jobs in the list and compare them.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -215,5 +216,67 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
       assert.equal(cells[4], String(worker.runningJobs));
     }
     assert.equal(await page.getAttribute('header nav a.active', 'href'), '#/workers');
+  });
+
+  test('tick jobs in the list and compare them: their curves overlaid, one colour a job, where their specs differ', async () => {
+    const headers = { authorization: `Bearer ${service.key}`, 'content-type': 'application/json' };
+    const spec = {
+      name: 'higher lr',
+      tags: { purpose: 'compare' },
+      model: { architecture: 'lenet5' },
+      dataset: { builtin: 'synthetic' },
+      hyperparameters: { epochs: 1, validationSplit: 0.1, learningRate: 0.01 },
+    };
+    const second = await (await fetch(`${service.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify(spec) })).json();
+    // The first test's job, whatever became of that test.
+    const first = (await (await fetch(`${service.url}/v1/jobs?limit=100`, { headers })).json()).jobs.find(
+      (job: { name: string }) => job.name === 'browser test',
+    );
+    assert.ok(first, 'the job the first test submitted');
+    for (const id of [first.id, second.id]) {
+      for (let waited = 0; ; waited += 500) {
+        const { status } = await (await fetch(`${service.url}/v1/jobs/${id}`, { headers })).json();
+        if (status === 'succeeded') break;
+        if (status === 'failed' || status === 'cancelled' || waited > 300_000) throw new Error(`${status}\n${service.worker.tail()}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+
+    if (!(await page.locator('header a:has-text("Jobs")').count())) {
+      await page.goto(service.url);
+      await page.fill('[data-testid=api-key]', service.key);
+      await page.click('[data-testid=sign-in]');
+    }
+    await page.click('header a:has-text("Jobs")');
+    const row = (id: string) => page.locator(`tr[data-job-id="${id}"]`);
+    await row(second.id).waitFor();
+    assert.equal(await row(second.id).locator('.tag').textContent(), 'purpose=compare');
+    const compare = page.locator('[data-testid=compare-selected]');
+    assert.equal(await compare.isDisabled(), true);
+    await row(first.id).locator('[data-testid=select-job]').check();
+    assert.equal(await compare.isDisabled(), true, 'one job is no comparison');
+    await row(second.id).locator('[data-testid=select-job]').check();
+    assert.equal(await compare.textContent(), 'Compare 2');
+    // The list redraws every 2 s; the ticks stay, and ticking did not open the job.
+    await page.waitForTimeout(2_500);
+    assert.match(page.url(), /#\/jobs$/);
+    assert.equal(await page.locator('[data-testid=select-job]:checked').count(), 2);
+    await compare.click();
+
+    await page.waitForURL(new RegExp(`#/compare\\?ids=${first.id},${second.id}$`));
+    await page.waitForSelector('[data-testid=compare-charts] svg[data-metric=validationAccuracy]');
+    const trainLoss = page.locator('[data-testid=compare-charts] svg[data-metric=trainLoss]');
+    const colours = await trainLoss
+      .locator('polyline')
+      .evaluateAll((lines) => lines.map((line) => line.getAttribute('data-series') + ' ' + line.getAttribute('stroke')));
+    assert.equal(colours.length, 2, colours.join(', '));
+    assert.match(colours[0]!, /^browser test #/);
+    assert.match(colours[1]!, /^higher lr #/);
+    assert.notEqual(colours[0]!.split(' ').at(-1), colours[1]!.split(' ').at(-1));
+    assert.equal(await trainLoss.locator('circle').count(), 3, 'two epochs of the first job, one of the second, on one epoch axis');
+    const rates = await page.locator('[data-testid=compare-table] td[data-path="hyperparameters.learningRate"]').allTextContents();
+    assert.deepEqual(rates, ['0.001', '0.01']);
+    assert.equal(await page.locator('[data-testid=compare-table] td[data-path="hyperparameters.epochs"]').count(), 2);
+    assert.deepEqual(consoleErrors, ['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   });
 });

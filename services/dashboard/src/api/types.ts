@@ -1,6 +1,7 @@
 /** The API's answers, as @trainyard/client types them (one source: the schemas of @trainyard/contracts). */
 export type {
   ArchitectureView,
+  ComparedJobView,
   DatasetView,
   EpochMetricsView,
   EvaluationView,

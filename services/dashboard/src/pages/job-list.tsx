@@ -1,10 +1,16 @@
-/** #/jobs: the tenant's jobs, newest first, with status filters and progress bars; refreshed while jobs run. */
+/**
+ * #/jobs: the tenant's jobs, newest first, with status filters and progress bars; refreshed while jobs
+ * run. Jobs ticked in the list open side by side in #/compare.
+ */
 import { h, replaceChildren } from '../dom/h.js';
 import { api } from '../api/client.js';
 import type { JobView } from '../api/types.js';
 import { ErrorBox, ProgressBar, StatusBadge } from '../components.js';
 import { percent, shortId, when } from '../format.js';
 import { every, type PageContext } from './page.js';
+
+/** The most jobs GET /v1/jobs/compare takes. */
+const COMPARE_MAX = 10;
 
 const FILTERS = ['all', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
@@ -14,13 +20,31 @@ function accuracyOf(job: JobView): string {
   return percent(best.validationAccuracy ?? best.trainAccuracy);
 }
 
-function JobRow(props: { job: JobView }): Element {
-  const { job } = props;
+function JobRow(props: { job: JobView; selected: Set<string>; onSelect: () => void }): Element {
+  const { job, selected } = props;
   return (
     <tr class="job-row" data-job-id={job.id} data-status={job.status} onClick={() => (location.hash = `#/jobs/${job.id}`)}>
+      <td onClick={(event: Event) => event.stopPropagation()}>
+        <input
+          type="checkbox"
+          data-testid="select-job"
+          aria-label={`Compare ${job.name ?? shortId(job.id)}`}
+          checked={selected.has(job.id)}
+          onChange={(event: Event) => {
+            if ((event.target as HTMLInputElement).checked) selected.add(job.id);
+            else selected.delete(job.id);
+            props.onSelect();
+          }}
+        />
+      </td>
       <td>
         <a href={`#/jobs/${job.id}`}>{job.name ?? shortId(job.id)}</a>
         <div class="muted mono">{shortId(job.id)}</div>
+        {Object.entries(job.tags).map(([key, value]) => (
+          <span class="tag">
+            {key}={value}
+          </span>
+        ))}
       </td>
       <td>{job.architecture}</td>
       <td>{'builtin' in job.spec.dataset ? job.spec.dataset.builtin : `dataset ${shortId(job.spec.dataset.id)}`}</td>
@@ -40,14 +64,33 @@ export function jobListPage({ root, signal }: PageContext): void {
   const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? 'all';
   const body = (<tbody />) as HTMLTableSectionElement;
   const message = <div />;
+  // Kept across refreshes: the rows are redrawn every 2 s.
+  const selected = new Set<string>();
+  const compare = (
+    <button
+      class="button"
+      data-testid="compare-selected"
+      disabled
+      onClick={() => (location.hash = `#/compare?ids=${[...selected].join(',')}`)}
+    >
+      Compare
+    </button>
+  ) as HTMLButtonElement;
+  const onSelect = () => {
+    compare.disabled = selected.size < 2 || selected.size > COMPARE_MAX;
+    compare.textContent = selected.size > 0 ? `Compare ${selected.size}` : 'Compare';
+  };
   replaceChildren(
     root,
     <section>
       <div class="page-head">
         <h1>Jobs</h1>
-        <a class="button primary" href="#/jobs/new">
-          New job
-        </a>
+        <div class="actions">
+          {compare}
+          <a class="button primary" href="#/jobs/new">
+            New job
+          </a>
+        </div>
       </div>
       <nav class="filters" aria-label="Filter by status">
         {FILTERS.map((name) => (
@@ -60,6 +103,7 @@ export function jobListPage({ root, signal }: PageContext): void {
       <table class="table jobs">
         <thead>
           <tr>
+            <th aria-label="Select to compare" />
             <th>Job</th>
             <th>Architecture</th>
             <th>Dataset</th>
@@ -79,7 +123,7 @@ export function jobListPage({ root, signal }: PageContext): void {
       const { jobs } = await api.jobs.list({ limit: 50, status: filter === 'all' ? undefined : (filter as JobView['status']) });
       replaceChildren(
         body,
-        jobs.map((job) => <JobRow job={job} />),
+        jobs.map((job) => <JobRow job={job} selected={selected} onSelect={onSelect} />),
       );
       replaceChildren(
         message,
