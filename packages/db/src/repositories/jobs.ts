@@ -10,7 +10,15 @@
  * CTE and the outbox inserts read its RETURNING rows (jobEventStatements), so an event exists exactly
  * when its transition happened.
  */
-import type { Accelerator, DeviceView, EpochMetricName, JobProgress, JobStatus, ErrorCode, JobWebhookEventType } from '@trainyard/contracts';
+import type {
+  Accelerator,
+  DeviceView,
+  EpochMetricName,
+  JobProgress,
+  JobStatus,
+  ErrorCode,
+  JobWebhookEventType,
+} from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
