@@ -1,6 +1,7 @@
 /**
  * `trainyard webhooks create|list|deliveries|delete` as real processes against a running service, with
- * a receiver on loopback (WEBHOOK_ALLOW_PRIVATE=true) that the service's delivery loop reaches.
+ * a receiver on loopback (WEBHOOK_ALLOW_PRIVATE=true) that the service's delivery loop reaches: the
+ * API's transition (queued) and the worker's (running, succeeded) arrive as events.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { CLI_MAIN, startLiveService, type LiveService } from '../src/testing/liv
 let service: LiveService;
 let receiver: Server;
 let receiverUrl: string;
-const received: Array<{ type: string }> = [];
+const received: Array<{ type: string; data: { job: { id: string; status: string; metrics: { latest: unknown } } } }> = [];
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI_MAIN, ...args, '--api', service.url], {
@@ -33,7 +34,7 @@ before(async () => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      received.push(JSON.parse(body) as { type: string });
+      received.push(JSON.parse(body) as (typeof received)[number]);
       response.end();
     });
   });
@@ -47,11 +48,12 @@ after(async () => {
 });
 
 test('create prints the secret once; list; deliveries show each attempt; delete', async () => {
-  const created = await cli(['webhooks', 'create', receiverUrl, '--events', 'job.queued', '--description', 'cli test']);
+  const events = 'job.queued,job.running,job.succeeded';
+  const created = await cli(['webhooks', 'create', receiverUrl, '--events', events, '--description', 'cli test']);
   assert.equal(created.code, 0, created.stderr);
   const [line, secretLine] = created.stdout.trim().split('\n');
   const id = line!.split(' ')[0]!;
-  assert.match(line!, new RegExp(`^${id}  ${receiverUrl.replace(/[.?]/g, '\\$&')}  job.queued  cli test$`));
+  assert.match(line!, new RegExp(`^${id}  ${receiverUrl.replace(/[.?]/g, '\\$&')}  ${events.replace(/\./g, '\\.')}  cli test$`));
   assert.match(secretLine!, /^secret whsec_\S+$/);
   assert.match(created.stderr, /shown only now/);
 
@@ -68,16 +70,24 @@ test('create prints the secret once; list; deliveries show each attempt; delete'
 
   const submitted = await cli(['jobs', 'submit', '--arch', 'lenet5', '--dataset', 'synthetic', '--hp', 'epochs=1', '--json']);
   assert.equal(submitted.code, 0, submitted.stderr);
-  const deadline = Date.now() + 30_000;
-  while (!received.some((event) => event.type === 'job.queued') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(
-    received.some((event) => event.type === 'job.queued'),
-    'the receiver got the event',
+  const jobId = (JSON.parse(submitted.stdout) as { id: string }).id;
+  const deadline = Date.now() + 180_000;
+  while (!received.some((event) => event.type === 'job.succeeded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(
+    received.map((event) => event.type).sort(),
+    ['job.queued', 'job.running', 'job.succeeded'],
+    'the worker trained the job; its transitions came through the outbox',
   );
+  const succeeded = received.find((event) => event.type === 'job.succeeded')!.data.job;
+  assert.equal(succeeded.id, jobId);
+  assert.equal(succeeded.status, 'succeeded');
+  assert.ok(succeeded.metrics.latest, "the job view with the job's metrics");
 
   const deliveries = await cli(['webhooks', 'deliveries', id]);
   assert.equal(deliveries.code, 0, deliveries.stderr);
-  assert.match(deliveries.stdout, /job\.queued  [0-9a-f-]{36}  delivered\n  \S+  HTTP 200  \d+ ms\n/);
+  for (const type of ['queued', 'running', 'succeeded']) {
+    assert.match(deliveries.stdout, new RegExp(`job\\.${type}  ${jobId}  delivered\\n  \\S+  HTTP 200  \\d+ ms\\n`));
+  }
 
   const deleted = await cli(['webhooks', 'delete', id]);
   assert.equal(deleted.code, 0, deleted.stderr);
