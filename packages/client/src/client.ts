@@ -19,6 +19,8 @@ import type {
   JobComparison,
   JobEvent,
   JobList,
+  JobLogLine,
+  JobLogPage,
   JobMetrics,
   JobSpec,
   JobView,
@@ -42,7 +44,7 @@ import type {
   WebhookWithSecret,
 } from '@trainyard/contracts';
 import { TrainyardApiError } from './errors.js';
-import { SseParser } from './sse.js';
+import { SseParser, type SseMessage } from './sse.js';
 
 export interface ClientOptions {
   /** The service's URL, e.g. http://127.0.0.1:3000; '' for the page's own origin in a browser. */
@@ -63,8 +65,15 @@ export interface EventOptions {
   retryMs?: number;
 }
 
+export interface LogQuery {
+  /** Only lines after this one (a line id, or nextCursor). */
+  since?: string;
+  /** Lines per page (default 1000). */
+  limit?: number;
+}
+
 /** A list is sent as the parameter repeated (?tag=a:1&tag=b:2). */
-type Query = Record<string, string | number | readonly string[] | undefined>;
+type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 interface Call {
   method?: 'GET' | 'POST' | 'DELETE' | 'PATCH';
@@ -183,10 +192,24 @@ export class TrainyardClient {
      * the job's final status event; a dropped connection is resumed with the last event id seen, so
      * no event is missed or repeated.
      */
-    events: (id: string, options: EventOptions = {}): AsyncGenerator<JobEvent> => this.followEvents(id, options),
+    events: (id: string, options: EventOptions = {}): AsyncGenerator<JobEvent> =>
+      this.follow<JobEvent>(`/v1/jobs/${segment(id)}/events`, {}, options, (message) => {
+        const event = JSON.parse(message.data) as JobEvent;
+        return { item: event, last: event.type === 'status' && FINISHED.has(event.status) };
+      }),
+    /** getJobLogs: GET /v1/jobs/{id}/logs, a page of the job's log lines (pass nextCursor as `since` for the next). */
+    logs: (id: string, query: LogQuery = {}): Promise<JobLogPage> => this.json(`/v1/jobs/${segment(id)}/logs`, { query: { ...query } }),
+    /**
+     * getJobLogs with follow=true: the job's log lines as they come, until the job has ended and its
+     * last line was sent; a dropped connection is resumed after the last line seen.
+     */
+    followLogs: (id: string, options: EventOptions = {}): AsyncGenerator<JobLogLine> =>
+      this.follow<JobLogLine>(`/v1/jobs/${segment(id)}/logs`, { follow: true }, options, (message) =>
+        message.event === 'end' ? { last: true } : { item: JSON.parse(message.data) as JobLogLine, last: false },
+      ),
     /** The job once it has finished (succeeded, failed or cancelled), following its events. */
     wait: async (id: string, options: { signal?: AbortSignal } = {}): Promise<JobView> => {
-      for await (const event of this.followEvents(id, options)) void event;
+      for await (const event of this.jobs.events(id, options)) void event;
       return this.jobs.get(id);
     },
   };
@@ -276,14 +299,20 @@ export class TrainyardClient {
     },
   };
 
-  private async *followEvents(id: string, options: EventOptions): AsyncGenerator<JobEvent> {
+  /** An SSE route as an async iterator; reconnects after the last id seen until `parse` says the last message came. */
+  private async *follow<T>(
+    path: string,
+    query: Query,
+    options: EventOptions,
+    parse: (message: SseMessage) => { item?: T; last: boolean },
+  ): AsyncGenerator<T> {
     let lastEventId = options.lastEventId;
     const firstDelay = options.retryMs ?? 500;
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' };
         if (lastEventId) headers['last-event-id'] = lastEventId;
-        const response = await this.request(`/v1/jobs/${segment(id)}/events`, { headers, signal: options.signal });
+        const response = await this.request(path, { query, headers, signal: options.signal });
         const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
         const parser = new SseParser();
         let finished = false;
@@ -293,9 +322,9 @@ export class TrainyardClient {
             if (done) break;
             for (const message of parser.push(value)) {
               if (message.id) lastEventId = message.id;
-              const event = JSON.parse(message.data) as JobEvent;
-              if (event.type === 'status' && FINISHED.has(event.status)) finished = true;
-              yield event;
+              const { item, last } = parse(message);
+              if (last) finished = true;
+              if (item !== undefined) yield item;
             }
             attempt = 0;
           }

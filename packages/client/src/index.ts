@@ -1,4 +1,4 @@
-export { TrainyardClient, type ClientOptions, type EventOptions } from './client.js';
+export { TrainyardClient, type ClientOptions, type EventOptions, type LogQuery } from './client.js';
 export { TrainyardApiError } from './errors.js';
 export { SseParser, type SseMessage } from './sse.js';
 export { CLIENT_METHODS } from './operations.js';
@@ -20,6 +20,8 @@ export type {
   JobEventType,
   JobSort,
   JobList,
+  JobLogLine,
+  JobLogPage,
   JobMetrics,
   JobProgress,
   JobSpec,

@@ -23,6 +23,7 @@ export const CLIENT_METHODS = {
   predictWithJobModel: 'jobs.predict',
   getJobSamples: 'jobs.samples',
   streamJobEvents: 'jobs.events',
+  getJobLogs: 'jobs.logs',
   uploadDataset: 'datasets.upload',
   listDatasets: 'datasets.list',
   getDataset: 'datasets.get',

@@ -78,3 +78,10 @@ test('events of a job event stream are checked against JobEventSchema', () => {
     /does not match JobEventSchema/,
   );
 });
+
+test('events of a followed job log are checked against the log schemas', () => {
+  const line = { id: '1765036800000-0', time: '2026-12-06T12:00:00.000Z', level: 'warn', message: 'storage retry' };
+  assert.deepEqual(contract.checkEvent('line', JSON.stringify(line)), []);
+  assert.deepEqual(contract.checkEvent('end', JSON.stringify({ jobId: 'j', status: 'failed' })), []);
+  assert.match(contract.checkEvent('line', JSON.stringify({ ...line, level: 'loud' })).join('\n'), /does not match its schema/);
+});

@@ -1,4 +1,4 @@
-export { TRAINING_QUEUE_NAME, cancelChannel, jobEventsChannel } from './names.js';
+export { TRAINING_QUEUE_NAME, cancelChannel, jobEventsChannel, jobLogChannel } from './names.js';
 export type { QueueSettings } from './connection.js';
 export { JOB_TYPES, isJobType, assertHandlersComplete, type JobType } from './job-types.js';
 export { TrainingQueue, DEFAULT_JOB_RETRY, type RetryOptions, type QueueState, type QueueCounts } from './training-queue.js';
@@ -22,3 +22,12 @@ export {
   type EventLogLimits,
 } from './job-event-log.js';
 export { WorkerRegistry, workersKey, type WorkerStatus } from './worker-registry.js';
+export {
+  jobLogKey,
+  formatJobLogFile,
+  parseJobLogFile,
+  JOB_LOG_TTL_SECONDS,
+  type JobLogLine,
+  type JobLogMessage,
+  type NewJobLogLine,
+} from './job-log.js';

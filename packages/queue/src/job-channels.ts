@@ -3,7 +3,16 @@ import type { CancelMessage } from '@trainyard/contracts';
 import type { QueueSettings } from './connection.js';
 import type { JobEvent } from './job-events.js';
 import { appendJobEvent, jobEventLogKey, parseLoggedJobEvent, readJobEvents, type LoggedJobEvent } from './job-event-log.js';
-import { cancelChannel, jobEventsChannel } from './names.js';
+import {
+  appendJobLog,
+  jobLogKey,
+  parseJobLogMessage,
+  readJobLog,
+  type JobLogLine,
+  type JobLogMessage,
+  type NewJobLogLine,
+} from './job-log.js';
+import { cancelChannel, jobEventsChannel, jobLogChannel } from './names.js';
 
 type Handler = (message: string) => void;
 
@@ -64,6 +73,46 @@ export class JobChannels {
   /** The job's logged events after `afterId` (all when null), oldest first. */
   async jobEventsSince(jobId: string, afterId: string | null): Promise<LoggedJobEvent[]> {
     return readJobEvents(this.publisherConnection(), jobEventLogKey(this.settings.prefix, jobId), afterId);
+  }
+
+  /** Appends lines to the job's live log (job-log.ts) and publishes them. */
+  async appendLog(jobId: string, lines: readonly NewJobLogLine[]): Promise<void> {
+    const { prefix } = this.settings;
+    await appendJobLog(this.publisherConnection(), jobLogKey(prefix, jobId), jobLogChannel(prefix, jobId), lines);
+  }
+
+  /** Up to `count` lines of the live log after `afterId`; null when the job has no live log (never had, or stored). */
+  async logSince(jobId: string, afterId: string | null, count: number): Promise<JobLogLine[] | null> {
+    const redis = this.publisherConnection();
+    const key = jobLogKey(this.settings.prefix, jobId);
+    const [lines, exists] = await Promise.all([readJobLog(redis, key, afterId, count), redis.exists(key)]);
+    return lines.length > 0 || exists === 1 ? lines : null;
+  }
+
+  /** The whole live log (what the worker stores when the job ends). */
+  async wholeLog(jobId: string): Promise<JobLogLine[]> {
+    return readJobLog(this.publisherConnection(), jobLogKey(this.settings.prefix, jobId), null, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The live log is stored now: delete it and tell followers to read the rest from storage. */
+  async endLog(jobId: string): Promise<void> {
+    const { prefix } = this.settings;
+    const redis = this.publisherConnection();
+    await redis.del(jobLogKey(prefix, jobId));
+    await redis.publish(jobLogChannel(prefix, jobId), JSON.stringify({ end: true } satisfies JobLogMessage));
+  }
+
+  /** Deletes the live log without a word (the job is being deleted). */
+  async deleteLog(jobId: string): Promise<void> {
+    await this.publisherConnection().del(jobLogKey(this.settings.prefix, jobId));
+  }
+
+  /** Calls `handler` with the lines appended to the job's log, and once with `{ end: true }` when it is stored. */
+  async onLog(jobId: string, handler: (message: JobLogMessage) => void): Promise<() => Promise<void>> {
+    return this.subscribe(jobLogChannel(this.settings.prefix, jobId), (text) => {
+      const message = parseJobLogMessage(text);
+      if (message) handler(message);
+    });
   }
 
   /** Throws unless Redis answers. */

@@ -1,7 +1,7 @@
 /**
  * Redis names of the queue and its channels. Everything starts with the deployment's prefix
  * (QUEUE_PREFIX): BullMQ keys are `<prefix>:training:*`, and pub/sub channels, which ignore Redis's
- * database number, are `<prefix>:cancel` and `<prefix>:events:<jobId>`.
+ * database number, are `<prefix>:cancel`, `<prefix>:events:<jobId>` and `<prefix>:job-log-lines:<jobId>`.
  */
 export const TRAINING_QUEUE_NAME = 'training';
 
@@ -11,4 +11,8 @@ export function cancelChannel(prefix: string): string {
 
 export function jobEventsChannel(prefix: string, jobId: string): string {
   return `${prefix}:events:${jobId}`;
+}
+
+export function jobLogChannel(prefix: string, jobId: string): string {
+  return `${prefix}:job-log-lines:${jobId}`;
 }

@@ -23,6 +23,8 @@ export const jobKeys = (jobId: string) => {
     /** The model as a torchvision state_dict, served by GET /v1/jobs/{id}/model?format=safetensors. */
     modelSafetensors: `${root}model.safetensors`,
     evaluation: `${root}evaluation.json`,
+    /** The job's log once it has ended, one JSON line per log line (GET /v1/jobs/{id}/logs). */
+    logs: `${root}logs.jsonl`,
   };
 };
 

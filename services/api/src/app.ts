@@ -28,12 +28,7 @@ import { adminRoutes } from './routes/admin.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { workerRoutes } from './routes/workers.js';
 import { LiveWorkers } from './workers/live-workers.js';
-import { DEFAULT_REDIS_URL } from '@trainyard/contracts';
-
-/** A key pasted into a URL by mistake must not reach the logs either. */
-function redactKeys(text: string): string {
-  return text.replace(/ty_[A-Za-z0-9_-]{16,}/g, 'ty_[redacted]');
-}
+import { DEFAULT_REDIS_URL, redactSecrets } from '@trainyard/contracts';
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -88,7 +83,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     request.log.info(
       {
         method: request.method,
-        url: redactKeys(request.url.split('?')[0]!),
+        // A key pasted into a URL by mistake must not reach the logs either.
+        url: redactSecrets(request.url.split('?')[0]!),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },

@@ -11,6 +11,8 @@ export interface ApiQueue {
   removeQueued(jobId: string): Promise<boolean>;
   /** Tells every worker to stop the job if it runs it. */
   publishCancel(jobId: string): Promise<unknown>;
+  /** Deletes the job's live log (the job is being deleted; its stored log goes with its objects). */
+  deleteJobLog(jobId: string): Promise<unknown>;
   /** Throws unless Redis answers (readiness). */
   check(): Promise<void>;
   close(): Promise<void>;

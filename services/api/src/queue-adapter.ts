@@ -24,6 +24,7 @@ export function openApiQueue(settings: QueueSettings, timeoutMs = QUEUE_CALL_TIM
     enqueueNew: (jobId) => withTimeout(queue.enqueueNew(jobId), timeoutMs, 'enqueue'),
     removeQueued: (jobId) => withTimeout(queue.removeQueued(jobId), timeoutMs, 'removing a queued job'),
     publishCancel: (jobId) => withTimeout(channels.publishCancel(jobId), timeoutMs, 'publishing a cancel'),
+    deleteJobLog: (jobId) => withTimeout(channels.deleteLog(jobId), timeoutMs, 'deleting the job log'),
     check: () => withTimeout(queue.check(), timeoutMs, 'the Redis check'),
     async close() {
       await withTimeout(Promise.allSettled([queue.close(), channels.close()]), timeoutMs, 'closing the queue').catch(() => {});

@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real headless Chromium against the real service (API and worker processes,
  * Postgres, Redis, local storage): sign in, submit a LeNet-5 job on the synthetic dataset from the
- * form, watch it finish on the job page, see the curves, the confusion matrix and the sample images
+ * form, watch it finish on the job page, see the curves, its log, the confusion matrix and the sample images
  * labelled by the model running in the page, classify a drawn image and a sample image, download the
  * model, and upload a dataset to see its classes and sample images; then the workers view; then tick
  * two jobs in the list and compare them.
@@ -92,6 +92,13 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     await page.waitForSelector('.job-header .badge.status-succeeded', { timeout: 90_000 }).catch((error) => {
       throw new Error(`${error.message}\nworker:\n${service.worker.tail()}`);
     });
+
+    // The log panel followed the job's log to its end: the attempt, the engine, each epoch, how it ended.
+    await page.waitForSelector('[data-testid=log-lines] .log-line:has-text("job succeeded")', { timeout: 30_000 });
+    const logText = (await page.locator('[data-testid=log-lines]').textContent()) ?? '';
+    assert.match(logText, /attempt 1 started on worker/);
+    assert.match(logText, /engine \S+ on (cpu|gpu)/);
+    assert.match(logText, /epoch 2 done in/);
 
     // Curves: per-batch lines from the event stream and per-epoch points from the metrics.
     await page.waitForSelector('[data-testid=charts] path[data-series="train (batch)"]');

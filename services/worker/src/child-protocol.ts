@@ -84,7 +84,14 @@ export type ChildMessage =
   /** Stopped on request (stop or cancel), after any checkpoint it was asked for. */
   | { type: 'stopped' }
   | { type: 'failed'; failure: FailureReport }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
+  | {
+      type: 'log';
+      level: 'debug' | 'info' | 'warn' | 'error';
+      message: string;
+      fields?: Record<string, unknown>;
+      /** For the worker's log only, not the job's: how the child chose its engine, before it had a job. */
+      workerOnly?: boolean;
+    };
 
 /**
  * Whether an error message says that memory ran out: a RangeError the child caught (an array buffer,

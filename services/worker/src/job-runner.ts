@@ -8,12 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import type { Job } from '@trainyard/db';
 import { datasetFiles, datasetReadOptions, modelFiles } from '@trainyard/db';
-import type { ResolvedJobSpec } from '@trainyard/contracts';
+import { FINISHED_STATUSES, type ResolvedJobSpec } from '@trainyard/contracts';
 import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
 import { removeScratchDirsOf, type Storage } from '@trainyard/storage';
 import { isOutOfMemoryMessage, type ChildMessage, type DatasetSource, type FailureReport, type StartMessage } from './child-protocol.js';
 import type { WorkerConfig } from './config.js';
 import { eventTime } from './job-progress.js';
+import type { JobLog, JobLogs } from './job-log.js';
 import type { Logger } from './logger.js';
 import type { JobScheduler, SchedulerClaim } from './job-scheduler.js';
 import { ProgressRecorder } from './progress-recorder.js';
@@ -44,6 +45,8 @@ interface RunningJob {
   stopReason: StopReason | null;
   killTimer: NodeJS.Timeout | null;
   logger: Logger;
+  /** The job's own log (GET /v1/jobs/{id}/logs), from the moment this worker claimed it. */
+  log: JobLog | null;
   /** From the latest batch report (worker heartbeats in GET /metrics). */
   imagesPerSecond: number;
 }
@@ -94,6 +97,7 @@ export class JobRunner {
     private readonly logger: Logger,
     private readonly scheduler: Pick<JobScheduler, 'claim'>,
     pins: ReadonlyArray<Pick<GpuPin, 'gpu' | 'env'>> = [],
+    private readonly jobLogs?: JobLogs,
   ) {
     const warm = (env?: Record<string, string>) =>
       new WarmChild(logger, config.trainingNice, { bytes: config.workerMemoryBytes, enforcement: config.memoryEnforcement }, env);
@@ -138,6 +142,7 @@ export class JobRunner {
       stopReason: null,
       killTimer: null,
       logger,
+      log: null,
       imagesPerSecond: 0,
     };
     this.running.set(jobId, entry);
@@ -147,6 +152,7 @@ export class JobRunner {
       return await outcome;
     } finally {
       if (entry.killTimer) clearTimeout(entry.killTimer);
+      if (entry.log) await this.closeLog(entry.log);
       this.running.delete(jobId);
       if (!this.shuttingDown) this.prepareChildren();
     }
@@ -201,6 +207,8 @@ export class JobRunner {
     }
     const { job } = claim;
     logger.info({ attempt: job.attempts, workerId: this.config.workerId }, 'job claimed');
+    entry.log = this.jobLogs?.open(jobId) ?? null;
+    entry.log?.info(`attempt ${job.attempts} started on worker ${this.config.workerId}`);
     await this.publish({ type: 'status', jobId, at: eventTime(), status: 'running' });
 
     if (job.attempts > this.config.maxStarts) {
@@ -359,7 +367,7 @@ export class JobRunner {
     if (!slot) throw new Error('every GPU of WORKER_GPUS is busy; the queue handed this worker more jobs than it has GPUs');
     if (slot.gpu !== null) slot.busy = true;
     const child = slot.children.take();
-    child.start(start, (message) => recorder.record(message), logger);
+    child.start(start, (message) => recorder.record(message), logger, entry.log ?? undefined);
     entry.child = child;
     logger.info({ pid: child.pid, resumeFrom: start.resumeKey, gpu: slot.gpu }, 'training child started');
 
@@ -468,6 +476,8 @@ export class JobRunner {
       return 'completed';
     }
     logger.info({ top1: result.evaluation.top1, engine: result.engine }, 'job succeeded');
+    entry.log?.info(`job succeeded: test accuracy ${result.evaluation.top1}, engine ${result.engine}`);
+    await entry.log?.flush(); // in the log before anyone hears the job ended
     await this.publish({ type: 'status', jobId, at: eventTime(), status: 'succeeded' });
     return 'completed';
   }
@@ -476,6 +486,8 @@ export class JobRunner {
     const { jobId, logger } = entry;
     const done = await this.db.jobs.markCancelled(jobId, this.config.workerId);
     logger.info({ recorded: done }, 'job cancelled');
+    entry.log?.info('job cancelled');
+    await entry.log?.flush(); // in the log before anyone hears the job ended
     if (done) await this.publish({ type: 'status', jobId, at: eventTime(), status: 'cancelled' });
     return 'completed';
   }
@@ -486,6 +498,7 @@ export class JobRunner {
     const requeued = await this.db.jobs.requeue(jobId, { workerId: this.config.workerId });
     if (requeued) await this.db.jobs.markEnqueued(jobId);
     logger.info({ requeued }, 'job handed back to the queue');
+    entry.log?.info('the job went back to the queue (its worker is stopping or lost it); it resumes from its last checkpoint');
     if (requeued) await this.publish({ type: 'status', jobId, at: eventTime(), status: 'queued' });
     return 'handed_back';
   }
@@ -500,6 +513,7 @@ export class JobRunner {
     const { workerId } = this.config;
     if (failure.transient && context.willRetryOnFailure) {
       logger.warn({ code: failure.code, error: failure.message, failedAttempts: context.failedAttempts }, 'job failed; it will be retried');
+      entry.log?.warn(`attempt failed, the job will be retried: ${failure.code}: ${failure.message}`);
       // The queue retries after an exponential backoff; the scheduler does not choose the job before then either.
       const retryAfter = new Date(Date.now() + DEFAULT_JOB_RETRY.backoffMs * 2 ** context.failedAttempts);
       const requeued = await this.db.jobs.requeue(jobId, { workerId }, retryAfter);
@@ -510,6 +524,8 @@ export class JobRunner {
       throw new Error(`${failure.code}: ${failure.message}`);
     }
     logger.error({ code: failure.code, error: failure.message }, 'job failed');
+    entry.log?.error(`job failed: ${failure.code}: ${failure.message}`);
+    await entry.log?.flush(); // in the log before anyone hears the job ended
     const done = await this.db.jobs.fail(jobId, workerId, { code: failure.code, message: failure.message });
     if (done) {
       await this.publish({
@@ -521,6 +537,12 @@ export class JobRunner {
       });
     }
     throw new PermanentJobError(`${failure.code}: ${failure.message}`);
+  }
+
+  /** A job that ended keeps its log in object storage; one that goes back to the queue keeps it live. */
+  private async closeLog(log: JobLog): Promise<void> {
+    const job = await this.db.jobs.get(log.jobId).catch(() => null);
+    await log.close(job !== null && FINISHED_STATUSES.includes(job.status));
   }
 
   /** Job events are news for the API's subscribers: one lost in a Redis outage is not worth failing a job. */

@@ -1,13 +1,16 @@
 /**
  * The parent's handle on one training child process: starts it, feeds its messages one at a time to
  * the job runner (so that database writes happen in the order the child reported them), forwards its
- * stdout/stderr to the job's log, and tells how it ended.
+ * stdout/stderr to the worker's log and, with what it reports, to the job's (job-log-lines.ts), and
+ * tells how it ended.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, FailureReport, ParentMessage, StartMessage } from './child-protocol.js';
+import { ChildLogLines } from './job-log-lines.js';
+import type { JobLog } from './job-log.js';
 import type { Logger } from './logger.js';
 import { limitMemory, memoryLimitExecArgv, type ChildMemoryLimit, type MemoryLimit } from './memory-limit.js';
 
@@ -38,6 +41,8 @@ export class TrainingChildProcess {
   private onMessage: ((message: ChildMessage) => Promise<void>) | null = null;
   private started = false;
   private readonly memory: MemoryLimit | null = null;
+  /** The job's log lines, once it has a job. */
+  private jobLines: ChildLogLines | null = null;
 
   /**
    * Forks the child, which loads TensorFlow.js and its engine right away and then waits for `start`;
@@ -97,11 +102,12 @@ export class TrainingChildProcess {
    * handled; an error it throws ends the child and becomes the outcome (the job cannot be recorded,
    * so it must not go on).
    */
-  start(start: StartMessage, onMessage: (message: ChildMessage) => Promise<void>, logger: Logger): void {
+  start(start: StartMessage, onMessage: (message: ChildMessage) => Promise<void>, logger: Logger, jobLog?: JobLog): void {
     if (this.started) throw new Error('a training child runs one job only');
     this.started = true;
     this.onMessage = onMessage;
     this.logger = logger;
+    if (jobLog) this.jobLines = new ChildLogLines(jobLog);
     this.send(start);
   }
 
@@ -131,6 +137,7 @@ export class TrainingChildProcess {
   }
 
   private receive(message: ChildMessage): void {
+    this.jobLines?.message(message);
     if (message.type === 'log') {
       this.logger[message.level]({ ...message.fields, from: 'child' }, message.message);
       return;
@@ -174,7 +181,9 @@ export class TrainingChildProcess {
       createInterface({ input: stream }).on('line', (line) => {
         if (line.trim() === '') return;
         if (level === 'warn') this.lastErrorLine = line.slice(0, 500);
-        this.logger[level]({ from: 'child', stream: level === 'info' ? 'stdout' : 'stderr' }, line);
+        const stream = level === 'info' ? 'stdout' : 'stderr';
+        this.logger[level]({ from: 'child', stream }, line);
+        this.jobLines?.output(stream, line);
       });
     }
   }

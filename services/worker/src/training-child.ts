@@ -29,7 +29,10 @@ const EXIT_ORPHANED = 70;
 process.on('disconnect', () => process.exit(EXIT_ORPHANED));
 
 // Loaded before any job arrives: the worker keeps a child forked ahead of time (warm-child.ts).
-const enginePromise = initEngine({ log: (message, fields) => log('info', message, fields as Record<string, unknown>) });
+// How it chose the engine is the worker's business; the job's log gets the engine it runs on ('engine').
+const enginePromise = initEngine({
+  log: (message, fields) => send({ type: 'log', level: 'info', message, fields: fields as Record<string, unknown>, workerOnly: true }),
+});
 enginePromise.catch(() => {}); // a failure is reported when a job awaits it
 
 const controller = new AbortController();
@@ -44,7 +47,12 @@ process.on('message', (message: ParentMessage) => {
       started = true;
       void run(message).then(
         (outcome) => finish(outcome, 0),
-        (error) => finish({ type: 'failed', failure: describeFailure(error) }, 1),
+        (error) => {
+          const failure = describeFailure(error);
+          // An unexpected error's stack tells where it came from; the job's own faults say it all in their message.
+          if (failure.code === 'internal' && error instanceof Error && error.stack) log('error', error.stack);
+          finish({ type: 'failed', failure }, 1);
+        },
       );
       return;
     case 'stop':

@@ -7,6 +7,8 @@ import { JobChannels, TrainingConsumer, TrainingQueue, WorkerRegistry } from '@t
 import { tmpdir } from 'node:os';
 import { openStorage, removeOrphanedScratchDirs } from '@trainyard/storage';
 import type { WorkerConfig } from './config.js';
+import { secretsFromEnv } from '@trainyard/contracts';
+import { JobLogs } from './job-log.js';
 import { JobRunner } from './job-runner.js';
 import { JobScheduler } from './job-scheduler.js';
 import type { Logger } from './logger.js';
@@ -63,7 +65,22 @@ export async function startWorker(config: ResolvedWorkerConfig, logger: Logger):
     logger,
     () => void queue.countRestored(1).catch(() => {}),
   );
-  const runner = new JobRunner(config, workerDb, storage, channels, logger, scheduler, identity.pins);
+  const secrets = secretsFromEnv({
+    ...process.env,
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    STORAGE_URL: config.storageUrl,
+  });
+  const runner = new JobRunner(
+    config,
+    workerDb,
+    storage,
+    channels,
+    logger,
+    scheduler,
+    identity.pins,
+    new JobLogs(channels, storage, secrets, logger),
+  );
   const registry = new WorkerRegistry(queueSettings);
 
   await Promise.all([db.ping(), storage.check()]);

@@ -103,7 +103,9 @@ async function loadOnednn(): Promise<LoadedEngine> {
   } catch (error) {
     throw new Error(`cannot import ${packageName}: ${firstLine(error)}`);
   }
-  return { ...(await engine.activateOnednnBackend()), device: cpuDevice() };
+  const info = await engine.activateOnednnBackend();
+  skipNodeBanner();
+  return { ...info, device: cpuDevice() };
 }
 
 async function loadWasm(): Promise<LoadedEngine> {
@@ -122,6 +124,18 @@ async function loadCpu(): Promise<LoadedEngine> {
 async function setBackendOrThrow(backend: string): Promise<void> {
   const ok = await tf.setBackend(backend);
   if (!ok || tf.getBackend() !== backend) throw new Error(`tfjs backend '${backend}' failed to initialise`);
+  skipNodeBanner();
+}
+
+/**
+ * tfjs's cpu backend (and onednn's, built on it) prints "Hi, looks like you are running TensorFlow.js
+ * in Node.js ... install our node backend" on its first tensor when it runs in Node. We chose this
+ * engine on purpose, so the advice is noise in every job's log: the backend is told its first use is
+ * behind it (MathBackendCPU.firstUse, checked by tfjs-internals.ts), before anything is written to it.
+ */
+function skipNodeBanner(): void {
+  const backend = tf.backend();
+  if (backend instanceof tf.MathBackendCPU) (backend as unknown as { firstUse: boolean }).firstUse = false;
 }
 
 function firstLine(error: unknown): string {

@@ -1,8 +1,8 @@
 /**
  * Members of tfjs internals that this project reads or replaces at run time: the batch-norm layer's
- * own `call` (the onednn fast path and frozen batch norms replace it) and its weight fields, and the
+ * own `call` (the onednn fast path and frozen batch norms replace it) and its weight fields, the
  * optimizers' private fields (learning rate, Adam's running beta powers and moments, the momentum
- * accumulators). tfjs is pinned to exactly PINNED_TFJS_VERSION (every package.json plus the root
+ * accumulators), and the cpu backend's `firstUse` (cleared so that it does not print its Node banner). tfjs is pinned to exactly PINNED_TFJS_VERSION (every package.json plus the root
  * overrides, checked by a test); an upgrade that renamed one of them would otherwise fall back silently,
  * and a frozen batch norm would train on batch statistics. initEngine checks them before anything trains.
  */
@@ -53,6 +53,7 @@ export function missingTfjsMembers(): string[] {
   const rmsprop = tf.train.rmsprop(0.1);
   missing.push(...missingFields('RMSPropOptimizer', rmsprop, ['learningRate']));
   rmsprop.dispose();
+  missing.push(...missingFields('MathBackendCPU', new tf.MathBackendCPU(), ['firstUse']));
   return missing;
 }
 

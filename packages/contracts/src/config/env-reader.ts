@@ -3,6 +3,8 @@
  * reported together, each with its variable name and what it expects, so one start-up attempt shows
  * everything that must be fixed.
  */
+import { redactUrl } from '../redaction.js';
+
 export interface EnvVar<T> {
   /** The environment variable's name. */
   name: string;
@@ -46,17 +48,6 @@ export function readEnv<T extends Record<string, EnvVar<unknown>>>(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return values as EnvValues<T>;
-}
-
-/** Hides a password in a URL so that error messages and logs never show it. */
-export function redactUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return text;
-  }
 }
 
 /** The rows of a configuration table (name, default, meaning), e.g. for the README or `--help`. */

@@ -238,7 +238,7 @@ export const apiEnv = {
     name: 'MAX_EVENT_STREAMS_PER_TENANT',
     default: '20',
     description:
-      'Event streams (GET /v1/jobs/{id}/events) one tenant may hold open on one API process; more answer 429 event_streams_limit',
+      'Event streams (GET /v1/jobs/{id}/events, and /logs?follow=true) one tenant may hold open on one API process; more answer 429 event_streams_limit',
     parse: integer(1, 100_000),
   }),
   maxWebhooksPerTenant: envVar({

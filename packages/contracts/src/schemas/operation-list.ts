@@ -2,6 +2,7 @@
 import type { Operation } from './common.js';
 import { JOB_OPERATIONS } from './jobs.js';
 import { streamJobEvents } from './events.js';
+import { getJobLogs } from './logs.js';
 import { deleteDataset, getDataset, listDatasets, uploadDataset } from './datasets.js';
 import { getDatasetSamples, getJobSamples } from './samples.js';
 import { listArchitectures } from './architectures.js';
@@ -16,6 +17,7 @@ export const OPERATIONS = {
   ...JOB_OPERATIONS,
   predictWithJobModel,
   streamJobEvents,
+  getJobLogs,
   getJobSamples,
   uploadDataset,
   listDatasets,

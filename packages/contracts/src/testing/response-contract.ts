@@ -8,6 +8,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { JobEventSchema } from '../schemas/events.js';
+import { JobLogEndSchema, JobLogLineSchema } from '../schemas/logs.js';
 
 /** Headers the API sets on purpose; each must be documented on the response that carries it. */
 const WATCHED_HEADERS = [
@@ -158,13 +159,25 @@ export class ResponseContract {
     });
   }
 
-  /** The problems with one event of a job's event stream (its SSE `event` name and `data` line). */
+  /**
+   * The problems with one event of a job's event stream (its SSE `event` name and `data` line), or of
+   * a followed job log (`line` and `end` events, schemas/logs.ts).
+   */
   checkEvent(event: string, data: string): string[] {
     let body: unknown;
     try {
       body = JSON.parse(data);
     } catch {
       return [`event stream: the data of a ${event} event is not JSON: ${data.slice(0, 100)}`];
+    }
+    const logSchema = event === 'line' ? JobLogLineSchema : event === 'end' ? JobLogEndSchema : null;
+    if (logSchema) {
+      const valid = this.validator(logSchema as unknown as Record<string, unknown>);
+      return valid(body)
+        ? []
+        : [
+            `log stream: a ${event} event does not match its schema (packages/contracts/src/schemas/logs.ts): ${this.ajv.errorsText(valid.errors, { dataVar: 'data' })}`,
+          ];
     }
     const valid = this.validator(JobEventSchema as unknown as Record<string, unknown>);
     const problems = valid(body)

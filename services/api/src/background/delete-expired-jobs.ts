@@ -6,7 +6,10 @@ import { ApiError } from '@trainyard/contracts';
 import type { ApiDeps } from '../context.js';
 import { removeFinishedJob } from '../jobs/delete-job.js';
 
-export async function deleteExpiredJobs(deps: Pick<ApiDeps, 'db' | 'storage' | 'logger' | 'config'>, now = new Date()): Promise<number> {
+export async function deleteExpiredJobs(
+  deps: Pick<ApiDeps, 'db' | 'storage' | 'logger' | 'config' | 'queue'>,
+  now = new Date(),
+): Promise<number> {
   const days = deps.config.jobRetentionDays;
   if (days === undefined) return 0;
   let deleted = 0;

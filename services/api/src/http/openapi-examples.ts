@@ -193,6 +193,27 @@ const EXAMPLES: Record<string, Example> = {
     },
   },
   'get /v1/jobs/{id}/events': { status: '200', contentType: 'text/event-stream', response: eventStream },
+  'get /v1/jobs/{id}/logs': {
+    status: '200',
+    response: {
+      lines: [
+        { id: '1765036800000-0', time: '2026-12-06T16:00:00.000Z', level: 'info', message: 'attempt 1 started on worker worker-1' },
+        {
+          id: '1765036800412-0',
+          time: '2026-12-06T16:00:00.412Z',
+          level: 'info',
+          message: 'engine onednn on cpu (Intel(R) Xeon(R) Platinum 8480+)',
+        },
+        {
+          id: '1765036810977-0',
+          time: '2026-12-06T16:00:10.977Z',
+          level: 'info',
+          message: 'epoch 1/4 step 211/844: loss 0.9213, accuracy 0.6875, 1060 images/s',
+        },
+      ],
+      nextCursor: '1765036810977-0',
+    },
+  },
   'post /v1/jobs/{id}/cancel': { status: '202', response: { ...job, cancelRequested: true } },
   'get /v1/jobs/{id}/samples': {
     status: '200',

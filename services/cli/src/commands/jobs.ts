@@ -1,5 +1,5 @@
 /**
- * `trainyard jobs submit|list|show|watch|cancel|download|predict|tag|compare`: the service's jobs over its HTTP API
+ * `trainyard jobs submit|list|show|watch|wait|logs|cancel|download|predict|tag|compare`: the service's jobs over its HTTP API
  * (--api URL, default http://127.0.0.1:3000; the key from TRAINYARD_API_KEY). --json prints the API's
  * JSON on stdout (one line); otherwise a human summary. Errors print the API's code and message.
  */
@@ -8,7 +8,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError, printJson } from '../args.js';
-import type { JobSpec, JobView, ListJobsQuery, TrainyardClient } from '@trainyard/client';
+import type { JobLogLine, JobSpec, JobView, ListJobsQuery, TrainyardClient } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
 import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
 import { epochLine, progressLine } from '../client/progress-line.js';
@@ -25,6 +25,8 @@ const USAGE = [
   '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
   '       trainyard jobs watch JOB_ID         live progress until the job ends (exit 0 only if it succeeded)',
   '       trainyard jobs wait JOB_ID          quietly until the job ends; prints its final status (exit 0 only if it succeeded)',
+  '       trainyard jobs logs JOB_ID [-f] [--since LINE_ID]',
+  '                                          the log of its training process; -f follows it until the job ends',
   '       trainyard jobs cancel JOB_ID',
   '       trainyard jobs download JOB_ID [--format tfjs|safetensors] [--epoch N] [--output FILE]',
   "                                          the trained model (.tar.gz, or a torchvision state_dict), or checkpoint N's",
@@ -274,6 +276,27 @@ async function wait(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return job.status === 'succeeded' ? 0 : 1;
 }
 
+const LOG_PAGE = 1000;
+
+/** The job's log lines, oldest first: every page of them, or with -f the lines as they come until the job ends. */
+async function logs(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: rest } = parseClientArgs(argv, { follow: { type: 'boolean', short: 'f' }, since: { type: 'string' } });
+  const [id] = positionals(rest, ['job-id']);
+  const client = clientFromEnvironment(values.api as string | undefined, env);
+  const print = (line: JobLogLine) => (values.json ? printJson(line) : write(`${line.time} ${line.level.padEnd(5)} ${line.message}`));
+  let since = values.since as string | undefined;
+  if (values.follow) {
+    for await (const line of client.jobs.followLogs(id!, { lastEventId: since })) print(line);
+    return 0;
+  }
+  for (;;) {
+    const page = await client.jobs.logs(id!, { since, limit: LOG_PAGE });
+    for (const line of page.lines) print(line);
+    if (page.lines.length < LOG_PAGE || page.nextCursor === null) return 0;
+    since = page.nextCursor;
+  }
+}
+
 async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {});
   const [id] = positionals(rest, ['job-id']);
@@ -352,6 +375,7 @@ const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Pr
   show,
   watch,
   wait,
+  logs,
   cancel,
   download,
   predict,

@@ -6,6 +6,7 @@ export type {
   EpochMetricsView,
   EvaluationView,
   JobEvent,
+  JobLogLine,
   JobProgress,
   JobStatus,
   JobView,

@@ -1,7 +1,8 @@
 /**
  * #/jobs/{id}: one job. Its header and progress, live curves (per batch while it runs, per epoch),
- * the learning rate, then on success the evaluation (confusion matrix, per-class table), sample test
- * images labelled by the trained model running in this page, the model download, and "try it".
+ * the learning rate, the job's log (followed live), then on success the evaluation (confusion matrix,
+ * per-class table), sample test images labelled by the trained model running in this page, the model
+ * download, and "try it".
  *
  * The curves come from GET /metrics (epochs) and the job's event stream, which replays the job's
  * event log first (per-batch points included) and then follows it live.
@@ -16,6 +17,7 @@ import { count, fixed, percent, seconds, shortId, when } from '../format.js';
 import { samplesSection } from './samples-section.js';
 import { tryModelSection } from './try-model.js';
 import { predictSection } from './predict-section.js';
+import { logPanel } from './log-panel.js';
 import type { PageContext } from './page.js';
 
 const COLORS = { train: '#2563eb', trainBatch: '#93c5fd', validation: '#ea580c', lr: '#7c3aed' };
@@ -207,6 +209,7 @@ export async function jobPage({ root, params, signal }: PageContext): Promise<vo
         {lrChart.element}
       </div>
       {epochTable}
+      {logPanel(id, signal)}
       {results}
     </section>,
   );
