@@ -6,8 +6,8 @@
  * reads, starts uploads that stall, bursts submissions past its queue limit, asks for sample images of
  * a Fashion-MNIST upload and of a 1 GiB IDX upload (1 MB gzipped) with concurrent calls, submits
  * vgg19_bn at batch 4096 and vgg11 with smallInput at 512x512, and uploads a tiny archive of 20 PNGs
- * of 36 MP and an image folder of 3,000 classes (from a second key of the attacker's, since the
- * stalled uploads hold its upload slots). Recorded: the API
+ * of 36 MP and an image folder of 3,000 classes (as a second attacking tenant, attacker-uploads:
+ * the first one's stalled uploads hold its upload slots). Recorded: the API
  * process's peak resident memory (must stay under 1 GiB) and the victim's request latencies (p50, p99;
  * the attack p99 must stay under 3x the quiet p99), the medians over rounds, the load average and the
  * commit. Needs a build, Postgres and Redis on 127.0.0.1 and /usr/share/datasets/fashion-mnist.
