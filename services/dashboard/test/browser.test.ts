@@ -126,7 +126,38 @@ describe('the dashboard in Chromium', { skip: missing ?? false }, () => {
     const summary = await page.locator('p:has-text("labels")').textContent();
     const [, correct, total] = /labels (\d+) of (\d+)/.exec(summary ?? '') ?? [];
     assert.equal(Number(total), 40);
-    assert.ok(Number(correct) >= 20, `the trained model labels most samples right: ${summary}`);
+    // The page runs the model the service trained: each sample's label in the page is the service's own
+    // prediction for the same pixels (POST /v1/jobs/{id}/predict). WebGL and oneDNN round differently, so a
+    // near tie may flip one or two; how many the model gets right depends on the machine's kernels, not the page.
+    const headers = { authorization: `Bearer ${service.key}` };
+    const sampleSet = (await (await fetch(`${service.url}/v1/jobs/${jobId}/samples`, { headers })).json()) as {
+      inputShape: [number, number, number];
+      classNames: string[];
+      samples: { label: number; pixels: string }[];
+    };
+    const [height, width, channels] = sampleSet.inputShape;
+    const instances = sampleSet.samples.map(({ pixels }) => {
+      const bytes = Buffer.from(pixels, 'base64');
+      return Array.from({ length: height }, (_, y) =>
+        Array.from({ length: width }, (_, x) => Array.from({ length: channels }, (_, c) => bytes[(y * width + x) * channels + c]! / 255)),
+      );
+    });
+    const predictResponse = await fetch(`${service.url}/v1/jobs/${jobId}/predict?top=1`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ instances }),
+    });
+    assert.equal(predictResponse.status, 200);
+    const { predictions } = (await predictResponse.json()) as { predictions: { top: { class: string }[] }[] };
+    const serviceLabels = predictions.map((prediction) => prediction.top[0]!.class);
+    const pageLabels = (await page.locator('[data-testid=samples] .sample .predicted').allTextContents()).map(
+      (text) => /^predicted: (\S+)/.exec(text)?.[1],
+    );
+    const agreeing = pageLabels.filter((label, i) => label === serviceLabels[i]).length;
+    assert.ok(agreeing >= 38, `the page and the service label the samples alike: ${agreeing} of 40\n${pageLabels}\n${serviceLabels}`);
+    const serviceCorrect = sampleSet.samples.filter(({ label }, i) => serviceLabels[i] === sampleSet.classNames[label]).length;
+    assert.ok(Math.abs(serviceCorrect - Number(correct)) <= 40 - agreeing, `${summary}; the service: ${serviceCorrect} of 40`);
+    assert.ok(Number(correct) >= 12, `the trained model beats chance (4 of 40) by far: ${summary}`);
 
     // Try the model: a drawn stroke, then a sample image clicked into the canvas.
     const canvas = page.locator('[data-testid=draw-canvas]');
