@@ -9,7 +9,10 @@ export class SseParser {
   private buffer = '';
   private current: { id?: string; event?: string; data?: string } = {};
 
-  /** Feeds text; returns the messages it completed. Comments (heartbeats) are dropped. */
+  /** `onComment` hears the comment lines (heartbeats), trimmed; without it they are dropped. */
+  constructor(private readonly onComment: (comment: string) => void = () => {}) {}
+
+  /** Feeds text; returns the messages it completed. */
   push(text: string): SseMessage[] {
     this.buffer += text;
     const messages: SseMessage[] = [];
@@ -21,7 +24,9 @@ export class SseParser {
         if (this.current.data !== undefined)
           messages.push({ id: this.current.id, event: this.current.event ?? 'message', data: this.current.data });
         this.current = {};
-      } else if (!line.startsWith(':')) {
+      } else if (line.startsWith(':')) {
+        this.onComment(line.slice(1).trim());
+      } else {
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');

@@ -1,6 +1,7 @@
 /**
- * One handle on the database for a process: the pool, the Prisma client and one repository per
- * aggregate. Both services open it once at start-up and close it on shutdown.
+ * One handle on the database for a process: one repository per aggregate, over a pool and a Prisma
+ * client of its own that only the repositories see (they own every query). Both services open it once
+ * at start-up and close it on shutdown.
  */
 import type pg from 'pg';
 import { createPool, createPrismaClient, type PoolOptions, type PrismaClient } from './client.js';
@@ -15,8 +16,6 @@ import { WeightsRepository } from './repositories/weights.js';
 import { WebhookRepository } from './repositories/webhooks.js';
 
 export interface Database {
-  readonly pool: pg.Pool;
-  readonly prisma: PrismaClient;
   readonly tenants: TenantRepository;
   readonly jobs: JobRepository;
   /** Which queued job a free worker runs next. */
@@ -33,12 +32,24 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** The pool and the client under a Database, for tests that set up or inspect rows directly (`@trainyard/db/testing`). */
+export interface DatabaseInternals {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+}
+
+const internals = new WeakMap<Database, DatabaseInternals>();
+
+export function databaseInternals(db: Database): DatabaseInternals {
+  const found = internals.get(db);
+  if (!found) throw new Error('not a Database made by openDatabase');
+  return found;
+}
+
 export function openDatabase(connectionString: string, options: PoolOptions = {}): Database {
   const pool = createPool(connectionString, options);
   const prisma = createPrismaClient(pool);
-  return {
-    pool,
-    prisma,
+  const db: Database = {
     tenants: new TenantRepository(prisma, pool),
     jobs: new JobRepository(prisma, pool),
     scheduler: new SchedulerRepository(pool),
@@ -56,4 +67,6 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
       await pool.end();
     },
   };
+  internals.set(db, { pool, prisma });
+  return db;
 }

@@ -4,7 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Database } from './database.js';
 import { applyMigrations } from './migrate.js';
+import type { Job } from './repositories/jobs.js';
+import type { SchedulingPolicy } from './repositories/scheduler.js';
 
 export interface TestDatabase {
   url: string;
@@ -17,6 +20,7 @@ export function testServerUrl(): string {
 }
 
 export { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
+export { databaseInternals, type DatabaseInternals } from './database.js';
 
 /** `serverUrl`: another server than the shared one (a private Postgres a test restarts). */
 export async function createTestDatabase(options: { migrate?: boolean; serverUrl?: string } = {}): Promise<TestDatabase> {
@@ -46,4 +50,25 @@ export async function createTestDatabase(options: { migrate?: boolean; serverUrl
   };
   if (options.migrate !== false) await applyMigrations(database.url);
   return database;
+}
+
+/**
+ * Claims `jobId` for `workerId` the way a worker does (the scheduler's claimIfNext), stepping past the
+ * jobs that would go first, as a worker whose queue entry is that job's would. Null when the job is not
+ * queued. The default policy: a CPU worker, and a tenant limit no test reaches.
+ */
+export async function claimJob(
+  db: Pick<Database, 'scheduler'>,
+  jobId: string,
+  workerId: string,
+  policy: SchedulingPolicy = { accelerator: 'cpu', maxRunningPerTenant: 1_000 },
+): Promise<Job | null> {
+  const skip: string[] = [];
+  for (;;) {
+    const decision = await db.scheduler.claimIfNext(jobId, workerId, policy, skip);
+    if (decision.kind === 'claimed') return decision.job;
+    if (decision.kind === 'not_queued') return null;
+    if (decision.kind !== 'not_next') throw new Error(`job ${jobId} cannot be claimed: ${decision.kind}`);
+    skip.push(decision.next);
+  }
 }

@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase, type Database } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { claimJob, createTestDatabase, databaseInternals, type TestDatabase } from '../src/testing.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { columnOf } from '../src/raw-rows.js';
+import { JOB_COLUMN_LIST } from '../src/repositories/jobs.js';
 
 let database: TestDatabase;
 let db: Database;
@@ -39,8 +42,8 @@ describe('tenants and keys', () => {
     assert.deepEqual(
       await db.tenants.authenticate(key),
       {
-        tenant: await db.prisma.tenant.findUnique({ where: { id: tenantId } }),
-        apiKey: await db.prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
+        tenant: await databaseInternals(db).prisma.tenant.findUnique({ where: { id: tenantId } }),
+        apiKey: await databaseInternals(db).prisma.apiKey.findUnique({ where: { id: apiKey.id } }),
       },
       'the raw query returns what Prisma reads',
     );
@@ -90,12 +93,12 @@ describe('job transitions', () => {
     );
     assert.equal(new Set(created.map((job) => job?.id)).size, names.length);
     assert.equal(results.at(-1)!.status, 'rejected', 'the row with a dataset that does not exist');
-    assert.equal(await db.prisma.job.count({ where: { name: { startsWith: 'burst-' } } }), names.length);
+    assert.equal(await databaseInternals(db).prisma.job.count({ where: { name: { startsWith: 'burst-' } } }), names.length);
   });
 
   test('claim is won by exactly one of many concurrent workers and counts an attempt', async () => {
     const id = await queuedJob();
-    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => db.jobs.claim(id, `w${i}`)));
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => claimJob(db, id, `w${i}`)));
     const winners = claims.filter((job) => job !== null);
     assert.equal(winners.length, 1);
     assert.equal(winners[0]!.status, 'running');
@@ -105,7 +108,7 @@ describe('job transitions', () => {
 
   test('only the owning worker moves a running job; finished jobs never move again', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'owner');
+    await claimJob(db, id, 'owner');
     assert.equal(await db.jobs.heartbeat(id, 'intruder'), false);
     assert.equal(await db.jobs.reportProgress(id, 'intruder', { phase: 'training' }), false);
     assert.equal(await db.jobs.succeed(id, 'intruder', { engine: 'x', evaluation: {} }), false);
@@ -124,10 +127,10 @@ describe('job transitions', () => {
   test('cancel: a queued job at once, a running one by request then by its worker', async () => {
     const queued = await queuedJob();
     assert.equal(await db.jobs.cancelQueued(queued), true);
-    assert.equal(await db.jobs.claim(queued, 'w'), null, 'a cancelled job cannot be claimed');
+    assert.equal(await claimJob(db, queued, 'w'), null, 'a cancelled job cannot be claimed');
 
     const running = await queuedJob();
-    await db.jobs.claim(running, 'w');
+    await claimJob(db, running, 'w');
     assert.equal(await db.jobs.cancelQueued(running), false);
     assert.equal(await db.jobs.requestCancel(running), true);
     assert.equal(await db.jobs.requestCancel(running), false, 'requested once');
@@ -138,7 +141,7 @@ describe('job transitions', () => {
 
   test('a stale running job is handed back once, to be claimed again with a second attempt', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'gone');
+    await claimJob(db, id, 'gone');
     await db.jobs.markEnqueued(id);
     const later = new Date(Date.now() + 60_000);
     assert.ok((await db.jobs.findStale(later)).some((job) => job.id === id));
@@ -149,7 +152,7 @@ describe('job transitions', () => {
     assert.equal(requeued?.status, 'queued');
     assert.equal(requeued?.enqueuedAt, null, 'the outbox will enqueue it again');
     assert.equal(await db.jobs.heartbeat(id, 'gone'), false, 'the lost worker can no longer write');
-    assert.equal((await db.jobs.claim(id, 'next'))?.attempts, 2);
+    assert.equal((await claimJob(db, id, 'next'))?.attempts, 2);
   });
 
   test('idempotency: the same key and body replay, another body conflicts, concurrent creates make one job', async () => {
@@ -161,7 +164,7 @@ describe('job transitions', () => {
     const ids = new Set(results.map((r) => ('job' in r ? r.job.id : 'conflict')));
     assert.equal(ids.size, 1);
     assert.equal((await db.jobs.create(input, { key: 'k1', requestHash: 'other' })).kind, 'conflict');
-    assert.equal(await db.prisma.job.count({ where: { name: 'idem' } }), 1);
+    assert.equal(await databaseInternals(db).prisma.job.count({ where: { name: 'idem' } }), 1);
   });
 
   test('pages newest first, without gaps or repeats, filtered by status; bad cursors are reported', async () => {
@@ -181,7 +184,7 @@ describe('job transitions', () => {
       cursor = page.nextCursor;
     }
     // created_at has millisecond precision: jobs created in the same millisecond are ordered by id.
-    const rows = await db.prisma.job.findMany({ where: { tenantId: other }, select: { id: true, createdAt: true } });
+    const rows = await databaseInternals(db).prisma.job.findMany({ where: { tenantId: other }, select: { id: true, createdAt: true } });
     const newestFirst = rows
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .map((row) => row.id);
@@ -197,7 +200,7 @@ describe('job transitions', () => {
 describe('metrics, checkpoints and models', () => {
   test('one metrics row per epoch: a re-run epoch replaces its row; summaries give latest and best', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'w');
+    await claimJob(db, id, 'w');
     const row = (epoch: number, validationAccuracy: number | null, trainAccuracy = 0.5) => ({
       epoch,
       trainLoss: 1,
@@ -232,7 +235,7 @@ describe('metrics, checkpoints and models', () => {
 
   test('checkpoints: one per epoch, latest, prune keeps the newest', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'w');
+    await claimJob(db, id, 'w');
     for (const epoch of [1, 2, 3]) await db.checkpoints.record(id, 'w', { epoch, step: 0, storageKey: `k${epoch}`, bytes: 5_000_000_000 });
     await db.checkpoints.record(id, 'w', { epoch: 3, step: 7, storageKey: 'k3b', bytes: 1 });
     assert.equal((await db.checkpoints.latest(id))?.storageKey, 'k3b');
@@ -249,7 +252,7 @@ describe('metrics, checkpoints and models', () => {
 
   test('a worker that no longer holds the job writes no metrics and no checkpoints, and prunes nothing', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'first');
+    await claimJob(db, id, 'first');
     const metrics = {
       epoch: 1,
       trainLoss: 1,
@@ -264,7 +267,7 @@ describe('metrics, checkpoints and models', () => {
     assert.ok(await db.checkpoints.record(id, 'first', { epoch: 1, step: 0, storageKey: 'first-1', bytes: 1 }));
     // The job is taken over: handed back, then claimed by another worker.
     assert.ok(await db.jobs.requeue(id, { workerId: 'first' }));
-    await db.jobs.claim(id, 'second');
+    await claimJob(db, id, 'second');
     assert.equal(await db.metrics.recordEpoch(id, 'first', { ...metrics, epoch: 2 }), false);
     assert.equal(await db.checkpoints.record(id, 'first', { epoch: 2, step: 0, storageKey: 'first-2', bytes: 1 }), null);
     assert.equal(await db.checkpoints.prune(id, 'first', 0), null);
@@ -285,7 +288,7 @@ describe('metrics, checkpoints and models', () => {
 
   test('restoreBestWeights: the epoch of lowest validation loss (earliest on a tie) survives pruning', async () => {
     const id = await queuedJob();
-    await db.jobs.claim(id, 'w');
+    await claimJob(db, id, 'w');
     for (const [epoch, validationLoss] of [
       [1, 0.9],
       [2, 0.4],
@@ -323,5 +326,31 @@ describe('metrics, checkpoints and models', () => {
     await db.models.save(id, { storagePrefix: `jobs/${id}/model/`, files: [{ path: 'model.json', bytes: 10 }], manifest: { a: 1 } });
     await db.models.save(id, { storagePrefix: `jobs/${id}/model/`, files: [{ path: 'model.json', bytes: 11 }], manifest: { a: 2 } });
     assert.deepEqual((await db.models.get(id))?.files, [{ path: 'model.json', bytes: 11 }]);
+  });
+});
+
+describe('raw rows', () => {
+  test('every table column is its Prisma field in snake_case, so raw rows read under field names (columnsAs)', async () => {
+    const { rows } = await databaseInternals(db).pool.query<{ table: string; column: string }>(
+      `SELECT table_name AS table, column_name AS column FROM information_schema.columns WHERE table_schema = current_schema()`,
+    );
+    const models = { jobs: Prisma.JobScalarFieldEnum, epoch_metrics: Prisma.EpochMetricScalarFieldEnum };
+    for (const [table, fields] of Object.entries(models)) {
+      const columns = rows.filter((row) => row.table === table).map((row) => row.column);
+      assert.deepEqual(columns.sort(), Object.values(fields).map(columnOf).sort(), table);
+    }
+    const job = await newJob('raw');
+    assert.equal(job.kind, 'created');
+    const [row] = (
+      await databaseInternals(db).pool.query(`SELECT ${JOB_COLUMN_LIST} FROM jobs WHERE id = $1`, [
+        job.kind === 'created' ? job.job.id : '',
+      ])
+    ).rows;
+    assert.deepEqual(
+      Object.keys(row).sort(),
+      Object.values(Prisma.JobScalarFieldEnum)
+        .filter((field) => field !== 'evaluation')
+        .sort(),
+    );
   });
 });

@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Accelerator } from '@trainyard/contracts';
 import { openDatabase, type Database, type SchedulingPolicy } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, databaseInternals, type TestDatabase } from '../src/testing.js';
 
 let database: TestDatabase;
 let db: Database;
@@ -17,7 +17,7 @@ after(async () => {
 });
 // Every test starts with no jobs: the scheduler looks at all of them.
 beforeEach(async () => {
-  await db.prisma.job.deleteMany({});
+  await databaseInternals(db).prisma.job.deleteMany({});
 });
 
 const cpu: SchedulingPolicy = { accelerator: 'cpu', maxRunningPerTenant: 100 };

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobFromJson, openDatabase, recordEvent, TenantLimitError, type Database } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { claimJob, createTestDatabase, databaseInternals, type TestDatabase } from '../src/testing.js';
 
 let database: TestDatabase;
 let db: Database;
@@ -36,7 +36,7 @@ async function submit(tenantId: string, idempotencyKey?: string): Promise<string
 }
 
 async function events(subjectId: string): Promise<Array<{ type: string; deliveries: number; status: string }>> {
-  const { rows } = await db.pool.query<{ type: string; deliveries: number; status: string }>(
+  const { rows } = await databaseInternals(db).pool.query<{ type: string; deliveries: number; status: string }>(
     `SELECT e.type, (SELECT count(*)::int FROM webhook_deliveries d WHERE d.event_id = e.id) AS deliveries, e.data->>'status' AS status
      FROM webhook_events e WHERE e.subject_id = $1::uuid ORDER BY e.created_at, e.type`,
     [subjectId],
@@ -50,7 +50,7 @@ test('each transition of a subscribed tenant records its event, with one deliver
   await webhook(tenantId, ['job.succeeded']);
 
   const id = await submit(tenantId);
-  assert.ok(await db.jobs.claim(id, 'w1'));
+  assert.ok(await claimJob(db, id, 'w1'));
   assert.equal(await db.jobs.requeue(id, { workerId: 'w1' }), true);
   const decision = await db.scheduler.claimIfNext(id, 'w2', { accelerator: 'cpu', maxRunningPerTenant: 10 });
   assert.equal(decision.kind, 'claimed');
@@ -70,7 +70,7 @@ test('each transition of a subscribed tenant records its event, with one deliver
     ],
   );
 
-  const { rows } = await db.pool.query<{ data: unknown }>(
+  const { rows } = await databaseInternals(db).pool.query<{ data: unknown }>(
     `SELECT data FROM webhook_events WHERE subject_id = $1 AND type = 'job.succeeded'`,
     [id],
   );
@@ -84,13 +84,13 @@ test('failures and cancels from either state, the idempotent submission too', as
   const failedQueued = await submit(tenantId, 'key-1');
   assert.ok(await db.jobs.fail(failedQueued, null, { code: 'internal', message: 'x' }));
   const failedRunning = await submit(tenantId);
-  await db.jobs.claim(failedRunning, 'w');
+  await claimJob(db, failedRunning, 'w');
   assert.equal(await db.jobs.fail(failedRunning, 'other', { code: 'internal', message: 'x' }), false);
   assert.ok(await db.jobs.fail(failedRunning, 'w', { code: 'out_of_memory', message: 'oom' }));
   const cancelledQueued = await submit(tenantId);
   assert.ok(await db.jobs.cancelQueued(cancelledQueued));
   const cancelledRunning = await submit(tenantId);
-  await db.jobs.claim(cancelledRunning, 'w');
+  await claimJob(db, cancelledRunning, 'w');
   assert.ok(await db.jobs.markCancelled(cancelledRunning, 'w'));
 
   assert.deepEqual(await events(failedQueued), [{ type: 'job.failed', status: 'failed', deliveries: 1 }]);
@@ -106,7 +106,7 @@ test('a tenant without a subscribed webhook gets no outbox rows', async () => {
   const tenantId = await tenant('outbox-none');
   await webhook(tenantId, ['job.failed']);
   const id = await submit(tenantId);
-  await db.jobs.claim(id, 'w');
+  await claimJob(db, id, 'w');
   await db.jobs.succeed(id, 'w', { engine: 'cpu', evaluation: {} });
   assert.deepEqual(await events(id), []);
 });
@@ -124,7 +124,7 @@ test('claims: one due delivery per webhook, busy webhooks skipped, a lapsed clai
   const tenantId = await tenant('outbox-claims');
   const first = await webhook(tenantId, ['job.queued']);
   const second = await webhook(tenantId, ['job.queued']);
-  const client = await db.pool.connect();
+  const client = await databaseInternals(db).pool.connect();
   try {
     await client.query('BEGIN');
     for (let i = 0; i < 3; i += 1) {

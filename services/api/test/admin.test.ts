@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '@trainyard/contracts';
 import { readApiConfig } from '../src/config.js';
 import { startTestApi, type TestApi } from './helpers.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -43,7 +44,7 @@ test('a key created over HTTP works at once, is listed without its secret, and s
     [id],
   );
   assert.ok(!listed.body.includes(key), 'the key is never listed');
-  const stored = await api.db.prisma.apiKey.findUniqueOrThrow({ where: { id } });
+  const stored = await databaseInternals(api.db).prisma.apiKey.findUniqueOrThrow({ where: { id } });
   assert.ok(!listed.body.includes(stored.hash), 'nor its hash');
   assert.ok((await call('GET', '/admin/v1/tenants', admin)).json().tenants.some((t: { name: string }) => t.name === 'acme'));
 
@@ -58,6 +59,27 @@ test('a key created over HTTP works at once, is listed without its secret, and s
     logLines.some((line) => line.includes('admin created an API key')),
     'admin actions are logged',
   );
+});
+
+test("a key's lastUsedAt is set by its first request, and written at most once a minute after that", async () => {
+  const { key, id } = (await call('POST', '/admin/v1/keys', admin, { tenant: 'last-used' })).json();
+  const listedKey = async () =>
+    ((await call('GET', '/admin/v1/keys?tenant=last-used', admin)).json().keys as Array<{ id: string; lastUsedAt: string | null }>).find(
+      (k) => k.id === id,
+    )!;
+  assert.equal((await listedKey()).lastUsedAt, null, 'unused so far');
+  const before = Date.now();
+  assert.equal((await call('GET', '/v1/jobs', { authorization: `Bearer ${key}` })).statusCode, 200);
+  // Recorded after the answer, not before it.
+  let first: string | null = null;
+  for (let tries = 0; tries < 100 && first === null; tries++) {
+    first = (await listedKey()).lastUsedAt;
+    if (first === null) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(first !== null && Date.parse(first) >= before - 1000, `lastUsedAt ${first}`);
+  assert.equal((await call('GET', '/v1/jobs', { authorization: `Bearer ${key}` })).statusCode, 200);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal((await listedKey()).lastUsedAt, first, 'not written again within the minute');
 });
 
 test('tenants: created once, names checked', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { idxImages, idxLabels, idxPair, multipart, png, tarGz, zip, type Part } from './dataset-files.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -28,9 +29,13 @@ function upload(parts: Part[], headers: Record<string, string> = {}) {
 const file = (name: string, filename: string, data: Buffer): Part => ({ name, file: { filename, data } });
 
 async function assertNothingLeft(): Promise<void> {
-  assert.equal(await api.db.prisma.dataset.count({ where: { tenant: { name: 'datasets' }, status: 'uploading' } }), 0, 'no uploading rows');
+  assert.equal(
+    await databaseInternals(api.db).prisma.dataset.count({ where: { tenant: { name: 'datasets' }, status: 'uploading' } }),
+    0,
+    'no uploading rows',
+  );
   const datasetObjects = (await api.storage.list('datasets/')).length;
-  const readyFiles = (await api.db.prisma.dataset.findMany({ where: { status: 'ready' } })).reduce(
+  const readyFiles = (await databaseInternals(api.db).prisma.dataset.findMany({ where: { status: 'ready' } })).reduce(
     (sum, d) => sum + (d.files as unknown[]).length,
     0,
   );

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { jobKeys } from '@trainyard/storage';
 import { deleteExpiredJobs } from '../src/background/delete-expired-jobs.js';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+import { claimJob } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -34,7 +35,7 @@ const remove = (id: string, headers = auth) => api.app.inject({ method: 'DELETE'
 async function finishedJob(): Promise<string> {
   const id = await submit();
   const worker = 'retention-worker';
-  assert.ok(await api.db.jobs.claim(id, worker));
+  assert.ok(await claimJob(api.db, id, worker));
   for (const n of [1, 2]) {
     const key = jobKeys(id).checkpoint(n);
     await api.storage.put(key, new Uint8Array([n]));
@@ -80,7 +81,7 @@ test('a queued or running job answers 409 job_not_deletable and stays', async ()
   assert.equal(res.statusCode, 409);
   assert.equal(res.json().error.code, 'job_not_deletable');
   assert.equal(res.json().error.details.reason, 'active');
-  assert.ok(await api.db.jobs.claim(queued, 'w'));
+  assert.ok(await claimJob(api.db, queued, 'w'));
   assert.equal((await remove(queued)).statusCode, 409);
   assert.equal((await api.db.jobs.get(queued))?.status, 'running');
 });

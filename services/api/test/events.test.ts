@@ -12,6 +12,7 @@ import { JobChannels, jobEventsChannel, type JobEvent } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
 import { openSse } from './sse-client.js';
 import { JobEventStream } from '../src/events/job-event-stream.js';
+import { claimJob } from '@trainyard/db/testing';
 
 const WORKER = 'worker-events-test';
 
@@ -66,7 +67,7 @@ describe('GET /v1/jobs/{id}/events', () => {
     assert.match(first.headers.get('content-type') ?? '', /^text\/event-stream/);
     assert.ok(first.headers.get('x-request-id'));
 
-    assert.ok(await api.db.jobs.claim(id, WORKER));
+    assert.ok(await claimJob(api.db, id, WORKER));
     await worker.publishEvent({ type: 'status', jobId: id, at: at(), status: 'running' });
     await worker.publishEvent({ type: 'phase', jobId: id, at: at(), phase: 'training' });
     const progress: JobEvent = {
@@ -132,7 +133,7 @@ describe('GET /v1/jobs/{id}/events', () => {
 
   test('a job that finished with no logged events: one status from Postgres, then the end', async () => {
     const id = await submit();
-    assert.ok(await api.db.jobs.claim(id, WORKER));
+    assert.ok(await claimJob(api.db, id, WORKER));
     assert.ok(await api.db.jobs.fail(id, WORKER, { code: 'training_diverged', message: 'The loss became NaN.' }));
     const connection = await openSse(`${base}/v1/jobs/${id}/events`, headers);
     await connection.ended;

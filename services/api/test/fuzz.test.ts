@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { multipart } from './dataset-files.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -163,7 +164,7 @@ test('POST /v1/datasets with random parts never answers 5xx and stores nothing',
     }),
     { numRuns: 150, seed: 99 },
   );
-  assert.equal(await api.db.prisma.dataset.count({ where: { status: 'uploading' } }), 0);
+  assert.equal(await databaseInternals(api.db).prisma.dataset.count({ where: { status: 'uploading' } }), 0);
 });
 
 test('the service is still ready and still accepts a valid job', async () => {

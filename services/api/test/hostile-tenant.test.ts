@@ -16,6 +16,7 @@ import { JobChannels } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
 import { blankPng, idxLabels, idxPair, multipart, zip } from './dataset-files.js';
 import { metricsPortOf } from '../src/routes/metrics.js';
+import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -85,8 +86,8 @@ describe('stored text, keys, classes and the evaluation column', () => {
     assert.equal(file.statusCode, 400, file.body);
     assert.equal(file.json().error.code, 'control_character');
 
-    assert.equal(await api.db.prisma.job.count(), 0, 'nothing stored');
-    assert.equal(await api.db.prisma.dataset.count(), 0);
+    assert.equal(await databaseInternals(api.db).prisma.job.count(), 0, 'nothing stored');
+    assert.equal(await databaseInternals(api.db).prisma.dataset.count(), 0);
     // Ordinary text, non-ASCII included, is kept as sent.
     const fine = await api.app.inject({
       method: 'POST',
@@ -151,14 +152,14 @@ describe('stored text, keys, classes and the evaluation column', () => {
     assert.equal(res.statusCode, 422, res.body);
     assert.equal(res.json().error.code, 'classes_limit');
     assert.deepEqual(res.json().error.details, { limit: 3, classes: 4, variable: 'MAX_CLASSES' });
-    assert.equal(await api.db.prisma.dataset.count(), 0);
+    assert.equal(await databaseInternals(api.db).prisma.dataset.count(), 0);
     assert.equal((await upload(api, auth, idxParts(3))).statusCode, 201);
   });
 
   test('only the evaluation route reads the evaluation column', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
     const id = res.json().id as string;
-    assert.ok(await api.db.jobs.claim(id, 'w1'));
+    assert.ok(await claimJob(api.db, id, 'w1'));
     const classes = 300;
     const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(1));
     const evaluation = { top1: 0.5, top5: 0.9, loss: 1, classNames: matrix.map((_, i) => `c${i}`), perClass: [], confusionMatrix: matrix };
@@ -437,7 +438,7 @@ describe('uploads and counts', () => {
         answers.map((res) => `${res.statusCode} ${res.body.slice(0, 80)}`).join('\n'),
       );
       for (const res of answers.filter((res) => res.statusCode !== 201)) assert.equal(res.json().error.code, 'datasets_limit');
-      assert.equal(await wide.db.prisma.dataset.count(), 2);
+      assert.equal(await databaseInternals(wide.db).prisma.dataset.count(), 2);
     } finally {
       await wide.close();
     }
@@ -457,7 +458,9 @@ describe('uploads and counts', () => {
     const job = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
     assert.equal(job.statusCode, 201, 'just under the quota a job may still start');
     // Checkpoints count too: the tenant's job now stores one of 10 KB.
-    await api.db.prisma.checkpoint.create({ data: { jobId: job.json().id, epoch: 1, storageKey: 'k', bytes: BigInt(10_000) } });
+    await databaseInternals(api.db).prisma.checkpoint.create({
+      data: { jobId: job.json().id, epoch: 1, storageKey: 'k', bytes: BigInt(10_000) },
+    });
     await sleep(5_200); // the stored bytes a submission sees are up to 5 s old
     const refused = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
     assert.equal(refused.statusCode, 413, refused.body);

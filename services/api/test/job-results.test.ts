@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { jobKeys } from '@trainyard/storage';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+import { claimJob } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -47,7 +48,7 @@ function epoch(n: number, validationAccuracy: number) {
 /** Plays a worker: claims the job, writes two epochs and their checkpoints, the model, and succeeds. */
 async function completeJob(id: string): Promise<void> {
   const worker = 'test-worker';
-  assert.ok(await api.db.jobs.claim(id, worker));
+  assert.ok(await claimJob(api.db, id, worker));
   await api.db.jobs.reportProgress(id, worker, {
     phase: 'training',
     engine: 'wasm',
@@ -185,7 +186,7 @@ describe('a job that has not finished', () => {
 
   test('a failed job shows its error code and message', async () => {
     const { id } = await submit();
-    await api.db.jobs.claim(id, 'w');
+    await claimJob(api.db, id, 'w');
     await api.db.jobs.fail(id, 'w', { code: 'dataset_malformed', message: 'labels file is truncated' });
     const job = (await get(`/v1/jobs/${id}`)).json();
     assert.equal(job.status, 'failed');
@@ -213,7 +214,7 @@ describe('cancel', () => {
     const unsubscribe = await channels.onCancel((jobId) => heard.push(jobId));
     try {
       const { id } = await submit();
-      await api.db.jobs.claim(id, 'w');
+      await claimJob(api.db, id, 'w');
       const res = await api.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth });
       assert.equal(res.statusCode, 202, res.body);
       assert.equal(res.json().status, 'running');

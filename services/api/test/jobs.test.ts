@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -81,12 +82,12 @@ describe('POST /v1/jobs', () => {
   ];
   for (const [what, body, status, code] of refused) {
     test(`refuses ${what} with ${status} ${code}, queueing nothing`, async () => {
-      const before = await api.db.prisma.job.count();
+      const before = await databaseInternals(api.db).prisma.job.count();
       const res = await submit(body);
       assert.equal(res.statusCode, status, res.body);
       assert.equal(res.json().error.code, code);
       assert.equal(typeof res.json().error.message, 'string');
-      assert.equal(await api.db.prisma.job.count(), before);
+      assert.equal(await databaseInternals(api.db).prisma.job.count(), before);
     });
   }
 
@@ -159,7 +160,7 @@ describe('Idempotency-Key', () => {
     const other = await submit(lenetJob({ name: 'different' }), headers);
     assert.equal(other.statusCode, 409);
     assert.equal(other.json().error.code, 'idempotency_conflict');
-    assert.equal(await api.db.prisma.job.count({ where: { name: 'idem' } }), 1);
+    assert.equal(await databaseInternals(api.db).prisma.job.count({ where: { name: 'idem' } }), 1);
   });
 
   test('concurrent submissions with one key create one job', async () => {
@@ -170,7 +171,7 @@ describe('Idempotency-Key', () => {
       answers.map((r) => r.body).join('\n'),
     );
     assert.equal(new Set(answers.map((res) => res.json().id)).size, 1);
-    assert.equal(await api.db.prisma.job.count({ where: { name: 'race' } }), 1);
+    assert.equal(await databaseInternals(api.db).prisma.job.count({ where: { name: 'race' } }), 1);
   });
 
   test('the key is per tenant', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@trainyard/db/testing';
+import { createTestDatabase, databaseInternals, type TestDatabase } from '@trainyard/db/testing';
 import { openDatabase } from '@trainyard/db';
 
 const run = promisify(execFile);
@@ -43,9 +43,9 @@ test('keys create prints the key alone on the last stdout line; the key is store
 
   const db = openDatabase(database.url, { max: 2 });
   try {
-    assert.equal(await db.prisma.tenant.count(), 1, 'the tenant is created once');
+    assert.equal(await databaseInternals(db).prisma.tenant.count(), 1, 'the tenant is created once');
     assert.equal((await db.tenants.authenticate(key))?.tenant.name, 'acme');
-    const rows = await db.prisma.apiKey.findMany();
+    const rows = await databaseInternals(db).prisma.apiKey.findMany();
     assert.ok(rows.every((row) => row.hash !== key && row.hash.length === 64));
 
     const listed = await trainyard('keys', 'list', '--tenant', 'acme');
@@ -69,7 +69,10 @@ test("keys revoke --tenant never revokes another tenant's key, even one with the
     const theirs = (await trainyard('keys', 'create', '--tenant', 'prefix-other')).stdout.trim().split('\n').at(-1)!;
     // Give the other tenant's key the same listed prefix, as chance (or a hostile admin script) could.
     const prefix = (await db.tenants.authenticate(mine))!.apiKey.prefix;
-    await db.prisma.apiKey.updateMany({ where: { hash: (await db.tenants.authenticate(theirs))!.apiKey.hash }, data: { prefix } });
+    await databaseInternals(db).prisma.apiKey.updateMany({
+      where: { hash: (await db.tenants.authenticate(theirs))!.apiKey.hash },
+      data: { prefix },
+    });
 
     const refused = await trainyard('keys', 'revoke', '--tenant', 'prefix-other', mine);
     assert.equal(refused.code, 1, 'a whole key of another tenant matches nothing');

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { idxPair, multipart } from './dataset-files.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 interface Answer {
   statusCode: number;
@@ -36,7 +37,7 @@ after(async () => {
 });
 
 async function countJobs(): Promise<number> {
-  const counts = await Promise.all([api, rated, memory].map((target) => target.db.prisma.job.count()));
+  const counts = await Promise.all([api, rated, memory].map((target) => databaseInternals(target.db).prisma.job.count()));
   return counts.reduce((a, b) => a + b, 0);
 }
 

@@ -11,6 +11,7 @@ import Fastify from 'fastify';
 import { WorkerRegistry } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
 import { serveDashboard } from '../src/dashboard/serve-dashboard.js';
+import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
 /** The value of one sample line, e.g. sample(text, 'trainyard_jobs{status="queued"}'). */
 function sample(text: string, series: string): number | undefined {
@@ -38,9 +39,9 @@ describe('GET /metrics', () => {
       assert.equal(res.statusCode, 201);
     }
     const { id } = (await api.app.inject({ method: 'POST', url: '/v1/jobs', headers, payload: lenetJob() })).json();
-    assert.ok(await api.db.jobs.claim(id, 'w1'));
+    assert.ok(await claimJob(api.db, id, 'w1'));
     assert.ok(await api.db.jobs.succeed(id, 'w1', { engine: 'wasm', evaluation: {} }));
-    await api.db.pool.query(`UPDATE jobs SET started_at = finished_at - interval '90 seconds' WHERE id = $1`, [id]);
+    await databaseInternals(api.db).pool.query(`UPDATE jobs SET started_at = finished_at - interval '90 seconds' WHERE id = $1`, [id]);
     await workers.report({ workerId: 'w1', at: new Date().toISOString(), concurrency: 1, runningJobIds: ['x'], imagesPerSecond: 1234.5 });
     await workers.report({
       workerId: 'w-gone',

@@ -5,6 +5,7 @@ import { jobKeys } from '@trainyard/storage';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { idxPair, multipart } from './dataset-files.js';
 import { lenetCheckpoint, zeroWeights } from './model-files.js';
+import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
 let api: TestApi;
 let alice: { authorization: string };
@@ -52,7 +53,7 @@ async function finishedJobOf(auth: { authorization: string }): Promise<string> {
     payload: lenetJob(),
   });
   const id: string = res.json().id;
-  await api.db.jobs.claim(id, 'w');
+  await claimJob(api.db, id, 'w');
   // A real checkpoint: GET /v1/jobs/{id}/checkpoints/{epoch}/model exports it.
   await api.storage.put(jobKeys(id).checkpoint(1), await lenetCheckpoint(1));
   await api.db.checkpoints.record(id, 'w', {
@@ -107,7 +108,7 @@ describe('authentication', () => {
 
   test('only the hash of a key is stored', async () => {
     const key = alice.authorization.slice('Bearer '.length);
-    const rows = await api.db.prisma.apiKey.findMany();
+    const rows = await databaseInternals(api.db).prisma.apiKey.findMany();
     assert.ok(rows.length > 0);
     assert.ok(rows.every((row) => row.hash !== key && !JSON.stringify(row).includes(key)));
   });

@@ -1,9 +1,5 @@
-/** A small Server-Sent Events reader over fetch, for the tests (what a browser's EventSource does). */
-export interface SseMessage {
-  id?: string;
-  event?: string;
-  data: string;
-}
+/** A Server-Sent Events connection over fetch, for the tests (what a browser's EventSource does), parsed by the client package. */
+import { SseParser, type SseMessage } from '@trainyard/client';
 
 export interface SseConnection {
   status: number;
@@ -25,28 +21,10 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
   const read = async () => {
     if (!response.body) return;
     const decoder = new TextDecoder();
-    let buffer = '';
-    let current: Partial<SseMessage> & { data?: string } = {};
+    const parser = new SseParser((comment) => comments.push(comment));
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          if (line === '') {
-            if (current.data !== undefined) messages.push(current as SseMessage);
-            current = {};
-          } else if (line.startsWith(':')) comments.push(line.slice(1).trim());
-          else {
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
-            else if (field === 'id') current.id = value;
-            else if (field === 'event') current.event = value;
-          }
-        }
+        messages.push(...parser.push(decoder.decode(chunk, { stream: true })));
       }
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@trainyard/contracts/ports';
 import { openDatabase, type Database } from '@trainyard/db';
-import { createTestDatabase, type TestDatabase } from '@trainyard/db/testing';
+import { claimJob, createTestDatabase, databaseInternals, type TestDatabase } from '@trainyard/db/testing';
 import { REDIS_URL, lenetJob } from './helpers.js';
 import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -40,14 +40,6 @@ after(async () => {
   await database?.drop();
   rmSync(storageDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +83,9 @@ async function startApiProcess(env: Record<string, string>): Promise<{ url: stri
 }
 
 async function attemptsRecorded(): Promise<number> {
-  const { rows } = await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM webhook_delivery_attempts');
+  const { rows } = await databaseInternals(db).pool.query<{ count: number }>(
+    'SELECT count(*)::int AS count FROM webhook_delivery_attempts',
+  );
   return rows[0]!.count;
 }
 
@@ -117,10 +111,10 @@ test('events written before a crash and while no API ran are delivered by the ne
   await once(first.child, 'exit');
 
   // The worker's transitions while no API runs (the repository calls a worker makes).
-  assert.ok(await db.jobs.claim(jobId, 'worker-1'));
+  assert.ok(await claimJob(db, jobId, 'worker-1'));
   assert.ok(await db.jobs.fail(jobId, 'worker-1', { code: 'out_of_memory', message: 'The worker ran out of memory.' }));
   // The queued event's retry is due now, as if its minute had passed.
-  await db.pool.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`);
+  await databaseInternals(db).pool.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`);
 
   receiver.answer = 200;
   await startApiProcess({ WEBHOOK_RETRY_BASE_MS: '100' });

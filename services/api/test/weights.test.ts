@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from './helpers.js';
 import { multipart, type Part } from './dataset-files.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 let api: TestApi;
 let auth: { authorization: string };
@@ -67,11 +68,11 @@ function submit(payload: Record<string, unknown>) {
 }
 
 async function assertNothingLeft(): Promise<void> {
-  assert.equal(await api.db.prisma.weights.count({ where: { status: 'uploading' } }), 0, 'no uploading rows');
+  assert.equal(await databaseInternals(api.db).prisma.weights.count({ where: { status: 'uploading' } }), 0, 'no uploading rows');
   const stored = (await api.storage.list('weights/')).length;
   assert.equal(
     stored,
-    await api.db.prisma.weights.count({ where: { status: 'ready' } }),
+    await databaseInternals(api.db).prisma.weights.count({ where: { status: 'ready' } }),
     'storage holds exactly the files of ready weights',
   );
   assert.deepEqual(readdirSync(uploadTmp), [], 'temporary files removed');
@@ -209,7 +210,7 @@ describe('POST /v1/weights', { skip }, () => {
       ['two files', [field('architecture', 'resnet18'), file('a.pth', resnet), file('b.pth', resnet)], 400, 'validation_failed'],
       ['an unknown field', [field('architecture', 'resnet18'), field('format', 'pth'), file('a.pth', resnet)], 400, 'validation_failed'],
     ];
-    const before = await api.db.prisma.weights.count();
+    const before = await databaseInternals(api.db).prisma.weights.count();
     for (const [name, parts, status, code] of cases) {
       const res = await upload(parts);
       assert.equal(res.statusCode, status, `${name}: ${res.body}`);
@@ -220,7 +221,7 @@ describe('POST /v1/weights', { skip }, () => {
       mismatch.error.details.tensors.some((t: { name: string }) => t.name === 'layer3.0.downsample.0.weight' || t.name.startsWith('layer')),
       JSON.stringify(mismatch.error.details).slice(0, 300),
     );
-    assert.equal(await api.db.prisma.weights.count(), before, 'no row');
+    assert.equal(await databaseInternals(api.db).prisma.weights.count(), before, 'no row');
     assert.deepEqual(readdirSync(files).includes('pwned'), false, 'the pickle never ran');
     await assertNothingLeft();
   });

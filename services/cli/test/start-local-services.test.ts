@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { resolveLocalServices } from '../src/commands/start/local-services.js';
-import { freePort, isListening } from '../src/commands/start/ports.js';
+import { freePort, isListening } from '@trainyard/contracts/ports';
 
 const scratch = await mkdtemp(join(tmpdir(), 'trainyard-start-'));
 // Postgres runs as the `postgres` user when the tests run as root: it must reach the data folder.

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { readCnnEnv, type CnnEnv } from '@trainyard/cnn/env';
 import { commonEnv, ConfigError, parsers, readEnv, type EnvValues } from '@trainyard/contracts';
 
 const { integer, list, oneOf, optional } = parsers;
@@ -124,12 +125,6 @@ export const workerEnv = {
       'Tries of one storage operation (backoff 0.25 s doubling to 8 s, about 30 s in all) before a job fails with storage_unavailable and is retried',
     parse: integer(1, 100),
   },
-  fashionMnistDir: {
-    name: 'FASHION_MNIST_DIR',
-    default: '/usr/share/datasets/fashion-mnist',
-    description: 'Folder with the Fashion-MNIST IDX files (Debian: dataset-fashion-mnist)',
-    parse: (raw: string) => raw,
-  },
   workerId: {
     name: 'WORKER_ID',
     description: 'Name of this worker in job rows and logs (default: host-pid-random)',
@@ -148,7 +143,8 @@ export const workerEnv = {
   },
 };
 
-export type WorkerConfig = EnvValues<typeof commonEnv> & EnvValues<typeof workerEnv> & { workerId: string };
+export type WorkerConfig = EnvValues<typeof commonEnv> &
+  EnvValues<typeof workerEnv> & { workerId: string } & Pick<CnnEnv, 'fashionMnistDir'>;
 
 /** Reads and checks the worker's environment; throws ConfigError listing every bad value. */
 export function readWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
@@ -159,9 +155,12 @@ export function readWorkerConfig(env: Record<string, string | undefined> = proce
       `WORKER_CONCURRENCY: ${own.concurrency} disagrees with WORKER_GPUS (${own.gpus.length} GPUs, one job each); leave it unset`,
     ]);
   }
+  // FASHION_MNIST_DIR is the CNN package's variable (its table): the worker hands it to its children.
+  const { fashionMnistDir } = readCnnEnv(env);
   return {
     ...common,
     ...own,
+    fashionMnistDir,
     concurrency: own.gpus?.length ?? own.concurrency,
     workerId: own.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
   };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { apiEnv, commonEnv, readEnv } from '@trainyard/contracts';
+import { readApiConfig } from '@trainyard/api';
 import { readWorkerConfig } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -63,7 +63,7 @@ test('docker-compose.yml is valid and wires Postgres, Redis, MinIO with its buck
   assert.deepEqual(Object.keys(volumes).sort(), ['minio', 'postgres', 'redis']);
 
   // The services get a configuration their own start-up checks accept.
-  const apiConfig = readEnv({ ...commonEnv, ...apiEnv }, services.api!.environment!);
+  const apiConfig = readApiConfig(services.api!.environment!);
   assert.match(apiConfig.storageUrl, /^s3:\/\//);
   assert.equal(apiConfig.s3Endpoint, 'http://minio:9000');
   for (const name of ['worker', 'worker-gpu']) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startS3rver } from '@trainyard/storage/testing';
 import type { JobSpec } from '@trainyard/contracts';
 import { ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
-import { startPrivateRedis } from './private-redis.js';
+import { startPrivateRedis } from '@trainyard/queue/private-redis';
 
 const workers: ServiceProcess[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { JobSpec } from '@trainyard/contracts';
 import { jobKeys } from '@trainyard/storage';
 import { isProcessAlive, ServiceProcess, startServices, submitJob, waitFor, waitForJob, type Services } from './harness.js';
+import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
 let services: Services;
 const workers: ServiceProcess[] = [];
@@ -114,8 +115,11 @@ test('the periodic reaper requeues a running job whose worker vanished after thi
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the start-up pass is over
   // A job claimed by a worker that then vanished together with the job's queue entry.
   const job = await submitJob(services, lenet(1), { enqueue: false });
-  assert.ok(await services.db.jobs.claim(job.id, 'vanished-worker'));
-  await services.db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 3_600_000) } });
+  assert.ok(await claimJob(services.db, job.id, 'vanished-worker'));
+  await databaseInternals(services.db).prisma.job.update({
+    where: { id: job.id },
+    data: { heartbeatAt: new Date(Date.now() - 3_600_000) },
+  });
   const reaped = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'requeued a job whose worker stopped beating', 120_000);
   assert.equal(reaped.previousWorker, 'vanished-worker');
   const done = await waitForJob(services, job.id, (j) => finished(j.status), 300_000, 'the job');

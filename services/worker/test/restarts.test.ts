@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPrivatePostgres } from '@trainyard/db/testing';
 import { ServiceProcess, startServices, waitFor, waitForJob, type Services } from './harness.js';
-import { freePort, startPrivateRedis } from './private-redis.js';
+import { freePort } from '@trainyard/contracts/ports';
+import { startPrivateRedis } from '@trainyard/queue/private-redis';
 
 const processes: ServiceProcess[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { JobSpec } from '@trainyard/contracts';
 import type { Job } from '@trainyard/db';
 import { ServiceProcess, startServices, submitJob, waitForJob, type Services } from './harness.js';
+import { databaseInternals } from '@trainyard/db/testing';
 
 let services: Services;
 const workers: ServiceProcess[] = [];
@@ -20,7 +21,10 @@ afterEach(async () => {
     await worker.exited;
   }
   // Nothing of one test may be left for the next one's workers.
-  await services.db.prisma.job.updateMany({ where: { status: { in: ['queued', 'running'] } }, data: { status: 'cancelled' } });
+  await databaseInternals(services.db).prisma.job.updateMany({
+    where: { status: { in: ['queued', 'running'] } },
+    data: { status: 'cancelled' },
+  });
   await services.queue.obliterate();
 });
 after(async () => {

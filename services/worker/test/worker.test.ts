@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { jobKeys } from '@trainyard/storage';
 import { servicesForTests, submitJob, waitForJob } from './harness.js';
+import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
 const fixture = servicesForTests({ storage: 'disk' });
 
@@ -88,8 +89,11 @@ test('a running job whose worker vanished with its queue entry is reaped at star
     { enqueue: false },
   );
   // A worker that claimed it a minute ago and vanished, and a queue that lost the entry.
-  assert.ok(await fixture.services.db.jobs.claim(job.id, 'ghost-worker'));
-  await fixture.services.db.prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
+  assert.ok(await claimJob(fixture.services.db, job.id, 'ghost-worker'));
+  await databaseInternals(fixture.services.db).prisma.job.update({
+    where: { id: job.id },
+    data: { heartbeatAt: new Date(Date.now() - 60_000) },
+  });
   assert.equal(await fixture.services.queue.state(job.id), 'missing');
 
   const worker = fixture.startWorker();

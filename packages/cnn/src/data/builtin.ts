@@ -4,6 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cnnEnv, readCnnEnv } from '../env.js';
 import { CnnError } from '../errors.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './class-names.js';
 import type { DatasetSummary, LoadedDataset } from './dataset-types.js';
@@ -14,13 +15,13 @@ import { describeSyntheticDataset, SYNTHETIC_DEFAULTS, syntheticDataset, type Sy
 export const BUILTIN_DATASETS = ['fashion-mnist', 'synthetic'] as const;
 export type BuiltinDatasetName = (typeof BUILTIN_DATASETS)[number];
 
-export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+export const DEFAULT_FASHION_MNIST_DIR = cnnEnv.fashionMnistDir.default;
 
 /** The four files of MNIST and Fashion-MNIST, gzipped or not. */
 const IDX_FILE_STEMS = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 export function fashionMnistDir(): string {
-  return process.env.FASHION_MNIST_DIR || DEFAULT_FASHION_MNIST_DIR;
+  return readCnnEnv().fashionMnistDir;
 }
 
 /** Fashion-MNIST (60,000 training and 10,000 test images of 28x28x1) from `dir`. */

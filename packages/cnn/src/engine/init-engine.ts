@@ -1,3 +1,4 @@
+import { readCnnEnv } from '../env.js';
 import { CnnError } from '../errors.js';
 import { ENGINE_CANDIDATES, type EngineCandidate } from './candidates.js';
 import type { EngineInfo, EngineLog, InitEngineOptions } from './engine-info.js';
@@ -22,7 +23,7 @@ const failureKey = (name: string, forced: boolean) => (forced ? `${name} (forced
  * returns the same info; a different forced engine switches to it.
  */
 export async function initEngine(options: InitEngineOptions = {}): Promise<EngineInfo> {
-  const request = options.engine ?? (process.env.TRAINYARD_ENGINE || undefined);
+  const request = options.engine ?? readCnnEnv().engine;
   while (pending !== null) await pending.catch(() => undefined);
   if (current !== null && (request === undefined || request === current.name || request === currentRequest)) {
     return current;

@@ -324,6 +324,8 @@ export const listJobs = keyOperation(
 );
 
 const byId = ['validation_failed', 'not_found'] as const;
+/** Path parameters of one epoch's checkpoint of a job. */
+const CheckpointParams = Type.Object({ ...IdParams.properties, epoch: Type.Integer({ minimum: 0, maximum: 1_000_000 }) });
 
 export const compareJobs = keyOperation(
   'GET',
@@ -413,7 +415,7 @@ export const downloadJobCheckpoint = keyOperation(
     operationId: 'downloadJobCheckpoint',
     summary: "Download one epoch's checkpoint",
     tags: ['jobs'],
-    params: Type.Object({ id: Type.String({ maxLength: 100 }), epoch: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
+    params: CheckpointParams,
     response: { 200: media('The checkpoint file', 'application/octet-stream', download) },
   },
   [...byId, 'storage_unavailable'],
@@ -469,7 +471,7 @@ export const exportJobCheckpointModel = keyOperation(
     operationId: 'exportJobCheckpointModel',
     summary: "One retained checkpoint's weights as a model: tfjs .tar.gz (default) or torchvision safetensors",
     tags: ['models'],
-    params: Type.Object({ id: Type.String({ maxLength: 100 }), epoch: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
+    params: CheckpointParams,
     querystring: ModelFormatQuerySchema,
     response: { 200: modelDownloads },
   },
@@ -483,7 +485,7 @@ export const downloadJobModelFile = keyOperation(
     operationId: 'downloadJobModelFile',
     summary: 'One file of the trained model (model.json, weight shards, manifest.json) for tf.loadLayersModel',
     tags: ['models'],
-    params: Type.Object({ id: Type.String({ maxLength: 100 }), file: Type.String({ maxLength: 200 }) }),
+    params: Type.Object({ ...IdParams.properties, file: Type.String({ maxLength: 200 }) }),
     response: {
       200: {
         description: 'The file: JSON for model.json and manifest.json, bytes for weight shards',

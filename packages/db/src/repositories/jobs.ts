@@ -24,6 +24,7 @@ import type pg from 'pg';
 import { Prisma, type Job as JobWithEvaluation, type JobPhase, type PrismaClient } from '../../generated/prisma/client.js';
 import { decodeCursor, decodeMetricCursor, encodeMetricCursor, toPage, type Page } from '../pagination.js';
 import { Batcher } from '../batcher.js';
+import { columnsAs } from '../raw-rows.js';
 import { inTransaction, lockTenants, TENANT_JOBS_LOCK, TenantLimitError } from '../tenant-limit.js';
 import { jobEventStatements } from './webhooks.js';
 
@@ -82,36 +83,8 @@ class IdempotencyRace extends Error {}
 export type Job = Omit<JobWithEvaluation, 'evaluation'>;
 const WITHOUT_EVALUATION = { evaluation: true } as const;
 
-/** Every column of jobs but `evaluation`, under its Prisma field name, for raw queries that return Job rows. */
-export const JOB_COLUMN_LIST = [
-  'id',
-  'tenant_id AS "tenantId"',
-  'name',
-  'status',
-  'phase',
-  'spec',
-  'architecture',
-  'dataset_id AS "datasetId"',
-  'fine_tune_from_id AS "fineTuneFromId"',
-  'weights_id AS "weightsId"',
-  'tags',
-  'accelerator',
-  'not_before AS "notBefore"',
-  'progress',
-  'attempts',
-  'engine',
-  'device',
-  'error_code AS "errorCode"',
-  'error_message AS "errorMessage"',
-  'worker_id AS "workerId"',
-  'heartbeat_at AS "heartbeatAt"',
-  'enqueued_at AS "enqueuedAt"',
-  'cancel_requested_at AS "cancelRequestedAt"',
-  'created_at AS "createdAt"',
-  'started_at AS "startedAt"',
-  'finished_at AS "finishedAt"',
-  'updated_at AS "updatedAt"',
-].join(', ');
+/** Every column of jobs but `evaluation`, for raw queries that return Job rows (from the generated client's field list). */
+export const JOB_COLUMN_LIST = columnsAs(Object.values(Prisma.JobScalarFieldEnum).filter((field) => field !== 'evaluation'));
 const JOB_COLUMNS = Prisma.raw(JOB_COLUMN_LIST);
 
 /** The DateTime fields of Job: a row read back from JSON (a webhook event's data) has them as text. */
@@ -493,24 +466,37 @@ export class JobRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Forgets that a queued job was enqueued (its queue entry was lost), so the outbox sends it again. */
-  async markNotEnqueued(id: string): Promise<boolean> {
-    return this.changed(await this.prisma.job.updateMany({ where: { id, status: 'queued' }, data: { enqueuedAt: null } }));
+  /** Jobs by status, every tenant together (GET /metrics); a status without jobs is absent. */
+  async countByStatus(): Promise<Array<{ status: JobStatus; count: number }>> {
+    const { rows } = await this.pool.query<{ status: JobStatus; count: number }>({
+      name: 'trainyard.jobs.count-by-status',
+      text: 'SELECT status::text AS status, count(*)::int AS count FROM jobs GROUP BY status',
+    });
+    return rows;
+  }
+
+  /**
+   * Finished jobs' durations (finished_at - started_at: from the first start, retries included) by
+   * final status, as a cumulative histogram: `buckets[i]` counts the jobs of at most `upperBounds[i]`
+   * seconds.
+   */
+  async durationHistogram(upperBounds: number[]): Promise<Array<{ status: JobStatus; count: number; sum: number; buckets: number[] }>> {
+    const bucketColumns = upperBounds.map((_, i) => `count(*) FILTER (WHERE seconds <= $${i + 1}::float8)::int AS b${i}`).join(', ');
+    const { rows } = await this.pool.query<Record<string, number | string>>(
+      `SELECT status::text AS status, count(*)::int AS count, coalesce(sum(seconds), 0)::float8 AS sum${bucketColumns ? `, ${bucketColumns}` : ''} ` +
+        `FROM (SELECT status, extract(epoch FROM finished_at - started_at) AS seconds FROM jobs ` +
+        `WHERE finished_at IS NOT NULL AND started_at IS NOT NULL) finished GROUP BY status`,
+      upperBounds,
+    );
+    return rows.map((row) => ({
+      status: row.status as JobStatus,
+      count: Number(row.count),
+      sum: Number(row.sum),
+      buckets: upperBounds.map((_, i) => Number(row[`b${i}`])),
+    }));
   }
 
   // ------------------------------------------------------------ transitions
-
-  /** queued -> running for this worker; counts an attempt. Null when the job is not queued. */
-  async claim(id: string, workerId: string): Promise<Job | null> {
-    // started_at keeps the first start across attempts.
-    return this.transition(
-      `UPDATE jobs SET status = 'running', phase = 'loading_data', worker_id = $2, attempts = attempts + 1,
-         heartbeat_at = now(), updated_at = now(), started_at = COALESCE(started_at, now())
-       WHERE id = $1::uuid AND status = 'queued'`,
-      'job.running',
-      [id, workerId],
-    );
-  }
 
   async heartbeat(id: string, workerId: string): Promise<boolean> {
     return this.changed(

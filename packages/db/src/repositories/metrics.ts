@@ -1,6 +1,7 @@
 /** One metrics row per epoch and job; an epoch run again (after a resume) replaces its row. */
 import type { EpochMetricsView } from '@trainyard/contracts';
-import type { EpochMetric, PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type EpochMetric, type PrismaClient } from '../../generated/prisma/client.js';
+import { columnsAs } from '../raw-rows.js';
 import { whileHoldingJob, type Transaction } from './job-fence.js';
 
 /**
@@ -21,6 +22,8 @@ async function refreshFinalMetrics(tx: Transaction, jobId: string): Promise<void
                                ('imagesPerSecond', latest.images_per_second)) AS metric(name, value)
     WHERE metric.value IS NOT NULL AND metric.value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
 }
+
+const EPOCH_METRIC_COLUMNS = Prisma.raw(columnsAs(Object.values(Prisma.EpochMetricScalarFieldEnum)));
 
 export class MetricsRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -76,14 +79,14 @@ export class MetricsRepository {
   async summaries(jobIds: string[]): Promise<Map<string, { latest: EpochMetricsView; best: EpochMetricsView }>> {
     const result = new Map<string, { latest: EpochMetricsView; best: EpochMetricsView }>();
     if (jobIds.length === 0) return result;
-    const latest = await this.prisma.$queryRaw<RawMetricRow[]>`
-      SELECT DISTINCT ON (job_id) * FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
+    const latest = await this.prisma.$queryRaw<EpochMetric[]>`
+      SELECT DISTINCT ON (job_id) ${EPOCH_METRIC_COLUMNS} FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
       ORDER BY job_id, epoch DESC`;
-    const best = await this.prisma.$queryRaw<RawMetricRow[]>`
-      SELECT DISTINCT ON (job_id) * FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
+    const best = await this.prisma.$queryRaw<EpochMetric[]>`
+      SELECT DISTINCT ON (job_id) ${EPOCH_METRIC_COLUMNS} FROM epoch_metrics WHERE job_id = ANY(${jobIds}::uuid[])
       ORDER BY job_id, COALESCE(validation_accuracy, train_accuracy) DESC, epoch DESC`;
-    const bestById = new Map(best.map((row) => [row.job_id, fromRaw(row)]));
-    for (const row of latest) result.set(row.job_id, { latest: fromRaw(row), best: bestById.get(row.job_id) ?? fromRaw(row) });
+    const bestById = new Map(best.map((row) => [row.jobId, toView(row)]));
+    for (const row of latest) result.set(row.jobId, { latest: toView(row), best: bestById.get(row.jobId) ?? toView(row) });
     return result;
   }
 
@@ -124,30 +127,5 @@ function toView(row: EpochMetric): EpochMetricsView {
     learningRate: row.learningRate,
     seconds: row.seconds,
     imagesPerSecond: row.imagesPerSecond,
-  };
-}
-
-interface RawMetricRow {
-  job_id: string;
-  epoch: number;
-  train_loss: number;
-  train_accuracy: number;
-  validation_loss: number | null;
-  validation_accuracy: number | null;
-  learning_rate: number;
-  seconds: number;
-  images_per_second: number;
-}
-
-function fromRaw(row: RawMetricRow): EpochMetricsView {
-  return {
-    epoch: row.epoch,
-    trainLoss: row.train_loss,
-    trainAccuracy: row.train_accuracy,
-    validationLoss: row.validation_loss,
-    validationAccuracy: row.validation_accuracy,
-    learningRate: row.learning_rate,
-    seconds: row.seconds,
-    imagesPerSecond: row.images_per_second,
   };
 }

@@ -95,7 +95,12 @@ export class TenantRepository {
     return this.prisma.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
   }
 
-  async touchApiKey(id: string): Promise<void> {
-    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: new Date() } });
+  /** Records that the key was used; a no-op when it was recorded less than `throttleMs` ago (by any process). */
+  async touchApiKey(id: string, throttleMs = 0): Promise<void> {
+    const now = new Date();
+    await this.prisma.apiKey.updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - throttleMs) } }] },
+      data: { lastUsedAt: now },
+    });
   }
 }

@@ -30,6 +30,8 @@ export function bearerKey(request: FastifyRequest): string | null {
 }
 
 const RECENTLY_VALID_MS = 3600_000;
+/** A key's lastUsedAt is written at most this often: it says whether a key is in use, not how much. */
+const LAST_USED_THROTTLE_MS = 60_000;
 
 export function registerAuth(scope: FastifyInstance, db: Database, settings: { cacheSeconds: number; failuresPerMinute: number }): void {
   const accepted = new TtlCache<string, Authenticated>(settings.cacheSeconds * 1000);
@@ -38,6 +40,7 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
   // behind the same address (a NAT, a proxy) as someone guessing keys keeps working.
   const recentlyValid = new TtlCache<string, true>(RECENTLY_VALID_MS);
   const failures = new AuthFailureLimiter(settings.failuresPerMinute);
+  const touched = new TtlCache<string, true>(LAST_USED_THROTTLE_MS);
   const refuse = (request: FastifyRequest, error: ApiError): ApiError => {
     failures.recordFailure(request.ip);
     return error;
@@ -70,5 +73,13 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
     request.tenant = found.tenant;
     request.apiKeyId = found.apiKey.id;
     request.log = request.log.child({ tenantId: found.tenant.id, apiKeyId: found.apiKey.id });
+    if (!touched.get(found.apiKey.id)) {
+      touched.set(found.apiKey.id, true);
+      // Not awaited: a request does not wait for this bookkeeping, nor fail with it.
+      const log = request.log;
+      db.tenants
+        .touchApiKey(found.apiKey.id, LAST_USED_THROTTLE_MS)
+        .catch((error) => log.warn({ err: error }, 'could not record the key as used'));
+    }
   });
 }

@@ -5,7 +5,7 @@
  * instance therefore answers the same cluster-wide values: scrape one of them for these, or take
  * max() across instances, never sum().
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type Metric, type Registry } from 'prom-client';
 import { JOB_STATUSES } from '@trainyard/contracts';
 import type { Database } from '@trainyard/db';
 import type { TrainingQueue, WorkerRegistry, WorkerStatus } from '@trainyard/queue';
@@ -65,12 +65,10 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterSourc
     registers: [registry],
     async collect() {
       this.reset();
-      const result = await db.pool
-        .query<{ status: string; count: number }>('SELECT status::text AS status, count(*)::int AS count FROM jobs GROUP BY status')
-        .catch(failed('jobs by status'));
-      if (!result) return;
+      const counts = await db.jobs.countByStatus().catch(failed('jobs by status'));
+      if (!counts) return;
       for (const status of JOB_STATUSES) this.set({ status }, 0);
-      for (const row of result.rows) this.set({ status: row.status }, row.count);
+      for (const row of counts) this.set({ status: row.status }, row.count);
     },
   });
 
@@ -130,20 +128,16 @@ export function registerClusterMetrics(registry: Registry, sources: ClusterSourc
     },
   });
 
-  registry.registerMetric(jobDurationHistogram(db, failed('job durations')) as never);
+  // prom-client's types take only its own metric classes; a registry only calls get() and reads the name.
+  registry.registerMetric(jobDurationHistogram(db, failed('job durations')) as unknown as Metric);
 }
 
 /**
  * A histogram computed from the jobs table at each scrape: cumulative counts per bucket, by final
  * status. Monotonic as long as job rows are kept, like any Prometheus histogram.
  */
-function jobDurationHistogram(db: Database, onError: (error: unknown) => void) {
+function jobDurationHistogram(db: Pick<Database, 'jobs'>, onError: (error: unknown) => void) {
   const name = 'trainyard_job_duration_seconds';
-  const bucketColumns = JOB_DURATION_BUCKETS.map((le, i) => `count(*) FILTER (WHERE seconds <= ${le})::int AS b${i}`).join(', ');
-  const sql =
-    `SELECT status::text AS status, count(*)::int AS count, coalesce(sum(seconds), 0)::float8 AS sum, ${bucketColumns} ` +
-    `FROM (SELECT status, extract(epoch FROM finished_at - started_at) AS seconds FROM jobs ` +
-    `WHERE finished_at IS NOT NULL AND started_at IS NOT NULL) finished GROUP BY status`;
   return {
     name,
     help: "Time from a job's first start to its end, by final status (from Postgres)",
@@ -151,15 +145,12 @@ function jobDurationHistogram(db: Database, onError: (error: unknown) => void) {
     aggregator: 'max',
     async get() {
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      const result = await db.pool.query<Record<string, number | string>>(sql).catch(onError);
-      for (const row of result?.rows ?? []) {
-        const status = String(row.status);
-        JOB_DURATION_BUCKETS.forEach((le, i) =>
-          values.push({ metricName: `${name}_bucket`, labels: { le, status }, value: Number(row[`b${i}`]) }),
-        );
-        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', status }, value: Number(row.count) });
-        values.push({ metricName: `${name}_sum`, labels: { status }, value: Number(row.sum) });
-        values.push({ metricName: `${name}_count`, labels: { status }, value: Number(row.count) });
+      const rows = await db.jobs.durationHistogram(JOB_DURATION_BUCKETS).catch(onError);
+      for (const { status, count, sum, buckets } of rows ?? []) {
+        JOB_DURATION_BUCKETS.forEach((le, i) => values.push({ metricName: `${name}_bucket`, labels: { le, status }, value: buckets[i]! }));
+        values.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', status }, value: count });
+        values.push({ metricName: `${name}_sum`, labels: { status }, value: sum });
+        values.push({ metricName: `${name}_count`, labels: { status }, value: count });
       }
       return { name, help: this.help, type: 'histogram', aggregator: 'max', values };
     },

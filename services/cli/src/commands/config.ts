@@ -1,32 +1,16 @@
-import { apiEnv, commonEnv, describeEnv } from '@trainyard/contracts';
+import { commonEnv, describeEnv } from '@trainyard/contracts';
+import { apiEnv } from '@trainyard/api';
 import { workerEnv } from '@trainyard/worker';
+import { cnnEnv } from '@trainyard/cnn/env';
 import { parseCommandLine } from '../args.js';
-
-/** Read by the CNN package itself rather than the services' config tables. */
-const CNN_ENV = [
-  {
-    name: 'TRAINYARD_ENGINE',
-    default: '',
-    description: 'Force a TensorFlow.js engine: tensorflow-gpu, webgpu, tensorflow, onednn, wasm or cpu (unset: the fastest that loads)',
-  },
-  {
-    name: 'TRAINYARD_WEBGPU_ADAPTER',
-    default: '',
-    description: "The webgpu engine's adapter: the first whose name contains this text (unset: Dawn's high-performance choice)",
-  },
-  {
-    name: 'TRAINYARD_WEBGPU_ADAPTER_INDEX',
-    default: '',
-    description:
-      "The webgpu engine's adapter by its index in Dawn's list (WORKER_GPUS sets it for each training child); refused where an earlier adapter has the same name",
-  },
-];
+import { cliEnv } from '../config.js';
 
 const SECTIONS = [
   { title: 'API and worker', rows: describeEnv(commonEnv) },
   { title: 'API', rows: describeEnv(apiEnv) },
   { title: 'worker', rows: describeEnv(workerEnv) },
-  { title: 'CNN package (worker and `trainyard train`)', rows: CNN_ENV },
+  { title: 'CLI (client commands)', rows: describeEnv(cliEnv) },
+  { title: 'CNN package (training and prediction processes, `trainyard train`)', rows: describeEnv(cnnEnv) },
 ];
 
 /** The README's configuration table, generated from the same tables the services read. */

@@ -2,7 +2,6 @@
  * `trainyard datasets upload|list` over the service's HTTP API (--api URL; the key from
  * TRAINYARD_API_KEY). Files are streamed from disk, never read whole into memory.
  */
-import { stat } from 'node:fs/promises';
 import { UsageError, printJson } from '../args.js';
 import type { DatasetView } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
@@ -48,10 +47,6 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (values.channels !== undefined) fields.channels = String(values.channels);
   if (values['test-fraction'] !== undefined) fields.testFraction = String(values['test-fraction']);
   const client = clientFromEnvironment(values.api as string | undefined, env);
-  for (const part of parts) {
-    const info = await stat(part.file).catch(() => null);
-    if (!info?.isFile()) throw new UsageError(`no such file: ${part.file}`);
-  }
   const dataset = await client.datasets.upload(await uploadForm(parts, fields));
   if (values.json) printJson(dataset);
   else {

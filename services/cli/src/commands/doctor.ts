@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
   }
-  const chosen = await initEngine({ engine: process.env.TRAINYARD_ENGINE || undefined });
+  const chosen = await initEngine();
   await tf.setBackend(chosen.backend);
   const probe = await lenetProbe();
   const report = { engines, chosen: { engine: chosen.name, device: chosen.device, skipped: chosen.skipped }, probe };

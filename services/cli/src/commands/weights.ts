@@ -2,7 +2,6 @@
  * `trainyard weights upload|list|delete` over the service's HTTP API (--api URL; the key from
  * TRAINYARD_API_KEY): pretrained torchvision weights to fine-tune from (jobs submit --pretrained ID).
  */
-import { stat } from 'node:fs/promises';
 import { UsageError, printJson } from '../args.js';
 import type { WeightsView } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
@@ -24,8 +23,6 @@ async function upload(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, { arch: { type: 'string' }, name: { type: 'string' } });
   const [file] = positionals(rest, ['file']);
   if (!values.arch) throw new UsageError('--arch NAME is required: the architecture the weights are for (`trainyard models` lists them)');
-  const info = await stat(file!).catch(() => null);
-  if (!info?.isFile()) throw new UsageError(`no such file: ${file}`);
   const fields: Record<string, string> = { architecture: String(values.arch) };
   if (values.name !== undefined) fields.name = String(values.name);
   const client = clientFromEnvironment(values.api as string | undefined, env);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EngineDevice } from '../engine-info.js';
 import { installDawn } from './dawn.js';
+import { readCnnEnv } from '../../env.js';
 
 export interface WebgpuAdapter {
   device: EngineDevice;
@@ -46,9 +47,8 @@ export async function loadWebgpu(forced: boolean): Promise<{ backend: string; ve
  * one by (part of) its name.
  */
 async function dawnFlags(): Promise<string[]> {
-  const index = process.env.TRAINYARD_WEBGPU_ADAPTER_INDEX;
+  const { webgpuAdapterIndex: index, webgpuAdapter: adapter } = readCnnEnv();
   if (index) return adapterAtIndex(index);
-  const adapter = process.env.TRAINYARD_WEBGPU_ADAPTER;
   return adapter ? [`adapter=${adapter}`] : [];
 }
 

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard/contracts';
 import { embeddedPostgresAvailable, startEmbeddedPostgres } from './embedded-postgres.js';
 import type { LocalServer } from './local-server.js';
-import { isListening } from './ports.js';
-import { redisServerAvailable, startPrivateRedis } from './private-redis.js';
+import { isListening } from '@trainyard/contracts/ports';
+import { redisServerAvailable } from '@trainyard/queue/private-redis';
+import { startPrivateRedis } from './private-redis.js';
 
 /** Where the default URLs point; tests pass free ports to exercise the fallbacks. */
 const DEFAULT_PORTS = { postgres: 5432, redis: 6379 };

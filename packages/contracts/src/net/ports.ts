@@ -1,3 +1,8 @@
+/**
+ * Loopback ports for the servers a process starts for itself (`trainyard start`'s private Redis and
+ * embedded Postgres, the private servers tests restart, the service benchmarks' API). Node only: a
+ * subpath of its own, so that the contracts' main entry stays free of node:net.
+ */
 import { connect, createServer } from 'node:net';
 
 /** Whether something accepts TCP connections on host:port (within `timeoutMs`). */
@@ -21,7 +26,7 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
     });
   });
 }

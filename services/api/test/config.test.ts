@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiEnv, commonEnv, ConfigError, describeEnv, readEnv, redactUrl } from '../src/index.js';
+import { ConfigError, describeEnv, readEnv, redactUrl } from '@trainyard/contracts';
+import { apiConfigVars } from '../src/config.js';
 
-const vars = { ...commonEnv, ...apiEnv };
+const vars = apiConfigVars;
 
 test('defaults apply when nothing is set', () => {
   const config = readEnv(vars, {});
