@@ -6,11 +6,12 @@
 //   node bench/compare.mjs accuracy              # Fashion-MNIST LeNet-5: 5 epochs plain, 10 normalised+cosine
 //   node bench/compare.mjs throughput --only trainyard   # skip PyTorch
 //
-// Each run's JSON is appended to bench/results/<task>.jsonl with the date, so README numbers can be traced.
+// Each run's JSON is appended to bench/results/<task>.jsonl with the date and commit (bench/record.mjs), so README numbers can be traced.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordResult } from './record.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
@@ -38,11 +39,6 @@ function run(label, command, args, env = {}) {
 const torch = (args) => run('pytorch', '/usr/bin/python3', [torchScript, ...args], { OPENBLAS_NUM_THREADS: '1' });
 const trainyard = (args) => run('trainyard', process.execPath, [cli, ...args, '--json']);
 
-function record(name, row) {
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  appendFileSync(join(root, `bench/results/${name}.jsonl`), JSON.stringify({ date: new Date().toISOString(), ...row }) + '\n');
-}
-
 const rows = [];
 if (task === 'throughput') {
   for (const [model, input] of [
@@ -51,7 +47,7 @@ if (task === 'throughput') {
   ]) {
     const ours = only === 'pytorch' ? null : trainyard(['bench', '--model', model, '--input', input, '--batch', '64']);
     const ref = only === 'trainyard' ? null : torch(['throughput', '--model', model, '--input', input]);
-    for (const r of [ours, ref]) if (r) record('throughput', r);
+    for (const r of [ours, ref]) if (r) recordResult('throughput', r);
     rows.push({
       model,
       input,
@@ -97,7 +93,7 @@ if (task === 'throughput') {
             out,
           ]);
     const ref = only === 'trainyard' ? null : torch(['fashion-mnist', ...recipe.ref]);
-    for (const r of [ours, ref]) if (r) record('accuracy', { recipe: recipe.name, ...r });
+    for (const r of [ours, ref]) if (r) recordResult('accuracy', { recipe: recipe.name, ...r });
     rows.push({
       recipe: recipe.name,
       engine: ours?.engine,

@@ -11,6 +11,7 @@
 // FASHION_MNIST_DIR overrides the data directory (default /usr/share/datasets/fashion-mnist).
 import { parseArgs } from 'node:util';
 import { openBuiltinDataset, resolveTrainConfig, runTraining } from '../../packages/cnn/dist/src/index.js';
+import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +25,7 @@ const { values } = parseArgs({
   },
 });
 
-const dataset = await openBuiltinDataset('fashion-mnist', { dir: process.env.FASHION_MNIST_DIR || undefined });
+const dataset = await openBuiltinDataset('fashion-mnist');
 const config = resolveTrainConfig({
   epochs: Number(values.epochs),
   batchSize: Number(values.batch),
@@ -44,16 +45,18 @@ const result = await runTraining(
   },
 );
 console.log(
-  JSON.stringify({
-    engine: result.engine,
-    model: values.model,
-    epochs: config.epochs,
-    batch: config.batchSize,
-    lr: config.learningRate,
-    normalize: config.normalize,
-    schedule: config.schedule,
-    testAccuracyByEpoch: result.history.map((m) => Math.round((m.testAccuracy ?? 0) * 1e4) / 1e4),
-    testAccuracy: Math.round(result.evaluation.top1 * 1e4) / 1e4,
-    trainSeconds: Math.round(result.trainSeconds * 10) / 10,
-  }),
+  JSON.stringify(
+    recordResult('fashion-mnist-accuracy', {
+      engine: result.engine,
+      model: values.model,
+      epochs: config.epochs,
+      batch: config.batchSize,
+      lr: config.learningRate,
+      normalize: config.normalize,
+      schedule: config.schedule,
+      testAccuracyByEpoch: result.history.map((m) => Math.round((m.testAccuracy ?? 0) * 1e4) / 1e4),
+      testAccuracy: Math.round(result.evaluation.top1 * 1e4) / 1e4,
+      trainSeconds: Math.round(result.trainSeconds * 10) / 10,
+    }),
+  ),
 );

@@ -14,10 +14,11 @@
 // --env passes a variable to Trainyard's runs only (e.g. OMP_NUM_THREADS=1, TRAINYARD_ONEDNN_SKIP=...).
 // Results are appended to bench/results/engine-onednn.jsonl.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recordResult } from '../record.mjs';
 import { alternatingRounds, benchContext, median } from '../rounds.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -126,8 +127,7 @@ for (const model of values.models.split(',')) {
       trainGflops: +((ours.trainImagesPerSec * flops) / 1e9).toFixed(1),
       fractionOfPeak: +((ours.trainImagesPerSec * flops) / 1e9 / Number(values['peak-gflops'])).toFixed(3),
     };
-    mkdirSync(join(root, 'bench/results'), { recursive: true });
-    appendFileSync(join(root, 'bench/results/engine-onednn.jsonl'), JSON.stringify({ ...context, ...round }) + '\n');
+    recordResult('engine-onednn', { ...context, ...round });
     if (round.discarded) continue;
     rounds.push(round);
     rows.push(round);

@@ -14,7 +14,7 @@
  *
  *   node bench/service/hostile-tenant.mjs [--rounds 3] [--seconds 20] [--idx-mib 1024]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -25,6 +25,7 @@ import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { encodePng } from '@trainyard/cli/testing';
 import { percentile, startLocalService } from './local-service.mjs';
+import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -298,9 +299,6 @@ try {
   const of = (phase, key) => median(results.filter((r) => r.phase === phase).map((r) => r[key]));
   const summary = {
     bench: 'hostile-tenant',
-    date: new Date().toISOString(),
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
-    dirty: execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' }).trim() !== '',
     loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
     rounds,
     phaseSeconds: phaseMs / 1000,
@@ -314,7 +312,7 @@ try {
   };
   summary.rssUnder1GiB = summary.apiPeakRssMiB < 1024;
   summary.p99Under3x = summary.p99Ratio < 3;
-  console.log(JSON.stringify(summary));
+  console.log(JSON.stringify(recordResult('hostile-tenant', summary)));
 } finally {
   await service.stop();
 }

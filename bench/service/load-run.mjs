@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { TrainingQueue } from '@trainyard/queue';
 import { percentile, startLocalService } from './local-service.mjs';
+import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -148,24 +149,26 @@ try {
     };
   };
   console.log(
-    JSON.stringify({
-      bench: 'issue 5 load run',
-      clients,
-      submissions: results.length,
-      workers: workers.length,
-      seconds: round(seconds),
-      requestsPerSecond: Math.round(results.length / seconds),
-      statuses,
-      latencyMs: percentiles(results),
-      // A client's first submission also opens its connection and misses the API's key cache.
-      latencyMsOfFirstSubmissions: percentiles(results.filter((res) => res.first)),
-      latencyMsOfTheRest: percentiles(results.filter((res) => !res.first)),
-      accepted: accepted.length,
-      inPostgres: accepted.length - notInPostgres.length,
-      queueStatesOfAccepted: queueStates,
-      jobsTakenByWorkersByNow: Object.fromEntries(trained.map((row) => [row.status, row.count])),
-      problems,
-    }),
+    JSON.stringify(
+      recordResult('load-run', {
+        bench: 'issue 5 load run',
+        clients,
+        submissions: results.length,
+        workers: workers.length,
+        seconds: round(seconds),
+        requestsPerSecond: Math.round(results.length / seconds),
+        statuses,
+        latencyMs: percentiles(results),
+        // A client's first submission also opens its connection and misses the API's key cache.
+        latencyMsOfFirstSubmissions: percentiles(results.filter((res) => res.first)),
+        latencyMsOfTheRest: percentiles(results.filter((res) => !res.first)),
+        accepted: accepted.length,
+        inPostgres: accepted.length - notInPostgres.length,
+        queueStatesOfAccepted: queueStates,
+        jobsTakenByWorkersByNow: Object.fromEntries(trained.map((row) => [row.status, row.count])),
+        problems,
+      }),
+    ),
   );
 } finally {
   agent.destroy();

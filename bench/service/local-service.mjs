@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { createTestDatabase } from '@trainyard/db/testing';
 import { TrainingQueue } from '@trainyard/queue';
+import { freePort } from '@trainyard/contracts/ports';
 
 const CLI = fileURLToPath(new URL('../../services/cli/dist/src/main.js', import.meta.url));
 
@@ -131,17 +131,6 @@ export async function startLocalService({ extraEnv = {}, apiLogLevel = 'info', a
       await rm(scratch, { recursive: true, force: true });
     },
   };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** CPU seconds of one process (with those of its children it has waited for: `withReapedChildren`), 0 when it is gone. */

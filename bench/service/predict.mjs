@@ -13,7 +13,7 @@
  *
  *   node bench/service/predict.mjs [--rounds 3] [--warm 40] [--cold 10] [--batches 8] [--seconds 8]
  */
-import { execSync } from 'node:child_process';
+import { recordResult } from '../record.mjs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -36,7 +36,6 @@ const COLD = Number(values.cold);
 const BATCHES = Number(values.batches);
 const SECONDS = Number(values.seconds);
 
-const commit = execSync('git rev-parse HEAD').toString().trim() + (execSync('git status --porcelain').toString().trim() ? ' (dirty)' : '');
 const loadBefore = loadavg().map((v) => Number(v.toFixed(2)));
 
 const percentile = (values, q) => {
@@ -195,22 +194,21 @@ try {
   const loadedP99 = median(rounds.map((r) => r.loaded.p99));
 
   console.log(
-    JSON.stringify({
-      bench: 'predict',
-      commit,
-      date: new Date().toISOString(),
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: loadavg().map((v) => Number(v.toFixed(2))),
-      weightBytes: { lenet5: lenetBytes, resnet18: resnetBytes },
-      predictCacheMemory: cacheBytes,
-      firstCallMs,
-      singleImageMs: {
-        lenet5: { warm: summary(warm.lenet5), cold: summary(cold.lenet5) },
-        resnet18: { warm: summary(warm.resnet18), cold: summary(cold.resnet18) },
-      },
-      batch32: throughput,
-      otherRouteP99Ms: { idle: idleP99, whilePredicting: loadedP99, ratio: Number((loadedP99 / idleP99).toFixed(2)), rounds },
-    }),
+    JSON.stringify(
+      recordResult('predict', {
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadavg().map((v) => Number(v.toFixed(2))),
+        weightBytes: { lenet5: lenetBytes, resnet18: resnetBytes },
+        predictCacheMemory: cacheBytes,
+        firstCallMs,
+        singleImageMs: {
+          lenet5: { warm: summary(warm.lenet5), cold: summary(cold.lenet5) },
+          resnet18: { warm: summary(warm.resnet18), cold: summary(cold.resnet18) },
+        },
+        batch32: throughput,
+        otherRouteP99Ms: { idle: idleP99, whilePredicting: loadedP99, ratio: Number((loadedP99 / idleP99).toFixed(2)), rounds },
+      }),
+    ),
   );
 } finally {
   await service.stop();

@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { percentile, processCpuSeconds, startLocalService } from './local-service.mjs';
+import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -129,29 +130,31 @@ try {
   latencies.sort((a, b) => a - b);
   const round = (ms) => Math.round(ms * 100) / 100;
   console.log(
-    JSON.stringify({
-      bench: 'POST /v1/jobs',
-      load:
-        rate === null
-          ? 'closed loop'
-          : `${rate} requests/s${values.aligned ? ' (autocannon overallRate, aligned bursts)' : ' (staggered clients)'}`,
-      connections,
-      apiProcesses: Number(values['api-processes']),
-      requests: latencies.length,
-      withWorker: values['with-worker'],
-      epochsPerJob: Number(values.epochs),
-      apiLogLevel: values['log-level'],
-      statuses: Object.fromEntries(statuses),
-      requestsPerSecond,
-      cpuMsPerRequest,
-      latencyMs: {
-        p50: round(percentile(latencies, 50)),
-        p95: round(percentile(latencies, 95)),
-        p99: round(percentile(latencies, 99)),
-        max: round(latencies.at(-1)),
-      },
-      goalP99Ms: 50,
-    }),
+    JSON.stringify(
+      recordResult('submit-latency', {
+        bench: 'POST /v1/jobs',
+        load:
+          rate === null
+            ? 'closed loop'
+            : `${rate} requests/s${values.aligned ? ' (autocannon overallRate, aligned bursts)' : ' (staggered clients)'}`,
+        connections,
+        apiProcesses: Number(values['api-processes']),
+        requests: latencies.length,
+        withWorker: values['with-worker'],
+        epochsPerJob: Number(values.epochs),
+        apiLogLevel: values['log-level'],
+        statuses: Object.fromEntries(statuses),
+        requestsPerSecond,
+        cpuMsPerRequest,
+        latencyMs: {
+          p50: round(percentile(latencies, 50)),
+          p95: round(percentile(latencies, 95)),
+          p99: round(percentile(latencies, 99)),
+          max: round(latencies.at(-1)),
+        },
+        goalP99Ms: 50,
+      }),
+    ),
   );
 } finally {
   await service.stop();

@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startLocalService } from './local-service.mjs';
+import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' } } });
 const service = await startLocalService();
@@ -71,12 +72,14 @@ try {
     await fetch(`${service.url}/v1/jobs/${id}/cancel`, { method: 'POST', headers: { authorization: headers.authorization } });
   }
   console.log(
-    JSON.stringify({
-      bench: 'takeover after SIGKILL, default lock settings',
-      workerLockMs: 10000,
-      workerStalledIntervalMs: 5000,
-      runs,
-    }),
+    JSON.stringify(
+      recordResult('takeover', {
+        bench: 'takeover after SIGKILL, default lock settings',
+        workerLockMs: 10000,
+        workerStalledIntervalMs: 5000,
+        runs,
+      }),
+    ),
   );
 } finally {
   await database.end().catch(() => {});

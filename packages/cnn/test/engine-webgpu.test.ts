@@ -32,6 +32,7 @@ import { runTraining } from '../src/train/run.js';
 import { trainableVariables, trainStep } from '../src/train/train-step.js';
 import type { BuildOptions, Dataset, InputShape, TrainingRunResult } from '../src/types.js';
 import { MemoryCheckpointStore, quadrantSplit, range } from './train-fixtures.js';
+import { randomValues } from './random-values.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -60,20 +61,6 @@ test('the forced webgpu engine names its adapter as its device', { skip: unavail
 
 type Values = Float32Array | Int32Array | Uint8Array;
 type Output = { what: string; shape: number[]; values: Values };
-
-/** Deterministic inputs (mulberry32 in [-1, 1)), identical on both backends. */
-function randomValues(size: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return values;
-}
 
 interface KernelCase {
   what: string;

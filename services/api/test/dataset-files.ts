@@ -1,5 +1,5 @@
 /** Small dataset files for upload tests: IDX pairs, zip and tar archives (hostile ones too). */
-import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 
 export function idxImages(count: number, rows: number, cols: number, declaredCount = count): Buffer {
@@ -59,59 +59,8 @@ export function blankPng(width: number, height: number): Buffer {
   ]);
 }
 
-export interface ZipEntry {
-  name: string;
-  data?: Buffer;
-  /** Unix mode with the file type, e.g. 0o120777 for a symlink. */
-  mode?: number;
-  /** Uncompressed size written in the headers (a lie, for bomb tests). */
-  declaredSize?: number;
-}
-
-/** A zip with deflated entries, written by hand so that tests can forge names, modes and sizes. */
-export function zip(entries: ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const data = entry.data ?? Buffer.alloc(0);
-    const packed = deflateRawSync(data);
-    const name = Buffer.from(entry.name, 'utf8');
-    const size = entry.declaredSize ?? data.length;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc32(data), 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((entry.mode ?? 0o100644) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, packed);
-    centrals.push(central, name);
-    offset += local.length + name.length + packed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
+/** Zips written by hand, so that tests can forge names, modes and sizes: the CNN package's test fixture. */
+export { zip } from '@trainyard/cnn/testing';
 
 /** A gzipped tar of the entries; typeflag '2' is a symlink. */
 export function tarGz(entries: Array<{ name: string; data?: Buffer; typeflag?: string; linkname?: string }>): Buffer {

@@ -8,9 +8,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { CLI_MAIN, ServiceProcess, startServices, waitFor, type Services } from './harness.js';
+import { ServiceProcess, startServices, waitFor, type Services } from './harness.js';
 
 const processes: ServiceProcess[] = [];
 let services: Services;
@@ -22,24 +20,12 @@ after(async () => {
   await services?.close();
 });
 
-async function createApiKey(tenant: string): Promise<string> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'keys', 'create', '--tenant', tenant], {
-    env: { ...process.env, DATABASE_URL: services.env.DATABASE_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0);
-  return stdout.trim().split('\n').at(-1)!;
-}
-
 test(
   'a gpu job waits for a gpu worker (waitingFor "gpu") while cpu and any jobs run; a gpu worker on llvmpipe then runs it',
   { timeout: 15 * 60_000 },
   async () => {
     services = await startServices({ storage: 'disk' });
-    const key = await createApiKey('accelerators');
+    const key = await createApiKey(services, 'accelerators');
     const api = ServiceProcess.start('api', { ...services.env, PORT: '0', HOST: '127.0.0.1' });
     processes.push(api);
     const ready = await api.waitForLog((line) => line.msg === 'API listening', 60_000);

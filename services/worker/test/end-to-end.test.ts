@@ -7,47 +7,11 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import * as tf from '@tensorflow/tfjs';
 import { openBuiltinDataset } from '@trainyard/cnn/data';
-import { CLI_MAIN, ServiceProcess, startServices, waitFor, type Services } from './harness.js';
+import { createApiKey, ServiceProcess, startServices, untar, waitFor, type Services } from './harness.js';
 
 const EPOCHS = 2;
-
-async function createApiKey(services: Services, tenant: string): Promise<string> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'keys', 'create', '--tenant', tenant], {
-    env: { ...process.env, DATABASE_URL: services.env.DATABASE_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0, stderr);
-  return stdout.trim().split('\n').at(-1)!;
-}
-
-async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    stream.on('end', () => {
-      files.set(header.name, Buffer.concat(chunks));
-      next();
-    });
-  });
-  const finished = once(extract, 'finish');
-  Readable.from([bytes]).pipe(createGunzip()).pipe(extract);
-  await finished;
-  return files;
-}
 
 /** An IDX pair (images, labels) of the synthetic set's first `count` test images, as a user would upload. */
 async function idxFiles(count: number): Promise<{ images: Buffer; labels: Buffer }> {

@@ -2,6 +2,7 @@
  * Real services for the worker's tests: a fresh Postgres database, a fresh queue prefix on the shared
  * Redis, local-disk or s3rver storage, and workers started as real processes.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, afterEach, before } from 'node:test';
 import { once } from 'node:events';
@@ -9,8 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
 import { resolveJobSpec, type JobSpec } from '@trainyard/contracts';
 import { openDatabase, type Database, type Job } from '@trainyard/db';
 import { createTestDatabase, type TestDatabase } from '@trainyard/db/testing';
@@ -269,4 +273,37 @@ export function servicesForTests(options: Parameters<typeof startServices>[0]): 
     workers,
   };
   return fixture;
+}
+
+/** An API key for `tenant` (created if new), made with `trainyard keys create` as an operator would. */
+export async function createApiKey(services: Services, tenant: string): Promise<string> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'keys', 'create', '--tenant', tenant], {
+    env: { ...process.env, DATABASE_URL: services.env.DATABASE_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, stderr);
+  return stdout.trim().split('\n').at(-1)!;
+}
+
+/** The files of a .tar.gz (a model bundle), by name. */
+export async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+    stream.on('end', () => {
+      files.set(header.name, Buffer.concat(chunks));
+      next();
+    });
+  });
+  const finished = once(extract, 'finish');
+  Readable.from([bytes]).pipe(createGunzip()).pipe(extract);
+  await finished;
+  return files;
 }

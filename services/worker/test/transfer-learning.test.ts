@@ -8,15 +8,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import * as tf from '@tensorflow/tfjs';
-import { CLI_MAIN, servicesForTests, waitFor, type Services } from './harness.js';
+import { createApiKey, servicesForTests, untar, waitFor } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const torchAvailable = spawnSync(PYTHON, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' }).status === 0;
@@ -84,35 +80,6 @@ with torch.no_grad():
     probabilities = torch.softmax(model((probe - mean) / std), dim=1)[0].tolist()
 print(json.dumps({'changed': changed, 'differing': differing, 'metadata': metadata, 'probabilities': probabilities}))
 `;
-
-async function createApiKey(services: Services, tenant: string): Promise<string> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'keys', 'create', '--tenant', tenant], {
-    env: { ...process.env, DATABASE_URL: services.env.DATABASE_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0);
-  return stdout.trim().split('\n').at(-1)!;
-}
-
-async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    stream.on('end', () => {
-      files.set(header.name, Buffer.concat(chunks));
-      next();
-    });
-  });
-  const finished = once(extract, 'finish');
-  Readable.from([bytes]).pipe(createGunzip()).pipe(extract);
-  await finished;
-  return files;
-}
 
 describe('transfer learning end to end: torchvision weights in, frozen backbone, PyTorch weights out', { skip }, () => {
   const fixture = servicesForTests({ storage: 'disk' });

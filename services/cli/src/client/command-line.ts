@@ -42,3 +42,26 @@ export function keyValue(text: string, flag: string): [string, unknown] {
     return [text.slice(0, at), raw];
   }
 }
+
+export type Subcommand = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/**
+ * `trainyard <group> <name> ...`: runs the named subcommand; no name prints the usage and exits 2,
+ * --help anywhere prints it and exits 0, an unknown name is a usage error.
+ */
+export async function runSubcommand(
+  group: string,
+  usage: string,
+  subcommands: Record<string, Subcommand>,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    process.stderr.write(`${usage}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const subcommand = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (!subcommand) throw new UsageError(`unknown ${group} command "${name}"\n${usage}`);
+  return subcommand(rest, env);
+}

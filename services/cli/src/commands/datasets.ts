@@ -5,7 +5,7 @@
 import { UsageError, printJson } from '../args.js';
 import type { DatasetView } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
-import { parseClientArgs } from '../client/command-line.js';
+import { parseClientArgs, runSubcommand } from '../client/command-line.js';
 
 const USAGE = [
   'usage: trainyard datasets upload --images FILE --labels FILE [--name TEXT]      an IDX pair (MNIST format, .gz or not)',
@@ -73,13 +73,6 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0;
 }
 
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stderr.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === 'upload') return upload(rest, env);
-  if (name === 'list') return list(rest, env);
-  throw new UsageError(`unknown datasets command "${name}"\n${USAGE}`);
+export function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runSubcommand('datasets', USAGE, { upload, list }, argv, env);
 }

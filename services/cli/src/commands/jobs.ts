@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError, printJson } from '../args.js';
 import type { JobLogLine, JobSpec, JobView, ListJobsQuery, TrainyardClient } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
-import { keyValue, parseClientArgs, positionals } from '../client/command-line.js';
+import { keyValue, parseClientArgs, positionals, runSubcommand, type Subcommand } from '../client/command-line.js';
 import { epochLine, progressLine } from '../client/progress-line.js';
 
 const USAGE = [
@@ -369,7 +369,7 @@ async function predict(argv: string[], env: NodeJS.ProcessEnv): Promise<number> 
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+const SUBCOMMANDS: Record<string, Subcommand> = {
   submit,
   list,
   show,
@@ -383,13 +383,6 @@ const SUBCOMMANDS: Record<string, (argv: string[], env: NodeJS.ProcessEnv) => Pr
   compare,
 };
 
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stderr.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  const subcommand = SUBCOMMANDS[name];
-  if (!subcommand) throw new UsageError(`unknown jobs command "${name}"\n${USAGE}`);
-  return subcommand(rest, env);
+export function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runSubcommand('jobs', USAGE, SUBCOMMANDS, argv, env);
 }

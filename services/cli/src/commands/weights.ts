@@ -5,7 +5,7 @@
 import { UsageError, printJson } from '../args.js';
 import type { WeightsView } from '@trainyard/client';
 import { clientFromEnvironment, DEFAULT_API_URL, uploadForm } from '../client/api-client.js';
-import { parseClientArgs, positionals } from '../client/command-line.js';
+import { parseClientArgs, positionals, runSubcommand } from '../client/command-line.js';
 
 const USAGE = [
   'usage: trainyard weights upload FILE --arch NAME [--name TEXT]   a torchvision state_dict: torch.save (.pth) or .safetensors',
@@ -59,14 +59,6 @@ async function remove(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0;
 }
 
-export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stderr.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === 'upload') return upload(rest, env);
-  if (name === 'list') return list(rest, env);
-  if (name === 'delete') return remove(rest, env);
-  throw new UsageError(`unknown weights command "${name}"\n${USAGE}`);
+export function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runSubcommand('weights', USAGE, { upload, list, delete: remove }, argv, env);
 }
