@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EpochMetricsView } from '@trainyard/contracts';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
+import { claimJob } from '@trainyard/db/testing';
 
 let api: TestApi;
 let alice: { authorization: string };
@@ -62,7 +63,7 @@ function epoch(epoch: number, values: Partial<EpochMetricsView> = {}): EpochMetr
 
 /** Runs the job as worker `w` through the given epochs, then ends it `succeeded` (or leaves it running). */
 async function trained(id: string, epochs: EpochMetricsView[], end: 'succeeded' | 'running' = 'succeeded') {
-  assert.ok(await api.db.jobs.claim(id, 'w'));
+  assert.ok(await claimJob(api.db, id, 'w'));
   for (const row of epochs) assert.ok(await api.db.metrics.recordEpoch(id, 'w', row));
   if (end === 'succeeded') {
     const evaluation = { top1: 0.75, top5: 1, loss: 0.6, classNames: [], perClass: [], confusionMatrix: [] };

@@ -8,7 +8,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServiceProcess, startServices, waitFor, type Services } from './harness.js';
+import { createApiKey, ServiceProcess, startServices, waitFor, type Services } from './harness.js';
 
 const processes: ServiceProcess[] = [];
 let services: Services;
