@@ -28,7 +28,7 @@
  * Results (every round, discarded ones too, and the summary) go to bench/results/job-overhead.jsonl.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobChannels } from '@trainyard/queue';
+import { recordResult } from '../record.mjs';
 import { alternatingRounds, benchContext, median } from '../rounds.mjs';
 import { processCpuSeconds, processTreeCpuSeconds, startLocalService } from './local-service.mjs';
 
@@ -122,9 +123,7 @@ try {
   });
   const rows = kept.map((round) => summarizeRound(round));
   const discardedRows = discarded.map((round) => summarizeRound(round));
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  const resultsFile = join(root, 'bench/results/job-overhead.jsonl');
-  for (const row of [...rows, ...discardedRows]) appendFileSync(resultsFile, JSON.stringify({ ...context, ...row }) + '\n');
+  for (const row of [...rows, ...discardedRows]) recordResult('job-overhead', { ...context, ...row });
   const phaseNames = [...new Set(rows.flatMap((row) => Object.keys(row.servicePhases)))];
   const cliPhaseNames = [...new Set(rows.flatMap((row) => Object.keys(row.cliPhases)))];
   const summary = {
@@ -144,7 +143,7 @@ try {
     cliPhasesMedianSeconds: Object.fromEntries(cliPhaseNames.map((name) => [name, median(rows.map((row) => row.cliPhases[name]))])),
     childTimingsMedianSeconds: medianOfObjects(rows.map((row) => row.childTimings).filter(Boolean)),
   };
-  appendFileSync(resultsFile, JSON.stringify({ ...summary, summary: true }) + '\n');
+  recordResult('job-overhead', { ...summary, summary: true });
   console.table(
     rows.map((row) => ({
       round: row.round,
