@@ -7,14 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CLI_MAIN, startLiveService, type LiveService } from '../src/testing/live-service.js';
+import { CLI_MAIN, startEventReceiver, startLiveService, type EventReceiver, type LiveService } from '../src/testing/live-service.js';
 
 let service: LiveService;
-let receiver: Server;
-let receiverUrl: string;
-const received: Array<{ type: string; data: { job: { id: string; status: string; metrics: { latest: unknown } } } }> = [];
+type Delivery = { type: string; data: { job: { id: string; status: string; metrics: { latest: unknown } } } };
+let receiver: EventReceiver<Delivery>;
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI_MAIN, ...args, '--api', service.url], {
@@ -30,16 +27,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 before(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push(JSON.parse(body) as (typeof received)[number]);
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startEventReceiver<Delivery>('/hook');
   service = await startLiveService({ tenant: 'cli-webhooks', env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
 });
 after(async () => {
@@ -49,15 +37,15 @@ after(async () => {
 
 test('create prints the secret once; list; deliveries show each attempt; delete', async () => {
   const events = 'job.queued,job.running,job.succeeded';
-  const created = await cli(['webhooks', 'create', receiverUrl, '--events', events, '--description', 'cli test']);
+  const created = await cli(['webhooks', 'create', receiver.url, '--events', events, '--description', 'cli test']);
   assert.equal(created.code, 0, created.stderr);
   const [line, secretLine] = created.stdout.trim().split('\n');
   const id = line!.split(' ')[0]!;
-  assert.match(line!, new RegExp(`^${id}  ${receiverUrl.replace(/[.?]/g, '\\$&')}  ${events.replace(/\./g, '\\.')}  cli test$`));
+  assert.match(line!, new RegExp(`^${id}  ${receiver.url.replace(/[.?]/g, '\\$&')}  ${events.replace(/\./g, '\\.')}  cli test$`));
   assert.match(secretLine!, /^secret whsec_\S+$/);
   assert.match(created.stderr, /shown only now/);
 
-  const unknown = await cli(['webhooks', 'create', receiverUrl, '--events', 'job.exploded']);
+  const unknown = await cli(['webhooks', 'create', receiver.url, '--events', 'job.exploded']);
   assert.equal(unknown.code, 2, unknown.stderr);
   assert.match(unknown.stderr, /unknown event "job.exploded"/);
 
@@ -72,13 +60,14 @@ test('create prints the secret once; list; deliveries show each attempt; delete'
   assert.equal(submitted.code, 0, submitted.stderr);
   const jobId = (JSON.parse(submitted.stdout) as { id: string }).id;
   const deadline = Date.now() + 180_000;
-  while (!received.some((event) => event.type === 'job.succeeded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (!receiver.received.some((event) => event.type === 'job.succeeded') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   assert.deepEqual(
-    received.map((event) => event.type).sort(),
+    receiver.received.map((event) => event.type).sort(),
     ['job.queued', 'job.running', 'job.succeeded'],
     'the worker trained the job; its transitions came through the outbox',
   );
-  const succeeded = received.find((event) => event.type === 'job.succeeded')!.data.job;
+  const succeeded = receiver.received.find((event) => event.type === 'job.succeeded')!.data.job;
   assert.equal(succeeded.id, jobId);
   assert.equal(succeeded.status, 'succeeded');
   assert.ok(succeeded.metrics.latest, "the job view with the job's metrics");

@@ -5,11 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './chromium.js';
-import { startLiveService, type LiveService } from '@trainyard/cli/testing';
+import { startEventReceiver, startLiveService, type EventReceiver, type LiveService } from '@trainyard/cli/testing';
 
 const missing = chromiumMissing();
 
@@ -17,22 +15,11 @@ describe('the webhooks pages in Chromium', { skip: missing ?? false }, () => {
   let service: LiveService;
   let browser: Browser;
   let page: Page;
-  let receiver: Server;
-  let receiverUrl: string;
-  const received: Array<{ type: string }> = [];
+  let receiver: EventReceiver;
   const consoleErrors: string[] = [];
 
   before(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        received.push(JSON.parse(body) as { type: string });
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
+    receiver = await startEventReceiver('/events');
     [service, browser] = await Promise.all([
       startLiveService({ tenant: 'browser-webhooks', env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }),
       launchChromium(),
@@ -63,13 +50,13 @@ describe('the webhooks pages in Chromium', { skip: missing ?? false }, () => {
     await page.click('[data-testid=create-webhook]');
     await page.waitForSelector('.error-box >> text=webhook_url_refused');
 
-    await page.fill('#webhook-url', receiverUrl);
+    await page.fill('#webhook-url', receiver.url);
     await page.fill('#webhook-description', 'from the browser');
     await page.check('#webhook-event-job\\.queued');
     await page.click('[data-testid=create-webhook]');
     const secret = (await page.locator('[data-testid=webhook-secret] pre').textContent())?.trim() ?? '';
     assert.match(secret, /^whsec_[A-Za-z0-9+/=]{44}$/);
-    await page.waitForSelector(`[data-testid=webhooks] a:has-text("${receiverUrl}")`);
+    await page.waitForSelector(`[data-testid=webhooks] a:has-text("${receiver.url}")`);
     assert.match(
       (await page.locator('[data-testid=webhooks] tbody tr').textContent()) ?? '',
       /job\.queued, job\.succeeded, job\.failed, job\.cancelled/,
@@ -83,13 +70,13 @@ describe('the webhooks pages in Chromium', { skip: missing ?? false }, () => {
     assert.equal(submitted.status, 201);
     const jobId = ((await submitted.json()) as { id: string }).id;
 
-    await page.click(`[data-testid=webhooks] a:has-text("${receiverUrl}")`);
+    await page.click(`[data-testid=webhooks] a:has-text("${receiver.url}")`);
     await page.waitForURL(/#\/webhooks\/[0-9a-f-]{36}$/);
     const row = page.locator('[data-testid=deliveries] tr[data-status=delivered]', { hasText: 'job.queued' });
     await row.waitFor({ timeout: 30_000 });
     assert.match((await row.textContent()) ?? '', /HTTP 200/);
     assert.equal(await row.locator(`a[href="#/jobs/${jobId}"]`).count(), 1, 'the delivery links to its job');
-    assert.ok(received.some((event) => event.type === 'job.queued'));
+    assert.ok(receiver.received.some((event) => event.type === 'job.queued'));
     assert.equal(await page.locator('[data-testid=webhook-secret]').count(), 0, 'the secret is not shown again');
 
     await page.click('[data-testid=rotate-secret]');

@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,3 +132,30 @@ export async function startLiveService(options: { env?: Record<string, string>; 
   }
 }
 export { encodePng } from './png.js';
+
+export interface EventReceiver<T = { type: string }> {
+  /** http://127.0.0.1:PORT/path */
+  url: string;
+  /** The JSON bodies received so far, in order. */
+  received: T[];
+  close(): void;
+}
+
+/** A webhook receiver on loopback for tests: keeps the JSON body of every request and answers 200. */
+export async function startEventReceiver<T = { type: string }>(path: string): Promise<EventReceiver<T>> {
+  const received: T[] = [];
+  const server = createHttpServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body) as T);
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    received,
+    close: () => server.close(),
+  };
+}
