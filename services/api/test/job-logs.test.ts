@@ -13,6 +13,7 @@ import { formatJobLogFile, JobChannels, jobLogKey, type NewJobLogLine } from '@t
 import { jobKeys } from '@trainyard/storage';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
 import { openSse } from './sse-client.js';
+import { claimJob } from '@trainyard/db/testing';
 
 const WORKER = 'worker-logs-test';
 
@@ -133,7 +134,7 @@ describe('GET /v1/jobs/{id}/logs', () => {
     assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
     await until(() => stream.messages.length >= 1, 'the line logged before the client came');
 
-    assert.ok(await api.db.jobs.claim(id, WORKER));
+    assert.ok(await claimJob(api.db, id, WORKER));
     await worker.appendLog(id, [lineOf('engine cpu on cpu (test)'), lineOf('training')]);
     await until(() => stream.messages.length >= 3, 'two live lines');
     await worker.appendLog(id, [lineOf('job failed: training_diverged: The loss became NaN.', 'error')]);
@@ -173,7 +174,7 @@ describe('GET /v1/jobs/{id}/logs', () => {
   test('deleting the job deletes its stored log and any live log left in Redis', async () => {
     const id = await submit();
     await worker.appendLog(id, [lineOf('one'), lineOf('two')]);
-    assert.ok(await api.db.jobs.claim(id, WORKER));
+    assert.ok(await claimJob(api.db, id, WORKER));
     assert.ok(await api.db.jobs.fail(id, WORKER, { code: 'internal', message: 'boom' }));
     await api.storage.put(jobKeys(id).logs, formatJobLogFile(await worker.wholeLog(id)));
     // As if the worker died between storing the log and dropping the live one.
