@@ -28,6 +28,11 @@ import type {
   ListJobsQuery,
   PredictionsView,
   ListWeightsQuery,
+  ListSweepsQuery,
+  SweepBody,
+  SweepDecisionList,
+  SweepList,
+  SweepView,
   ModelFormatQuery,
   Readiness,
   SampleSet,
@@ -258,6 +263,19 @@ export class TrainyardClient {
     /** listWebhookDeliveries: GET /v1/webhooks/{id}/deliveries */
     deliveries: (id: string, query: ListWebhooksQuery = {}): Promise<WebhookDeliveryList> =>
       this.json(`/v1/webhooks/${segment(id)}/deliveries`, { query }),
+  };
+
+  readonly sweeps = {
+    /** submitSweep: POST /v1/sweeps */
+    submit: (body: SweepBody): Promise<SweepView> => this.json('/v1/sweeps', { method: 'POST', json: body }),
+    /** listSweeps: GET /v1/sweeps */
+    list: (query: ListSweepsQuery = {}): Promise<SweepList> => this.json('/v1/sweeps', { query }),
+    /** getSweep: GET /v1/sweeps/{id} (status, best trial, leaderboard) */
+    get: (id: string): Promise<SweepView> => this.json(`/v1/sweeps/${segment(id)}`),
+    /** cancelSweep: POST /v1/sweeps/{id}/cancel */
+    cancel: (id: string): Promise<SweepView> => this.json(`/v1/sweeps/${segment(id)}/cancel`, { method: 'POST' }),
+    /** listSweepDecisions: GET /v1/sweeps/{id}/decisions */
+    decisions: (id: string): Promise<SweepDecisionList> => this.json(`/v1/sweeps/${segment(id)}/decisions`),
   };
 
   readonly architectures = {

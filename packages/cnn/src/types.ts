@@ -208,6 +208,12 @@ export interface TrainingRunHooks {
   checkpointRequested?(): boolean;
   /** Awaited before every batch (tests slow training down with it, so that a fault meets a running job). */
   beforeBatch?(): Promise<void>;
+  /**
+   * Awaited at every epoch boundary before the last epoch (after onEpoch, and once when a run resumes
+   * from an epoch's checkpoint), with the epochs trained so far: false stops training there, as early
+   * stopping does, and the run goes on to evaluate and export that epoch's model (a sweep's pruning).
+   */
+  continueAfterEpoch?(history: EpochMetrics[]): boolean | Promise<boolean>;
   /** Structured log lines; the package itself never prints. */
   log?(message: string, fields?: object): void;
 }
@@ -215,7 +221,10 @@ export interface TrainingRunHooks {
 export interface TrainingRunResult {
   engine: string;
   history: EpochMetrics[];
+  /** Training ended before config.epochs: by early stopping, or by continueAfterEpoch (stoppedByCaller). */
   stoppedEarly: boolean;
+  /** continueAfterEpoch answered false. */
+  stoppedByCaller: boolean;
   /** On the test set. */
   evaluation: Evaluation;
   /** On the validation split, when there is one. */

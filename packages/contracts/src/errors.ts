@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
     message: 'The job is queued or running, or a queued or running job starts from its model; cancel it or wait.',
   },
   job_not_finished: { httpStatus: 409, message: 'The job has not succeeded, so this result does not exist yet.' },
+  sweep_not_cancellable: { httpStatus: 409, message: 'The sweep has already finished and cannot be cancelled.' },
   dataset_in_use: { httpStatus: 409, message: 'The dataset is used by a queued or running job.' },
   weights_in_use: { httpStatus: 409, message: 'The weights are used by a queued or running job.' },
   unsupported_media_type: { httpStatus: 415, message: 'The Content-Type is not accepted by this route.' },
@@ -165,6 +166,7 @@ export const ERROR_CATALOGUE = {
   engine_unavailable: { httpStatus: 503, message: 'The requested TensorFlow.js engine cannot be loaded on this worker.' },
   out_of_memory: { httpStatus: 507, message: 'The worker ran out of memory; choose a smaller batch size or model.' },
   training_diverged: { httpStatus: 422, message: 'The loss became NaN or infinite; lower the learning rate.' },
+  no_trial_succeeded: { httpStatus: 422, message: "No trial of the sweep succeeded; see its trials' errors." },
   worker_lost: { httpStatus: 500, message: 'The worker running the job disappeared too many times; the job was given up.' },
 
   // -- the service itself

@@ -22,3 +22,5 @@ export * from './schemas/webhooks.js';
 export * from './tenant.js';
 export * from './schemas/predictions.js';
 export * from './redaction.js';
+export * from './schemas/sweeps.js';
+export * from './sweep-search.js';

@@ -14,6 +14,7 @@ import { SchedulerRepository } from './repositories/scheduler.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { WeightsRepository } from './repositories/weights.js';
 import { WebhookRepository } from './repositories/webhooks.js';
+import { SweepRepository } from './repositories/sweeps.js';
 
 export interface Database {
   readonly tenants: TenantRepository;
@@ -27,6 +28,8 @@ export interface Database {
   readonly weights: WeightsRepository;
   /** Webhooks, their outbox of events and its deliveries. */
   readonly webhooks: WebhookRepository;
+  /** Sweeps, their trials and their ASHA decisions. */
+  readonly sweeps: SweepRepository;
   /** Throws unless Postgres answers (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +62,7 @@ export function openDatabase(connectionString: string, options: PoolOptions = {}
     datasets: new DatasetRepository(prisma, pool),
     weights: new WeightsRepository(prisma, pool),
     webhooks: new WebhookRepository(prisma, pool),
+    sweeps: new SweepRepository(prisma, pool),
     async ping() {
       await pool.query('SELECT 1');
     },

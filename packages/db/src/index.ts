@@ -34,5 +34,14 @@ export { CheckpointRepository, type CheckpointRecord } from './repositories/chec
 export { ModelRepository, modelFiles, type ModelFile, type ModelRecord } from './repositories/models.js';
 export { DatasetRepository, datasetFiles, datasetReadOptions, type DatasetFile } from './repositories/datasets.js';
 export { WeightsRepository, type NewWeights } from './repositories/weights.js';
-export type { Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights, Webhook } from '../generated/prisma/client.js';
+export {
+  SweepRepository,
+  type NewSweep,
+  type NewTrial,
+  type ListSweepsOptions,
+  type TrialCounts,
+  type TrialRow,
+  type DecisionRecord,
+} from './repositories/sweeps.js';
+export type { Tenant, ApiKey, Dataset, Checkpoint, Model, EpochMetric, Weights, Webhook, Sweep } from '../generated/prisma/client.js';
 export { JobStatus as DbJobStatus, JobPhase as DbJobPhase } from '../generated/prisma/enums.js';

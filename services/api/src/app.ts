@@ -27,6 +27,7 @@ import { serveDashboard } from './dashboard/serve-dashboard.js';
 import { adminRoutes } from './routes/admin.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { workerRoutes } from './routes/workers.js';
+import { sweepRoutes } from './routes/sweeps.js';
 import { LiveWorkers } from './workers/live-workers.js';
 import { DEFAULT_REDIS_URL, redactSecrets } from '@trainyard/contracts';
 
@@ -109,6 +110,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await datasetRoutes(v1, deps);
       await weightsRoutes(v1, deps);
       await webhookRoutes(v1, deps);
+      await sweepRoutes(v1, deps);
       await architectureRoutes(v1, deps);
       await eventRoutes(v1, deps);
       await sampleRoutes(v1, deps);

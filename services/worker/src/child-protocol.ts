@@ -4,7 +4,7 @@
  * model files) to object storage itself, then tells the parent where they are.
  */
 import type { BatchProgress, EpochMetrics, Evaluation, ModelManifest } from '@trainyard/cnn/types';
-import type { DeviceView, ResolvedJobSpec, JobPhase } from '@trainyard/contracts';
+import type { DeviceView, ResolvedJobSpec, JobPhase, StopReason } from '@trainyard/contracts';
 
 /** How to read the dataset: the upload's options, then the job's (dataset.imageSize, channels, testFraction). */
 export interface DatasetReadOptions {
@@ -45,10 +45,18 @@ export interface StartMessage {
   tempDir: string;
   /** WORKER_TEST_BATCH_DELAY_MS: a wait before every batch (fault tests); 0 in production. */
   batchDelayMs: number;
+  /**
+   * A sweep trial's rungs (epochs): after each, the child asks whether to go on (`rung`) and waits for
+   * the `verdict`; stopped there, it exports that epoch's model as early stopping would.
+   */
+  rungs: number[];
 }
 
-/** Parent -> child. `stop`: checkpoint at the next batch boundary and stop. `cancel`: stop now. */
-export type ParentMessage = StartMessage | { type: 'stop' } | { type: 'cancel' };
+/**
+ * Parent -> child. `stop`: checkpoint at the next batch boundary and stop. `cancel`: stop now.
+ * `verdict`: the answer to `rung`.
+ */
+export type ParentMessage = StartMessage | { type: 'stop' } | { type: 'cancel' } | { type: 'verdict'; epoch: number; continues: boolean };
 
 export interface StoredFile {
   path: string;
@@ -70,9 +78,13 @@ export type ChildMessage =
   | { type: 'batch'; progress: BatchProgress; epochs: number }
   | { type: 'checkpoint'; epoch: number; step: number; key: string; bytes: number }
   | { type: 'epoch'; metrics: EpochMetrics }
+  /** At a rung of StartMessage.rungs, after that epoch's `epoch` message: may training go on? */
+  | { type: 'rung'; epoch: number }
   | {
       type: 'succeeded';
       engine: string;
+      /** Why training ended before its last epoch (early stopping, or a sweep's verdict); null when it ran to the end. */
+      stopReason: StopReason | null;
       evaluation: Evaluation;
       manifest: ModelManifest;
       modelPrefix: string;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import type { Job } from '@trainyard/db';
 import { datasetFiles, datasetReadOptions, modelFiles } from '@trainyard/db';
-import { FINISHED_STATUSES, type ResolvedJobSpec } from '@trainyard/contracts';
+import { ashaRungs, FINISHED_STATUSES, type ResolvedJobSpec, type ResolvedSweepSpec } from '@trainyard/contracts';
 import { DEFAULT_JOB_RETRY, PermanentJobError, type JobChannels, type JobContext, type JobEvent, type JobOutcome } from '@trainyard/queue';
 import { removeScratchDirsOf, type Storage } from '@trainyard/storage';
 import { isOutOfMemoryMessage, type ChildMessage, type DatasetSource, type FailureReport, type StartMessage } from './child-protocol.js';
@@ -284,6 +284,7 @@ export class JobRunner {
     // Rows after the checkpoint we resume from describe epochs that will run again.
     const deleted = await this.db.metrics.deleteAfter(job.id, this.config.workerId, latest?.epoch ?? 0);
     if (deleted === null) throw new Error(`job ${job.id} was taken from this worker before it started`);
+    const sweep = job.sweepId ? await this.db.sweeps.get(job.sweepId) : null;
     return {
       type: 'start',
       jobId: job.id,
@@ -296,6 +297,7 @@ export class JobRunner {
       pretrainedWeightsKey,
       tempDir: this.config.tempDir ?? tmpdir(),
       batchDelayMs: this.config.testBatchDelayMs,
+      rungs: sweep ? ashaRungs((sweep.spec as unknown as ResolvedSweepSpec).searcher) : [],
     };
   }
 
@@ -352,9 +354,10 @@ export class JobRunner {
     const recorder = new ProgressRecorder(
       jobId,
       spec,
-      { workerId, progressMs, checkpointsKept },
+      { workerId, progressMs, checkpointsKept, sweepId: job.sweepId },
       {
         db: this.db,
+        verdict: (epoch, continues) => entry.child?.verdict(epoch, continues),
         storage: this.storage,
         logger,
         publish: (event) => this.publish(event),
@@ -470,13 +473,17 @@ export class JobRunner {
       files: result.files.map(({ path, bytes }) => ({ path, bytes })),
       manifest: result.manifest,
     });
-    const done = await this.db.jobs.succeed(jobId, workerId, { engine: result.engine, evaluation: result.evaluation });
+    const done = await this.db.jobs.succeed(jobId, workerId, {
+      engine: result.engine,
+      evaluation: result.evaluation,
+      stopReason: result.stopReason,
+    });
     if (!done) {
       logger.warn('training finished but the job was no longer ours to complete');
       return 'completed';
     }
-    logger.info({ top1: result.evaluation.top1, engine: result.engine }, 'job succeeded');
-    entry.log?.info(`job succeeded: test accuracy ${result.evaluation.top1}, engine ${result.engine}`);
+    logger.info({ top1: result.evaluation.top1, engine: result.engine, stopReason: result.stopReason }, 'job succeeded');
+    entry.log?.info(`job succeeded: test accuracy ${result.evaluation.top1}, engine ${result.engine}${result.stopReason ? `, stopped: ${result.stopReason}` : ''}`);
     await entry.log?.flush(); // in the log before anyone hears the job ended
     await this.publish({ type: 'status', jobId, at: eventTime(), status: 'succeeded' });
     return 'completed';

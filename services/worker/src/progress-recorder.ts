@@ -16,7 +16,9 @@ type ProgressUpdate = Parameters<WorkerDatabase['jobs']['reportProgress']>[2];
 type CheckpointRow = { epoch: number; step: number; storageKey: string; bytes: number };
 
 export interface ProgressRecorderDependencies {
-  db: Pick<WorkerDatabase, 'jobs' | 'metrics' | 'checkpoints'>;
+  db: Pick<WorkerDatabase, 'jobs' | 'metrics' | 'checkpoints' | 'sweeps'>;
+  /** Answers the child's question at a rung (TrainingChildProcess.verdict). */
+  verdict: (epoch: number, continues: boolean) => void;
   storage: Pick<Storage, 'delete'>;
   /** The job's own logger. */
   logger: Logger;
@@ -34,6 +36,8 @@ export interface ProgressRecorderSettings {
   progressMs: number;
   /** Checkpoints kept per job, besides the best epoch's. */
   checkpointsKept: number;
+  /** The sweep the job is a trial of. */
+  sweepId: string | null;
 }
 
 export class ProgressRecorder {
@@ -82,9 +86,24 @@ export class ProgressRecorder {
       case 'epoch':
         await this.recordEpoch(message.metrics);
         return;
+      case 'rung':
+        await this.decideAtRung(message.epoch);
+        return;
       default:
         return;
     }
+  }
+
+  /** The sweep's ASHA decision, made and recorded in Postgres (the same answer when asked again after a restart). */
+  private async decideAtRung(rung: number): Promise<void> {
+    const { sweepId, workerId } = this.settings;
+    const decision = sweepId ? await this.deps.db.sweeps.decideAtRung({ sweepId, jobId: this.jobId, workerId, rung }) : { continues: true };
+    if (!decision) {
+      this.deps.onLost();
+      return;
+    }
+    this.deps.logger.info({ sweepId, rung, continues: decision.continues }, 'sweep decision at a rung');
+    this.deps.verdict(rung, decision.continues);
   }
 
   private async report(update: ProgressUpdate): Promise<void> {

@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnreachable, type Database } from '@trainyard/db';
 
 /** The repositories the worker uses; every method retries through a short outage. */
-export type WorkerDatabase = Pick<Database, 'jobs' | 'scheduler' | 'metrics' | 'checkpoints' | 'models' | 'datasets' | 'weights'>;
+export type WorkerDatabase = Pick<
+  Database,
+  'jobs' | 'scheduler' | 'metrics' | 'checkpoints' | 'models' | 'datasets' | 'weights' | 'sweeps'
+>;
 
 export interface RetryOptions {
   attempts?: number;
@@ -23,6 +26,7 @@ export function retryingDatabase(db: Database, options: RetryOptions = {}): Work
     models: retrying(db.models, options),
     datasets: retrying(db.datasets, options),
     weights: retrying(db.weights, options),
+    sweeps: retrying(db.sweeps, options),
   };
 }
 

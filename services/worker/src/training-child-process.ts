@@ -125,6 +125,11 @@ export class TrainingChildProcess {
     this.send({ type: 'cancel' });
   }
 
+  /** The answer to the child's `rung` question. */
+  verdict(epoch: number, continues: boolean): void {
+    this.send({ type: 'verdict', epoch, continues });
+  }
+
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }

@@ -39,6 +39,8 @@ const controller = new AbortController();
 let stopRequested = false;
 let checkpointPending = false;
 let started = false;
+/** The pending `rung` question: resolved by the parent's verdict, rejected by a stop or cancel. */
+let awaitingVerdict: { epoch: number; resolve(continues: boolean): void; reject(error: Error): void } | null = null;
 
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
@@ -60,13 +62,34 @@ process.on('message', (message: ParentMessage) => {
       stopRequested = true;
       checkpointPending = true;
       controller.abort();
+      stopAwaitingVerdict();
       return;
     case 'cancel':
       stopRequested = true;
       controller.abort();
+      stopAwaitingVerdict();
+      return;
+    case 'verdict':
+      if (awaitingVerdict?.epoch === message.epoch) awaitingVerdict.resolve(message.continues);
+      awaitingVerdict = null;
       return;
   }
 });
+
+/** A stop while waiting for a verdict: that epoch's checkpoint is written, so the run just ends (a resume asks again). */
+function stopAwaitingVerdict(): void {
+  awaitingVerdict?.reject(new CnnError('aborted', 'Training was aborted.'));
+  awaitingVerdict = null;
+}
+
+/** Asks the parent whether training goes on after `epoch` (a rung of a sweep trial). */
+function askVerdict(epoch: number): Promise<boolean> {
+  if (controller.signal.aborted) return Promise.reject(new CnnError('aborted', 'Training was aborted.'));
+  return new Promise<boolean>((resolve, reject) => {
+    awaitingVerdict = { epoch, resolve, reject };
+    send({ type: 'rung', epoch });
+  });
+}
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -148,6 +171,9 @@ async function run(start: StartMessage): Promise<ChildMessage> {
         },
         onBatch: (progress) => send({ type: 'batch', progress, epochs }),
         onEpoch: (metrics) => send({ type: 'epoch', metrics }),
+        ...(start.rungs.length > 0
+          ? { continueAfterEpoch: (history) => (start.rungs.includes(history.length) ? askVerdict(history.length) : true) }
+          : {}),
         log: (message, fields) => log('info', message, fields as Record<string, unknown> | undefined),
       });
     } catch (error) {
@@ -178,6 +204,7 @@ async function run(start: StartMessage): Promise<ChildMessage> {
     log('info', 'job timings', { timings: steps.seconds });
     return {
       type: 'succeeded',
+      stopReason: result.stoppedByCaller ? 'pruned' : result.stoppedEarly ? 'early_stopping' : null,
       safetensors,
       engine: result.engine,
       evaluation: result.evaluation,

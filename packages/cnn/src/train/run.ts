@@ -113,6 +113,7 @@ export async function runTraining(spec: TrainingRunSpec, hooks: TrainingRunHooks
       engine: engine.name,
       history: trained.history,
       stoppedEarly: trained.stoppedEarly,
+      stoppedByCaller: trained.stoppedByCaller,
       evaluation,
       validationEvaluation,
       model: await exportModel(built.inference, manifest),

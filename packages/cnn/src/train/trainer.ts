@@ -40,7 +40,10 @@ export interface TrainerInput {
   validationIndices: Int32Array | null;
   /** A test split to evaluate after every epoch (EpochMetrics.testLoss/testAccuracy), or null. */
   testEachEpoch?: Split | null;
-  hooks?: Pick<TrainingRunHooks, 'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'beforeBatch' | 'log'>;
+  hooks?: Pick<
+    TrainingRunHooks,
+    'signal' | 'onEpoch' | 'onBatch' | 'checkpoints' | 'checkpointRequested' | 'beforeBatch' | 'continueAfterEpoch' | 'log'
+  >;
   /** A decoded checkpoint of this same run to continue from. */
   resume?: TrainingCheckpoint | null;
   /** Names of layers that do not train (until config.unfreezeAtEpoch); see freeze.ts. */
@@ -50,6 +53,8 @@ export interface TrainerInput {
 export interface TrainerOutput {
   history: EpochMetrics[];
   stoppedEarly: boolean;
+  /** hooks.continueAfterEpoch answered false. */
+  stoppedByCaller: boolean;
   /** Sum of the epochs' wall-clock seconds, across resumptions. */
   trainSeconds: number;
   /** The epoch (1-based) whose weights the model holds at the end: the last, or the best with restoreBestWeights. */
@@ -101,13 +106,19 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
   const setup = prepareSetup(input);
   try {
     const state = input.resume ? await restoreState(setup, input.resume) : initialState(input.config);
+    let stoppedByCaller = false;
     while (state.epoch < input.config.epochs && !shouldStopEarly(state.history, input.config.earlyStopping)) {
+      if (!(await continuesAfterEpoch(setup, state))) {
+        stoppedByCaller = true;
+        break;
+      }
       await runEpoch(setup, state);
     }
     const weightsEpoch = input.config.restoreBestWeights ? await restoreBestWeights(setup, state) : state.history.length;
     return {
       history: state.history,
       stoppedEarly: state.epoch < input.config.epochs,
+      stoppedByCaller,
       trainSeconds: state.history.reduce((sum, m) => sum + m.seconds, 0),
       weightsEpoch,
     };
@@ -116,6 +127,19 @@ export async function trainModel(input: TrainerInput): Promise<TrainerOutput> {
     // The exported model carries no trace of the freeze (its layers load as trainable, as usual).
     setup.frozen.unfreeze();
   }
+}
+
+/**
+ * hooks.continueAfterEpoch at an epoch boundary (not before the first epoch, nor inside an epoch a
+ * mid-epoch checkpoint resumes): the same check whether the epoch just ended or a resumed run starts
+ * after it, so a caller's decision at that epoch holds across restarts.
+ */
+async function continuesAfterEpoch(setup: TrainingSetup, state: TrainingState): Promise<boolean> {
+  const ask = setup.hooks.continueAfterEpoch;
+  if (!ask || state.epoch === 0 || state.stepInEpoch > 0) return true;
+  const continues = await ask(state.history);
+  if (!continues) setup.log('stopped by the caller', { epoch: state.epoch });
+  return continues;
 }
 
 function prepareSetup(input: TrainerInput): TrainingSetup {

@@ -14,6 +14,7 @@ import {
   type JobSpecLimits,
   type ResolvedJobSpec,
 } from '../job-spec.js';
+import { STOP_REASONS } from './sweeps.js';
 import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, empty, json, keyOperation, media } from './common.js';
 
 export const JobStatusSchema = StringEnum(JOB_STATUSES);
@@ -119,6 +120,13 @@ export const JobViewSchema = Type.Object(
       }),
     ),
     attempts: Type.Integer({ minimum: 0 }),
+    sweepId: Nullable(Type.String({ format: 'uuid', description: 'The sweep this job is a trial of' })),
+    stopReason: Nullable(
+      StringEnum(STOP_REASONS, {
+        description:
+          "Why a succeeded job stopped before its last epoch: early_stopping (hyperparameters.earlyStopping) or pruned (its sweep's ASHA searcher); null when it ran to the end",
+      }),
+    ),
     cancelRequested: Type.Boolean(),
     error: Nullable(Type.Object({ code: Type.String({ description: 'A code of the error catalogue' }), message: Type.String() })),
     createdAt: Timestamp,

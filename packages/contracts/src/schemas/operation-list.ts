@@ -12,6 +12,7 @@ import { getHealth, getPrometheusMetrics, getReadiness } from './operations.js';
 import { createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from './admin.js';
 import { WEIGHTS_OPERATIONS } from './weights.js';
 import { WEBHOOK_OPERATIONS } from './webhooks.js';
+import { SWEEP_OPERATIONS } from './sweeps.js';
 
 export const OPERATIONS = {
   ...JOB_OPERATIONS,
@@ -26,6 +27,7 @@ export const OPERATIONS = {
   getDatasetSamples,
   ...WEIGHTS_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...SWEEP_OPERATIONS,
   listArchitectures,
   listWorkers,
   getHealth,

@@ -18,6 +18,7 @@ import type {
   JobStatus,
   ErrorCode,
   JobWebhookEventType,
+  StopReason,
 } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -39,6 +40,9 @@ export interface NewJob {
   accelerator?: Accelerator;
   weightsId?: string | null;
   tags?: Record<string, string>;
+  /** A sweep's trial: the sweep and the trial's index in its plan. */
+  sweepId?: string | null;
+  sweepTrial?: number | null;
   /**
    * MAX_QUEUED_JOBS_PER_TENANT: the insert fails with TenantLimitError('queued_jobs') when the tenant
    * already has this many queued jobs, counted atomically with the insert.
@@ -125,13 +129,14 @@ const INSERT_JOBS = {
   // Each row is inserted only while its tenant's queued jobs, those of this batch before it included,
   // stay within its max_queued (NULL: no limit); the caller holds the tenants' locks.
   text: `WITH inserted AS (
-         INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags)
-         SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags
+         INSERT INTO jobs (id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags,
+                           sweep_id, sweep_trial)
+         SELECT id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags, sweep_id, sweep_trial
          FROM (SELECT input.*, row_number() OVER (PARTITION BY input.tenant_id ORDER BY input.position) AS place
                FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::uuid[], $7::uuid[],
-                           $8::"JobAccelerator"[], $9::uuid[], $10::jsonb[], $11::int[]) WITH ORDINALITY
+                           $8::"JobAccelerator"[], $9::uuid[], $10::jsonb[], $11::int[], $12::uuid[], $13::int[]) WITH ORDINALITY
                     AS input(id, tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags,
-                             max_queued, position)
+                             max_queued, sweep_id, sweep_trial, position)
               ) batch
          WHERE batch.max_queued IS NULL
             OR (SELECT count(*) FROM jobs WHERE jobs.tenant_id = batch.tenant_id AND jobs.status = 'queued') + batch.place <= batch.max_queued
@@ -139,6 +144,34 @@ const INSERT_JOBS = {
          )${jobEventStatements('inserted', 'job.queued')}
          SELECT * FROM inserted`,
 };
+
+/**
+ * Inserts the jobs on a connection in an open transaction (the caller holds the tenants' locks when
+ * a job has maxQueued), with the given ids; returns the rows inserted: a job over its tenant's
+ * maxQueued is left out.
+ */
+export async function insertJobs(client: Pick<pg.PoolClient, 'query'>, ids: string[], inputs: NewJob[]): Promise<Job[]> {
+  const result = await client.query<Job>({
+    ...INSERT_JOBS,
+    values: [
+      ids,
+      inputs.map((input) => input.tenantId),
+      inputs.map((input) => input.name ?? null),
+      inputs.map((input) => JSON.stringify(input.spec)),
+      inputs.map((input) => input.architecture),
+      inputs.map((input) => input.datasetId ?? null),
+      inputs.map((input) => input.fineTuneFromId ?? null),
+      inputs.map((input) => input.accelerator ?? 'any'),
+      inputs.map((input) => input.weightsId ?? null),
+      inputs.map((input) => JSON.stringify(input.tags ?? {})),
+      inputs.map((input) => input.maxQueued ?? null),
+      inputs.map((input) => input.sweepId ?? null),
+      inputs.map((input) => input.sweepTrial ?? null),
+    ],
+  });
+  return result.rows;
+}
+
 const COUNT_WITH_STATUS = {
   name: 'trainyard.jobs.count-with-status',
   text: 'SELECT count(*)::int AS count FROM jobs WHERE tenant_id = $1::uuid AND status = ANY($2::"JobStatus"[])',
@@ -207,23 +240,7 @@ export class JobRepository {
       const limited = inputs.filter((input) => input.maxQueued !== undefined).map((input) => input.tenantId);
       const rows = await inTransaction(this.pool, async (client) => {
         await lockTenants(client, TENANT_JOBS_LOCK, limited);
-        const result = await client.query<Job>({
-          ...INSERT_JOBS,
-          values: [
-            ids,
-            inputs.map((input) => input.tenantId),
-            inputs.map((input) => input.name ?? null),
-            inputs.map((input) => JSON.stringify(input.spec)),
-            inputs.map((input) => input.architecture),
-            inputs.map((input) => input.datasetId ?? null),
-            inputs.map((input) => input.fineTuneFromId ?? null),
-            inputs.map((input) => input.accelerator ?? 'any'),
-            inputs.map((input) => input.weightsId ?? null),
-            inputs.map((input) => JSON.stringify(input.tags ?? {})),
-            inputs.map((input) => input.maxQueued ?? null),
-          ],
-        });
-        return result.rows;
+        return insertJobs(client, ids, inputs);
       });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return Promise.all(
@@ -247,10 +264,12 @@ export class JobRepository {
   private async insert(client: Client, input: NewJob): Promise<Job> {
     const rows = await client.$queryRaw<Job[]>`
       WITH inserted AS (
-        INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags)
+        INSERT INTO jobs (tenant_id, name, spec, architecture, dataset_id, fine_tune_from_id, accelerator, weights_id, tags, sweep_id,
+                          sweep_trial)
         VALUES (${input.tenantId}::uuid, ${input.name ?? null}, ${JSON.stringify(input.spec)}::jsonb, ${input.architecture},
                 ${input.datasetId ?? null}::uuid, ${input.fineTuneFromId ?? null}::uuid, ${input.accelerator ?? 'any'}::"JobAccelerator",
-                ${input.weightsId ?? null}::uuid, ${JSON.stringify(input.tags ?? {})}::jsonb)
+                ${input.weightsId ?? null}::uuid, ${JSON.stringify(input.tags ?? {})}::jsonb, ${input.sweepId ?? null}::uuid,
+                ${input.sweepTrial ?? null}::int)
         RETURNING ${JOB_COLUMNS}
       )${Prisma.raw(jobEventStatements('inserted', 'job.queued'))}
       SELECT * FROM inserted`;
@@ -518,12 +537,17 @@ export class JobRepository {
     return this.changed(await this.prisma.job.updateMany({ where: { id, workerId, status: 'running' }, data }));
   }
 
-  async succeed(id: string, workerId: string, result: { engine: string; evaluation: unknown }): Promise<boolean> {
+  /** `stopReason`: why training ended before its last epoch (early_stopping, pruned), null when it ran to the end. */
+  async succeed(
+    id: string,
+    workerId: string,
+    result: { engine: string; evaluation: unknown; stopReason?: StopReason | null },
+  ): Promise<boolean> {
     return this.finish(
       'succeeded',
-      `phase = NULL, engine = $3, evaluation = $4::jsonb`,
+      `phase = NULL, engine = $3, evaluation = $4::jsonb, stop_reason = $5`,
       `id = $1::uuid AND worker_id = $2 AND status = 'running'`,
-      [id, workerId, result.engine, result.evaluation === undefined ? null : JSON.stringify(result.evaluation)],
+      [id, workerId, result.engine, result.evaluation === undefined ? null : JSON.stringify(result.evaluation), result.stopReason ?? null],
     );
   }
 

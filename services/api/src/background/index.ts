@@ -4,6 +4,7 @@ import { cleanStaleUploads } from './clean-stale-uploads.js';
 import { enqueuePending } from './enqueue-pending.js';
 import { deleteExpiredJobs } from './delete-expired-jobs.js';
 import { WebhookDeliverer } from '../webhooks/webhook-deliverer.js';
+import { advanceSweeps } from './advance-sweeps.js';
 
 const IDEMPOTENCY_KEY_DAYS = 7;
 /** Delivered and failed webhook deliveries are listed this long (GET /v1/webhooks/{id}/deliveries). */
@@ -37,6 +38,7 @@ export function startBackgroundTasks(deps: ApiDeps): () => Promise<void> {
       deps.db.webhooks.pruneEvents(new Date(Date.now() - WEBHOOK_HISTORY_DAYS * 86400_000)),
     ),
     every(5_000, 'enqueue-pending', deps, () => enqueuePending(deps)),
+    every(1_000, 'advance-sweeps', deps, () => advanceSweeps(deps)),
     every(600_000, 'clean-stale-uploads', deps, () => cleanStaleUploads(deps)),
     every(600_000, 'delete-expired-jobs', deps, () => deleteExpiredJobs(deps)),
     every(3600_000, 'prune-idempotency-keys', deps, () =>

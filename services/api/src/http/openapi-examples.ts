@@ -43,6 +43,8 @@ const job = {
   device: { kind: 'cpu', name: 'Intel(R) Xeon(R) Platinum 8480+' },
   waitingFor: null,
   attempts: 1,
+  sweepId: null,
+  stopReason: null,
   cancelRequested: false,
   error: null,
   createdAt: '2026-11-28T11:56:53.120Z',

@@ -23,8 +23,14 @@ export function compileUrlPartValidator(schema: object) {
   return urlParts.compile(schema);
 }
 
+const bodies = new Ajv({ ...COMMON, coerceTypes: false });
+
+/** The validator of a JSON document checked as a body is (a sweep's trial specs). */
+export function compileBodyValidator(schema: object) {
+  return bodies.compile(schema);
+}
+
 export function registerValidation(app: FastifyInstance): void {
-  const bodies = new Ajv({ ...COMMON, coerceTypes: false });
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodies : urlParts;
     return ajv.compile(schema);

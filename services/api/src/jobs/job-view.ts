@@ -34,6 +34,8 @@ export function toJobView(
     device: (job.device as unknown as DeviceView | null) ?? null,
     waitingFor,
     attempts: job.attempts,
+    sweepId: job.sweepId,
+    stopReason: job.stopReason as JobView['stopReason'],
     cancelRequested: job.cancelRequestedAt !== null,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
     createdAt: job.createdAt.toISOString(),

@@ -21,7 +21,7 @@ import {
   type JobView,
   type ResolvedJobSpec,
 } from '@trainyard/contracts';
-import type { Dataset, Job, Tenant, Weights } from '@trainyard/db';
+import type { Dataset, Job, NewJob, Tenant, Weights } from '@trainyard/db';
 import type { ApiDeps, ApiState } from '../context.js';
 import { checkModel } from '../architectures/catalog.js';
 import { checkMemory } from './memory-estimate.js';
@@ -50,6 +50,32 @@ export async function submitJob(
       { path: 'headers.idempotency-key', rule: 'pattern' },
     ]);
   }
+  const prepared = await prepareJob(deps, tenant.id, body);
+
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
+  const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
+  if (earlier?.kind === 'conflict') throw new ApiError('idempotency_conflict');
+  if (earlier?.kind === 'replayed') return { job: toJobView(earlier.job), replayed: true };
+  await checkQueuedQuota(deps, state, tenant.id);
+  await checkStorageQuotaSoon(deps, state, tenant.id);
+
+  const created = await deps.db.jobs
+    .create({ ...prepared, maxQueued: deps.config.maxQueuedJobsPerTenant }, idempotency)
+    .catch((error: unknown) => Promise.reject(tenantLimitError(error)));
+  if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
+  if (created.kind === 'created') {
+    state.queuedCounts.set(tenant.id, (state.queuedCounts.get(tenant.id) ?? 0) + 1);
+    await enqueue(deps, state, created.job.id);
+  }
+  return { job: toJobView(created.job), replayed: created.kind === 'replayed' };
+}
+
+/**
+ * Every check of a job spec against this deployment and the tenant's resources (all but the schema,
+ * which Ajv checks first, and the quotas): the job row to insert, or the ApiError that refuses it.
+ * Sweeps check each planned trial with it too.
+ */
+export async function prepareJob(deps: ApiDeps, tenantId: string, body: JobSpec): Promise<Omit<NewJob, 'maxQueued'>> {
   if (body.fineTuneFrom !== undefined && body.model.pretrained !== undefined) {
     throw new ApiError('validation_failed', 'Give model.pretrained or fineTuneFrom (its older spelling), not both.', [
       { path: 'body.fineTuneFrom', rule: 'not with model.pretrained' },
@@ -57,7 +83,7 @@ export async function submitJob(
   }
   const pretrained = pretrainedOf(body);
   const sourceJob =
-    pretrained && 'jobId' in pretrained ? await fineTuneSource(deps, tenant.id, pretrained.jobId, body.model.architecture) : null;
+    pretrained && 'jobId' in pretrained ? await fineTuneSource(deps, tenantId, pretrained.jobId, body.model.architecture) : null;
   const spec = resolveJobSpec(body, sourceJob ? { normalize: normalizeOf(sourceJob) } : {});
   const problems = hyperparameterProblems(spec.hyperparameters);
   if (problems.length > 0) {
@@ -71,7 +97,7 @@ export async function submitJob(
     );
   }
 
-  const dataset = 'id' in spec.dataset ? await readyDataset(deps, tenant.id, spec.dataset.id) : null;
+  const dataset = 'id' in spec.dataset ? await readyDataset(deps, tenantId, spec.dataset.id) : null;
   const stored = dataset ? datasetShape(dataset) : BUILTIN_DATASET_INFO['builtin' in spec.dataset ? spec.dataset.builtin : 'synthetic'];
   const inputShape = withReadOptions(stored.inputShape, spec.dataset);
   const { classes } = stored;
@@ -79,38 +105,19 @@ export async function submitJob(
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
   checkMemory(spec, inputShape, classes, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
   const weights =
-    pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenant.id, pretrained.weightsId, spec, inputShape) : null;
+    pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenantId, pretrained.weightsId, spec, inputShape) : null;
 
-  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(body) };
-  const earlier = idempotency ? await deps.db.jobs.replay(tenant.id, idempotency) : null;
-  if (earlier?.kind === 'conflict') throw new ApiError('idempotency_conflict');
-  if (earlier?.kind === 'replayed') return { job: toJobView(earlier.job), replayed: true };
-  await checkQueuedQuota(deps, state, tenant.id);
-  await checkStorageQuotaSoon(deps, state, tenant.id);
-
-  const created = await deps.db.jobs
-    .create(
-      {
-        tenantId: tenant.id,
-        name: spec.name ?? null,
-        tags: body.tags ?? {},
-        spec: spec as object,
-        architecture: spec.model.architecture,
-        datasetId: dataset?.id ?? null,
-        fineTuneFromId: sourceJob?.id ?? null,
-        weightsId: weights?.id ?? null,
-        accelerator: spec.resources.accelerator,
-        maxQueued: deps.config.maxQueuedJobsPerTenant,
-      },
-      idempotency,
-    )
-    .catch((error: unknown) => Promise.reject(tenantLimitError(error)));
-  if (created.kind === 'conflict') throw new ApiError('idempotency_conflict');
-  if (created.kind === 'created') {
-    state.queuedCounts.set(tenant.id, (state.queuedCounts.get(tenant.id) ?? 0) + 1);
-    await enqueue(deps, state, created.job.id);
-  }
-  return { job: toJobView(created.job), replayed: created.kind === 'replayed' };
+  return {
+    tenantId,
+    name: spec.name ?? null,
+    tags: body.tags ?? {},
+    spec: spec as object,
+    architecture: spec.model.architecture,
+    datasetId: dataset?.id ?? null,
+    fineTuneFromId: sourceJob?.id ?? null,
+    weightsId: weights?.id ?? null,
+    accelerator: spec.resources.accelerator,
+  };
 }
 
 /**
@@ -147,7 +154,8 @@ async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string
   }
 }
 
-async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
+/** Enqueues a job just inserted; when the queue fails, the outbox loop (background/enqueue-pending.ts) enqueues it later. */
+export async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
   try {
     await deps.queue.enqueueNew(jobId);
     state.enqueueMarks.add(jobId);
