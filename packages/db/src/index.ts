@@ -38,6 +38,7 @@ export {
   SweepRepository,
   type NewSweep,
   type NewTrial,
+  type SweepEventData,
   type ListSweepsOptions,
   type TrialCounts,
   type TrialRow,

@@ -14,7 +14,7 @@ let api: TestApi;
 let auth: { authorization: string };
 
 before(async () => {
-  api = await startTestApi({ MAX_QUEUED_JOBS_PER_TENANT: '4', MAX_EPOCHS: '20' });
+  api = await startTestApi({ MAX_QUEUED_JOBS_PER_TENANT: '4', MAX_EPOCHS: '20', WEBHOOK_ALLOW_PRIVATE: 'true' });
   auth = await api.authFor('sweeper');
 });
 after(async () => api?.close());
@@ -127,7 +127,9 @@ describe('a grid sweep', () => {
     assert.equal((await trialsOf(sweep.id)).length, 3);
   });
 
-  test('cancel stops its trials and creates none after; a second cancel is 409', async () => {
+  test('cancel stops its trials and creates none after, with its webhook event; a second cancel is 409', async () => {
+    const hook = await call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['sweep.cancelled'] });
+    assert.equal(hook.statusCode, 201, hook.body);
     const res = await call('POST', `/v1/sweeps/${sweep.id}/cancel`);
     assert.equal(res.statusCode, 200, res.body);
     const cancelled: SweepView = res.json();
@@ -139,6 +141,14 @@ describe('a grid sweep', () => {
     );
     await advanceSweep(api.deps, sweep.id);
     assert.equal((await trialsOf(sweep.id)).length, 3);
+    const events = await api.db.pool.query<{ type: string; data: SweepView }>(
+      'SELECT type, data FROM webhook_events WHERE subject_id = $1::uuid',
+      [sweep.id],
+    );
+    assert.deepEqual(
+      events.rows.map((event) => [event.type, event.data.id, event.data.status]),
+      [['sweep.cancelled', sweep.id, 'cancelled']],
+    );
     const again = await call('POST', `/v1/sweeps/${sweep.id}/cancel`);
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().error.code, 'sweep_not_cancellable');

@@ -162,7 +162,7 @@ const SweepFields = {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   finishedAt: Nullable(Timestamp),
-  links: Type.Object({ self: Type.String(), decisions: Type.String(), cancel: Type.String(), trials: Type.String() }),
+  links: Type.Object({ self: Type.String(), decisions: Type.String(), cancel: Type.String() }),
 };
 
 export const SweepSummarySchema = Type.Object(SweepFields, { title: 'SweepSummary' });

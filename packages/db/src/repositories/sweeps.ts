@@ -26,6 +26,7 @@ import type { PrismaClient, Sweep } from '../../generated/prisma/client.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 import { inTransaction, lockTenants, TENANT_JOBS_LOCK } from '../tenant-limit.js';
 import { insertJobs, type Job, type NewJob } from './jobs.js';
+import { recordEvent } from './webhooks.js';
 
 export interface NewSweep {
   tenantId: string;
@@ -73,6 +74,27 @@ export interface DecisionRecord {
   decidedAt: Date;
 }
 
+/**
+ * What a sweep's webhook event carries (the sweep as the API shows it), computed from the row its
+ * transition left, inside that transition: the event is recorded in the same transaction.
+ */
+export type SweepEventData = (sweep: Sweep) => Promise<unknown>;
+
+const SWEEP_COLUMN_LIST = [
+  'id',
+  'tenant_id AS "tenantId"',
+  'name',
+  'status',
+  'spec',
+  'plan',
+  'trials_created AS "trialsCreated"',
+  'error_code AS "errorCode"',
+  'error_message AS "errorMessage"',
+  'created_at AS "createdAt"',
+  'updated_at AS "updatedAt"',
+  'finished_at AS "finishedAt"',
+].join(', ');
+
 /** The epoch_metrics column of each sweep metric (never interpolated from input). */
 const METRIC_COLUMNS: Record<SweepMetric, string> = {
   validationAccuracy: 'validation_accuracy',
@@ -89,10 +111,8 @@ const ACTIVE_TRIALS = {
   name: 'trainyard.sweeps.active-trials',
   text: `SELECT count(*)::int AS count FROM jobs WHERE sweep_id = $1::uuid AND status IN ('queued', 'running')`,
 };
-const FINISH_IF_DONE = {
-  name: 'trainyard.sweeps.finish-if-done',
-  // Done: every planned trial was created and none is queued or running. Succeeded when one trial did.
-  text: `UPDATE sweeps s SET
+// Done: every planned trial was created and none is queued or running. Succeeded when one trial did.
+const FINISH_IF_DONE = `UPDATE sweeps s SET
            status = CASE WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.sweep_id = s.id AND j.status = 'succeeded')
                          THEN 'succeeded'::"SweepStatus" ELSE 'failed'::"SweepStatus" END,
            error_code = CASE WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.sweep_id = s.id AND j.status = 'succeeded')
@@ -102,8 +122,7 @@ const FINISH_IF_DONE = {
            finished_at = now(), updated_at = now()
          WHERE s.id = $1::uuid AND s.status = 'running' AND s.trials_created >= jsonb_array_length(s.plan)
            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.sweep_id = s.id AND j.status IN ('queued', 'running'))
-         RETURNING s.status`,
-};
+         RETURNING ${SWEEP_COLUMN_LIST}`;
 
 export class SweepRepository {
   constructor(
@@ -189,28 +208,39 @@ export class SweepRepository {
     });
   }
 
-  /** running -> succeeded (a trial succeeded) or failed (none did), once every trial was created and has ended. */
-  async finishIfDone(sweepId: string): Promise<SweepStatus | null> {
-    const { rows } = await this.pool.query<{ status: SweepStatus }>({ ...FINISH_IF_DONE, values: [sweepId] });
-    return rows[0]?.status ?? null;
+  /**
+   * running -> succeeded (a trial succeeded) or failed (none did), once every trial was created and
+   * has ended; with its webhook event. The new status, or null when the sweep goes on.
+   */
+  async finishIfDone(sweepId: string, eventData: SweepEventData): Promise<SweepStatus | null> {
+    const sweep = await this.transition(FINISH_IF_DONE, [sweepId], eventData);
+    return (sweep?.status as SweepStatus | undefined) ?? null;
   }
 
-  /** running -> failed with an error (a trial could not be created). */
-  async fail(sweepId: string, failure: { code: string; message: string }): Promise<boolean> {
-    const result = await this.prisma.sweep.updateMany({
-      where: { id: sweepId, status: 'running' },
-      data: { status: 'failed', errorCode: failure.code, errorMessage: failure.message, finishedAt: new Date() },
-    });
-    return result.count > 0;
+  /** running -> failed with an error (a trial could not be created), with its webhook event. */
+  async fail(sweepId: string, failure: { code: string; message: string }, eventData: SweepEventData): Promise<boolean> {
+    const update = `UPDATE sweeps SET status = 'failed', error_code = $2, error_message = $3, finished_at = now(), updated_at = now()
+                    WHERE id = $1::uuid AND status = 'running' RETURNING ${SWEEP_COLUMN_LIST}`;
+    return (await this.transition(update, [sweepId, failure.code, failure.message], eventData)) !== null;
   }
 
-  /** running -> cancelled: no trial is created any more (the caller cancels the active ones). */
-  async cancel(sweepId: string): Promise<boolean> {
-    const result = await this.prisma.sweep.updateMany({
-      where: { id: sweepId, status: 'running' },
-      data: { status: 'cancelled', finishedAt: new Date() },
+  /** running -> cancelled: no trial is created any more (the caller cancels the active ones); with its webhook event. */
+  async cancel(sweepId: string, eventData: SweepEventData): Promise<boolean> {
+    const update = `UPDATE sweeps SET status = 'cancelled', finished_at = now(), updated_at = now()
+                    WHERE id = $1::uuid AND status = 'running' RETURNING ${SWEEP_COLUMN_LIST}`;
+    return (await this.transition(update, [sweepId], eventData)) !== null;
+  }
+
+  /** One conditional UPDATE of a sweep (RETURNING the row) and, when it moved, its `sweep.<status>` event. */
+  private async transition(update: string, values: unknown[], eventData: SweepEventData): Promise<Sweep | null> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<Sweep>(update, values);
+      const sweep = rows[0];
+      if (!sweep) return null;
+      const type = `sweep.${sweep.status}` as 'sweep.succeeded' | 'sweep.failed' | 'sweep.cancelled';
+      await recordEvent(client, { tenantId: sweep.tenantId, type, subjectId: sweep.id, data: await eventData(sweep) });
+      return sweep;
     });
-    return result.count > 0;
   }
 
   /** The sweep's queued and running trials. */

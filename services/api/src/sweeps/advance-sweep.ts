@@ -10,6 +10,7 @@ import type { NewTrial } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { prepareJob } from '../jobs/submit-job.js';
 import { sweepPlanOf, sweepSpecOf } from './sweep-view.js';
+import { sweepView } from './get-sweep.js';
 
 export async function advanceSweep(deps: ApiDeps, sweepId: string): Promise<void> {
   const sweep = await deps.db.sweeps.get(sweepId);
@@ -27,7 +28,9 @@ export async function advanceSweep(deps: ApiDeps, sweepId: string): Promise<void
       } catch (error) {
         // Checked at submission; a dataset or source deleted since makes every later trial fail too.
         if (!(error instanceof ApiError)) throw error;
-        await deps.db.sweeps.fail(sweepId, { code: error.code, message: `Trial ${trial} cannot be created: ${error.message}` });
+        await deps.db.sweeps.fail(sweepId, { code: error.code, message: `Trial ${trial} cannot be created: ${error.message}` }, (moved) =>
+          sweepView(deps, moved),
+        );
         deps.logger.warn({ sweepId, trial, code: error.code }, 'sweep failed: a trial cannot be created');
         return;
       }
@@ -41,6 +44,6 @@ export async function advanceSweep(deps: ApiDeps, sweepId: string): Promise<void
     }
     if (created.length > 0) deps.logger.info({ sweepId, trials: created.map((job) => job.sweepTrial) }, 'sweep trials created');
   }
-  const finished = await deps.db.sweeps.finishIfDone(sweepId);
+  const finished = await deps.db.sweeps.finishIfDone(sweepId, (moved) => sweepView(deps, moved));
   if (finished) deps.logger.info({ sweepId, status: finished }, 'sweep finished');
 }

@@ -8,11 +8,11 @@ import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
 import { stopJob } from '../jobs/cancel-job.js';
 import { findSweep } from './find-sweep.js';
-import { getSweep } from './get-sweep.js';
+import { getSweep, sweepView } from './get-sweep.js';
 
 export async function cancelSweep(deps: ApiDeps, tenant: Tenant, id: string): Promise<SweepView> {
   const sweep = await findSweep(deps.db, tenant.id, id);
-  if (!(await deps.db.sweeps.cancel(sweep.id))) {
+  if (!(await deps.db.sweeps.cancel(sweep.id, (moved) => sweepView(deps, moved)))) {
     const now = await findSweep(deps.db, tenant.id, sweep.id);
     throw new ApiError('sweep_not_cancellable', `Sweep ${sweep.id} has already finished (${now.status}).`, { status: now.status });
   }

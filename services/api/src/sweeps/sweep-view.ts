@@ -37,7 +37,7 @@ export function toSweepSummary(sweep: Sweep, best: SweepSummary['best'] = null):
     createdAt: sweep.createdAt.toISOString(),
     updatedAt: sweep.updatedAt.toISOString(),
     finishedAt: sweep.finishedAt?.toISOString() ?? null,
-    links: { self, decisions: `${self}/decisions`, cancel: `${self}/cancel`, trials: `/v1/jobs?sweepId=${sweep.id}` },
+    links: { self, decisions: `${self}/decisions`, cancel: `${self}/cancel` },
   };
 }
 
