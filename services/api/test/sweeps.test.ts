@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ashaContinues, type SweepDecisionView, type SweepView } from '@trainyard/contracts';
+import { claimJob } from '@trainyard/db/testing';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { advanceSweep } from '../src/sweeps/advance-sweep.js';
 
@@ -38,9 +39,9 @@ const gridSweep = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function trialsOf(sweepId: string) {
-  const rows = await api.db.prisma.job.findMany({ where: { sweepId }, orderBy: { sweepTrial: 'asc' } });
-  return rows;
+/** The sweep's trial jobs, by trial: { jobId, trial, status... }. */
+function trialsOf(sweepId: string) {
+  return api.db.sweeps.trials(sweepId, 'trainLoss');
 }
 
 describe('POST /v1/sweeps refuses what could not run, before anything is written', () => {
@@ -74,8 +75,8 @@ describe('POST /v1/sweeps refuses what could not run, before anything is written
     });
   }
   test('nothing was written', async () => {
-    assert.equal(await api.db.prisma.sweep.count(), 0);
-    assert.equal(await api.db.prisma.job.count(), 0);
+    assert.deepEqual((await call('GET', '/v1/sweeps')).json().sweeps, []);
+    assert.deepEqual((await call('GET', '/v1/jobs')).json().jobs, []);
   });
 });
 
@@ -115,7 +116,7 @@ describe('a grid sweep', () => {
     await advanceSweep(api.deps, sweep.id);
     const trials = await trialsOf(sweep.id);
     assert.deepEqual(
-      trials.map((job) => [job.sweepTrial, job.status]),
+      trials.map((job) => [job.trial, job.status]),
       [
         [0, 'cancelled'],
         [1, 'queued'],
@@ -141,13 +142,13 @@ describe('a grid sweep', () => {
     );
     await advanceSweep(api.deps, sweep.id);
     assert.equal((await trialsOf(sweep.id)).length, 3);
-    const events = await api.db.pool.query<{ type: string; data: SweepView }>(
-      'SELECT type, data FROM webhook_events WHERE subject_id = $1::uuid',
-      [sweep.id],
-    );
+    const deliveries = (await call('GET', `/v1/webhooks/${hook.json().id}/deliveries`)).json().deliveries as Array<{
+      eventType: string;
+      subjectId: string;
+    }>;
     assert.deepEqual(
-      events.rows.map((event) => [event.type, event.data.id, event.data.status]),
-      [['sweep.cancelled', sweep.id, 'cancelled']],
+      deliveries.map((delivery) => [delivery.eventType, delivery.subjectId]),
+      [['sweep.cancelled', sweep.id]],
     );
     const again = await call('POST', `/v1/sweeps/${sweep.id}/cancel`);
     assert.equal(again.statusCode, 409);
@@ -232,13 +233,13 @@ describe('ASHA decisions', () => {
     assert.deepEqual(sweep.searcher, { type: 'asha', trials: 9, seed: 1, maxEpochs: 9, reductionFactor: 3, gracePeriod: 1 });
     // MAX_QUEUED_JOBS_PER_TENANT (4) counts the queued trials: claim them as workers would, then create the rest.
     for (let round = 0; round < 5; round++) {
-      for (const job of await trialsOf(sweep.id)) if (job.status === 'queued') await api.db.jobs.claim(job.id, `worker-${job.sweepTrial}`);
+      for (const job of await trialsOf(sweep.id)) if (job.status === 'queued') await claimJob(api.db, job.jobId, `worker-${job.trial}`);
       await advanceSweep(api.deps, sweep.id);
     }
     const trials = await trialsOf(sweep.id);
     assert.equal(trials.length, 9);
     for (const job of trials) {
-      const loss = 1 + ((job.sweepTrial! * 7) % 9) / 10;
+      const loss = 1 + ((job.trial * 7) % 9) / 10;
       const metrics = {
         epoch: 1,
         trainLoss: 1,
@@ -249,10 +250,10 @@ describe('ASHA decisions', () => {
         seconds: 1,
         imagesPerSecond: 1,
       };
-      assert.ok(await api.db.metrics.recordEpoch(job.id, `worker-${job.sweepTrial}`, metrics));
+      assert.ok(await api.db.metrics.recordEpoch(job.jobId, `worker-${job.trial}`, metrics));
     }
     const answers = await Promise.all(
-      trials.map((job) => api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: job.id, workerId: `worker-${job.sweepTrial}`, rung: 1 })),
+      trials.map((job) => api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: job.jobId, workerId: `worker-${job.trial}`, rung: 1 })),
     );
     const decisions: SweepDecisionView[] = (await call('GET', `/v1/sweeps/${sweep.id}/decisions`)).json().decisions;
     assert.equal(decisions.length, 9);
@@ -272,12 +273,12 @@ describe('ASHA decisions', () => {
           3,
         ),
       );
-      const trial = trials.find((job) => job.id === decision.jobId)!;
+      const trial = trials.find((job) => job.jobId === decision.jobId)!;
       assert.equal(answers[trials.indexOf(trial)]!.continues, decision.continues);
     }
-    const again = await api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: trials[0]!.id, workerId: 'worker-0', rung: 1 });
-    assert.deepEqual(again, { continues: decisions.find((d) => d.jobId === trials[0]!.id)!.continues });
-    assert.equal(await api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: trials[1]!.id, workerId: 'someone-else', rung: 3 }), null);
+    const again = await api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: trials[0]!.jobId, workerId: 'worker-0', rung: 1 });
+    assert.deepEqual(again, { continues: decisions.find((d) => d.jobId === trials[0]!.jobId)!.continues });
+    assert.equal(await api.db.sweeps.decideAtRung({ sweepId: sweep.id, jobId: trials[1]!.jobId, workerId: 'someone-else', rung: 3 }), null);
     assert.equal((await call('GET', `/v1/sweeps/${sweep.id}/decisions`)).json().decisions.length, 9);
     const view: SweepView = (await call('GET', `/v1/sweeps/${sweep.id}`)).json();
     const pruned = view.leaderboard.filter((entry) => entry.prunedAtRung === 1).map((entry) => entry.jobId);

@@ -8,7 +8,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ashaContinues, type SweepDecisionView, type SweepView } from '@trainyard/contracts';
 import { ServiceProcess, servicesForTests, waitFor, type Services } from './harness.js';
-import { freePort } from './private-redis.js';
+import { freePort } from '@trainyard/contracts/ports';
 
 const fixture = servicesForTests({ storage: 'disk' });
 const apis: ServiceProcess[] = [];
@@ -73,8 +73,8 @@ async function waitForSweep(api: () => Api, id: string, workers: readonly Servic
 }
 
 /** The most trials of the sweep that were running at one moment (from their start and end times). */
-async function mostAtOnce(services: Services, sweepId: string): Promise<number> {
-  const trials = await services.db.prisma.job.findMany({ where: { sweepId }, select: { startedAt: true, finishedAt: true } });
+async function mostAtOnce(services: Services, sweep: SweepView): Promise<number> {
+  const trials = await Promise.all(sweep.leaderboard.map(async (entry) => (await services.db.jobs.get(entry.jobId))!));
   const events = trials.flatMap((trial) => [
     { at: trial.startedAt!.getTime(), change: 1 },
     { at: trial.finishedAt!.getTime(), change: -1 },
@@ -130,7 +130,7 @@ test('a seeded random ASHA sweep of 9 LeNet-5 trials: every decision follows the
   const sweep = await waitForSweep(() => api, sweepId, workers, 600_000);
   assert.equal(sweep.status, 'succeeded', JSON.stringify(sweep));
   assert.deepEqual(sweep.trials, { planned: 9, created: 9 });
-  assert.ok((await mostAtOnce(services, sweepId)) <= 2, 'never more than maxConcurrentTrials trials at once');
+  assert.ok((await mostAtOnce(services, sweep)) <= 2, 'never more than maxConcurrentTrials trials at once');
 
   const { body } = await api.call<{ decisions: SweepDecisionView[] }>('GET', `/v1/sweeps/${sweepId}/decisions`);
   const decisions = body.decisions;
@@ -223,7 +223,7 @@ test('grid and random sweeps run every planned trial to the end and report the b
     const best = sweep.goal === 'maximize' ? Math.max(...metrics) : Math.min(...metrics);
     assert.equal(sweep.best?.metric, best);
     assert.deepEqual(sweep.best?.hyperparameters, sweep.leaderboard[0]!.hyperparameters);
-    assert.equal((await mostAtOnce(services, sweep.id)) <= 1, true, 'one trial at a time (maxConcurrentTrials defaults to 1)');
+    assert.equal((await mostAtOnce(services, sweep)) <= 1, true, 'one trial at a time (maxConcurrentTrials defaults to 1)');
     const { body } = await api.call<{ decisions: unknown[] }>('GET', `/v1/sweeps/${sweep.id}/decisions`);
     assert.deepEqual(body.decisions, []);
   }

@@ -22,7 +22,8 @@ import {
 } from '@trainyard/contracts';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { PrismaClient, Sweep } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient, type Sweep } from '../../generated/prisma/client.js';
+import { columnsAs } from '../raw-rows.js';
 import { afterCursor, decodeCursor, NEWEST_FIRST, toPage, type Page } from '../pagination.js';
 import { inTransaction, lockTenants, TENANT_JOBS_LOCK } from '../tenant-limit.js';
 import { insertJobs, type Job, type NewJob } from './jobs.js';
@@ -80,20 +81,7 @@ export interface DecisionRecord {
  */
 export type SweepEventData = (sweep: Sweep) => Promise<unknown>;
 
-const SWEEP_COLUMN_LIST = [
-  'id',
-  'tenant_id AS "tenantId"',
-  'name',
-  'status',
-  'spec',
-  'plan',
-  'trials_created AS "trialsCreated"',
-  'error_code AS "errorCode"',
-  'error_message AS "errorMessage"',
-  'created_at AS "createdAt"',
-  'updated_at AS "updatedAt"',
-  'finished_at AS "finishedAt"',
-].join(', ');
+const SWEEP_COLUMN_LIST = columnsAs(Object.values(Prisma.SweepScalarFieldEnum));
 
 /** The epoch_metrics column of each sweep metric (never interpolated from input). */
 const METRIC_COLUMNS: Record<SweepMetric, string> = {
