@@ -5,13 +5,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApi, lenetJob, type TestApi } from './helpers.js';
 import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
 import { startDnsServer, type TestDnsServer } from './dns-server.js';
+import { recordEvent } from '@trainyard/db';
+import { databaseInternals } from '@trainyard/db/testing';
 import { WebhookDeliverer } from '../src/webhooks/webhook-deliverer.js';
 import { refusedAddressReason } from '../src/webhooks/address-policy.js';
 
@@ -236,7 +238,7 @@ describe('deliveries to a receiver on loopback', () => {
     const cancel = await api.app.inject({ method: 'POST', url: `/v1/jobs/${jobId}/cancel`, headers: auth });
     assert.equal(cancel.statusCode, 200, cancel.body);
 
-    const ours = () => receiver.received.filter((delivery) => JSON.parse(delivery.body).data.job.id === jobId);
+    const ours = () => receiver.received.filter((delivery) => JSON.parse(delivery.body).data.job?.id === jobId);
     const both = await deliverUntil(() => (ours().length >= 2 ? ours() : undefined), 'job.queued and job.cancelled');
     const bodies = both.map((delivery) => JSON.parse(delivery.body));
     assert.deepEqual(bodies.map((body) => body.type).sort(), ['job.cancelled', 'job.queued']);
@@ -267,6 +269,27 @@ describe('deliveries to a receiver on loopback', () => {
     }
   });
 
+  test('a sweep event carries the sweep view its transition recorded, as data.sweep', async () => {
+    const auth = await api.authFor('hooks-sweeps');
+    const { secret } = (await createWebhook(api, auth, { url: `${receiver.url}?sweeps`, events: ['sweep.succeeded'] })).json();
+    const { tenant } = await api.db.tenants.findOrCreate('hooks-sweeps');
+    const sweepId = randomUUID();
+    const view = { id: sweepId, status: 'succeeded', best: { jobId: randomUUID(), value: 0.9 } };
+    const client = await databaseInternals(api.db).pool.connect();
+    try {
+      await client.query('BEGIN');
+      await recordEvent(client, { tenantId: tenant.id, type: 'sweep.succeeded', subjectId: sweepId, data: view });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const delivery = await deliverUntil(() => receiver.received.find((d) => d.url.endsWith('?sweeps')), 'the sweep event');
+    const body = JSON.parse(delivery.body);
+    assert.equal(body.type, 'sweep.succeeded');
+    assert.deepEqual(body.data, { sweep: view });
+    assert.ok(verify(secret, delivery.headers, delivery.body));
+  });
+
   test('a 500 is retried with backoff and then delivered; every attempt is listed', async () => {
     const auth = await api.authFor('hooks-retry');
     const { id: webhookId } = (await createWebhook(api, auth, { url: receiver.url, events: ['job.queued'] })).json();
@@ -275,7 +298,7 @@ describe('deliveries to a receiver on loopback', () => {
     try {
       const jobId = await submit(api, auth);
       await deliverUntil(
-        () => receiver.received.find((d) => d.status === 200 && JSON.parse(d.body).data.job.id === jobId),
+        () => receiver.received.find((d) => d.status === 200 && JSON.parse(d.body).data.job?.id === jobId),
         'the delivery after two 500s',
       );
     } finally {
@@ -413,7 +436,7 @@ describe('DNS: checked after resolution, and the connection pinned to the checke
       const jobId = await submit(api, auth);
       const delivery = await until(async () => {
         await deliverer.kick();
-        return receiver.received.find((d) => JSON.parse(d.body).data.job.id === jobId);
+        return receiver.received.find((d) => JSON.parse(d.body).data.job?.id === jobId);
       }, 'the delivery by name');
       assert.equal(delivery.headers.host, `hooks.pinned.test:${receiver.port}`, 'Host names the URL, the socket went to the address');
       assert.equal(dns.queries.get('hooks.pinned.test'), 1, 'one lookup: the check; the connection asked no one else');
