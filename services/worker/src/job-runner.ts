@@ -483,7 +483,9 @@ export class JobRunner {
       return 'completed';
     }
     logger.info({ top1: result.evaluation.top1, engine: result.engine, stopReason: result.stopReason }, 'job succeeded');
-    entry.log?.info(`job succeeded: test accuracy ${result.evaluation.top1}, engine ${result.engine}${result.stopReason ? `, stopped: ${result.stopReason}` : ''}`);
+    entry.log?.info(
+      `job succeeded: test accuracy ${result.evaluation.top1}, engine ${result.engine}${result.stopReason ? `, stopped: ${result.stopReason}` : ''}`,
+    );
     await entry.log?.flush(); // in the log before anyone hears the job ended
     await this.publish({ type: 'status', jobId, at: eventTime(), status: 'succeeded' });
     return 'completed';
