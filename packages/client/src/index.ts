@@ -46,4 +46,11 @@ export type {
   WebhookList,
   WebhookView,
   WebhookWithSecret,
+  SweepBody,
+  SweepView,
+  SweepSummary,
+  SweepList,
+  SweepDecisionList,
+  SweepDecisionView,
+  LeaderboardEntry,
 } from '@trainyard/contracts';

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'create, list and delete webhooks, and see their deliveries (over the API)',
     load: () => import('./commands/webhooks.js'),
   },
+  sweeps: { summary: 'submit, show, list and cancel hyperparameter sweeps (over the API)', load: () => import('./commands/sweeps.js') },
 };
 
 function usage(): string {

@@ -1,6 +1,6 @@
 /**
  * The dashboard: a hash router (#/jobs, #/jobs/new, #/jobs/{id}, #/compare, #/datasets, #/datasets/{id},
- * #/workers, #/webhooks, #/webhooks/{id}) over
+ * #/workers, #/webhooks, #/webhooks/{id}, #/sweeps, #/sweeps/{id}) over
  * the pages, behind the sign-in page. Leaving a page aborts its signal, which stops its polling and
  * its event stream.
  */
@@ -14,6 +14,7 @@ import { submitJobPage } from './pages/submit-job.js';
 import { datasetListPage, datasetPage } from './pages/datasets.js';
 import { workersPage } from './pages/workers.js';
 import { webhookListPage, webhookPage } from './pages/webhooks.js';
+import { sweepListPage, sweepPage } from './pages/sweeps.js';
 import type { Page } from './pages/page.js';
 import './styles.css';
 
@@ -24,6 +25,8 @@ const ROUTES: Array<[RegExp, string[], Page]> = [
   [/^#\/datasets$/, [], datasetListPage],
   [/^#\/webhooks\/([0-9a-f-]{36})$/, ['id'], webhookPage],
   [/^#\/webhooks$/, [], webhookListPage],
+  [/^#\/sweeps\/([0-9a-f-]{36})$/, ['id'], sweepPage],
+  [/^#\/sweeps$/, [], sweepListPage],
   [/^#\/jobs$/, [], jobListPage],
   [/^#\/workers$/, [], workersPage],
   [/^#\/compare$/, [], comparePage],
@@ -49,6 +52,7 @@ function Shell(props: { main: HTMLElement }): Element {
           <a href="#/datasets">Datasets</a>
           <a href="#/workers">Workers</a>
           <a href="#/webhooks">Webhooks</a>
+          <a href="#/sweeps">Sweeps</a>
           <a href="/docs" target="_blank">
             API docs
           </a>

@@ -11,6 +11,8 @@ export type {
   JobStatus,
   JobView,
   SampleSet,
+  SweepSummary,
+  SweepView,
   WeightsView,
   WebhookDeliveryView,
   WebhookEventType,

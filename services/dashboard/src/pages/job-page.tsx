@@ -87,6 +87,20 @@ function JobHeader(props: { job: JobView; onCancel: () => void; onDownload: () =
           <dt>Finished</dt>
           <dd>{when(job.finishedAt)}</dd>
         </div>
+        {job.sweepId ? (
+          <div>
+            <dt>Sweep</dt>
+            <dd>
+              <a href={`#/sweeps/${job.sweepId}`} data-testid="job-sweep">{`trial of sweep ${shortId(job.sweepId)}`}</a>
+            </dd>
+          </div>
+        ) : null}
+        {job.stopReason ? (
+          <div>
+            <dt>Stopped</dt>
+            <dd data-testid="stop-reason">{job.stopReason === 'pruned' ? 'pruned by its sweep (ASHA)' : 'early stopping'}</dd>
+          </div>
+        ) : null}
       </dl>
       {job.error ? <ErrorBox error={Object.assign(new Error(job.error.message), { name: job.error.code })} /> : null}
     </div>
