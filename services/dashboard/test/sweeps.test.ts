@@ -20,12 +20,12 @@ describe('the sweep pages in Chromium', { skip: missing ?? false }, () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    [service, browser] = await Promise.all([startLiveService({ tenant: 'sweep-page-test' }), launchChromium()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    service = await startLiveService({ tenant: 'sweep-page-test' });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    // Any error the page logs or throws fails the test at its end.
     page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('console', (message) => void (message.type() === 'error' && consoleErrors.push(message.text())));
   });
   after(async () => {
     await browser?.close();
@@ -46,13 +46,13 @@ describe('the sweep pages in Chromium', { skip: missing ?? false }, () => {
     const submitted = await call<SweepView>('/v1/sweeps', {
       name: 'page sweep',
       base: {
-        model: { architecture: 'lenet5' },
         dataset: { builtin: 'synthetic' },
-        hyperparameters: { batchSize: 128, validationSplit: 0.2 },
+        model: { architecture: 'lenet5' },
+        hyperparameters: { validationSplit: 0.25, batchSize: 256 },
       },
       space: {
-        'hyperparameters.learningRate': { type: 'logUniform', min: 1e-4, max: 0.1 },
-        'hyperparameters.optimizer': { type: 'choice', values: ['adam', 'sgd'] },
+        'hyperparameters.optimizer': { type: 'choice', values: ['sgd', 'adam'] },
+        'hyperparameters.learningRate': { type: 'logUniform', min: 0.001, max: 0.05 },
       },
       searcher: { type: 'asha', trials: 3, seed: 2, maxEpochs: 2 },
       metric: 'validationAccuracy',
