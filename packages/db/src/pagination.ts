@@ -2,7 +2,7 @@
  * Cursor pagination, newest first, over (createdAt, id), or by a metric over (value, id): stable while
  * rows are added, and the cursor is opaque to clients (base64url JSON).
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@trainyard/contracts';
 
 export interface Cursor {
   createdAt: Date;
@@ -25,7 +25,7 @@ export function decodeCursor(text: string): Cursor | null {
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [createdAt, id] = value;
     if (typeof createdAt !== 'string' || typeof id !== 'string') return null;
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const date = new Date(createdAt);
     if (Number.isNaN(date.getTime())) return null;
     return { createdAt: date, id };
@@ -50,7 +50,7 @@ export function decodeMetricCursor(text: string, sortKey: string): MetricCursor 
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3) return null;
     const [key, metric, id] = value;
-    if (key !== sortKey || typeof metric !== 'number' || !Number.isFinite(metric) || typeof id !== 'string' || !UUID.test(id)) return null;
+    if (key !== sortKey || typeof metric !== 'number' || !Number.isFinite(metric) || typeof id !== 'string' || !isUuid(id)) return null;
     return { value: metric, id };
   } catch {
     return null;

@@ -46,6 +46,8 @@ test('migrations apply once, are recorded as Prisma records them, and concurrent
           'job_final_metrics',
           'jobs',
           'models',
+          'sweep_decisions',
+          'sweeps',
           'tenants',
           'webhook_deliveries',
           'webhook_delivery_attempts',

@@ -128,6 +128,20 @@ describe('a grid sweep', () => {
     assert.equal((await trialsOf(sweep.id)).length, 3);
   });
 
+  test("GET /v1/jobs?sweepId= lists the sweep's trials and nothing else, with the other filters", async () => {
+    const outside = await call('POST', '/v1/jobs', lenetJob({ hyperparameters: { epochs: 1 } }));
+    assert.equal(outside.statusCode, 201, outside.body);
+    const listed = (query: string) => call('GET', `/v1/jobs?${query}`).then((res) => res.json() as { jobs: { id: string }[] });
+    const trialIds = (await trialsOf(sweep.id)).map((trial) => trial.jobId).sort();
+    const all = await listed(`sweepId=${sweep.id}`);
+    assert.deepEqual(all.jobs.map((job) => job.id).sort(), trialIds);
+    const queued = await listed(`sweepId=${sweep.id}&status=queued`);
+    assert.equal(queued.jobs.length, 2);
+    assert.equal((await listed(`sweepId=${outside.json().id}`)).jobs.length, 0, 'a job id is no sweep');
+    assert.equal((await call('GET', '/v1/jobs?sweepId=nope')).statusCode, 400);
+    await call('POST', `/v1/jobs/${outside.json().id}/cancel`);
+  });
+
   test('cancel stops its trials and creates none after, with its webhook event; a second cancel is 409', async () => {
     const hook = await call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['sweep.cancelled'] });
     assert.equal(hook.statusCode, 201, hook.body);

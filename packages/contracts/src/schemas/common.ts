@@ -30,6 +30,14 @@ export const NoQuery = Type.Object({}, { additionalProperties: false });
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
+/** The form of every id the service gives out (Postgres uuids); anything else is no id of ours. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID = new RegExp(UUID_PATTERN);
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Path parameter `id` of /v1 resources: any id is looked up (an unknown one answers 404). */
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 

@@ -15,7 +15,20 @@ import {
   type ResolvedJobSpec,
 } from '../job-spec.js';
 import { STOP_REASONS } from './sweeps.js';
-import { BODY_ERRORS, Header, IdParams, Nullable, PageQuery, StringEnum, Timestamp, empty, json, keyOperation, media } from './common.js';
+import {
+  BODY_ERRORS,
+  Header,
+  IdParams,
+  Nullable,
+  PageQuery,
+  StringEnum,
+  Timestamp,
+  UUID_PATTERN,
+  empty,
+  json,
+  keyOperation,
+  media,
+} from './common.js';
 
 export const JobStatusSchema = StringEnum(JOB_STATUSES);
 export const JobPhaseSchema = StringEnum(JOB_PHASES);
@@ -153,6 +166,7 @@ export const ListJobsQuerySchema = Type.Object(
   {
     status: Type.Optional(JobStatusSchema),
     architecture: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    sweepId: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: "Only the trials of this sweep (one of the tenant's)" })),
     tag: Type.Optional(
       Type.Array(
         Type.String({

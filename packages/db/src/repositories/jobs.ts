@@ -61,6 +61,8 @@ export type CreateJobResult = { kind: 'created'; job: Job } | { kind: 'replayed'
 export interface ListJobsOptions {
   status?: JobStatus;
   architecture?: string;
+  /** The trials of one sweep. */
+  sweepId?: string;
   /** Jobs carrying every one of these key/value pairs. */
   tags?: Array<[key: string, value: string]>;
   /** A metric of the job's last recorded epoch within [min, max] (either may be left out). */
@@ -315,6 +317,7 @@ export class JobRepository {
     const conditions = [Prisma.sql`jobs.tenant_id = ${tenantId}::uuid`];
     if (options.status) conditions.push(Prisma.sql`jobs.status = ${options.status}::"JobStatus"`);
     if (options.architecture !== undefined) conditions.push(Prisma.sql`jobs.architecture = ${options.architecture}`);
+    if (options.sweepId !== undefined) conditions.push(Prisma.sql`jobs.sweep_id = ${options.sweepId}::uuid`);
     for (const [key, value] of options.tags ?? []) conditions.push(Prisma.sql`jobs.tags @> ${JSON.stringify({ [key]: value })}::jsonb`);
     const { metric } = options;
     if (metric && (metric.min !== undefined || metric.max !== undefined)) {

@@ -1,7 +1,6 @@
 /** The tenant's dataset or 404 (another tenant's id is answered like an unknown one). */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, isUuid } from '@trainyard/contracts';
 import type { Database, Dataset } from '@trainyard/db';
-import { isUuid } from '../jobs/find-job.js';
 
 export async function findDataset(db: Database, tenantId: string, id: string): Promise<Dataset> {
   const dataset = isUuid(id) ? await db.datasets.findForTenant(tenantId, id) : null;

@@ -3,10 +3,9 @@
  * space names them), each job's per-epoch metrics on one epoch axis, and its final metrics. Every id
  * must be one of the tenant's jobs: one that is not answers 404, like GET /v1/jobs/{id}.
  */
-import { ApiError, COMPARE_MAX_JOBS, type EpochMetricsView, type JobComparison } from '@trainyard/contracts';
+import { ApiError, isUuid, COMPARE_MAX_JOBS, type EpochMetricsView, type JobComparison } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
-import { isUuid } from './find-job.js';
 
 export async function compareJobs(deps: ApiDeps, tenant: Tenant, idList: string): Promise<JobComparison> {
   const ids = [...new Set(idList.split(',').map((id) => id.trim()))];

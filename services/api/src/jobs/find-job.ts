@@ -1,12 +1,6 @@
 /** The tenant's job or 404: another tenant's job id is answered exactly like an unknown one. */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, isUuid } from '@trainyard/contracts';
 import type { Database, Job } from '@trainyard/db';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 export async function findJob(db: Database, tenantId: string, id: string): Promise<Job> {
   const job = isUuid(id) ? await db.jobs.findForTenant(tenantId, id) : null;

@@ -29,6 +29,7 @@ function listOptions(query: ListJobsQuery): ListJobsOptions {
   return {
     status: query.status,
     architecture: query.architecture,
+    sweepId: query.sweepId,
     tags: (query.tag ?? []).map((filter) => {
       const colon = filter.indexOf(':');
       return [filter.slice(0, colon), filter.slice(colon + 1)];

@@ -13,6 +13,7 @@
 import {
   ApiError,
   BUILTIN_DATASET_INFO,
+  isUuid,
   hyperparameterProblems,
   pretrainedOf,
   resolveJobSpec,
@@ -25,7 +26,7 @@ import type { Dataset, Job, NewJob, Tenant, Weights } from '@trainyard/db';
 import type { ApiDeps, ApiState } from '../context.js';
 import { checkModel } from '../architectures/catalog.js';
 import { checkMemory } from './memory-estimate.js';
-import { findJob, isUuid } from './find-job.js';
+import { findJob } from './find-job.js';
 import { requestHash } from './request-hash.js';
 import { toJobView } from './job-view.js';
 import { storageQuotaError, tenantLimitError } from '../http/tenant-limit-errors.js';

@@ -1,7 +1,6 @@
 /** The tenant's sweep or 404: another tenant's sweep id is answered exactly like an unknown one. */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, isUuid } from '@trainyard/contracts';
 import type { Database, Sweep } from '@trainyard/db';
-import { isUuid } from '../jobs/find-job.js';
 
 export async function findSweep(db: Database, tenantId: string, id: string): Promise<Sweep> {
   const sweep = isUuid(id) ? await db.sweeps.findForTenant(tenantId, id) : null;

@@ -1,7 +1,6 @@
 /** The tenant's webhook or 404 (another tenant's id is answered like an unknown one). */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, isUuid } from '@trainyard/contracts';
 import type { Database, Webhook } from '@trainyard/db';
-import { isUuid } from '../jobs/find-job.js';
 
 export async function findWebhook(db: Database, tenantId: string, id: string): Promise<Webhook> {
   const webhook = isUuid(id) ? await db.webhooks.findForTenant(tenantId, id) : null;

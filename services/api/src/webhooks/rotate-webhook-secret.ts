@@ -1,8 +1,7 @@
 /** POST /v1/webhooks/{id}/rotate-secret: a new secret signs every attempt from now on. */
-import { ApiError, type WebhookWithSecret } from '@trainyard/contracts';
+import { ApiError, isUuid, type WebhookWithSecret } from '@trainyard/contracts';
 import type { Tenant } from '@trainyard/db';
 import type { ApiDeps } from '../context.js';
-import { isUuid } from '../jobs/find-job.js';
 import { newWebhookSecret } from './signature.js';
 import { withSecret } from './webhook-view.js';
 

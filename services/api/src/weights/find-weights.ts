@@ -1,7 +1,6 @@
 /** The tenant's ready weights or 404 (another tenant's id is answered like an unknown one). */
-import { ApiError } from '@trainyard/contracts';
+import { ApiError, isUuid } from '@trainyard/contracts';
 import type { Database, Weights } from '@trainyard/db';
-import { isUuid } from '../jobs/find-job.js';
 
 export async function findWeights(db: Database, tenantId: string, id: string): Promise<Weights> {
   const weights = isUuid(id) ? await db.weights.findForTenant(tenantId, id) : null;

@@ -18,8 +18,8 @@ const USAGE = [
   '                             [--pretrained WEIGHTS_ID|job:JOB_ID] [--freeze none|backbone|PREFIX,PREFIX...]',
   '                             [--image-size H,W] [--channels 1|3] [--hp key=value ...] [--max-runtime SECONDS]',
   '                             [--tag key=value ...] [--idempotency-key KEY] [--watch]',
-  '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--arch NAME] [--tag key:value ...]',
-  '                           [--metric NAME [--min X] [--max X]] [--sort createdAt:desc|metric:NAME:desc|asc] [--limit N]',
+  '       trainyard jobs list [--status queued|running|succeeded|failed|cancelled] [--arch NAME] [--sweep SWEEP_ID]',
+  '                           [--tag key:value ...] [--metric NAME [--min X] [--max X]] [--sort createdAt:desc|metric:NAME:desc|asc] [--limit N]',
   '       trainyard jobs tag JOB_ID key=value ... [--remove KEY ...]   add or replace tags, remove keys',
   '       trainyard jobs compare JOB_ID JOB_ID ...  where their specs differ, and their final metrics (up to 10 jobs)',
   '       trainyard jobs show JOB_ID          the job, its per-epoch metrics and (once succeeded) its evaluation',
@@ -124,6 +124,7 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals: rest } = parseClientArgs(argv, {
     status: { type: 'string' },
     arch: { type: 'string' },
+    sweep: { type: 'string' },
     tag: { type: 'string', multiple: true },
     metric: { type: 'string' },
     min: { type: 'string' },
@@ -139,6 +140,7 @@ async function list(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const page = await client.jobs.list({
     status: values.status as ListJobsQuery['status'],
     architecture: values.arch as string | undefined,
+    sweepId: values.sweep as string | undefined,
     tag: values.tag as string[] | undefined,
     metric: values.metric as ListJobsQuery['metric'],
     min: number('min'),
