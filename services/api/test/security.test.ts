@@ -14,6 +14,7 @@ let aliceJob: string;
 let aliceDataset: string;
 let aliceWeights: string;
 let aliceWebhook: string;
+let aliceSweep: string;
 
 before(async () => {
   api = await startTestApi({ CORS_ORIGINS: 'https://app.example' });
@@ -42,6 +43,20 @@ before(async () => {
   });
   assert.equal(webhook.statusCode, 201, webhook.body);
   aliceWebhook = webhook.json().id;
+  const sweep = await api.app.inject({
+    method: 'POST',
+    url: '/v1/sweeps',
+    headers: { ...alice, 'content-type': 'application/json' },
+    payload: {
+      base: lenetJob(),
+      space: { 'hyperparameters.optimizer': { type: 'choice', values: ['adam', 'sgd'] } },
+      searcher: { type: 'grid' },
+      metric: 'trainLoss',
+      maxConcurrentTrials: 1,
+    },
+  });
+  assert.equal(sweep.statusCode, 201, sweep.body);
+  aliceSweep = sweep.json().id;
 });
 
 /** A finished job with a model, a checkpoint and metrics, so that every route has something to hide. */
@@ -159,7 +174,9 @@ describe('tenant isolation', () => {
           ? aliceWeights
           : path.startsWith('/v1/webhooks')
             ? aliceWebhook
-            : aliceJob;
+            : path.startsWith('/v1/sweeps')
+              ? aliceSweep
+              : aliceJob;
       const url = path.replace('{id}', id).replace('{epoch}', '1').replace('{file}', 'model.json');
       {
         const res = await api.app.inject({ method: method.toUpperCase() as 'GET', url, headers: mallory });

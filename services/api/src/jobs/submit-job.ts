@@ -104,9 +104,10 @@ export async function prepareJob(deps: ApiDeps, tenantId: string, body: JobSpec)
   const { classes } = stored;
   checkInputLimits(deps, inputShape);
   checkModel(spec.model.architecture, spec.model.options, inputShape, classes);
-  checkMemory(spec, inputShape, classes, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
+  // Weights that cannot serve this spec are the first thing to fix, before what the spec would cost.
   const weights =
     pretrained && 'weightsId' in pretrained ? await pretrainedWeights(deps, tenantId, pretrained.weightsId, spec, inputShape) : null;
+  checkMemory(spec, inputShape, classes, deps.config.workerMemoryBytes, dataset ? datasetExamples(dataset) : 0);
 
   return {
     tenantId,
