@@ -1,7 +1,7 @@
 /**
  * The project's own PyTorch reference (bench/torch_reference.py), which the benchmarks, the README and
  * the CLI's help point to: it runs, measures both memory layouts and reports the faster one; and no
- * text a user reads points outside the repository (../shared is the developers', not in a clone).
+ * text a user reads points outside the repository (the developers' folder beside it is not in a clone).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +67,8 @@ function filesUnder(dir: string): string[] {
 }
 
 test('the README, bench/ and the help of `trainyard bench` and `trainyard train` point to bench/torch_reference.py, never outside the repository', () => {
-  const outside = /\.\.\/shared|\/work\/shared|shared\/(bench|notes)/;
+  const folder = 'shared'; // the developers' folder beside the repository
+  const outside = new RegExp(`\\.\\./${folder}|/work/${folder}|${folder}/(bench|notes)`);
   for (const file of [join(ROOT, 'README.md'), ...filesUnder(join(ROOT, 'bench'))]) {
     const text = readFileSync(file, 'utf8');
     assert.doesNotMatch(text, outside, `${file.slice(ROOT.length)} points outside the repository`);
