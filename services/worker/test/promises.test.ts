@@ -110,16 +110,19 @@ test('CHECKPOINTS_KEPT: older checkpoints are deleted from storage as well as fr
 });
 
 test('the periodic reaper requeues a running job whose worker vanished after this worker started', async () => {
+  // The job is claimed by the worker that will vanish before this worker starts: a job left `queued`
+  // with no queue entry while this worker runs would be brought forward and taken by its scheduler,
+  // racing the claim below. Its heartbeat stays ahead of the clock until this worker is up, so the
+  // start-up pass leaves it alone however slowly the worker starts.
+  const job = await submitJob(services, lenet(1), { enqueue: false });
+  assert.ok(await claimJob(services.db, job.id, 'vanished-worker'));
+  const setHeartbeat = (at: Date) => databaseInternals(services.db).prisma.job.update({ where: { id: job.id }, data: { heartbeatAt: at } });
+  await setHeartbeat(new Date(Date.now() + 3_600_000));
   const worker = startWorker();
   await worker.waitForLog((l) => l.msg === 'worker ready');
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the start-up pass is over
-  // A job claimed by a worker that then vanished together with the job's queue entry.
-  const job = await submitJob(services, lenet(1), { enqueue: false });
-  assert.ok(await claimJob(services.db, job.id, 'vanished-worker'));
-  await databaseInternals(services.db).prisma.job.update({
-    where: { id: job.id },
-    data: { heartbeatAt: new Date(Date.now() - 3_600_000) },
-  });
+  // Now the other worker's heartbeat stops: only the periodic pass can find it.
+  await setHeartbeat(new Date(Date.now() - 3_600_000));
   const reaped = await worker.waitForLog((l) => l.jobId === job.id && l.msg === 'requeued a job whose worker stopped beating', 120_000);
   assert.equal(reaped.previousWorker, 'vanished-worker');
   const done = await waitForJob(services, job.id, (j) => finished(j.status), 300_000, 'the job');
