@@ -6,23 +6,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { JobChannels, jobEventsChannel, type JobEvent } from '@trainyard/queue';
-import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
+import { lenetJob, REDIS_URL, type TestApi } from './helpers.js';
 import { openSse } from './sse-client.js';
+import { startStreamFixture, until, type StreamFixture } from './stream-fixture.js';
 import { JobEventStream } from '../src/events/job-event-stream.js';
 import { claimJob } from '@trainyard/db/testing';
 
 const WORKER = 'worker-events-test';
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('GET /v1/jobs/{id}/events', () => {
   let api: TestApi;
@@ -30,23 +22,13 @@ describe('GET /v1/jobs/{id}/events', () => {
   let headers: Record<string, string>;
   let worker: JobChannels;
   let redis: Redis;
+  let fixture: StreamFixture;
 
   before(async () => {
-    api = await startTestApi();
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-
-    base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-    headers = await api.authFor('events-tenant');
-    worker = new JobChannels({ redisUrl: REDIS_URL, prefix: api.deps.config.queuePrefix });
-    redis = new Redis(REDIS_URL);
+    fixture = await startStreamFixture('events-tenant');
+    ({ api, base, headers, worker, redis } = fixture);
   });
-  after(async () => {
-    await worker.close();
-    redis.disconnect();
-    // fetch's pool may hold a connection that never carried a request; Node waits for those.
-    api.app.server.closeAllConnections();
-    await api.close();
-  });
+  after(() => fixture.close());
 
   async function submit(): Promise<string> {
     const response = await fetch(`${base}/v1/jobs`, {

@@ -6,24 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { JOB_LOG_MAX_LINES, type JobLogLine, type JobLogPage } from '@trainyard/contracts';
 import { formatJobLogFile, JobChannels, jobLogKey, type NewJobLogLine } from '@trainyard/queue';
 import { jobKeys } from '@trainyard/storage';
-import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
+import { lenetJob, type TestApi } from './helpers.js';
 import { openSse } from './sse-client.js';
+import { startStreamFixture, until, type StreamFixture } from './stream-fixture.js';
 import { claimJob } from '@trainyard/db/testing';
 
 const WORKER = 'worker-logs-test';
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const lineOf = (message: string, level: NewJobLogLine['level'] = 'info'): NewJobLogLine => ({
   time: new Date().toISOString(),
@@ -37,21 +29,13 @@ describe('GET /v1/jobs/{id}/logs', () => {
   let headers: Record<string, string>;
   let worker: JobChannels;
   let redis: Redis;
+  let fixture: StreamFixture;
 
   before(async () => {
-    api = await startTestApi();
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-    headers = await api.authFor('logs-tenant');
-    worker = new JobChannels({ redisUrl: REDIS_URL, prefix: api.deps.config.queuePrefix });
-    redis = new Redis(REDIS_URL);
+    fixture = await startStreamFixture('logs-tenant');
+    ({ api, base, headers, worker, redis } = fixture);
   });
-  after(async () => {
-    await worker.close();
-    redis.disconnect();
-    api.app.server.closeAllConnections();
-    await api.close();
-  });
+  after(() => fixture.close());
 
   async function submit(): Promise<string> {
     const response = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers, payload: lenetJob() });

@@ -18,61 +18,29 @@
  * a whole heartbeat interval while events wait, is dropped, so a client that never reads cannot make
  * the API hold its events.
  */
-import { PassThrough } from 'node:stream';
 import { FINISHED_STATUSES, type JobStatus } from '@trainyard/contracts';
 import { compareEventIds, type JobChannels, type JobEvent, type LoggedJobEvent } from '@trainyard/queue';
 import type { Database } from '@trainyard/db';
-
-export interface JobEventStreamOptions {
-  /** A comment line this often keeps proxies from closing an idle connection. */
-  heartbeatMs: number;
-  /** How often Postgres is asked whether the job finished behind pub/sub's back. */
-  statusCheckMs: number;
-  /** What the browser waits before reconnecting (the SSE `retry` field). */
-  retryMs: number;
-}
-
-export const DEFAULT_STREAM_OPTIONS: JobEventStreamOptions = { heartbeatMs: 15_000, statusCheckMs: 15_000, retryMs: 2_000 };
-
-/** Unsent bytes one stream may hold before its client is dropped. */
-export const MAX_BUFFERED_BYTES = 256 * 1024;
-
-/** One SSE message. Data is one JSON line, so it never needs splitting over several `data:` lines. */
-export function formatSse(message: { id?: string; event?: string; data: unknown }): string {
-  let text = '';
-  if (message.id !== undefined) text += `id: ${message.id}\n`;
-  if (message.event !== undefined) text += `event: ${message.event}\n`;
-  return `${text}data: ${JSON.stringify(message.data)}\n\n`;
-}
+import { formatSse, MAX_BUFFERED_BYTES, SseStream, type SseStreamOptions } from './sse-stream.js';
 
 function isFinal(event: JobEvent): boolean {
   return event.type === 'status' && FINISHED_STATUSES.includes(event.status);
 }
 
-export class JobEventStream {
-  /** The response body: Fastify pipes it to the client. */
-  readonly body = new PassThrough();
+export class JobEventStream extends SseStream {
   private lastId: string | null;
   private held: LoggedJobEvent[] | null = [];
-  private ended = false;
-  private unsubscribe: (() => Promise<void>) | null = null;
-  private timers: NodeJS.Timeout[] = [];
   private checking = false;
-  /** Unsent bytes allowed before the client is dropped: MAX_BUFFERED_BYTES more than the replay. */
-  private allowance = Infinity;
-  /** Whether the client was behind at the previous heartbeat. */
-  private behindAtLastHeartbeat = false;
-  /** Set when the stream was ended because the client did not read. */
-  dropped = false;
 
   constructor(
     private readonly jobId: string,
     private readonly channels: JobChannels,
     private readonly db: Database,
     lastEventId: string | null,
-    private readonly options: JobEventStreamOptions,
-    private readonly onEnd: (stream: JobEventStream) => void,
+    options: SseStreamOptions,
+    onEnd: (stream: SseStream) => void,
   ) {
+    super(options, onEnd);
     this.lastId = lastEventId;
   }
 
@@ -95,21 +63,7 @@ export class JobEventStream {
       throw error;
     }
     if (this.ended) return;
-    this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatMs));
-    this.timers.push(setInterval(() => void this.checkFinished(), this.options.statusCheckMs));
-  }
-
-  /** Ends the stream and drops the subscription (client gone, job finished, server closing). */
-  async close(): Promise<void> {
-    if (this.ended && this.unsubscribe === null) return;
-    this.ended = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
-    const unsubscribe = this.unsubscribe;
-    this.unsubscribe = null;
-    if (!this.body.writableEnded) this.body.end();
-    this.onEnd(this);
-    await unsubscribe?.().catch(() => {});
+    this.startTimers(() => this.checkFinished());
   }
 
   private receive(logged: LoggedJobEvent): void {
@@ -124,28 +78,6 @@ export class JobEventStream {
     this.lastId = logged.id;
     this.write(formatSse({ id: logged.id, event: logged.event.type, data: logged.event }), logged.event.type === 'progress');
     if (isFinal(logged.event)) void this.close();
-  }
-
-  private heartbeat(): void {
-    const behind = this.body.writableNeedDrain;
-    if (behind && this.behindAtLastHeartbeat) return this.drop();
-    this.behindAtLastHeartbeat = behind;
-    this.write(': heartbeat\n\n');
-  }
-
-  private write(text: string, skippable = false): void {
-    if (this.ended || this.body.writableEnded) return;
-    if (skippable && this.body.writableNeedDrain) return;
-    this.body.write(text);
-    if (this.body.writableLength > this.allowance) this.drop();
-  }
-
-  /** The client does not read: end the stream and let go of what it holds. */
-  private drop(): void {
-    if (this.ended) return;
-    this.dropped = true;
-    void this.close();
-    this.body.destroy();
   }
 
   private async jobStatus(): Promise<JobStatus | null> {

@@ -12,28 +12,21 @@
  * behind on live lines, or reads nothing for a heartbeat interval while lines wait, is dropped.
  */
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { FINISHED_STATUSES, type JobLogEnd, type JobLogLine } from '@trainyard/contracts';
 import type { Database } from '@trainyard/db';
 import { compareEventIds, type JobChannels, type JobLogMessage } from '@trainyard/queue';
 import type { Storage } from '@trainyard/storage';
 import { jobLogLinesSince } from '../jobs/job-logs.js';
-import { formatSse, MAX_BUFFERED_BYTES, type JobEventStreamOptions } from './job-event-stream.js';
+import { formatSse, MAX_BUFFERED_BYTES, SseStream, type SseStreamOptions } from './sse-stream.js';
 
 const CATCH_UP_PAGE = 1000;
 /** A finished job whose live log is still in Redis this long after it finished lost its worker before it stored the log. */
 const UNSTORED_LOG_GRACE_MS = 60_000;
 
-export class JobLogStream {
-  readonly body = new PassThrough();
+export class JobLogStream extends SseStream {
   private held: JobLogMessage[] | null = [];
-  private ended = false;
   private finishing = false;
-  private unsubscribe: (() => Promise<void>) | null = null;
-  private timers: NodeJS.Timeout[] = [];
   private checking = false;
-  private behindAtLastHeartbeat = false;
-  dropped = false;
 
   constructor(
     private readonly jobId: string,
@@ -41,9 +34,11 @@ export class JobLogStream {
     private readonly storage: Storage,
     private readonly db: Database,
     private lastId: string | null,
-    private readonly options: JobEventStreamOptions,
-    private readonly onEnd: (stream: JobLogStream) => void,
-  ) {}
+    options: SseStreamOptions,
+    onEnd: (stream: SseStream) => void,
+  ) {
+    super(options, onEnd);
+  }
 
   /**
    * Subscribes (throws when Redis cannot be reached, before anything is written), then catches up in
@@ -68,20 +63,7 @@ export class JobLogStream {
       return this.drop();
     }
     if (this.ended) return;
-    this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatMs));
-    this.timers.push(setInterval(() => void this.checkFinished(), this.options.statusCheckMs));
-  }
-
-  async close(): Promise<void> {
-    if (this.ended && this.unsubscribe === null) return;
-    this.ended = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
-    const unsubscribe = this.unsubscribe;
-    this.unsubscribe = null;
-    if (!this.body.writableEnded) this.body.end();
-    this.onEnd(this);
-    await unsubscribe?.().catch(() => {});
+    this.startTimers(() => this.checkFinished());
   }
 
   private receive(message: JobLogMessage): void {
@@ -140,24 +122,5 @@ export class JobLogStream {
     } finally {
       this.checking = false;
     }
-  }
-
-  private heartbeat(): void {
-    const behind = this.body.writableNeedDrain;
-    if (behind && this.behindAtLastHeartbeat) return this.drop();
-    this.behindAtLastHeartbeat = behind;
-    this.write(': heartbeat\n\n');
-  }
-
-  private write(text: string): void {
-    if (this.ended || this.body.writableEnded) return;
-    this.body.write(text);
-  }
-
-  private drop(): void {
-    if (this.ended) return;
-    this.dropped = true;
-    void this.close();
-    this.body.destroy();
   }
 }

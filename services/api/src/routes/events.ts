@@ -14,15 +14,16 @@ import { isEventId, JobChannels } from '@trainyard/queue';
 import type { ApiDeps } from '../context.js';
 import { TenantSlots } from '../tenant-slots.js';
 import { findJob } from '../jobs/find-job.js';
-import { DEFAULT_STREAM_OPTIONS, JobEventStream, type JobEventStreamOptions } from '../events/job-event-stream.js';
+import { JobEventStream } from '../events/job-event-stream.js';
 import { JobLogStream } from '../events/job-log-stream.js';
+import { DEFAULT_STREAM_OPTIONS, type SseStream, type SseStreamOptions } from '../events/sse-stream.js';
 import { readJobLog } from '../jobs/job-logs.js';
 import { routeOf, typed } from '../http/operation-route.js';
 
-export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options: Partial<JobEventStreamOptions> = {}): Promise<void> {
+export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options: Partial<SseStreamOptions> = {}): Promise<void> {
   const streamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options };
   const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
-  const open = new Set<JobEventStream | JobLogStream>();
+  const open = new Set<SseStream>();
   /** Open streams per tenant in this process (MAX_EVENT_STREAMS_PER_TENANT). */
   const slots = new TenantSlots(deps.config.maxEventStreamsPerTenant);
   // Open streams would hold the server's close up for as long as their jobs run.
@@ -93,7 +94,7 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
     );
   }
 
-  function sendStream(request: FastifyRequest, reply: FastifyReply, stream: JobEventStream | JobLogStream, jobId: string) {
+  function sendStream(request: FastifyRequest, reply: FastifyReply, stream: SseStream, jobId: string) {
     if (!stream.body.writableEnded) open.add(stream);
     reply.raw.once('close', () => void stream.close());
     stream.body.once('close', () => {
