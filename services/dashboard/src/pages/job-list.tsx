@@ -2,12 +2,13 @@
  * #/jobs: the tenant's jobs, newest first, with status filters and progress bars; refreshed while jobs
  * run. Jobs ticked in the list open side by side in #/compare.
  */
-import { h, replaceChildren } from '../dom/h.js';
+import { h } from '../dom/h.js';
 import { api } from '../api/client.js';
 import type { JobView } from '../api/types.js';
-import { ErrorBox, ProgressBar, StatusBadge } from '../components.js';
+import { ProgressBar, StatusBadge } from '../components.js';
 import { percent, shortId, when } from '../format.js';
-import { every, type PageContext } from './page.js';
+import type { PageContext } from './page.js';
+import { liveTablePage } from './live-table.js';
 
 /** The most jobs GET /v1/jobs/compare takes. */
 const COMPARE_MAX = 10;
@@ -60,10 +61,8 @@ function JobRow(props: { job: JobView; selected: Set<string>; onSelect: () => vo
   );
 }
 
-export function jobListPage({ root, signal }: PageContext): void {
+export function jobListPage(context: PageContext): void {
   const filter = new URLSearchParams(location.hash.split('?')[1] ?? '').get('status') ?? 'all';
-  const body = (<tbody />) as HTMLTableSectionElement;
-  const message = <div />;
   // Kept across refreshes: the rows are redrawn every 2 s.
   const selected = new Set<string>();
   const compare = (
@@ -80,18 +79,17 @@ export function jobListPage({ root, signal }: PageContext): void {
     compare.disabled = selected.size < 2 || selected.size > COMPARE_MAX;
     compare.textContent = selected.size > 0 ? `Compare ${selected.size}` : 'Compare';
   };
-  replaceChildren(
-    root,
-    <section>
-      <div class="page-head">
-        <h1>Jobs</h1>
-        <div class="actions">
-          {compare}
-          <a class="button primary" href="#/jobs/new">
-            New job
-          </a>
-        </div>
+  liveTablePage(context, {
+    title: 'Jobs',
+    actions: (
+      <div class="actions">
+        {compare}
+        <a class="button primary" href="#/jobs/new">
+          New job
+        </a>
       </div>
+    ),
+    above: (
       <nav class="filters" aria-label="Filter by status">
         {FILTERS.map((name) => (
           <a class={`chip${name === filter ? ' active' : ''}`} href={name === 'all' ? '#/jobs' : `#/jobs?status=${name}`}>
@@ -99,44 +97,24 @@ export function jobListPage({ root, signal }: PageContext): void {
           </a>
         ))}
       </nav>
-      {message}
-      <table class="table jobs">
-        <thead>
-          <tr>
-            <th aria-label="Select to compare" />
-            <th>Job</th>
-            <th>Architecture</th>
-            <th>Dataset</th>
-            <th>Status</th>
-            <th>Progress</th>
-            <th class="num">Accuracy</th>
-            <th>Created</th>
-          </tr>
-        </thead>
-        {body}
-      </table>
-    </section>,
-  );
-
-  every(2_000, signal, async () => {
-    try {
-      const { jobs } = await api.jobs.list({ limit: 50, status: filter === 'all' ? undefined : (filter as JobView['status']) });
-      replaceChildren(
-        body,
-        jobs.map((job) => <JobRow job={job} selected={selected} onSelect={onSelect} />),
-      );
-      replaceChildren(
-        message,
-        jobs.length === 0 ? (
-          <p class="empty">
-            No jobs yet. <a href="#/jobs/new">Submit one.</a>
-          </p>
-        ) : null,
-      );
-      return true;
-    } catch (error) {
-      replaceChildren(message, <ErrorBox error={error} />);
-      return true;
-    }
+    ),
+    tableClass: 'jobs',
+    columns: [
+      { ariaLabel: 'Select to compare' },
+      'Job',
+      'Architecture',
+      'Dataset',
+      'Status',
+      'Progress',
+      { label: 'Accuracy', num: true },
+      'Created',
+    ],
+    load: async () => (await api.jobs.list({ limit: 50, status: filter === 'all' ? undefined : (filter as JobView['status']) })).jobs,
+    row: (job) => <JobRow job={job} selected={selected} onSelect={onSelect} />,
+    empty: (
+      <p class="empty">
+        No jobs yet. <a href="#/jobs/new">Submit one.</a>
+      </p>
+    ),
   });
 }

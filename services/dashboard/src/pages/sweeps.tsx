@@ -10,6 +10,7 @@ import { scatterChart } from '../charts/scatter-chart.js';
 import { ErrorBox, StatusBadge } from '../components.js';
 import { shortId, when } from '../format.js';
 import { every, type PageContext } from './page.js';
+import { liveTablePage } from './live-table.js';
 
 const COLORS = { pruned: '#f59e0b', finished: '#2563eb', other: '#94a3b8' };
 
@@ -40,46 +41,14 @@ function SweepRow(props: { sweep: SweepSummary }): Element {
   );
 }
 
-export function sweepListPage({ root, signal }: PageContext): void {
-  const body = (<tbody />) as HTMLTableSectionElement;
-  const message = <div />;
-  replaceChildren(
-    root,
-    <section>
-      <div class="page-head">
-        <h1>Sweeps</h1>
-      </div>
-      {message}
-      <table class="table sweeps">
-        <thead>
-          <tr>
-            <th>Sweep</th>
-            <th>Searcher</th>
-            <th>Status</th>
-            <th class="num">Trials</th>
-            <th class="num">Best</th>
-            <th>Created</th>
-          </tr>
-        </thead>
-        {body}
-      </table>
-    </section>,
-  );
-  every(2_000, signal, async () => {
-    try {
-      const { sweeps } = await api.sweeps.list({ limit: 50 });
-      replaceChildren(
-        body,
-        sweeps.map((sweep) => <SweepRow sweep={sweep} />),
-      );
-      replaceChildren(
-        message,
-        sweeps.length === 0 ? <p class="empty">No sweeps yet: POST /v1/sweeps or `trainyard sweeps submit`.</p> : null,
-      );
-    } catch (error) {
-      replaceChildren(message, <ErrorBox error={error} />);
-    }
-    return true;
+export function sweepListPage(context: PageContext): void {
+  liveTablePage(context, {
+    title: 'Sweeps',
+    tableClass: 'sweeps',
+    columns: ['Sweep', 'Searcher', 'Status', { label: 'Trials', num: true }, { label: 'Best', num: true }, 'Created'],
+    load: async () => (await api.sweeps.list({ limit: 50 })).sweeps,
+    row: (sweep) => <SweepRow sweep={sweep} />,
+    empty: <p class="empty">No sweeps yet: POST /v1/sweeps or `trainyard sweeps submit`.</p>,
   });
 }
 

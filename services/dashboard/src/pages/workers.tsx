@@ -1,9 +1,9 @@
 /** #/workers: the live workers (GET /v1/workers), what each trains on and how busy it is; refreshed every 2 s. */
-import { h, replaceChildren } from '../dom/h.js';
+import { h } from '../dom/h.js';
 import { api } from '../api/client.js';
-import { ErrorBox } from '../components.js';
 import { count, when } from '../format.js';
-import { every, type PageContext } from './page.js';
+import type { PageContext } from './page.js';
+import { liveTablePage } from './live-table.js';
 
 type WorkerView = Awaited<ReturnType<typeof api.workers.list>>['workers'][number];
 
@@ -25,47 +25,19 @@ function WorkerRow(props: { worker: WorkerView }): Element {
   );
 }
 
-export function workersPage({ root, signal }: PageContext): void {
-  const body = (<tbody />) as HTMLTableSectionElement;
-  const message = <div />;
-  replaceChildren(
-    root,
-    <section>
-      <div class="page-head">
-        <h1>Workers</h1>
-      </div>
+export function workersPage(context: PageContext): void {
+  liveTablePage(context, {
+    title: 'Workers',
+    above: (
       <p class="muted">
         Workers that reported within the last minute. A job asking for a gpu or cpu accelerator runs only on a worker of that class.
       </p>
-      {message}
-      <table class="table workers" data-testid="workers">
-        <thead>
-          <tr>
-            <th>Worker</th>
-            <th>Class</th>
-            <th>Engine</th>
-            <th>Device</th>
-            <th class="num">Running jobs</th>
-            <th class="num">Images/s</th>
-            <th>Last seen</th>
-          </tr>
-        </thead>
-        {body}
-      </table>
-    </section>,
-  );
-
-  every(2_000, signal, async () => {
-    try {
-      const { workers } = await api.workers.list();
-      replaceChildren(
-        body,
-        workers.map((worker) => <WorkerRow worker={worker} />),
-      );
-      replaceChildren(message, workers.length === 0 ? <p class="empty">No worker is running: queued jobs wait until one starts.</p> : null);
-    } catch (error) {
-      replaceChildren(message, <ErrorBox error={error} />);
-    }
-    return true;
+    ),
+    tableClass: 'workers',
+    testId: 'workers',
+    columns: ['Worker', 'Class', 'Engine', 'Device', { label: 'Running jobs', num: true }, { label: 'Images/s', num: true }, 'Last seen'],
+    load: async () => (await api.workers.list()).workers,
+    row: (worker) => <WorkerRow worker={worker} />,
+    empty: <p class="empty">No worker is running: queued jobs wait until one starts.</p>,
   });
 }
