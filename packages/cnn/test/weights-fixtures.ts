@@ -76,7 +76,7 @@ export class PickleWriter {
 }
 
 /** torch.save's pickle of an OrderedDict of tensors; `legacy` adds the sixth field (view) to storage ids. */
-export function pickleStateDict(tensors: PickledTensor[], legacy = false): Uint8Array {
+function pickleStateDict(tensors: PickledTensor[], legacy = false): Uint8Array {
   const w = new PickleWriter().global('collections', 'OrderedDict').bytes(0x29, 0x52, 0x28);
   for (const t of tensors) {
     w.string(t.name).global('torch._utils', t.oldRebuild ? '_rebuild_tensor' : '_rebuild_tensor_v2');

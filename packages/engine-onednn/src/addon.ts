@@ -97,8 +97,8 @@ export type AddonStatus = { available: true; addon: OnednnAddon } | { available:
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where node-gyp puts the addon, and where the build script explains a build it skipped. */
-export const ADDON_PATH = join(packageRoot, 'build', 'Release', 'trainyard_onednn.node');
-export const UNAVAILABLE_NOTE = join(packageRoot, 'build', 'unavailable.txt');
+const ADDON_PATH = join(packageRoot, 'build', 'Release', 'trainyard_onednn.node');
+const UNAVAILABLE_NOTE = join(packageRoot, 'build', 'unavailable.txt');
 
 let status: AddonStatus | null = null;
 

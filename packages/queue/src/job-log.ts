@@ -9,7 +9,7 @@ import { JOB_LOG_LEVELS, JOB_LOG_MAX_LINES, type JobLogLevel, type JobLogLine } 
  * (formatJobLogFile), deletes it and publishes `{"end":true}`: a reader that finds no stream reads the
  * stored file instead.
  */
-export type { JobLogLine, JobLogLevel };
+export type { JobLogLine };
 export type NewJobLogLine = Omit<JobLogLine, 'id'>;
 
 /** What the channel carries: new lines, or the end of the live log (it is in storage from now on). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueueSettings } from '../src/index.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A prefix no other test (or test run) uses, so queues and channels never cross. */
 export function freshSettings(): QueueSettings {

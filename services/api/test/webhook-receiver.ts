@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface ReceivedDelivery {
+interface ReceivedDelivery {
   /** The request's path and query. */
   url: string;
   headers: IncomingHttpHeaders;

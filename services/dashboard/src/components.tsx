@@ -9,7 +9,7 @@ export function StatusBadge(props: { status: string }): Element {
 }
 
 /** Overall progress of a job: finished epochs plus the share of the current one. */
-export function jobFraction(job: Pick<JobView, 'status' | 'progress'>): number {
+function jobFraction(job: Pick<JobView, 'status' | 'progress'>): number {
   if (job.status === 'succeeded') return 1;
   const p = job.progress;
   if (!p || p.epochs === 0) return 0;

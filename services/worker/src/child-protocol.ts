@@ -7,7 +7,7 @@ import type { BatchProgress, EpochMetrics, Evaluation, ModelManifest } from '@tr
 import type { DeviceView, ResolvedJobSpec, JobPhase, StopReason } from '@trainyard/contracts';
 
 /** How to read the dataset: the upload's options, then the job's (dataset.imageSize, channels, testFraction). */
-export interface DatasetReadOptions {
+interface DatasetReadOptions {
   imageSize?: [number, number];
   channels?: 1 | 3;
   testFraction?: number;

@@ -8,7 +8,7 @@ import type { ChildMessage } from './child-protocol.js';
 import { Throttle } from './job-progress.js';
 import type { JobLog } from './job-log.js';
 
-export const PROGRESS_LINE_MS = 10_000;
+const PROGRESS_LINE_MS = 10_000;
 
 const PHASE_LINES: Record<string, string> = {
   loading_data: 'loading the data',
@@ -82,7 +82,7 @@ function fixed(value: number | null | undefined): string {
 }
 
 /** "message key=value ...", objects as JSON. */
-export function withFields(message: string, fields: Record<string, unknown> | undefined): string {
+function withFields(message: string, fields: Record<string, unknown> | undefined): string {
   if (!fields) return message;
   const parts = Object.entries(fields)
     .filter(([, value]) => value !== undefined)

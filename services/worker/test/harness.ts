@@ -25,7 +25,7 @@ import { startS3rver, type S3rverProcess } from '@trainyard/storage/testing';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKER_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 /** The `trainyard` command, as `npm start` runs it. */
-export const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/src/main.js', import.meta.url));
 
 export interface Services {
   scratch: string;

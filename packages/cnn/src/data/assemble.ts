@@ -23,7 +23,7 @@ export interface Examples {
 }
 
 /** `count` examples that are the records first .. first + count - 1 of the file (or archive) `key`. */
-export interface RecordPart {
+interface RecordPart {
   key: string;
   first: number;
   count: number;

@@ -11,7 +11,7 @@ import { malformed, type Where } from './dataset-errors.js';
 
 export type Chunks = AsyncIterable<Buffer>;
 
-export const GZIP_MAGIC = [0x1f, 0x8b] as const;
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 export function fileChunks(path: string, options: { start?: number; end?: number } = {}): Chunks {
   return createReadStream(path, { ...options, highWaterMark: 1 << 20 });

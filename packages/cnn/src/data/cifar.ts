@@ -17,12 +17,12 @@ export type CifarVariant = 'cifar10' | 'cifar100';
 const SIDE = 32;
 const PLANE = SIDE * SIDE;
 const PIXEL_BYTES = 3 * PLANE;
-export const CIFAR_SHAPE: InputShape = [SIDE, SIDE, 3];
+const CIFAR_SHAPE: InputShape = [SIDE, SIDE, 3];
 const COARSE_CLASSES = 20;
 
 const LABEL_BYTES: Record<CifarVariant, number> = { cifar10: 1, cifar100: 2 };
 
-export function cifarRecordBytes(variant: CifarVariant): number {
+function cifarRecordBytes(variant: CifarVariant): number {
   return LABEL_BYTES[variant] + PIXEL_BYTES;
 }
 
@@ -46,7 +46,7 @@ export function cifarVariantFromSize(bytes: number): CifarVariant | null {
   return fits.length === 1 ? fits[0] : null;
 }
 
-export function isCifarTestName(name: string): boolean {
+function isCifarTestName(name: string): boolean {
   return /^(test_batch|test)\.bin$/i.test(baseName(name));
 }
 

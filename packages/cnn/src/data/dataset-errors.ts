@@ -10,7 +10,7 @@ export interface Where {
   entry?: string;
 }
 
-export function describeWhere(where: Where): string {
+function describeWhere(where: Where): string {
   return where.entry === undefined ? `"${where.file}"` : `"${where.file}", entry "${where.entry}"`;
 }
 

@@ -136,7 +136,7 @@ export async function readImageFolder(
 }
 
 /** The most frequent height x width; ties go to the larger image, then the taller. */
-export function mostCommonSize(images: SurveyedImage[]): [number, number] {
+function mostCommonSize(images: SurveyedImage[]): [number, number] {
   const counts = new Map<string, { size: [number, number]; count: number }>();
   for (const { header } of images) {
     const key = `${header.height}x${header.width}`;

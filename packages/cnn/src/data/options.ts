@@ -75,7 +75,7 @@ export const DEFAULT_LIMITS: DatasetLimits = {
 export const DEFAULT_TEST_FRACTION = 0.2;
 export const DEFAULT_SPLIT_SEED = 0;
 /** Image sides accepted for imageSize (and for the most common size found). */
-export const MAX_IMAGE_SIDE = 4096;
+const MAX_IMAGE_SIDE = 4096;
 
 export function resolveDatasetOptions(options: DatasetOptions = {}): ResolvedDatasetOptions {
   if (options === null || typeof options !== 'object') throw invalid('options', 'an object', options);
@@ -120,7 +120,7 @@ export function resolveDatasetOptions(options: DatasetOptions = {}): ResolvedDat
 }
 
 /** At least two distinct, non-empty names. */
-export function checkClassNames(names: unknown, field: string): string[] {
+function checkClassNames(names: unknown, field: string): string[] {
   const ok =
     Array.isArray(names) &&
     names.length >= 2 &&

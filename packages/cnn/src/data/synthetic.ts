@@ -71,7 +71,7 @@ export function describeSyntheticDataset(options: SyntheticOptions = {}): Datase
   };
 }
 
-export function resolveSyntheticOptions(options: SyntheticOptions): Resolved {
+function resolveSyntheticOptions(options: SyntheticOptions): Resolved {
   if (options === null || typeof options !== 'object') throw invalid('synthetic options', 'an object', options);
   const known = Object.keys(SYNTHETIC_DEFAULTS);
   for (const key of Object.keys(options)) {

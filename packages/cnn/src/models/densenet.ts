@@ -31,7 +31,10 @@ const BN_EPSILON = 1e-5;
 const CONV_INIT: WeightInit = { kernel: { kind: 'kaiming-normal', mode: 'fanIn' }, bias: 'zeros' };
 const CLASSIFIER_INIT: WeightInit = { kernel: { kind: 'torch-default' }, bias: 'zeros' };
 
-/** BN-ReLU-1x1 conv (bottleneck) then BN-ReLU-3x3 conv: the layer's k new feature maps. */
+/**
+ * BN-ReLU-1x1 conv (bottleneck) then BN-ReLU-3x3 conv: the layer's k new feature maps.
+ * @public a model zoo block, as torchvision.models.densenet exports _DenseLayer, _DenseBlock and _Transition.
+ */
 export function denseLayer(x: Tensor, name: string, growthRate: number, bottleneckWidth: number, dropRate: number): Tensor {
   let y = relu(batchNorm(x, `${name}.norm1`, BN_EPSILON), `${name}.relu1`);
   y = conv2d(y, `${name}.conv1`, { filters: bottleneckWidth * growthRate, kernel: 1, bias: false, init: CONV_INIT });
@@ -40,7 +43,10 @@ export function denseLayer(x: Tensor, name: string, growthRate: number, bottlene
   return dropout(y, `${name}.dropout`, dropRate);
 }
 
-/** Each layer sees the concatenation of the block's input and every earlier layer's output. */
+/**
+ * Each layer sees the concatenation of the block's input and every earlier layer's output.
+ * @public a model zoo block, as torchvision.models.densenet exports _DenseLayer, _DenseBlock and _Transition.
+ */
 export function denseBlock(x: Tensor, name: string, layers: number, config: DenseNetConfig, dropRate: number): Tensor {
   for (let i = 1; i <= layers; i++) {
     const layerName = `${name}.denselayer${i}`;
@@ -50,7 +56,10 @@ export function denseBlock(x: Tensor, name: string, layers: number, config: Dens
   return x;
 }
 
-/** BN-ReLU-1x1 conv halving the channels (compression 0.5), then 2x2 average pooling. */
+/**
+ * BN-ReLU-1x1 conv halving the channels (compression 0.5), then 2x2 average pooling.
+ * @public a model zoo block, as torchvision.models.densenet exports _DenseLayer, _DenseBlock and _Transition.
+ */
 export function transitionBlock(x: Tensor, name: string): Tensor {
   const channels = Math.floor(featureShape(x)[2] / 2);
   x = relu(batchNorm(x, `${name}.norm`, BN_EPSILON), `${name}.relu`);

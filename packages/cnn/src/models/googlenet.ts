@@ -25,7 +25,10 @@ function basicConv(x: Tensor, name: string, filters: number, kernel: number, str
   return convBnRelu(x, name, { filters, kernel, stride, padding, init: INIT }, BN_EPSILON);
 }
 
-/** Output widths of one inception module's branches. */
+/**
+ * Output widths of one inception module's branches.
+ * @public a model zoo block, as torchvision.models.googlenet exports Inception and InceptionAux.
+ */
 export interface InceptionWidths {
   ch1x1: number;
   ch3x3red: number;
@@ -35,6 +38,7 @@ export interface InceptionWidths {
   poolProj: number;
 }
 
+/** @public a model zoo block, as torchvision.models.googlenet exports Inception and InceptionAux. */
 export function inceptionModule(x: Tensor, name: string, w: InceptionWidths): Tensor {
   const branch1 = basicConv(x, `${name}.branch1`, w.ch1x1, 1);
   const branch2 = basicConv(basicConv(x, `${name}.branch2.0`, w.ch3x3red, 1), `${name}.branch2.1`, w.ch3x3, 3, 1, 1);
@@ -45,6 +49,7 @@ export function inceptionModule(x: Tensor, name: string, w: InceptionWidths): Te
   return concat([branch1, branch2, branch3, branch4], `${name}.concat`);
 }
 
+/** @public a model zoo block, as torchvision.models.googlenet exports Inception and InceptionAux. */
 export function inceptionAux(x: Tensor, name: string, classes: number): Tensor {
   x = adaptiveAvgPool2d(x, `${name}.pool`, [4, 4]);
   x = flatten(basicConv(x, `${name}.conv`, 128, 1), `${name}.flatten`);

@@ -33,6 +33,7 @@ function poolBranch(x: Tensor, name: string, filters: number): Tensor {
   return basicConv(avgPool2d(x, `${name}.avg_pool`, { kernel: 3, stride: 1, padding: 1 }), `${name}.branch_pool`, filters, 1);
 }
 
+/** @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux. */
 export function inceptionA(x: Tensor, name: string, poolFeatures: number): Tensor {
   const branch1x1 = basicConv(x, `${name}.branch1x1`, 64, 1);
   let branch5x5 = basicConv(x, `${name}.branch5x5_1`, 48, 1);
@@ -43,7 +44,10 @@ export function inceptionA(x: Tensor, name: string, poolFeatures: number): Tenso
   return concat([branch1x1, branch5x5, branch3x3dbl, poolBranch(x, name, poolFeatures)], `${name}.concat`);
 }
 
-/** Grid reduction 35 -> 17. */
+/**
+ * Grid reduction 35 -> 17.
+ * @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux.
+ */
 export function inceptionB(x: Tensor, name: string): Tensor {
   const branch3x3 = basicConv(x, `${name}.branch3x3`, 384, 3, 2);
   let branch3x3dbl = basicConv(x, `${name}.branch3x3dbl_1`, 64, 1);
@@ -53,7 +57,10 @@ export function inceptionB(x: Tensor, name: string): Tensor {
   return concat([branch3x3, branch3x3dbl, branchPool], `${name}.concat`);
 }
 
-/** Factorised 7x7 convolutions (1x7 then 7x1). */
+/**
+ * Factorised 7x7 convolutions (1x7 then 7x1).
+ * @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux.
+ */
 export function inceptionC(x: Tensor, name: string, channels7x7: number): Tensor {
   const c7 = channels7x7;
   const branch1x1 = basicConv(x, `${name}.branch1x1`, 192, 1);
@@ -68,7 +75,10 @@ export function inceptionC(x: Tensor, name: string, channels7x7: number): Tensor
   return concat([branch1x1, branch7x7, branch7x7dbl, poolBranch(x, name, 192)], `${name}.concat`);
 }
 
-/** Grid reduction 17 -> 8. */
+/**
+ * Grid reduction 17 -> 8.
+ * @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux.
+ */
 export function inceptionD(x: Tensor, name: string): Tensor {
   let branch3x3 = basicConv(x, `${name}.branch3x3_1`, 192, 1);
   branch3x3 = basicConv(branch3x3, `${name}.branch3x3_2`, 320, 3, 2);
@@ -80,7 +90,10 @@ export function inceptionD(x: Tensor, name: string): Tensor {
   return concat([branch3x3, branch7x7x3, branchPool], `${name}.concat`);
 }
 
-/** Expanded filter bank: 1x3 and 3x1 convolutions side by side. */
+/**
+ * Expanded filter bank: 1x3 and 3x1 convolutions side by side.
+ * @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux.
+ */
 export function inceptionE(x: Tensor, name: string): Tensor {
   const branch1x1 = basicConv(x, `${name}.branch1x1`, 320, 1);
   const split3x3 = basicConv(x, `${name}.branch3x3_1`, 384, 1);
@@ -103,6 +116,7 @@ export function inceptionE(x: Tensor, name: string): Tensor {
   return concat([branch1x1, branch3x3, branch3x3dbl, poolBranch(x, name, 192)], `${name}.concat`);
 }
 
+/** @public a model zoo block, as torchvision.models.inception exports InceptionA to InceptionE and InceptionAux. */
 export function inceptionAux(x: Tensor, name: string, classes: number): Tensor {
   x = avgPool2d(x, `${name}.avg_pool`, { kernel: 5, stride: 3 });
   x = basicConv(x, `${name}.conv0`, 128, 1);

@@ -71,7 +71,7 @@ export function featureShape(x: Tensor): [number, number, number] {
   return [height, width, channels];
 }
 
-export function zeroPad(x: Tensor, name: string, [rows, cols]: [Pair, Pair]): Tensor {
+function zeroPad(x: Tensor, name: string, [rows, cols]: [Pair, Pair]): Tensor {
   return applyLayer(tf.layers.zeroPadding2d({ name, padding: [rows, cols] }), x);
 }
 

@@ -27,7 +27,10 @@ function shortcut(x: Tensor, name: string, channels: number, stride: number, ini
   return batchNorm(projected, `${name}.downsample.1`, BN_EPSILON);
 }
 
-/** Two 3x3 convolutions; the first carries the stride. */
+/**
+ * Two 3x3 convolutions; the first carries the stride.
+ * @public a model zoo block, as torchvision.models.resnet exports BasicBlock and Bottleneck for custom ResNets.
+ */
 export function basicBlock(x: Tensor, name: string, planes: number, stride: number, init: WeightInit): Tensor {
   let out = conv2d(x, `${name}.conv1`, { filters: planes, kernel: 3, stride, padding: 1, bias: false, init });
   out = relu(batchNorm(out, `${name}.bn1`, BN_EPSILON), `${name}.relu1`);
@@ -36,7 +39,10 @@ export function basicBlock(x: Tensor, name: string, planes: number, stride: numb
   return relu(add([out, shortcut(x, name, planes, stride, init)], `${name}.add`), `${name}.relu`);
 }
 
-/** 1x1 reduce, 3x3 (with the stride, as torchvision), 1x1 expand by 4. */
+/**
+ * 1x1 reduce, 3x3 (with the stride, as torchvision), 1x1 expand by 4.
+ * @public a model zoo block, as torchvision.models.resnet exports BasicBlock and Bottleneck for custom ResNets.
+ */
 export function bottleneckBlock(x: Tensor, name: string, planes: number, stride: number, init: WeightInit): Tensor {
   const channels = planes * BOTTLENECK_EXPANSION;
   let out = conv2d(x, `${name}.conv1`, { filters: planes, kernel: 1, bias: false, init });

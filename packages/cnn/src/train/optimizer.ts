@@ -55,7 +55,7 @@ function isKind(optimizer: tf.Optimizer, ...classNames: string[]): boolean {
 }
 
 /** One saved array of an optimizer (a moment, an accumulator, the iteration count). */
-export interface SavedArray {
+interface SavedArray {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';

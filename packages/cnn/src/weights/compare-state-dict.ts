@@ -21,7 +21,7 @@ export interface StateDictComparison {
   ignored: string[];
 }
 
-export function isAuxiliaryName(name: string): boolean {
+function isAuxiliaryName(name: string): boolean {
   return AUXILIARY_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 

@@ -27,7 +27,7 @@ export interface WeightsInspection {
 }
 
 /** The expected state_dict for the classes and auxiliary heads the file itself has. */
-export function expectedForFile(architecture: string, tensors: StateDict): ExpectedTensor[] {
+function expectedForFile(architecture: string, tensors: StateDict): ExpectedTensor[] {
   const withAux = torchvisionStateDict(architecture, { classes: 1, auxLogits: true });
   const auxLogits = withAux.some((t) => t.auxiliary && tensors.has(t.name));
   const main = withAux.find((t) => t.classifier && !t.auxiliary && t.role === 'weight')!;

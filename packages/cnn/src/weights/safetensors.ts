@@ -6,7 +6,7 @@
  * dtype, lie inside the file and do not overlap, before anything is allocated.
  */
 import { decodeRun } from './torch-tensors.js';
-import { DTYPE_BYTES, numel, type StateDict, type StateDictDtype, type StateDictTensor } from './state-dict.js';
+import { DTYPE_BYTES, numel, type StateDict, type StateDictDtype } from './state-dict.js';
 import { malformed } from './weights-errors.js';
 
 /** A header larger than this is refused (the reference implementation's limit is 100 MB too). */
@@ -165,5 +165,3 @@ export function writeSafetensors(tensors: TensorToWrite[], metadata: Record<stri
   }
   return out;
 }
-
-export type { StateDictTensor };

@@ -122,12 +122,7 @@ function halfToFloat(bits: number): number {
 }
 
 /** Decodes `count` little-endian elements of `dtype` from `bytes`, element i at byte i * width. */
-export function decodeElements(
-  bytes: Uint8Array,
-  dtype: StateDictDtype,
-  indices: Iterable<number>,
-  count: number,
-): StateDictTensor['data'] {
+function decodeElements(bytes: Uint8Array, dtype: StateDictDtype, indices: Iterable<number>, count: number): StateDictTensor['data'] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const width = DTYPE_BYTES[dtype];
   let n = 0;

@@ -275,7 +275,7 @@ function inceptionV3(c: Collector, auxLogits: boolean): void {
 }
 
 /** Architectures whose torchvision weights we read: every ImageNet-layout variant. */
-export function takesPretrainedWeights(variant: Variant): boolean {
+function takesPretrainedWeights(variant: Variant): boolean {
   const config = variant.config;
   if (config.family === 'lenet') return false;
   if (config.family === 'resnet' || config.family === 'densenet') return config.layout === 'imagenet';

@@ -13,7 +13,7 @@ import { installOptimizers } from './optimizers.js';
 import { installReluGradient } from './relu-gradient.js';
 import { installSoftmaxCrossEntropy } from './softmax-cross-entropy.js';
 
-export const FAST_PATHS: Record<string, () => void> = {
+const FAST_PATHS: Record<string, () => void> = {
   'fused-ops': installFusedOps,
   'batch-norm': installBatchNormLayer,
   'softmax-cross-entropy': installSoftmaxCrossEntropy,

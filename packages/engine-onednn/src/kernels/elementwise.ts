@@ -31,7 +31,7 @@ enum Unary {
 }
 
 /** [rank, outShape..., aStrides..., bStrides...] with stride 0 along broadcast axes. */
-export function broadcastDescription(aShape: number[], bShape: number[], outShape: number[]): Int32Array {
+function broadcastDescription(aShape: number[], bShape: number[], outShape: number[]): Int32Array {
   const rank = outShape.length;
   const strides = (shape: number[]): number[] => {
     const result = new Array<number>(rank).fill(0);
@@ -46,7 +46,7 @@ export function broadcastDescription(aShape: number[], bShape: number[], outShap
   return Int32Array.of(rank, ...outShape, ...strides(aShape), ...strides(bShape));
 }
 
-export function runBinary(backend: OnednnBackend, op: number, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
+function runBinary(backend: OnednnBackend, op: number, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | null {
   if (!allFloat32(a, b)) return null;
   const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   const size = sizeOf(outShape);
@@ -75,7 +75,7 @@ function unaryKernel(kernelName: string, op: Unary): tf.KernelConfig {
  * Cast to float32 of int32 or bool data: a real float32 copy. (The cpu backend shares the integer array
  * instead, which every native kernel reading the result would then have to convert again.)
  */
-export const castKernel = nativeKernel<{ x: tf.TensorInfo }, { dtype: tf.DataType }>('Cast', ({ inputs: { x }, backend, attrs }) => {
+const castKernel = nativeKernel<{ x: tf.TensorInfo }, { dtype: tf.DataType }>('Cast', ({ inputs: { x }, backend, attrs }) => {
   if (attrs.dtype !== 'float32' || (x.dtype !== 'int32' && x.dtype !== 'bool')) return null;
   const values = backend.data.get(x.dataId).values as Int32Array | Uint8Array;
   const out = backend.allocate(values.length);

@@ -11,7 +11,7 @@ enum Reduce {
 }
 
 /** The input as [outer, reduced, inner], or null when the reduced axes are not adjacent. */
-export function reductionView(shape: number[], axes: number[]): [number, number, number] | null {
+function reductionView(shape: number[], axes: number[]): [number, number, number] | null {
   const reduced = new Set(axes);
   const kept = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
   const flags = kept.map((i) => reduced.has(i));
@@ -23,7 +23,7 @@ export function reductionView(shape: number[], axes: number[]): [number, number,
   return [sizeOf(dims.slice(0, first)), sizeOf(dims.slice(first, last + 1)), sizeOf(dims.slice(last + 1))];
 }
 
-export function runReduce(
+function runReduce(
   backend: OnednnBackend,
   op: number,
   x: tf.TensorInfo,

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** services/dashboard/dist/web, from this file's place in services/api/dist/src/dashboard. */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../../dashboard/dist/web', import.meta.url));
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../../dashboard/dist/web', import.meta.url));
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Trainyard</title>

@@ -10,7 +10,7 @@ import { ApiError, DATASET_FORMATS, type DatasetFormat, type DatasetReadOptions 
 import { assertStorableText } from '../http/stored-text.js';
 import { receiveMultipart, type UploadLimits } from '../uploads/tenant-upload.js';
 
-export interface ReceivedFile {
+interface ReceivedFile {
   part: 'images' | 'labels' | 'file';
   name: string;
   path: string;

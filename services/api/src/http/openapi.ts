@@ -10,7 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { JobWebhookEventSchema } from '@trainyard/contracts';
 import { addOpenApiExamples } from './openapi-examples.js';
 
-export const API_DESCRIPTION =
+const API_DESCRIPTION =
   'Train CNN image classifiers on demand. Every /v1 route needs "Authorization: Bearer <key>" ' +
   '(create one with `npx trainyard keys create --tenant NAME`); /admin/v1, present when ADMIN_TOKEN is set, needs ' +
   '"Authorization: Bearer <ADMIN_TOKEN>". Errors are { "error": { "code", "message", "details"? } } with a code of the ' +

@@ -32,7 +32,7 @@ function pathOf(visit: Visit): string {
  * and paths built only for a hit: a body nested thousands deep must get its schema error, not
  * overflow the stack or build a path per level here.
  */
-export function findUnstorableText(root: unknown, rootPath: string): string | null {
+function findUnstorableText(root: unknown, rootPath: string): string | null {
   const pending: Visit[] = [{ value: root, parent: null, segment: rootPath }];
   while (pending.length > 0) {
     const visit = pending.pop()!;

@@ -46,7 +46,7 @@ export async function jobLogLinesSince(
 }
 
 /** The log stored when the job ended; null when there is none (yet). */
-export async function storedJobLog(storage: Storage, jobId: string): Promise<JobLogLine[] | null> {
+async function storedJobLog(storage: Storage, jobId: string): Promise<JobLogLine[] | null> {
   try {
     return parseJobLogFile(Buffer.from(await storage.getBytes(jobKeys(jobId).logs)).toString('utf8'));
   } catch (error) {

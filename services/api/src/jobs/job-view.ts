@@ -2,7 +2,7 @@
 import type { DeviceView, WaitingFor, EpochMetricsView, JobProgress, JobView, ResolvedJobSpec } from '@trainyard/contracts';
 import type { Job } from '@trainyard/db';
 
-export function jobLinks(id: string): JobView['links'] {
+function jobLinks(id: string): JobView['links'] {
   const self = `/v1/jobs/${id}`;
   return {
     self,

@@ -157,7 +157,7 @@ async function checkQueuedQuota(deps: ApiDeps, state: ApiState, tenantId: string
 }
 
 /** Enqueues a job just inserted; when the queue fails, the outbox loop (background/enqueue-pending.ts) enqueues it later. */
-export async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
+async function enqueue(deps: ApiDeps, state: ApiState, jobId: string): Promise<void> {
   try {
     await deps.queue.enqueueNew(jobId);
     state.enqueueMarks.add(jobId);

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { withTimeout } from '../queue-adapter.js';
 
 /** Seconds; a job's duration is finished_at - started_at (its first start; retries included). */
-export const JOB_DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600, 86_400];
+const JOB_DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600, 86_400];
 
 /** A worker whose last heartbeat is older than this is counted as gone (and dropped after an hour). */
 const WORKER_ALIVE_MS = 60_000;

@@ -18,7 +18,7 @@ export interface ImageLimits {
   bodyLimitBytes: number;
 }
 
-export function imagesLimitError(count: number, maxImages: number): ApiError {
+function imagesLimitError(count: number, maxImages: number): ApiError {
   return new ApiError('predict_images_limit', `More than ${maxImages} images; PREDICT_MAX_IMAGES allows ${maxImages} per request.`, {
     limit: maxImages,
     variable: 'PREDICT_MAX_IMAGES',

@@ -16,7 +16,7 @@ import { createScratchDir, datasetKeys } from '@trainyard/storage';
 import type { ApiDeps } from '../context.js';
 import type { SampleRequest, SampleSet } from './sample-types.js';
 
-export const SAMPLES_PER_CLASS = 4;
+const SAMPLES_PER_CLASS = 4;
 /** At most this many classes are sampled (CIFAR-100 would otherwise be 400 images). */
 const MAX_CLASSES_SHOWN = 20;
 /** The thread holds a dataset's labels and the few images shown (a built-in dataset whole, 55 MB). */

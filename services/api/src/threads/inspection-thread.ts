@@ -33,7 +33,7 @@ const PIXEL_LIMIT_VARIABLES: Record<string, string> = { maxImagePixels: 'MAX_IMA
  * A thread's error as the API's: its catalogue code kept; a pixel budget's details also name the
  * variable that sets it, as every limit's answer does.
  */
-export function threadError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
+function threadError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
   const { code, message } = error;
   if (!isErrorCode(code)) return new ApiError(fallbackCode, message);
   let details = error.details;

@@ -13,7 +13,7 @@ import { renderEventBody } from './event-body.js';
 import { sendDelivery } from './send-delivery.js';
 
 /** How long a receiver has to answer (the 10 s). */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 /** The longest wait between two retries. */
 const MAX_RETRY_DELAY_MS = 4 * 3600_000;
 /** Attempts one process has in flight at once, over all webhooks. */

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, type OptionValues } from '../args.js';
 
 /** Flags every client command takes. */
-export const CLIENT_OPTIONS = {
+const CLIENT_OPTIONS = {
   api: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

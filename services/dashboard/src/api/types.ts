@@ -7,8 +7,6 @@ export type {
   EvaluationView,
   JobEvent,
   JobLogLine,
-  JobProgress,
-  JobStatus,
   JobView,
   SampleSet,
   SweepSummary,

@@ -10,7 +10,7 @@ type Props = Record<string, unknown> | null;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const SVG_TAGS = new Set(['svg', 'g', 'path', 'line', 'rect', 'text', 'circle', 'polyline', 'title']);
 
-export function appendChildren(parent: Node, children: Child[]): void {
+function appendChildren(parent: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false || child === true) continue;
     if (Array.isArray(child)) appendChildren(parent, child);
@@ -35,6 +35,7 @@ export function h(tag: string | ((props: Record<string, unknown>) => Node), prop
   return element;
 }
 
+/** @public the JSX fragment factory (`<>…</>`) that tsconfig.web.json names; no page uses a fragment yet. */
 export function Fragment(props: { children?: Child[] }): DocumentFragment {
   const fragment = document.createDocumentFragment();
   appendChildren(fragment, props.children ?? []);

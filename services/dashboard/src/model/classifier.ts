@@ -6,7 +6,7 @@
 import { api, authHeaders } from '../api/client.js';
 import type { InputShape } from './pixels.js';
 
-export interface Manifest {
+interface Manifest {
   architecture: string;
   inputShape: InputShape;
   classNames: string[];

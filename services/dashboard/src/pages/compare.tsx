@@ -21,7 +21,7 @@ const CHARTS: Array<{ title: string; metric: keyof EpochMetricsView; accuracy?: 
 ];
 
 /** The ids of the page's URL (#/compare?ids=a,b). */
-export function compareIds(): string[] {
+function compareIds(): string[] {
   const ids = new URLSearchParams(location.hash.split('?')[1] ?? '').get('ids') ?? '';
   return ids.split(',').filter(Boolean);
 }

@@ -3,7 +3,7 @@ import type { Chunks } from '../byte-stream.js';
 
 export type ArchiveKind = 'zip' | 'tar' | 'tar.gz';
 
-export interface ArchiveEntry {
+interface ArchiveEntry {
   /** Path inside the archive: checked safe, "/"-separated, without "." segments. */
   path: string;
   /** Size its header claims: a hint for allocation, never trusted (the bytes are counted). */

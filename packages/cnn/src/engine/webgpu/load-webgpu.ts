@@ -3,7 +3,7 @@ import type { EngineDevice } from '../engine-info.js';
 import { installDawn } from './dawn.js';
 import { readCnnEnv } from '../../env.js';
 
-export interface WebgpuAdapter {
+interface WebgpuAdapter {
   device: EngineDevice;
   /** A software rasteriser (Mesa's llvmpipe, SwiftShader): correct, but slower than the CPU engines. */
   software: boolean;
@@ -13,7 +13,7 @@ export interface WebgpuAdapter {
  * Finds the WebGPU adapter Dawn offers here. Throws an Error whose message says why when there is none
  * (no Vulkan driver, or one Dawn refuses).
  */
-export async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
+async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
   const gpu = await installDawn(await dawnFlags());
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {

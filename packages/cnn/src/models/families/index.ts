@@ -12,8 +12,8 @@ import { resnet, type ResNetConfig } from './resnet.js';
 import { vgg, type VggConfig } from './vgg.js';
 import type { PlanOptions, SpatialPlan } from '../spatial.js';
 
-export type { FamilyDescriptor, ModelOption, VariantOf } from './family.js';
-export type { AlexNetConfig, DenseNetConfig, GoogLeNetConfig, InceptionConfig, LeNetConfig, ResNetConfig, VggConfig };
+export type { FamilyDescriptor, ModelOption } from './family.js';
+export type { DenseNetConfig, ResNetConfig };
 export type { VggLayer } from './vgg.js';
 
 export type FamilyConfig = LeNetConfig | AlexNetConfig | VggConfig | GoogLeNetConfig | InceptionConfig | ResNetConfig | DenseNetConfig;
