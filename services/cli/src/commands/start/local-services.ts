@@ -7,7 +7,8 @@
  */
 import { join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '@trainyard/contracts';
-import { embeddedPostgresAvailable, startEmbeddedPostgres } from './embedded-postgres.js';
+import { postgresServerAvailable } from '@trainyard/db/postgres-server';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import type { LocalServer } from './local-server.js';
 import { isListening } from '@trainyard/contracts/ports';
 import { redisServerAvailable } from '@trainyard/queue/private-redis';
@@ -43,7 +44,7 @@ export async function resolveLocalServices(
     let databaseUrl = env.DATABASE_URL?.trim() || undefined;
     if (!databaseUrl) {
       if (await isListening('127.0.0.1', ports.postgres)) databaseUrl = defaults.database;
-      else if (embeddedPostgresAvailable()) {
+      else if (postgresServerAvailable()) {
         const server = await startEmbeddedPostgres(join(dataDir, 'postgres'), ports.postgres, options.log);
         started.push(server);
         databaseUrl = server.url;
