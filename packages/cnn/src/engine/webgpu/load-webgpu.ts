@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { EngineDevice } from '../engine-info.js';
 import { installDawn } from './dawn.js';
 import { readCnnEnv } from '../../env.js';
@@ -30,6 +31,11 @@ async function findWebgpuAdapter(): Promise<WebgpuAdapter> {
  * CPU engines train faster than an emulated GPU.
  */
 export async function loadWebgpu(forced: boolean): Promise<{ backend: string; version: string; threads: number; device: EngineDevice }> {
+  if (!forced && process.platform === 'linux' && !hasGpuDeviceNode()) {
+    throw new Error(
+      'no GPU device node (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg), so no hardware adapter; a software one is used only when forced with TRAINYARD_ENGINE=webgpu',
+    );
+  }
   const adapter = await findWebgpuAdapter();
   if (adapter.software && !forced) {
     throw new Error(`only a software adapter (${adapter.device.name}); it is used only when forced with TRAINYARD_ENGINE=webgpu`);
@@ -39,6 +45,24 @@ export async function loadWebgpu(forced: boolean): Promise<{ backend: string; ve
   const ok = await tf.setBackend('webgpu');
   if (!ok || tf.getBackend() !== 'webgpu') throw new Error("tfjs backend 'webgpu' failed to initialise");
   return { backend: 'webgpu', version: tf.version_core, threads: 1, device: adapter.device };
+}
+
+/**
+ * Whether Linux shows a GPU a Vulkan driver could use: a DRM render node (Mesa's drivers, AMD, Intel,
+ * NVIDIA's open modules), NVIDIA's device files, or WSL's /dev/dxg. Without one Dawn can only offer a
+ * software adapter, which is not picked automatically; loading Dawn and the Vulkan loader just to find
+ * that out costs the process about 70 MiB of resident memory (Mesa's llvmpipe and LLVM), kept for the
+ * whole training run (bench/engine-onednn/memory-profile.mjs).
+ */
+function hasGpuDeviceNode(): boolean {
+  const listed = (folder: string, pattern: RegExp) => {
+    try {
+      return readdirSync(folder).some((name) => pattern.test(name));
+    } catch {
+      return false;
+    }
+  };
+  return listed('/dev/dri', /^renderD\d+$/) || listed('/dev', /^nvidia\d+$/) || existsSync('/dev/dxg');
 }
 
 /**
