@@ -2,8 +2,9 @@
 // Trainyard's `bench` and PyTorch's reference side by side, alternating, several rounds: the machine is
 // shared, so each round runs ours and PyTorch's back to back (in alternating order) and the ratio is
 // taken per round; the table gives each round's ratio, the median, the load average around the round,
-// peak memory (from /usr/bin/time) and the fraction of the machine's fp32 peak the training step
-// reaches. A round that starts with the 1-minute load average above --max-load is discarded and run
+// peak memory (each side's own process, its maximum resident set size from /usr/bin/time; PyTorch's
+// process runs both memory layouts, which adds about 2 MiB to its peak on ResNet-20) and the fraction
+// of the machine's fp32 peak the training step reaches. A round that starts with the 1-minute load average above --max-load is discarded and run
 // again (../rounds.mjs); the commit (with a dirty flag) and the rule are recorded with every row.
 //
 //   npm run build && node bench/engine-onednn/throughput.mjs [--rounds 5] [--models lenet5,resnet20]
@@ -46,9 +47,14 @@ const { values } = parseArgs({
 });
 const extraEnv = Object.fromEntries(values.env.map((pair) => pair.split('=')));
 
+/**
+ * Runs one side in its own process and returns its last JSON line, with peakMiB: the maximum resident
+ * set size of that process as GNU time reads it from the kernel (wait4's ru_maxrss), the one measure
+ * used for both sides (PyTorch's own peakMiB, from getrusage in its process, is replaced by it).
+ */
 function run(command, args, env) {
-  const timed = existsSync('/usr/bin/time');
-  const result = spawnSync(timed ? '/usr/bin/time' : command, timed ? ['-f', 'peakKiB=%M', command, ...args] : args, {
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) measures both sides peak memory: apt-get install time');
+  const result = spawnSync('/usr/bin/time', ['-f', 'peakKiB=%M', command, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 64 << 20,
@@ -57,7 +63,8 @@ function run(command, args, env) {
   const lines = result.stdout.trim().split('\n');
   const json = JSON.parse(lines[lines.length - 1]);
   const peak = /peakKiB=(\d+)/.exec(result.stderr);
-  if (peak) json.peakMiB = Math.round(Number(peak[1]) / 1024);
+  if (!peak) throw new Error(`/usr/bin/time printed no peak for ${command}`);
+  json.peakMiB = Math.round(Number(peak[1]) / 1024);
   return json;
 }
 

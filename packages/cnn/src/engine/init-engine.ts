@@ -2,6 +2,7 @@ import { readCnnEnv } from '../env.js';
 import { CnnError } from '../errors.js';
 import { ENGINE_CANDIDATES, type EngineCandidate } from './candidates.js';
 import type { EngineInfo, EngineLog, InitEngineOptions } from './engine-info.js';
+import { installLeanGradients } from './lean-gradients.js';
 import { checkTfjsInternals } from './tfjs-internals.js';
 
 let current: EngineInfo | null = null;
@@ -33,6 +34,8 @@ export async function initEngine(options: InitEngineOptions = {}): Promise<Engin
     const selected = await pending;
     // Before anything trains: the members our fast paths and frozen batch norms rely on are there.
     checkTfjsInternals();
+    // The backward pass frees each gradient once consumed (the step's memory peaks lower).
+    installLeanGradients();
     current = selected;
     currentRequest = request;
     return current;

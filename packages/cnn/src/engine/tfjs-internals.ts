@@ -2,7 +2,8 @@
  * Members of tfjs internals that this project reads or replaces at run time: the batch-norm layer's
  * own `call` (the onednn fast path and frozen batch norms replace it) and its weight fields, the
  * optimizers' private fields (learning rate, Adam's running beta powers and moments, the momentum
- * accumulators), and the cpu backend's `firstUse` (cleared so that it does not print its Node banner). tfjs is pinned to exactly PINNED_TFJS_VERSION (every package.json plus the root
+ * accumulators), the cpu backend's `firstUse` (cleared so that it does not print its Node banner), and
+ * the Engine's tape and tensor-id members that lean-gradients.ts's rewrite of Engine.gradients uses. tfjs is pinned to exactly PINNED_TFJS_VERSION (every package.json plus the root
  * overrides, checked by a test); an upgrade that renamed one of them would otherwise fall back silently,
  * and a frozen batch norm would train on batch statistics. initEngine checks them before anything trains.
  */
@@ -54,6 +55,11 @@ export function missingTfjsMembers(): string[] {
   missing.push(...missingFields('RMSPropOptimizer', rmsprop, ['learningRate']));
   rmsprop.dispose();
   missing.push(...missingFields('MathBackendCPU', new tf.MathBackendCPU(), ['firstUse']));
+  // lean-gradients.ts replaces Engine.gradients with a rewrite that uses these.
+  const engine = tf.engine() as unknown as { state: object; constructor: object };
+  missing.push(...missingFields('Engine', engine, ['state', 'scopedRun', 'startTape', 'endTape', 'tidy', 'gradients']));
+  missing.push(...missingFields('EngineState', engine.state, ['gradientDepth']));
+  if (typeof (engine.constructor as { nextTensorId?: unknown }).nextTensorId !== 'number') missing.push('Engine.nextTensorId');
   return missing;
 }
 
