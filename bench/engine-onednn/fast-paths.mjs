@@ -18,7 +18,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
   },
 });
-const PATHS = ['fused-ops', 'batch-norm', 'softmax-cross-entropy', 'optimizers', 'relu-gradient'];
+const PATHS = ['fused-ops', 'batch-norm', 'softmax-cross-entropy', 'optimizers', 'relu-gradient', 'conv-pool'];
 const configurations = [['all fast paths', ''], ...PATHS.map((p) => [`without ${p}`, p]), ['none', PATHS.join(',')]];
 const rows = [];
 for (const [label, skip] of configurations) {

@@ -9,6 +9,7 @@
         "native/addon.cc",
         "native/context.cc",
         "native/conv.cc",
+        "native/conv_pool.cc",
         "native/pool.cc",
         "native/batch_norm.cc",
         "native/mat_mul.cc",

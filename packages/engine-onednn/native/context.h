@@ -46,7 +46,15 @@ Plan& plan_for(const char* op, const int32_t* params, size_t count, Make make) {
  * Scratch memory, 64-byte aligned, that grows and is reused. Slots let one call hold several
  * temporaries at once; a slot's contents live until the next call that uses the same slot.
  */
-enum ScratchSlot { kScratchpad = 0, kMaskedGradient, kTemporary, kTemporary2, kSlotCount };
+enum ScratchSlot {
+  kScratchpad = 0,
+  kMaskedGradient,
+  kTemporary,
+  kTemporary2,
+  kConvOutput,        // conv_pool.cc: the convolution's output, pooled straight away
+  kConvPoolGradient,  // conv_pool.cc: the gradient at the convolution's output, kept for a second call
+  kSlotCount
+};
 void* scratch(ScratchSlot slot, size_t bytes);
 size_t scratch_bytes();
 

@@ -3,61 +3,14 @@
 // several times slower, reordering the small filter costs microseconds.
 #include <algorithm>
 
-#include "context.h"
+#include "conv.h"
 #include "ops.h"
-#include "parallel.h"
 
 namespace trainyard {
 namespace {
 
 using dnnl::algorithm;
 using dnnl::prop_kind;
-
-enum Activation { kLinear = 0, kRelu = 1 };
-
-/** params: N H W C  OH OW O  KH KW  SH SW  DH DW  PT PL PB PR  activation hasBias */
-constexpr size_t kConvParams = 19;
-
-struct ConvShape {
-  int64_t n, h, w, c, oh, ow, o, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-  int activation;
-  bool bias;
-
-  explicit ConvShape(const int32_t* p)
-      : n(p[0]), h(p[1]), w(p[2]), c(p[3]), oh(p[4]), ow(p[5]), o(p[6]), kh(p[7]), kw(p[8]), sh(p[9]), sw(p[10]),
-        dh(p[11]), dw(p[12]), pt(p[13]), pl(p[14]), pb(p[15]), pr(p[16]), activation(p[17]), bias(p[18] != 0) {
-    pb = far_padding(h, kh, dh, sh, pt, pb, oh, "height");
-    pr = far_padding(w, kw, dw, sw, pl, pr, ow, "width");
-  }
-
-  memory::desc src() const { return {{n, c, h, w}, dt::f32, tag::nhwc}; }
-  memory::desc dst() const { return {{n, o, oh, ow}, dt::f32, tag::nhwc}; }
-  memory::desc user_weights() const { return {{o, c, kh, kw}, dt::f32, tag::hwio}; }
-  memory::desc any_weights() const { return {{o, c, kh, kw}, dt::f32, tag::any}; }
-  memory::desc bias_desc() const { return {{o}, dt::f32, tag::a}; }
-  memory::dims strides() const { return {sh, sw}; }
-  memory::dims dilates() const { return {dh - 1, dw - 1}; }
-  memory::dims pad_l() const { return {pt, pl}; }
-  memory::dims pad_r() const { return {pb, pr}; }
-  int64_t dst_size() const { return n * oh * ow * o; }
-  /** Forward, backward-data and backward-weights passes all take this many multiply-adds. */
-  int64_t multiply_adds() const { return n * oh * ow * o * kh * kw * c; }
-  bool serial() const { return multiply_adds() < kSerialMultiplyAdds; }
-
-  /**
-   * oneDNN wants (in + near + far - extent) / stride + 1 == out exactly; tfjs's 'valid' leaves the far
-   * side's leftover rows unused instead, which is the same windows with a smaller far padding.
-   */
-  static int64_t far_padding(int64_t in, int64_t k, int64_t d, int64_t s, int64_t near, int64_t far, int64_t out,
-                             const char* axis) {
-    int64_t extent = (k - 1) * d + 1;
-    auto fits = [&](int64_t p) { return in + near + p - extent >= 0 && (in + near + p - extent) / s + 1 == out; };
-    if (fits(far)) return far;
-    int64_t needed = (out - 1) * s + extent - in - near;
-    if (needed >= 0 && fits(needed)) return needed;
-    throw std::invalid_argument(std::string("convolution ") + axis + " padding does not produce the output size");
-  }
-};
 
 dnnl::convolution_forward::desc forward_desc(const ConvShape& s, bool with_bias) {
   if (with_bias) {
@@ -153,17 +106,10 @@ const float* gradient_before_activation(const ConvShape& s, const float* dy, con
 
 }  // namespace
 
-/** conv2dForward(params, x, filter, bias | null, y) */
-void conv2d_forward(Call& call) {
-  const int32_t* params = call.ints(0, kConvParams);
+void run_conv_forward(const int32_t* params, const float* x, const float* filter, const float* bias, float* y) {
   ConvShape s(params);
   SerialIf guard(s.serial());
-  float* x = call.floats(1, s.n * s.h * s.w * s.c);
-  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
-  float* bias = call.optional_floats(3, s.o);
-  float* y = call.floats(4, s.dst_size());
   if (s.bias != (bias != nullptr)) throw std::invalid_argument("bias flag and bias argument disagree");
-
   auto& plan = plan_for<ForwardPlan>("conv_fwd", params, kConvParams, [&] {
     auto made = std::make_unique<ForwardPlan>();
     dnnl::primitive_attr attr = base_attr();
@@ -180,26 +126,19 @@ void conv2d_forward(Call& call) {
 
   dnnl::engine& engine = cpu_engine();
   std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, memory(s.src(), engine, x)},
-      {DNNL_ARG_WEIGHTS, plan.filter.read(filter)},
+      {DNNL_ARG_SRC, memory(s.src(), engine, const_cast<float*>(x))},
+      {DNNL_ARG_WEIGHTS, plan.filter.read(const_cast<float*>(filter))},
       {DNNL_ARG_DST, memory(s.dst(), engine, y)},
       {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
   };
-  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memory(s.bias_desc(), engine, bias));
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memory(s.bias_desc(), engine, const_cast<float*>(bias)));
   plan.primitive.execute(cpu_stream(), args);
   cpu_stream().wait();
 }
 
-/** conv2dBackwardData(params, dy, filter, dx, y | null): y is the forward output, for a fused ReLU. */
-void conv2d_backward_data(Call& call) {
-  const int32_t* params = call.ints(0, kConvParams);
+void run_conv_backward_data(const int32_t* params, const float* gradient, const float* filter, float* dx) {
   ConvShape s(params);
   SerialIf guard(s.serial());
-  float* dy = call.floats(1, s.dst_size());
-  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
-  float* dx = call.floats(3, s.n * s.h * s.w * s.c);
-  float* y = call.optional_floats(4, s.dst_size());
-
   auto& plan = plan_for<BackwardDataPlan>("conv_bwd_data", params, kConvParams, [&] {
     auto made = std::make_unique<BackwardDataPlan>();
     auto hint = dnnl::convolution_forward::primitive_desc(forward_desc(s, false), cpu_engine());
@@ -211,27 +150,19 @@ void conv2d_backward_data(Call& call) {
     return made;
   });
 
-  const float* gradient = gradient_before_activation(s, dy, y);
   dnnl::engine& engine = cpu_engine();
   plan.primitive.execute(cpu_stream(), {
                                            {DNNL_ARG_DIFF_DST, memory(s.dst(), engine, const_cast<float*>(gradient))},
-                                           {DNNL_ARG_WEIGHTS, plan.filter.read(filter)},
+                                           {DNNL_ARG_WEIGHTS, plan.filter.read(const_cast<float*>(filter))},
                                            {DNNL_ARG_DIFF_SRC, memory(s.src(), engine, dx)},
                                            {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
                                        });
   cpu_stream().wait();
 }
 
-/** conv2dBackwardWeights(params, x, dy, dFilter, y | null) */
-void conv2d_backward_weights(Call& call) {
-  const int32_t* params = call.ints(0, kConvParams);
+void run_conv_backward_weights(const int32_t* params, const float* x, const float* gradient, float* dfilter) {
   ConvShape s(params);
   SerialIf guard(s.serial());
-  float* x = call.floats(1, s.n * s.h * s.w * s.c);
-  float* dy = call.floats(2, s.dst_size());
-  float* dfilter = call.floats(3, s.kh * s.kw * s.c * s.o);
-  float* y = call.optional_floats(4, s.dst_size());
-
   auto& plan = plan_for<BackwardWeightsPlan>("conv_bwd_weights", params, kConvParams, [&] {
     auto made = std::make_unique<BackwardWeightsPlan>();
     auto hint = dnnl::convolution_forward::primitive_desc(forward_desc(s, false), cpu_engine());
@@ -243,16 +174,48 @@ void conv2d_backward_weights(Call& call) {
     return made;
   });
 
-  const float* gradient = gradient_before_activation(s, dy, y);
   dnnl::engine& engine = cpu_engine();
   plan.primitive.execute(cpu_stream(), {
-                                           {DNNL_ARG_SRC, memory(s.src(), engine, x)},
+                                           {DNNL_ARG_SRC, memory(s.src(), engine, const_cast<float*>(x))},
                                            {DNNL_ARG_DIFF_DST, memory(s.dst(), engine, const_cast<float*>(gradient))},
                                            {DNNL_ARG_DIFF_WEIGHTS, plan.filter.target(dfilter)},
                                            {DNNL_ARG_SCRATCHPAD, scratchpad_memory(plan.pd.scratchpad_desc())},
                                        });
   plan.filter.write_back(dfilter);
   cpu_stream().wait();
+}
+
+/** conv2dForward(params, x, filter, bias | null, y) */
+void conv2d_forward(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* x = call.floats(1, s.n * s.h * s.w * s.c);
+  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
+  float* bias = call.optional_floats(3, s.o);
+  float* y = call.floats(4, s.dst_size());
+  run_conv_forward(params, x, filter, bias, y);
+}
+
+/** conv2dBackwardData(params, dy, filter, dx, y | null): y is the forward output, for a fused ReLU. */
+void conv2d_backward_data(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* dy = call.floats(1, s.dst_size());
+  float* filter = call.floats(2, s.kh * s.kw * s.c * s.o);
+  float* dx = call.floats(3, s.n * s.h * s.w * s.c);
+  float* y = call.optional_floats(4, s.dst_size());
+  run_conv_backward_data(params, gradient_before_activation(s, dy, y), filter, dx);
+}
+
+/** conv2dBackwardWeights(params, x, dy, dFilter, y | null) */
+void conv2d_backward_weights(Call& call) {
+  const int32_t* params = call.ints(0, kConvParams);
+  ConvShape s(params);
+  float* x = call.floats(1, s.n * s.h * s.w * s.c);
+  float* dy = call.floats(2, s.dst_size());
+  float* dfilter = call.floats(3, s.kh * s.kw * s.c * s.o);
+  float* y = call.optional_floats(4, s.dst_size());
+  run_conv_backward_weights(params, x, gradient_before_activation(s, dy, y), dfilter);
 }
 
 }  // namespace trainyard

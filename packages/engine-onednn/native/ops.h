@@ -11,6 +11,9 @@ namespace trainyard {
 void conv2d_forward(Call& call);
 void conv2d_backward_data(Call& call);
 void conv2d_backward_weights(Call& call);
+// conv_pool.cc
+void conv_pool_forward(Call& call);
+void conv_pool_backward(Call& call);
 // pool.cc
 void pool_workspace_bytes(Call& call);
 void pool_forward(Call& call);
@@ -21,6 +24,7 @@ void batch_norm_training(Call& call);
 void batch_norm_backward(Call& call);
 // mat_mul.cc
 void mat_mul(Call& call);
+void dense_backward(Call& call);
 // elementwise.cc
 void binary(Call& call);
 void unary(Call& call);

@@ -14,6 +14,28 @@ export interface OnednnAddon {
   conv2dForward(params: Int32Array, x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array): void;
   conv2dBackwardData(params: Int32Array, dy: Float32Array, filter: Float32Array, dx: Float32Array, y: Float32Array | null): void;
   conv2dBackwardWeights(params: Int32Array, x: Float32Array, dy: Float32Array, dFilter: Float32Array, y: Float32Array | null): void;
+  convPoolForward(
+    convParams: Int32Array,
+    poolParams: Int32Array,
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    pooled: Float32Array,
+    indices: Uint8Array | null,
+  ): void;
+  convPoolBackward(
+    convParams: Int32Array,
+    poolParams: Int32Array,
+    x: Float32Array,
+    filter: Float32Array,
+    dPooled: Float32Array,
+    pooled: Float32Array,
+    indices: Uint8Array,
+    dFilter: Float32Array | null,
+    dBias: Float32Array | null,
+    dx: Float32Array | null,
+    reuse: number,
+  ): void;
   poolWorkspaceBytes(params: Int32Array): number;
   poolForward(params: Int32Array, x: Float32Array, y: Float32Array, workspace: Uint8Array | null): void;
   poolBackward(params: Int32Array, dy: Float32Array, dx: Float32Array, workspace: Uint8Array | null, x: Float32Array | null): void;
@@ -50,6 +72,16 @@ export interface OnednnAddon {
     dShift: Float32Array,
   ): void;
   matMul(params: Int32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, c: Float32Array): void;
+  denseBackward(
+    params: Int32Array,
+    a: Float32Array,
+    b: Float32Array,
+    dy: Float32Array,
+    y: Float32Array | null,
+    dA: Float32Array | null,
+    dB: Float32Array | null,
+    dBias: Float32Array | null,
+  ): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, description: Int32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   reluBackward(dy: Float32Array, x: Float32Array, dx: Float32Array): void;

@@ -8,6 +8,7 @@ import { loadAddon } from './addon.js';
 import { OnednnBackend } from './backend.js';
 import { installFastPaths } from './fast-paths/install.js';
 import { batchNormKernels } from './kernels/batch-norm.js';
+import { convPoolKernels } from './kernels/conv-pool.js';
 import { conv2dKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { fusedKernels } from './kernels/fused.js';
@@ -30,6 +31,7 @@ export function nativeKernelConfigs(): tf.KernelConfig[] {
     ...elementwiseKernels,
     ...reduceKernels,
     ...fusedKernels,
+    ...convPoolKernels,
   ];
 }
 

@@ -103,3 +103,35 @@ export function countNativeCalls(run: () => void): Map<string, number> {
 export function normal(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tidy(() => tf.randomNormal(shape, 0, scale, 'float32', seed));
 }
+
+/**
+ * Adam training steps of `model` on the onednn backend, on x and the labels 0, 1, 2, 1, ... (3
+ * classes): after one step, `steps` more leave the tensor count where it was. Returns the native
+ * calls those steps made.
+ */
+export function assertNoLeakedTensors(model: tf.LayersModel, x: tf.Tensor, steps: number): Map<string, number> {
+  void tf.setBackend('onednn');
+  const labels = tf.tidy(() =>
+    tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: x.shape[0] }, (_, i) => (i % 4 === 3 ? 1 : i % 4)),
+          'int32',
+        ),
+        3,
+      )
+      .toFloat(),
+  );
+  const optimizer = tf.train.adam(0.01);
+  const loss = () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+  const step = () => tf.dispose(optimizer.minimize(loss, true) ?? []);
+  step();
+  const tensors = tf.memory().numTensors;
+  const calls = countNativeCalls(() => {
+    for (let i = 0; i < steps; i++) step();
+  });
+  assert.equal(tf.memory().numTensors, tensors, 'tensors after the steps');
+  optimizer.dispose();
+  labels.dispose();
+  return calls;
+}

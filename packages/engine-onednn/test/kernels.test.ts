@@ -113,9 +113,21 @@ describe('batch norm and matrix products match the cpu backend', { skip: skipRea
               .mul(weights)
               .sum(),
           )([a, b, bias]),
-        ['matMul', 'columnSums'],
+        ['matMul', 'denseBackward'],
       );
     }
+    // Transposed operands: the gradients take the general path (products and per-column sums).
+    matchesCpu(
+      'transposed gradients',
+      () =>
+        tf.grads((p, q, r) =>
+          tf.fused
+            .matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: 'relu', transposeA: true, transposeB: true })
+            .mul(weights)
+            .sum(),
+        )([tf.transpose(a), tf.transpose(b), bias]),
+      ['matMul', 'columnSums', 'reluBackward'],
+    );
     // tfjs runs _FusedMatMul itself outside gradient recording, with transposes.
     matchesCpu(
       'transposed',

@@ -15,26 +15,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeOnednn } from './active.js';
-
-interface GraphNode {
-  outboundLayer: GraphLayer;
-}
-
-interface GraphLayer {
-  inboundNodes: GraphNode[];
-  outboundNodes: GraphNode[];
-  getClassName(): string;
-}
-
-interface ConvLayer extends GraphLayer {
-  kernel: tf.LayerVariable;
-  bias: tf.LayerVariable | null;
-  strides: number[];
-  padding: 'same' | 'valid';
-  dilationRate: number[];
-  dataFormat: string;
-  activation: { getClassName(): string };
-}
+import {
+  executingModel,
+  gradientsRecorded,
+  layerPrototype,
+  only,
+  passOn,
+  passThroughLayers,
+  patchCall,
+  singleInput,
+  trackModelExecution,
+  type ConvLayer,
+  type GraphLayer,
+  type LayerKwargs,
+  type Model,
+} from './model-graph.js';
 
 interface BatchNormLayer extends GraphLayer {
   axis: number;
@@ -49,27 +44,13 @@ interface ActivationLayer extends GraphLayer {
   activation: { getClassName(): string };
 }
 
-interface Model {
-  layers: GraphLayer[];
-}
-
-type LayerCall = (this: GraphLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }) => tf.Tensor | tf.Tensor[];
-
 interface Folded {
   filter: tf.Tensor4D;
   bias: tf.Tensor1D;
 }
 
-/** Models executing right now, innermost last. */
-const executing: Model[] = [];
-/** Outputs of a folded convolution, with the layers still to pass them through (the batch norm, the ReLU). */
-const passThrough = new WeakMap<tf.Tensor, GraphLayer[]>();
 /** Folded convolutions run since the process started (tests check that the path was taken). */
 export const foldingStatistics = { foldedConvolutions: 0 };
-
-function only<T extends GraphLayer>(layer: GraphLayer, className: string): T | null {
-  return layer.getClassName() === className && layer.inboundNodes.length === 1 ? (layer as T) : null;
-}
 
 /** The batch norm (and ReLU) this convolution can absorb in `model`, or null. */
 function foldingPlan(conv: ConvLayer, model: Model): { norm: BatchNormLayer; relu: ActivationLayer | null } | null {
@@ -102,15 +83,11 @@ function fold(conv: ConvLayer, norm: BatchNormLayer): Folded {
   };
 }
 
-function gradientsRecorded(): boolean {
-  return ((tf.engine().state as unknown as { gradientDepth?: number }).gradientDepth ?? 0) > 0;
-}
-
-function foldedConvolution(conv: ConvLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean } | undefined): tf.Tensor | null {
-  const model = executing.at(-1);
+function foldedConvolution(conv: ConvLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: LayerKwargs): tf.Tensor | null {
+  const model = executingModel();
   if (!activeOnednn() || !model || kwargs?.training || gradientsRecorded()) return null;
-  const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
-  if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.dtype !== 'float32') return null;
+  const x = singleInput(inputs);
+  if (x === null || x.rank !== 4 || x.dtype !== 'float32') return null;
   const plan = foldingPlan(conv, model);
   if (!plan) return null;
   const [batch, height, width] = x.shape as [number, number, number, number];
@@ -130,54 +107,17 @@ function foldedConvolution(conv: ConvLayer, inputs: tf.Tensor | tf.Tensor[], kwa
     activation: plan.relu ? 'relu' : 'linear',
   });
   tf.dispose([filter, bias]);
-  passThrough.set(y, plan.relu ? [plan.norm, plan.relu] : [plan.norm]);
+  passOn(y, plan.relu ? [plan.norm, plan.relu] : [plan.norm]);
   foldingStatistics.foldedConvolutions += 1;
   return y;
 }
 
-/** A layer whose work a folded convolution already did: its input, as a new tensor on the same storage. */
-function passedThrough(layer: GraphLayer, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
-  const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
-  const pending = x ? passThrough.get(x) : undefined;
-  if (!x || !pending || pending[0] !== layer) return null;
-  const y = tf.clone(x);
-  if (pending.length > 1) passThrough.set(y, pending.slice(1));
-  return y;
-}
-
-function patchCall(
-  prototype: { call: LayerCall },
-  replacement: (layer: GraphLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }) => tf.Tensor | null,
-): void {
-  const original = prototype.call;
-  prototype.call = function (this: GraphLayer, inputs, kwargs) {
-    return replacement(this, inputs, kwargs) ?? original.call(this, inputs, kwargs);
-  };
-}
-
-/** Runs `method` of a model with that model as the innermost executing one. */
-function patchExecution(prototype: object, method: string): void {
-  const target = prototype as Record<string, (...args: unknown[]) => unknown>;
-  const original = target[method];
-  target[method] = function (this: Model, ...args: unknown[]) {
-    executing.push(this);
-    try {
-      return original.apply(this, args);
-    } finally {
-      executing.pop();
-    }
-  };
-}
-
 export function installBatchNormFolding(): void {
-  const model = tf.LayersModel.prototype as unknown as Record<string, unknown>;
-  // Container.call runs a functional model's graph (apply); predict runs it through the executor.
-  patchExecution(Object.getPrototypeOf(model) as object, 'call');
-  patchExecution(model, 'predict');
-  patchExecution(model, 'predictOnBatch');
-  patchCall(Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as { call: LayerCall }, (layer, inputs, kwargs) =>
-    foldedConvolution(layer as ConvLayer, inputs, kwargs),
+  trackModelExecution();
+  patchCall(
+    layerPrototype(() => tf.layers.conv2d({ filters: 1, kernelSize: 1 })),
+    (layer, inputs, kwargs) => foldedConvolution(layer as ConvLayer, inputs, kwargs),
   );
-  patchCall(Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: LayerCall }, passedThrough);
-  patchCall(Object.getPrototypeOf(tf.layers.activation({ activation: 'relu' })) as { call: LayerCall }, passedThrough);
+  passThroughLayers(layerPrototype(() => tf.layers.batchNormalization({})));
+  passThroughLayers(layerPrototype(() => tf.layers.activation({ activation: 'relu' })));
 }

@@ -1,12 +1,14 @@
 /**
  * The fast paths: tfjs entry points (fused ops, the batch-norm layer, the softmax cross-entropy loss,
- * optimizer updates, the Relu gradient, batch norm folded into convolutions at inference) that take this package's fused kernels while 'onednn' is the
+ * optimizer updates, the Relu gradient, batch norm folded into convolutions at inference, a convolution
+ * and the max pooling after it) that take this package's fused kernels while 'onednn' is the
  * active backend and behave exactly as before on every other backend.
  *
  * TRAINYARD_ONEDNN_SKIP (comma-separated names below) leaves some out: for measuring what each one
  * brings, and for ruling one out when a result looks wrong.
  */
 import { installBatchNormLayer } from './batch-norm-layer.js';
+import { installConvPool } from './conv-pool.js';
 import { installBatchNormFolding } from './fold-batch-norm.js';
 import { installFusedOps } from './fused-ops.js';
 import { installOptimizers } from './optimizers.js';
@@ -20,6 +22,7 @@ const FAST_PATHS: Record<string, () => void> = {
   optimizers: installOptimizers,
   'relu-gradient': installReluGradient,
   'fold-batch-norm': installBatchNormFolding,
+  'conv-pool': installConvPool,
 };
 
 let installed = false;

@@ -3,7 +3,9 @@
  * the active backend, with their gradients. Each replaces a chain of tfjs kernels forward and backward:
  *   _OnednnConv2D           convolution + bias + ReLU, also while recording gradients (tfjs only
  *                           fuses the ReLU outside training)
- *   _OnednnMatMul           the same for dense layers
+ *   _OnednnMatMul           the same for dense layers; backward, the filter and bias gradients in one
+ *                           kernel and the input's in another, the ReLU mask applied inside both
+ *   _OnednnConv2DMaxPool    a convolution (bias, ReLU) and the max pooling after it (conv-pool.ts)
  *   _OnednnBatchNormTraining batch statistics and normalisation in one pass; one backward pass
  *   _OnednnSoftmaxCrossEntropy  mean softmax cross-entropy over a batch of logits
  * Gradients are registered with tfjs globally, but these kernels exist only on this backend and only
@@ -22,6 +24,11 @@ export const FUSED_KERNEL_NAMES = {
   conv2dBackpropFilter: '_OnednnConv2DBackpropFilter',
   biasGrad: '_OnednnBiasGrad',
   matMul: '_OnednnMatMul',
+  matMulBackpropInput: '_OnednnMatMulBackpropInput',
+  matMulBackpropWeights: '_OnednnMatMulBackpropWeights',
+  convPool: '_OnednnConv2DMaxPool',
+  convPoolBackpropInput: '_OnednnConv2DMaxPoolBackpropInput',
+  convPoolBackpropWeights: '_OnednnConv2DMaxPoolBackpropWeights',
   reluBackward: '_OnednnReluBackward',
   batchNormTraining: '_OnednnBatchNormTraining',
   batchNormTrainingGrad: '_OnednnBatchNormTrainingGrad',
@@ -45,11 +52,11 @@ function activationOf(name: string): Activation {
   return activation;
 }
 
-function run(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor {
+export function run(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor {
   return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 }
 
-function runAll(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor[] {
+export function runAll(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor[] {
   return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as unknown as tf.Tensor[];
 }
 
@@ -162,6 +169,55 @@ const reluBackward = nativeKernel<{ dy: tf.TensorInfo; y: tf.TensorInfo }, tf.Na
   },
 );
 
+type DenseGradInputs = { a: tf.TensorInfo; b: tf.TensorInfo; dy: tf.TensorInfo; y: tf.TensorInfo };
+
+function denseParams(a: tf.TensorInfo, b: tf.TensorInfo, activation: string): Int32Array {
+  return Int32Array.of(1, 1, a.shape[0], a.shape[1], b.shape[1], 0, 0, 0, activationOf(activation));
+}
+
+/** dA of a plain [M, K] x [K, N] dense layer, the ReLU mask applied natively. */
+const matMulBackpropInput = nativeKernel<DenseGradInputs, { activation: string }>(
+  N.matMulBackpropInput,
+  ({ inputs: { a, b, dy, y }, backend, attrs }) => {
+    const dA = backend.allocate(sizeOf(a.shape));
+    const relu = activationOf(attrs.activation) === Activation.Relu;
+    const params = denseParams(a, b, attrs.activation);
+    backend.native.denseBackward(
+      params,
+      backend.floats(a),
+      backend.floats(b),
+      backend.floats(dy),
+      relu ? backend.floats(y) : null,
+      dA,
+      null,
+      null,
+    );
+    return backend.output(dA, a.shape);
+  },
+);
+
+/** [dB, dBias] of a plain dense layer in one native call. */
+const matMulBackpropWeights = nativeKernel<DenseGradInputs, { activation: string }>(
+  N.matMulBackpropWeights,
+  ({ inputs: { a, b, dy, y }, backend, attrs }) => {
+    const dB = backend.allocate(sizeOf(b.shape));
+    const dBias = backend.allocate(b.shape[1]);
+    const relu = activationOf(attrs.activation) === Activation.Relu;
+    const params = denseParams(a, b, attrs.activation);
+    backend.native.denseBackward(
+      params,
+      backend.floats(a),
+      backend.floats(b),
+      backend.floats(dy),
+      relu ? backend.floats(y) : null,
+      null,
+      dB,
+      dBias,
+    );
+    return [backend.output(dB, b.shape), backend.output(dBias, [b.shape[1]])];
+  },
+);
+
 tf.registerGradient({
   kernelName: N.matMul,
   inputsToSave: ['a', 'b'],
@@ -169,6 +225,22 @@ tf.registerGradient({
   gradFunc: (dy, saved, attrs) => {
     const [a, b, y] = saved;
     const { transposeA, transposeB, activation } = attrs as unknown as FusedMatMulAttrs;
+    if (!transposeA && !transposeB && a.rank === 2 && b.rank === 2) {
+      // tfjs-layers' Dense: two kernels. The filter's gradient call also yields the bias gradient,
+      // kept as a plain array for the bias's call (tfjs disposes what a gradient call does not return).
+      const inputs = { a, b, dy: dy as tf.Tensor, y };
+      let dBias: Float32Array | null = null;
+      const weights = (): tf.Tensor[] => {
+        const [dB, bias] = runAll(N.matMulBackpropWeights, inputs, { activation });
+        dBias = (tf.backend() as OnednnBackend).floats(bias).slice();
+        return [dB, bias];
+      };
+      return {
+        a: () => run(N.matMulBackpropInput, inputs, { activation }),
+        b: () => weights()[0],
+        bias: () => (dBias !== null ? tf.tensor1d(dBias) : weights()[1]),
+      };
+    }
     // Dense layers are small: mask once here rather than in each input's gradient.
     const g = activation === 'relu' ? run(N.reluBackward, { dy: dy as tf.Tensor, y }) : (dy as tf.Tensor);
     const product = (p: tf.Tensor, q: tf.Tensor, tp: boolean, tq: boolean): tf.Tensor =>
@@ -327,6 +399,8 @@ export const fusedKernels: tf.KernelConfig[] = [
   conv2dBackpropFilter,
   biasGrad,
   matMul,
+  matMulBackpropInput,
+  matMulBackpropWeights,
   reluBackward,
   batchNormTraining,
   batchNormTrainingGrad,
