@@ -12,15 +12,24 @@
  * the attack p99 must stay under 3x the quiet p99), the medians over rounds, the load average and the
  * commit. Needs a build, Postgres and Redis on 127.0.0.1 and /usr/share/datasets/fashion-mnist.
  *
+ * The victim runs in a worker thread of its own (hostile-victim.mjs): on the main thread, its timestamps
+ * waited behind the bench's own parsing of the attacker's answers.
+ *
  *   node bench/service/hostile-tenant.mjs [--rounds 3] [--seconds 20] [--idx-mib 1024]
+ *        [--attacks control,keys,metrics,submit,vgg19,vgg11,pixels,classes,samples,streams,stalled] [--loop-delay]
+ *
+ * --attacks mounts only the attacks named (all by default), to find which ones cost the victim;
+ * --loop-delay preloads api-loop-probe.mjs into the API and records its event-loop delay per phase.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { encodePng } from '@trainyard/cli/testing';
@@ -32,14 +41,20 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '20' },
     'idx-mib': { type: 'string', default: '1024' },
+    attacks: { type: 'string', default: 'all' },
+    'loop-delay': { type: 'boolean', default: false },
   },
 });
+const ATTACKS = ['control', 'keys', 'metrics', 'submit', 'vgg19', 'vgg11', 'pixels', 'classes', 'samples', 'streams', 'stalled'];
+const attacks = new Set(values.attacks === 'all' ? ATTACKS : values.attacks.split(','));
+for (const name of attacks) if (!ATTACKS.includes(name)) throw new Error(`unknown attack ${name}: one of ${ATTACKS.join(', ')}`);
 const rounds = Number(values.rounds);
 const phaseMs = Number(values.seconds) * 1000;
 const CLI = fileURLToPath(new URL('../../services/cli/dist/src/main.js', import.meta.url));
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
-const service = await startLocalService({ apiLogLevel: 'warn' });
+const PROBE = fileURLToPath(new URL('./api-loop-probe.mjs', import.meta.url));
+const service = await startLocalService({ apiLogLevel: 'warn', apiNodeArgs: values['loop-delay'] ? ['--import', PROBE] : [] });
 const { url } = service;
 const victim = { authorization: `Bearer ${service.key}` };
 const attacker = { authorization: `Bearer ${await newKey('attacker')}` };
@@ -79,28 +94,22 @@ const post = (path, headers, body) =>
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-/**
- * The victim: submit, list, read, one at a time, timing each request; a round every VICTIM_PERIOD_MS,
- * so that it stays under its own RATE_LIMIT_PER_MINUTE (600) and its latencies are real answers.
- */
-const VICTIM_PERIOD_MS = 400;
-async function victimLoop(until, latencies, ids, refusals) {
-  while (Date.now() < until) {
-    const next = Date.now() + VICTIM_PERIOD_MS;
-    for (const request of [
-      () => post('/v1/jobs', victim, job()),
-      () => fetch(`${url}/v1/jobs?limit=20`, { headers: victim }),
-      () => fetch(`${url}/v1/jobs/${ids.at(-1) ?? '00000000-0000-0000-0000-000000000000'}`, { headers: victim }),
-    ]) {
-      const started = performance.now();
-      const res = await request();
-      const body = await res.text();
-      latencies.push(performance.now() - started);
-      if (res.status === 201) ids.push(JSON.parse(body).id);
-      else if (res.status >= 300) refusals.push(`${res.status} ${body.slice(0, 120)}`);
-    }
-    await sleep(next - Date.now());
-  }
+/** The victim, in its own thread (hostile-victim.mjs) for the whole run; one phase per call. */
+const victimThread = new Worker(new URL('./hostile-victim.mjs', import.meta.url), {
+  workerData: { url, authorization: victim.authorization },
+});
+victimThread.unref();
+function victimLoop(until, latencies, refusals) {
+  return new Promise((resolve, reject) => {
+    victimThread.once('error', reject);
+    victimThread.once('message', (result) => {
+      victimThread.off('error', reject);
+      latencies.push(...result.latencies);
+      refusals.push(...result.refusals);
+      resolve();
+    });
+    victimThread.postMessage({ until });
+  });
 }
 
 /** A valid black 1-bit PNG of width x height, a few KB at 36 MP (rows of zeros deflate about 1000:1). */
@@ -166,14 +175,14 @@ async function attack(until, datasetIds, attackerJobId) {
   };
   const sockets = [];
   // Event streams never read, and uploads that stall after their first bytes.
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < (attacks.has('streams') ? 30 : 0); i++) {
     const socket = connect(new URL(url).port, '127.0.0.1');
     socket.on('error', () => {});
     socket.write(`GET /v1/jobs/${attackerJobId}/events HTTP/1.1\r\nHost: x\r\nAuthorization: ${attacker.authorization}\r\n\r\n`);
     socket.pause();
     sockets.push(socket);
   }
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < (attacks.has('stalled') ? 5 : 0); i++) {
     const socket = connect(new URL(url).port, '127.0.0.1');
     socket.on('error', () => {});
     socket.write(
@@ -183,30 +192,39 @@ async function attack(until, datasetIds, attackerJobId) {
     sockets.push(socket);
   }
   let guess = 0;
+  // Loops start when called: an attack left out is never called.
+  const only = (name, loops) => (attacks.has(name) ? loops() : []);
   await Promise.all([
-    loop(() => post('/v1/jobs', attacker, job({ name: 'nul\u0000name' }))),
-    loop(() => fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ty_${String(guess++).padStart(43, 'g')}` } })),
-    loop(() => fetch(`${url}/metrics`)),
-    loop(() => fetch(`${url}/metrics`)),
-    loop(() => post('/v1/jobs', attacker, job())),
-    loop(() =>
-      post('/v1/jobs', attacker, {
-        model: { architecture: 'vgg19_bn' },
-        dataset: { builtin: 'synthetic', imageSize: [224, 224], channels: 3 },
-        hyperparameters: { batchSize: 4096 },
-      }),
-    ),
-    loop(() =>
-      post('/v1/jobs', attacker, {
-        model: { architecture: 'vgg11', options: { smallInput: true } },
-        dataset: { builtin: 'synthetic', imageSize: [512, 512], channels: 3 },
-        hyperparameters: { batchSize: 8 },
-      }),
-    ),
-    loop(() => uploadArchive(uploader, 'photos.tar.gz', pixelBomb)),
-    loop(() => uploadArchive(uploader, 'classes.tar.gz', classBomb)),
-    ...datasetIds.flatMap((id) =>
-      Array.from({ length: 3 }, () => loop(() => fetch(`${url}/v1/datasets/${id}/samples`, { headers: attacker }))),
+    ...only('control', () => [loop(() => post('/v1/jobs', attacker, job({ name: 'nul\u0000name' })))]),
+    ...only('keys', () => [
+      loop(() => fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ty_${String(guess++).padStart(43, 'g')}` } })),
+    ]),
+    ...only('metrics', () => [loop(() => fetch(`${url}/metrics`)), loop(() => fetch(`${url}/metrics`))]),
+    ...only('submit', () => [loop(() => post('/v1/jobs', attacker, job()))]),
+    ...only('vgg19', () => [
+      loop(() =>
+        post('/v1/jobs', attacker, {
+          model: { architecture: 'vgg19_bn' },
+          dataset: { builtin: 'synthetic', imageSize: [224, 224], channels: 3 },
+          hyperparameters: { batchSize: 4096 },
+        }),
+      ),
+    ]),
+    ...only('vgg11', () => [
+      loop(() =>
+        post('/v1/jobs', attacker, {
+          model: { architecture: 'vgg11', options: { smallInput: true } },
+          dataset: { builtin: 'synthetic', imageSize: [512, 512], channels: 3 },
+          hyperparameters: { batchSize: 8 },
+        }),
+      ),
+    ]),
+    ...only('pixels', () => [loop(() => uploadArchive(uploader, 'photos.tar.gz', pixelBomb))]),
+    ...only('classes', () => [loop(() => uploadArchive(uploader, 'classes.tar.gz', classBomb))]),
+    ...only('samples', () =>
+      datasetIds.flatMap((id) =>
+        Array.from({ length: 3 }, () => loop(() => fetch(`${url}/v1/datasets/${id}/samples`, { headers: attacker }))),
+      ),
     ),
   ]);
   for (const socket of sockets) socket.destroy();
@@ -254,10 +272,30 @@ try {
   const attackerJob = await (await post('/v1/jobs', attacker, job())).json();
   const pid = service.apiPid();
   const results = [];
-  const ids = [];
+  const loopDelayFile = join(tmpdir(), `trainyard-loop-delay-${pid}.jsonl`);
+  const loopDelay = (from, to) => {
+    let lines = [];
+    try {
+      lines = readFileSync(loopDelayFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+    } catch {
+      return null;
+    }
+    const seconds = lines.filter((line) => line.t > from + 1000 && line.t <= to);
+    if (seconds.length === 0) return null;
+    const p99s = seconds.map((line) => line.p99).sort((a, b) => a - b);
+    return {
+      medianP99Ms: p99s[Math.floor((p99s.length - 1) / 2)],
+      maxP99Ms: p99s.at(-1),
+      maxMs: Math.max(...seconds.map((line) => line.max)),
+    };
+  };
   for (let round = 1; round <= rounds; round++) {
     for (const phase of ['quiet', 'attack']) {
-      const until = Date.now() + phaseMs;
+      const from = Date.now();
+      const until = from + phaseMs;
       const latencies = [];
       const refusals = [];
       let peakRss = rssBytes(pid);
@@ -270,7 +308,7 @@ try {
         }
       }, 100);
       const [, statuses] = await Promise.all([
-        victimLoop(until, latencies, ids, refusals),
+        victimLoop(until, latencies, refusals),
         phase === 'attack' ? attack(until, datasetIds, attackerJob.id) : null,
       ]);
       clearInterval(sampler);
@@ -286,6 +324,7 @@ try {
         victimRefused: refusals.length,
         ...(refusals.length > 0 ? { victimRefusals: refusals.slice(0, 3) } : {}),
         ...(statuses ? { attackerAnswers: statuses } : {}),
+        ...(values['loop-delay'] ? { apiLoopDelay: loopDelay(from, Date.now()) } : {}),
       };
       results.push(result);
       console.error(JSON.stringify(result));
@@ -302,6 +341,8 @@ try {
     loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
     rounds,
     phaseSeconds: phaseMs / 1000,
+    ...(values.attacks === 'all' ? {} : { attacks: [...attacks] }),
+    victim: 'own thread',
     quietP99Ms: of('quiet', 'p99Ms'),
     attackP99Ms: of('attack', 'p99Ms'),
     quietP50Ms: of('quiet', 'p50Ms'),
@@ -314,5 +355,7 @@ try {
   summary.p99Under3x = summary.p99Ratio < 3;
   console.log(JSON.stringify(recordResult('hostile-tenant', summary)));
 } finally {
+  await victimThread.terminate();
+  rmSync(join(tmpdir(), `trainyard-loop-delay-${service.apiPid()}.jsonl`), { force: true });
   await service.stop();
 }
