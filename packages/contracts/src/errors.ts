@@ -36,6 +36,10 @@ export const ERROR_CATALOGUE = {
     message:
       'A tag key is 1 to 64 letters, digits, ".", "_", "-" or "/", and a tag value a string of at most 256 characters (null only in PATCH, to delete the key).',
   },
+  client_closed_request: {
+    httpStatus: 499,
+    message: 'The client closed its connection before the request was answered; the request was abandoned.',
+  },
   upload_timeout: {
     httpStatus: 408,
     message: 'The upload sent nothing for UPLOAD_IDLE_TIMEOUT_SECONDS, or took longer than REQUEST_TIMEOUT_SECONDS.',

@@ -81,6 +81,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // Built only when written: thousands of refused requests a second must not each pay for a log line nobody keeps.
+    if (!deps.logger.isLevelEnabled('info')) return;
     request.log.info(
       {
         method: request.method,

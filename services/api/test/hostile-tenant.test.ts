@@ -644,3 +644,88 @@ describe('the memory estimate', () => {
     }
   });
 });
+
+describe('a tenant over its rate limit, and clients that go away', () => {
+  let api: TestApi;
+  let port: number;
+  let tmp: string;
+  const logLines: string[] = [];
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'trainyard-hostile-refusals-'));
+    api = await startTestApi({ RATE_LIMIT_PER_MINUTE: '3', UPLOAD_TMP_DIR: tmp }, { logLines });
+    await api.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (api.app.server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    api.app.server.closeAllConnections();
+    await api?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Sends `head` (request line and headers) over a real socket, and whatever `body` is given; resolves with the answer's first bytes. */
+  function rawRequest(head: string, body = ''): { socket: ReturnType<typeof connect>; answer: Promise<string> } {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`${head}\r\n\r\n${body}`);
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+      socket.once('close', () => resolve(text));
+    });
+    return { socket, answer };
+  }
+
+  test('a key over RATE_LIMIT_PER_MINUTE is answered 429 before its body is read or checked; another tenant is unaffected', async () => {
+    const auth = await api.authFor('over-limit');
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers: auth });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    // A body that would be 400 control_character is not even parsed: the answer is the limit's.
+    const controlCharacter = await api.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...lenetJob(), name: 'a\u0000b' }),
+    });
+    assert.equal(controlCharacter.statusCode, 429, controlCharacter.body);
+    assert.equal(controlCharacter.json().error.code, 'rate_limited');
+    assert.ok(Number(controlCharacter.headers['retry-after']) >= 1);
+    // A submission announcing 500 KB and sending none of it is answered at once: its body is never awaited.
+    const { socket, answer } = rawRequest(
+      `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 500000`,
+    );
+    const text = await Promise.race([answer, sleep(5_000).then(() => 'no answer within 5 s')]);
+    socket.destroy();
+    assert.match(text, /^HTTP\/1\.1 429 /);
+    assert.match(text, /retry-after: \d+/i);
+
+    const neighbour = await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: await api.authFor('under-limit') });
+    assert.equal(neighbour.statusCode, 200);
+  });
+
+  test('a client that aborts its upload is logged as client_closed_request, not as the database being unavailable', async () => {
+    const auth = await api.authFor('aborts');
+    const boundary = 'aborted-boundary';
+    const { socket } = rawRequest(
+      `POST /v1/datasets HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n` +
+        `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="train-images-idx3-ubyte"\r\n\r\n${'x'.repeat(5000)}`,
+    );
+    await until(() => readdirSync(tmp).length > 0, 'the upload to start');
+    socket.destroy();
+    await until(() => logLines.some((line) => line.includes('"client_closed_request"')), 'the abort to be logged');
+    await until(() => readdirSync(tmp).length === 0, 'the temporary folder to be removed');
+    const aborted = logLines.map((line) => JSON.parse(line) as { level: number; code?: string; msg: string });
+    assert.ok(!aborted.some((line) => line.code === 'database_unavailable'), 'not database_unavailable');
+    assert.ok(!aborted.some((line) => line.level >= 50), 'nothing logged as an error');
+    const tenant = (await api.db.tenants.findByName('aborts'))!;
+    assert.equal(await api.db.datasets.countForTenant(tenant.id), 0);
+    // The database was fine all along.
+    assert.equal((await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: auth })).statusCode, 200);
+  });
+});

@@ -103,8 +103,29 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.httpStatus).type('application/json; charset=utf-8').send(error.toBody());
 }
 
+/**
+ * Whether `error` is the client going away: Node fails a request whose connection closes before its
+ * body has arrived with "aborted" (code ECONNRESET), which would otherwise read as Postgres resetting
+ * its connection (isDatabaseUnreachable follows cause chains). Only when the request itself was
+ * aborted, so that a database reset during a request whose client is still there stays a 503.
+ */
+export function isClientAbort(error: unknown, request: FastifyRequest): boolean {
+  if (!request.raw.readableAborted && !request.raw.socket?.destroyed) return false;
+  for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
+    if (isClientAbort(error, request)) {
+      // Nobody will read the answer; it is logged (and counted) as what it is, not as a failure of ours.
+      request.log.info({ code: 'client_closed_request' }, 'the client closed the request');
+      return sendError(reply, new ApiError('client_closed_request'));
+    }
     let apiError = toApiError(error);
     if (apiError.code === 'payload_too_large' && apiError.details === undefined) {
       // Fastify's message does not say the limit; the route knows it.
