@@ -1,15 +1,16 @@
 /**
  * Sample test images for the dashboard: a few per class from the test split the worker evaluates
- * on, read in a worker thread (off the event loop) that reads only the records it shows. The browser
- * shows them, and runs the trained model on them to show predicted against true labels. Computed once
- * per dataset: uploaded datasets keep the result in storage beside their files, built-in ones in memory.
+ * on, read in a background thread (off the event loop, at a lower CPU priority) that reads only the
+ * records it shows. The browser shows them, and runs the trained model on them to show predicted
+ * against true labels. Computed once per dataset: uploaded datasets keep the result in storage beside
+ * their files, built-in ones in memory.
  */
 import { rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Worker } from 'node:worker_threads';
+import { startBackgroundThread } from '../threads/background-thread.js';
 import { ApiError, isErrorCode } from '@trainyard/contracts';
 import { datasetFiles, datasetReadOptions, type Dataset } from '@trainyard/db';
 import { createScratchDir, datasetKeys } from '@trainyard/storage';
@@ -47,7 +48,7 @@ async function inPool<T>(read: () => Promise<T>): Promise<T> {
 
 function sampleInThread(request: SampleRequest): Promise<SampleSet> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./samples-thread.js', import.meta.url), {
+    const worker = startBackgroundThread(new URL('./samples-thread.js', import.meta.url), {
       workerData: request,
       resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
     });

@@ -1,9 +1,9 @@
 /**
- * Runs a CNN-package check of an upload (a dataset, a weights file) in a worker thread, so that
- * parsing it never blocks the API's event loop. The thread posts `{ ok: true, summary }` or
+ * Runs a CNN-package check of an upload (a dataset, a weights file) in a background thread (at a
+ * lower CPU priority: background-thread.ts), so that parsing it never blocks the API's event loop. The thread posts `{ ok: true, summary }` or
  * `{ ok: false, error }`; the error's catalogue code (a CnnError's) is kept in the API's answer.
  */
-import { Worker } from 'node:worker_threads';
+import { startBackgroundThread } from './background-thread.js';
 import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 
 export type InspectionAnswer<T> =
@@ -46,7 +46,10 @@ function threadError(error: { code?: string; message: string; details?: unknown 
 
 export function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(thread.script, { workerData: thread.workerData, resourceLimits: { maxOldGenerationSizeMb: thread.heapMb } });
+    const worker = startBackgroundThread(thread.script, {
+      workerData: thread.workerData,
+      resourceLimits: { maxOldGenerationSizeMb: thread.heapMb },
+    });
     let answered = false;
     worker.once('message', (answer: InspectionAnswer<T>) => {
       answered = true;
