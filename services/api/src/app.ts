@@ -74,7 +74,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await state.liveWorkers.close();
   });
 
-  registerErrorHandling(app);
+  registerErrorHandling(app, { overLimitDelayMs: config.overLimitDelayMs });
   registerValidation(app);
   registerJsonBody(app);
   app.addHook('onSend', async (request, reply) => {

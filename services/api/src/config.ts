@@ -90,6 +90,13 @@ export const apiEnv = {
       'Requests a minute with an unknown or revoked key from one client address, counted by each API process; beyond it 429 auth_failures_limit without a database query; 0 disables',
     parse: integer(0, 10_000_000),
   }),
+  overLimitDelayMs: envVar({
+    name: 'OVER_LIMIT_DELAY_MS',
+    default: '1000',
+    description:
+      'A refusal for RATE_LIMIT_PER_MINUTE (rate_limited) or AUTH_FAILURES_PER_MINUTE (auth_failures_limit) is answered after this many milliseconds, so a client retrying in a loop sends one request a connection per delay; at most 10,000 wait at once; 0 answers at once',
+    parse: integer(0, 60_000),
+  }),
   jobRetentionDays: envVar({
     name: 'JOB_RETENTION_DAYS',
     description:

@@ -44,7 +44,8 @@ describe('stored text, keys, classes and the evaluation column', () => {
   let api: TestApi;
   let auth: Record<string, string>;
   before(async () => {
-    api = await startTestApi({ AUTH_FAILURES_PER_MINUTE: '5', AUTH_CACHE_SECONDS: '60', MAX_CLASSES: '3' });
+    // OVER_LIMIT_DELAY_MS=0: the key-guessing check sends 45 refused requests one after another.
+    api = await startTestApi({ AUTH_FAILURES_PER_MINUTE: '5', AUTH_CACHE_SECONDS: '60', MAX_CLASSES: '3', OVER_LIMIT_DELAY_MS: '0' });
     auth = await api.authFor('hostile');
   });
   after(async () => api?.close());
@@ -209,6 +210,29 @@ describe('/metrics', () => {
     if (Date.now() - started < 4_000) assert.deepEqual(new Set(answers), new Set([0]), 'within 5 s the cached answer');
     await sleep(5_200);
     assert.equal(await scrape(), 1, 'after 5 s a fresh one');
+  });
+});
+
+describe('/metrics scraped in a loop', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => api?.close());
+
+  test('one client address is answered at most 10 times a second, while another is answered at once', async () => {
+    const scrape = (remoteAddress: string) => api.app.inject({ method: 'GET', url: '/metrics', remoteAddress });
+    assert.equal((await scrape('192.0.2.1')).statusCode, 200);
+    const started = performance.now();
+    const loop = Promise.all(Array.from({ length: 20 }, () => scrape('192.0.2.1')));
+    const other = await scrape('192.0.2.2');
+    const otherMs = performance.now() - started;
+    assert.equal(other.statusCode, 200);
+    const answers = await loop;
+    const loopMs = performance.now() - started;
+    assert.deepEqual(new Set(answers.map((res) => res.statusCode)), new Set([200]));
+    assert.ok(loopMs >= 1_900, `20 scrapes from one address took ${Math.round(loopMs)} ms`);
+    assert.ok(otherMs < 1_000, `another address waited ${Math.round(otherMs)} ms`);
   });
 });
 
@@ -652,7 +676,10 @@ describe('a tenant over its rate limit, and clients that go away', () => {
   const logLines: string[] = [];
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'trainyard-hostile-refusals-'));
-    api = await startTestApi({ RATE_LIMIT_PER_MINUTE: '3', UPLOAD_TMP_DIR: tmp }, { logLines });
+    api = await startTestApi(
+      { RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '2', OVER_LIMIT_DELAY_MS: '2000', UPLOAD_TMP_DIR: tmp },
+      { logLines },
+    );
     await api.app.listen({ port: 0, host: '127.0.0.1' });
     port = (api.app.server.address() as AddressInfo).port;
   });
@@ -706,6 +733,50 @@ describe('a tenant over its rate limit, and clients that go away', () => {
 
     const neighbour = await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: await api.authFor('under-limit') });
     assert.equal(neighbour.statusCode, 200);
+  });
+
+  test('refusals over a limit are answered after OVER_LIMIT_DELAY_MS, while other tenants are answered at once', async () => {
+    const auth = await api.authFor('looping');
+    const other = await api.authFor('patient');
+    const list = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers });
+    for (let i = 0; i < 3; i++) await (await list(auth)).arrayBuffer();
+    await (await list(other)).arrayBuffer();
+    const started = performance.now();
+    const refused = Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const res = await list(auth);
+        return {
+          status: res.status,
+          code: ((await res.json()) as { error: { code: string } }).error.code,
+          ms: performance.now() - started,
+        };
+      }),
+    );
+    // A key guessed from an address past AUTH_FAILURES_PER_MINUTE (2) waits too.
+    const guess = (i: number) =>
+      api.app.inject({
+        method: 'GET',
+        url: '/v1/jobs',
+        remoteAddress: '203.0.113.99',
+        headers: { authorization: `Bearer ty_${String(i).padStart(43, 'q')}` },
+      });
+    for (let i = 0; i < 2; i++) assert.equal((await guess(i)).statusCode, 401);
+    const guessed = guess(2).then((res) => ({ res, ms: performance.now() - started }));
+    // Meanwhile another tenant is answered at once.
+    const neighbour = await list(other);
+    const neighbourMs = performance.now() - started;
+    assert.equal(neighbour.status, 200);
+    await neighbour.arrayBuffer();
+    assert.ok(neighbourMs < 1900, `the other tenant waited ${Math.round(neighbourMs)} ms`);
+    for (const answer of await refused) {
+      assert.equal(answer.status, 429);
+      assert.equal(answer.code, 'rate_limited');
+      assert.ok(answer.ms >= 1900, `a refusal came after ${Math.round(answer.ms)} ms`);
+    }
+    const { res, ms } = await guessed;
+    assert.equal(res.statusCode, 429);
+    assert.equal(res.json().error.code, 'auth_failures_limit');
+    assert.ok(ms >= 1900, `the address's refusal came after ${Math.round(ms)} ms`);
   });
 
   test('a client that aborts its upload is logged as client_closed_request, not as the database being unavailable', async () => {

@@ -7,6 +7,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ERROR_CATALOGUE, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 import { isDatabaseUnreachable } from '@trainyard/db';
+import { OVER_LIMIT_CODES, OverLimitDelay } from './over-limit-delay.js';
 
 /** Fastify and plugin error codes whose meaning we know. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -119,7 +120,8 @@ export function isClientAbort(error: unknown, request: FastifyRequest): boolean 
   return false;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, settings: { overLimitDelayMs: number } = { overLimitDelayMs: 0 }): void {
+  const overLimit = new OverLimitDelay(settings.overLimitDelayMs);
   app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
     if (isClientAbort(error, request)) {
       // Nobody will read the answer; it is logged (and counted) as what it is, not as a failure of ours.
@@ -139,6 +141,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error, code: apiError.code }, 'request failed');
     } else {
       request.log.info({ code: apiError.code, status: apiError.httpStatus }, 'request refused');
+    }
+    if (OVER_LIMIT_CODES.has(apiError.code) && overLimit.delayMs > 0) {
+      // Answered later (over-limit-delay.ts); returning nothing leaves the reply open until then.
+      overLimit.answer(() => void sendError(reply, apiError));
+      return;
     }
     return sendError(reply, apiError);
   });

@@ -5,7 +5,10 @@
  * network (or behind the proxy's access rules), or on its own port (METRICS_PORT).
  *
  * Since anyone who reaches it can call it, an answer is reused for CACHE_MS: scraping in a loop then
- * costs the API a string copy, not Postgres and Redis queries that slow every tenant's requests.
+ * costs the API a string copy, not Postgres and Redis queries that slow every tenant's requests. And
+ * one client address is answered at most once every SCRAPE_INTERVAL_MS: more scrapes wait their turn
+ * (they would only get the same cached answer), so a loop of scrapes cannot fill the event loop that
+ * answers every tenant.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -18,6 +21,25 @@ import { withTimeout } from '../queue-adapter.js';
 import { routeOf, typed } from '../http/operation-route.js';
 
 const CACHE_MS = 5_000;
+/** One answer per client address this often (10 a second); a scrape that would wait longer than MAX_WAIT_MS is answered at once. */
+const SCRAPE_INTERVAL_MS = 100;
+const MAX_WAIT_MS = 5_000;
+const MAX_ADDRESSES = 10_000;
+
+/** When each client address may next be answered, for at most MAX_ADDRESSES addresses (the oldest forgotten first). */
+class ScrapePacer {
+  private readonly next = new Map<string, number>();
+
+  /** Milliseconds this scrape from `address` waits before its answer. */
+  wait(address: string, now = Date.now()): number {
+    const at = Math.max(now, this.next.get(address) ?? 0);
+    if (at - now > MAX_WAIT_MS) return 0;
+    this.next.delete(address);
+    this.next.set(address, at + SCRAPE_INTERVAL_MS);
+    if (this.next.size > MAX_ADDRESSES) this.next.delete(this.next.keys().next().value as string);
+    return at - now;
+  }
+}
 
 /** The METRICS_PORT server of each API instance that has one. */
 const separateServers = new WeakMap<FastifyInstance, FastifyInstance>();
@@ -54,10 +76,13 @@ export async function metricsRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     }
     return cached.text;
   };
+  const pacer = new ScrapePacer();
   const route = (scope: FastifyInstance) =>
     typed(scope).route({
       ...routeOf(getPrometheusMetrics, scope),
-      handler: async (_request, reply) => {
+      handler: async (request, reply) => {
+        const wait = pacer.wait(request.ip);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         reply.type(registry.contentType);
         return scrape();
       },
