@@ -26,6 +26,31 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
+interface ListeningApi {
+  api: TestApi;
+  port: number;
+  /** Its UPLOAD_TMP_DIR. */
+  tmp: string;
+  stop(): Promise<void>;
+}
+
+/** An API listening on a real port, with an upload folder of its own; `stop` closes both. */
+async function listeningApi(name: string, env: Record<string, string>, options: { logLines?: string[] } = {}): Promise<ListeningApi> {
+  const tmp = mkdtempSync(join(tmpdir(), `trainyard-hostile-${name}-`));
+  const api = await startTestApi({ UPLOAD_TMP_DIR: tmp, ...env }, options);
+  await api.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    api,
+    port: (api.app.server.address() as AddressInfo).port,
+    tmp,
+    async stop() {
+      api.app.server.closeAllConnections();
+      await api.close();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
 function upload(api: TestApi, auth: Record<string, string>, parts: Parameters<typeof multipart>[0]) {
   const body = multipart(parts);
   return api.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...auth, ...body.headers }, payload: body.payload });
@@ -331,24 +356,18 @@ describe('uploads and counts', () => {
   let api: TestApi;
   let port: number;
   let tmp: string;
+  let served: ListeningApi;
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'trainyard-hostile-uploads-'));
-    api = await startTestApi({
-      UPLOAD_TMP_DIR: tmp,
+    served = await listeningApi('uploads', {
       UPLOAD_IDLE_TIMEOUT_SECONDS: '2',
       MAX_CONCURRENT_UPLOADS_PER_TENANT: '1',
       MAX_QUEUED_JOBS_PER_TENANT: '5',
       MAX_DATASETS_PER_TENANT: '2',
       TENANT_STORAGE_QUOTA: '40kb',
     });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (api.app.server.address() as AddressInfo).port;
+    ({ api, port, tmp } = served);
   });
-  after(async () => {
-    api.app.server.closeAllConnections();
-    await api?.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  after(async () => served?.stop());
 
   /** An upload over a real socket that sends its first bytes and then nothing; resolves with what the server answered. */
   function stalledUpload(auth: Record<string, string>, path = '/v1/datasets'): { answer: Promise<string>; sent: Promise<void> } {
@@ -674,20 +693,16 @@ describe('a tenant over its rate limit, and clients that go away', () => {
   let port: number;
   let tmp: string;
   const logLines: string[] = [];
+  let served: ListeningApi;
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'trainyard-hostile-refusals-'));
-    api = await startTestApi(
-      { RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '2', OVER_LIMIT_DELAY_MS: '2000', UPLOAD_TMP_DIR: tmp },
+    served = await listeningApi(
+      'refusals',
+      { RATE_LIMIT_PER_MINUTE: '3', AUTH_FAILURES_PER_MINUTE: '2', OVER_LIMIT_DELAY_MS: '2000' },
       { logLines },
     );
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (api.app.server.address() as AddressInfo).port;
+    ({ api, port, tmp } = served);
   });
-  after(async () => {
-    api.app.server.closeAllConnections();
-    await api?.close();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  after(async () => served?.stop());
 
   /** Sends `head` (request line and headers) over a real socket, and whatever `body` is given; resolves with the answer's first bytes. */
   function rawRequest(head: string, body = ''): { socket: ReturnType<typeof connect>; answer: Promise<string> } {

@@ -110,7 +110,7 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
  * its connection (isDatabaseUnreachable follows cause chains). Only when the request itself was
  * aborted, so that a database reset during a request whose client is still there stays a 503.
  */
-export function isClientAbort(error: unknown, request: FastifyRequest): boolean {
+function isClientAbort(error: unknown, request: FastifyRequest): boolean {
   if (!request.raw.readableAborted && !request.raw.socket?.destroyed) return false;
   for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
