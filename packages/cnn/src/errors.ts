@@ -17,6 +17,7 @@ export const CNN_ERROR_CODES = [
   'dataset_too_large',
   'image_pixels_limit',
   'archive_pixels_limit',
+  'classes_limit',
   'weights_unsafe',
   'weights_malformed',
   'weights_mismatch',

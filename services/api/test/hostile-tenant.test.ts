@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { JobChannels } from '@trainyard/queue';
 import { lenetJob, REDIS_URL, startTestApi, type TestApi } from './helpers.js';
-import { blankPng, idxLabels, idxPair, multipart, zip } from './dataset-files.js';
+import { blankPng, idxLabels, idxPair, multipart, png, tarGz, zip } from './dataset-files.js';
 import { metricsPortOf } from '../src/routes/metrics.js';
 import { claimJob, databaseInternals } from '@trainyard/db/testing';
 
@@ -180,6 +180,27 @@ describe('stored text, keys, classes and the evaluation column', () => {
     assert.deepEqual(res.json().error.details, { limit: 3, classes: 4, variable: 'MAX_CLASSES' });
     assert.equal(await databaseInternals(api.db).prisma.dataset.count(), 0);
     assert.equal((await upload(api, auth, idxParts(3))).statusCode, 201);
+  });
+
+  test("an image folder's classes are counted from its folder names, before any image is decoded", async () => {
+    // A PNG whose header is fine and whose pixels are not: decoding it fails.
+    const broken = Buffer.from(png(8, 8, 100));
+    broken[broken.length - 20]! ^= 0xff;
+    const folder = (classes: number) =>
+      tarGz(
+        Array.from({ length: classes * 2 }, (_, i) => ({
+          name: `photos/c${i >> 1}/${i & 1}.png`,
+          data: i === 0 ? broken : png(8, 8, 10 * i),
+        })),
+      );
+    const tooMany = await upload(api, auth, [{ name: 'file', file: { filename: 'classes.tar.gz', data: folder(4) } }]);
+    assert.equal(tooMany.statusCode, 422, tooMany.body);
+    assert.equal(tooMany.json().error.code, 'classes_limit', 'refused before the broken image was decoded');
+    assert.deepEqual(tooMany.json().error.details, { limit: 3, classes: 4, variable: 'MAX_CLASSES' });
+    // Within the limit, the same broken image is decoded, and refused for what it is.
+    const decoded = await upload(api, auth, [{ name: 'file', file: { filename: 'classes.tar.gz', data: folder(3) } }]);
+    assert.equal(decoded.statusCode, 422, decoded.body);
+    assert.equal(decoded.json().error.code, 'dataset_malformed');
   });
 
   test('only the evaluation route reads the evaluation column', async () => {

@@ -51,6 +51,11 @@ export function tooManyPixels(
   return datasetError(code, where, `${problem} (limit ${limit.option} = ${limit.value})`, { limit, pixels });
 }
 
+/** An image folder with more class folders than maxClasses: found from the entries' paths, before anything is decoded. */
+export function tooManyClasses(where: Where, classes: number, limit: { option: 'maxClasses'; value: number }): CnnError {
+  return datasetError('classes_limit', where, `has ${classes} class folders (limit ${limit.option} = ${limit.value})`, { limit, classes });
+}
+
 /** A problem with the dataset as a whole rather than one file (too few classes, mixed formats). */
 export function datasetProblem(code: CnnErrorCode, problem: string, details?: Record<string, unknown>): CnnError {
   return new CnnError(code, problem, details);

@@ -9,7 +9,7 @@ import type { ArchiveKind } from './archive/archive-entry.js';
 import { walkArchive } from './archive/walk-archive.js';
 import { whereKey, type AssembledData, type RecordPick } from './assemble.js';
 import { readAll } from './byte-stream.js';
-import { malformed, tooLarge } from './dataset-errors.js';
+import { malformed, tooLarge, tooManyClasses } from './dataset-errors.js';
 import { decodeImage } from './image/decode-image.js';
 import type { ImageHeader } from './image/image-header.js';
 import { resizeBilinear, toChannels } from './image/pixels.js';
@@ -43,6 +43,9 @@ export async function readImageFolder(
     file,
     images.map((i) => i.path),
   );
+  if (layout.classNames.length > options.limits.maxClasses) {
+    throw tooManyClasses({ file }, layout.classNames.length, { option: 'maxClasses', value: options.limits.maxClasses });
+  }
   const [height, width] = options.imageSize ?? mostCommonSize(images);
   const channels = options.channels ?? (images.every((i) => i.header.grayscale) ? 1 : 3);
   const shape: InputShape = [height, width, channels];

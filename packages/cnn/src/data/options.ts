@@ -24,6 +24,8 @@ export interface DatasetLimits extends ArchiveLimits {
   maxArchivePixels: number;
   /** Bytes of decoded pixels kept in memory for the whole dataset (one byte per pixel and channel). */
   maxDecodedBytes: number;
+  /** Classes of an image folder, counted from its folder names before any image is decoded. */
+  maxClasses: number;
 }
 
 export type DataLog = (msg: string, fields?: object) => void;
@@ -70,6 +72,7 @@ export const DEFAULT_LIMITS: DatasetLimits = {
   maxImagePixels: 4096 * 4096,
   maxArchivePixels: 2_000_000_000,
   maxDecodedBytes: 2 * GiB,
+  maxClasses: 100_000,
 };
 
 export const DEFAULT_TEST_FRACTION = 0.2;

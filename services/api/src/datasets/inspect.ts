@@ -23,7 +23,7 @@ function inspectInThread(
   files: UploadedFile[],
   format: DatasetFormat | undefined,
   readOptions: DatasetReadOptions,
-  pixelLimits: PixelLimits,
+  pixelLimits: PixelLimits & { maxClasses: number },
 ): Promise<DatasetSummary> {
   return runInspectionThread<DatasetSummary>({
     script: new URL('./inspect-thread.js', import.meta.url),
@@ -36,24 +36,34 @@ function inspectInThread(
   });
 }
 
+/** Each class costs a row and a column of every evaluation's confusion matrix, stored and served. */
+function classesLimit(classes: number, limit: number): ApiError {
+  return new ApiError('classes_limit', `The dataset has ${classes} classes; the limit is ${limit} (MAX_CLASSES).`, {
+    limit,
+    classes,
+    variable: 'MAX_CLASSES',
+  });
+}
+
 export async function inspectUpload(
   files: UploadedFile[],
   format: DatasetFormat | undefined,
   readOptions: DatasetReadOptions,
   limits: { maxClasses: number } & PixelLimits,
 ): Promise<DatasetSummary> {
+  // An image folder's classes are counted by the readers from its folder names, before any image is
+  // decoded (a class bomb is refused in moments); other formats' from their labels, below.
   const summary = await inspectInThread(files, format, readOptions, {
     maxImagePixels: limits.maxImagePixels,
     maxArchivePixels: limits.maxArchivePixels,
+    maxClasses: limits.maxClasses,
+  }).catch((error: unknown) => {
+    const classes = (error as { details?: { classes?: unknown } }).details?.classes;
+    throw error instanceof ApiError && error.code === 'classes_limit' && typeof classes === 'number'
+      ? classesLimit(classes, limits.maxClasses)
+      : error;
   });
-  // Each class costs a row and a column of every evaluation's confusion matrix, stored and served.
-  if (summary.classNames.length > limits.maxClasses) {
-    throw new ApiError(
-      'classes_limit',
-      `The dataset has ${summary.classNames.length} classes; the limit is ${limits.maxClasses} (MAX_CLASSES).`,
-      { limit: limits.maxClasses, classes: summary.classNames.length, variable: 'MAX_CLASSES' },
-    );
-  }
+  if (summary.classNames.length > limits.maxClasses) throw classesLimit(summary.classNames.length, limits.maxClasses);
   if (summary.classNames.length < 2) {
     throw new ApiError('dataset_invalid', `A dataset needs at least 2 classes; this one has ${summary.classNames.length}.`, {
       classes: summary.classNames.length,
