@@ -1,6 +1,6 @@
 /**
  * Sample test images for the dashboard: a few per class from the test split the worker evaluates
- * on, read in a background thread (off the event loop, at a lower CPU priority) that reads only the
+ * on, read in a pooled background thread (off the event loop, at a lower CPU priority) that reads only the
  * records it shows. The browser shows them, and runs the trained model on them to show predicted
  * against true labels. Computed once per dataset: uploaded datasets keep the result in storage beside
  * their files, built-in ones in memory.
@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { startBackgroundThread } from '../threads/background-thread.js';
+import { backgroundThreads } from '../threads/background-threads.js';
 import { ApiError, isErrorCode } from '@trainyard/contracts';
 import { datasetFiles, datasetReadOptions, type Dataset } from '@trainyard/db';
 import { createScratchDir, datasetKeys } from '@trainyard/storage';
@@ -46,29 +46,15 @@ async function inPool<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-function sampleInThread(request: SampleRequest): Promise<SampleSet> {
-  return new Promise((resolve, reject) => {
-    const worker = startBackgroundThread(new URL('./samples-thread.js', import.meta.url), {
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
-    });
-    let answered = false;
-    worker.once('message', (answer: { ok: true; result: SampleSet } | { ok: false; error: { code?: string; message: string } }) => {
-      answered = true;
-      if (answer.ok) resolve(answer.result);
-      else if (answer.error.code === 'dataset_unavailable' || answer.error.code === 'not_found') {
-        reject(new ApiError('dataset_unavailable', answer.error.message));
-      } else
-        reject(isErrorCode(answer.error.code) ? new ApiError(answer.error.code, answer.error.message) : new Error(answer.error.message));
-    });
-    worker.once('error', (error) => {
-      answered = true;
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`sample thread exited with code ${code}`));
-    });
-  });
+async function sampleInThread(request: SampleRequest): Promise<SampleSet> {
+  const script = new URL('./samples-thread.js', import.meta.url);
+  const answer = (await backgroundThreads.run(script, THREAD_HEAP_MB, request)) as
+    { ok: true; result: SampleSet } | { ok: false; error: { code?: string; message: string } };
+  if (answer.ok) return answer.result;
+  if (answer.error.code === 'dataset_unavailable' || answer.error.code === 'not_found') {
+    throw new ApiError('dataset_unavailable', answer.error.message);
+  }
+  throw isErrorCode(answer.error.code) ? new ApiError(answer.error.code, answer.error.message) : new Error(answer.error.message);
 }
 
 export function builtinSamples(name: string): Promise<SampleSet> {

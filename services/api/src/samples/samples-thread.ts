@@ -1,14 +1,12 @@
 /**
- * Runs in a worker thread: posts back the first `perClass` test images of each shown class as 8-bit
+ * Runs in a pooled worker thread, one task at a time: answers the first `perClass` test images of each shown class as 8-bit
  * pixels, from the same test split the worker evaluates on. An upload is read with
  * readSampleImages, which reads its labels, then only the chosen records (memory: the labels and those
  * images, whatever the dataset's size); a built-in dataset is small and opened whole, once per process.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { serveTasks } from '../threads/serve-tasks.js';
 import { openBuiltinDataset, readSampleImages, type BuiltinDatasetName, type DatasetFormat } from '@trainyard/cnn/data';
 import type { SampleRequest, SampleSet } from './sample-types.js';
-
-const request = workerData as SampleRequest;
 
 async function builtinSamples(name: string, perClass: number, maxClasses: number): Promise<SampleSet> {
   const dataset = await openBuiltinDataset(name as BuiltinDatasetName);
@@ -34,20 +32,23 @@ async function builtinSamples(name: string, perClass: number, maxClasses: number
   return { split: 'test', inputShape: dataset.inputShape, classNames: dataset.classNames, samples };
 }
 
-try {
-  let result: SampleSet;
-  if (request.kind === 'builtin') result = await builtinSamples(request.name, request.perClass, request.maxClasses);
-  else {
-    const read = await readSampleImages(
-      { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
-      { name: request.name, limits: request.limits, ...request.readOptions },
-      { perClass: request.perClass, maxClasses: request.maxClasses },
-    );
-    const samples = read.images.map(({ index, label, pixels }) => ({ index, label, pixels: Buffer.from(pixels).toString('base64') }));
-    result = { split: 'test', inputShape: read.inputShape, classNames: read.classNames, samples };
+serveTasks(async (workerData) => {
+  const request = workerData as SampleRequest;
+  try {
+    let result: SampleSet;
+    if (request.kind === 'builtin') result = await builtinSamples(request.name, request.perClass, request.maxClasses);
+    else {
+      const read = await readSampleImages(
+        { files: request.files, format: (request.format ?? undefined) as DatasetFormat | undefined },
+        { name: request.name, limits: request.limits, ...request.readOptions },
+        { perClass: request.perClass, maxClasses: request.maxClasses },
+      );
+      const samples = read.images.map(({ index, label, pixels }) => ({ index, label, pixels: Buffer.from(pixels).toString('base64') }));
+      result = { split: 'test', inputShape: read.inputShape, classNames: read.classNames, samples };
+    }
+    return { ok: true, result };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    return { ok: false, error: { code: e.code, message: e.message ?? String(error) } };
   }
-  parentPort!.postMessage({ ok: true, result });
-} catch (error) {
-  const e = error as { code?: string; message?: string };
-  parentPort!.postMessage({ ok: false, error: { code: e.code, message: e.message ?? String(error) } });
-}
+});

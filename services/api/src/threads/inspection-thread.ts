@@ -1,9 +1,10 @@
 /**
- * Runs a CNN-package check of an upload (a dataset, a weights file) in a background thread (at a
- * lower CPU priority: background-thread.ts), so that parsing it never blocks the API's event loop. The thread posts `{ ok: true, summary }` or
+ * Runs a CNN-package check of an upload (a dataset, a weights file) in a pooled background thread (at a
+ * lower CPU priority: background-thread.ts, background-thread-pool.ts), so that parsing it never blocks the API's
+ * event loop. The thread answers `{ ok: true, summary }` or
  * `{ ok: false, error }`; the error's catalogue code (a CnnError's) is kept in the API's answer.
  */
-import { startBackgroundThread } from './background-thread.js';
+import { backgroundThreads } from './background-threads.js';
 import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 
 export type InspectionAnswer<T> =
@@ -44,27 +45,16 @@ function threadError(error: { code?: string; message: string; details?: unknown 
   return new ApiError(code, message, details);
 }
 
-export function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const worker = startBackgroundThread(thread.script, {
-      workerData: thread.workerData,
-      resourceLimits: { maxOldGenerationSizeMb: thread.heapMb },
-    });
-    let answered = false;
-    worker.once('message', (answer: InspectionAnswer<T>) => {
-      answered = true;
-      if (answer.ok) resolve(answer.summary);
-      else reject(threadError(answer.error, thread.fallbackCode));
-    });
-    worker.once('error', (error) => {
-      answered = true;
-      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') reject(thread.outOfMemory());
-      else reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`${thread.what} thread exited with code ${code} without an answer`));
-    });
-  });
+export async function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
+  let answer: InspectionAnswer<T>;
+  try {
+    answer = (await backgroundThreads.run(thread.script, thread.heapMb, thread.workerData)) as InspectionAnswer<T>;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw thread.outOfMemory();
+    throw error;
+  }
+  if (answer.ok) return answer.summary;
+  throw threadError(answer.error, thread.fallbackCode);
 }
 
 /** What a thread posts when its check throws: the error's name, code, message and details, cloneable. */
