@@ -5,7 +5,8 @@
  * the load to fall). The verdict is the median of the kept rounds. `context()` records what was
  * measured: the commit (and whether the tree had uncommitted changes), the machine and the rule.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,4 +82,29 @@ export function median(values) {
   if (sorted.length === 0) return null;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** PyTorch's side of the comparisons (TORCH_REFERENCE overrides it). */
+export const TORCH_REFERENCE = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
+
+/**
+ * Runs one side of a comparison in its own process and returns its last stdout line (JSON), with
+ * peakMiB: that process's maximum resident set size as GNU time reads it from the kernel (wait4's
+ * ru_maxrss), the one measure used for every side (a side's self-reported peakMiB is replaced by it),
+ * and processSeconds: the process's wall-clock, start-up included.
+ */
+export function runSide(command, args, env = {}) {
+  if (!existsSync('/usr/bin/time')) throw new Error("/usr/bin/time (GNU time) measures every side's peak memory: apt-get install time");
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', 'peakKiB=%M', command, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
+  });
+  const processSeconds = +((performance.now() - started) / 1000).toFixed(2);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
+  const lines = result.stdout.trim().split('\n');
+  const peak = /peakKiB=(\d+)/.exec(result.stderr);
+  if (!peak) throw new Error(`/usr/bin/time printed no peak for ${command}`);
+  return { ...JSON.parse(lines[lines.length - 1]), peakMiB: Math.round(Number(peak[1]) / 1024), processSeconds };
 }

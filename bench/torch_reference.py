@@ -16,6 +16,7 @@ OpenBLAS's threads and torch's own do not compete for the cores:
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_reference.py throughput --model lenet5 --input 28,28,1
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_reference.py throughput --model resnet18 --input 64,64,3 --batch 32
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_reference.py fashion-mnist --epochs 5
+  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_reference.py fashion-mnist --epochs 10 --normalize --schedule cosine --target 0.89
 
 The last line printed is one JSON object.
 """
@@ -199,7 +200,7 @@ def fashion_mnist(args):
     steps_per_epoch = -(-len(train_images) // args.batch)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs * steps_per_epoch) if args.schedule == 'cosine' else None
     start = time.perf_counter()
-    accuracies = []
+    accuracies, epoch_seconds, eval_seconds = [], [], []
     for _ in range(args.epochs):
         model.train()
         order = torch.randperm(len(train_images))
@@ -210,10 +211,16 @@ def fashion_mnist(args):
             optimizer.step()
             if schedule is not None:
                 schedule.step()
+        evaluating = time.perf_counter()
         model.eval()
         with torch.inference_mode():
             predicted = torch.cat([model(test_images[i:i + 1000]).argmax(1) for i in range(0, len(test_images), 1000)])
         accuracies.append(round((predicted == test_labels).float().mean().item(), 4))
+        eval_seconds.append(time.perf_counter() - evaluating)
+        epoch_seconds.append(time.perf_counter() - start)
+        if args.target is not None and accuracies[-1] >= args.target:
+            break  # --target: stop at the first epoch whose test accuracy reaches it
+    reached = next((index for index, accuracy in enumerate(accuracies) if args.target is not None and accuracy >= args.target), None)
     return {
         'engine': f'torch-{torch.__version__}-cpu',
         'model': args.model,
@@ -225,6 +232,27 @@ def fashion_mnist(args):
         'testAccuracyByEpoch': accuracies,
         'testAccuracy': accuracies[-1],
         'trainSeconds': round(time.perf_counter() - start, 1),
+        # Seconds from the first epoch's start to each epoch's end (its test evaluation included), and
+        # each epoch's test evaluation alone.
+        'epochSeconds': [round(seconds, 2) for seconds in epoch_seconds],
+        'evalSeconds': [round(seconds, 2) for seconds in eval_seconds],
+        **time_to_target(args.target, reached, epoch_seconds, eval_seconds),
+    }
+
+
+def time_to_target(target, reached, epoch_seconds, eval_seconds):
+    """--target's keys, as bench/accuracy/fashion-mnist.mjs reports them: the first epoch whose test
+    accuracy reached the target (1-based), the seconds until its evaluation ended, and the same without
+    the test evaluations (training alone); null when no epoch reached it."""
+    if target is None:
+        return {}
+    if reached is None:
+        return {'target': target, 'reachedEpoch': None, 'secondsToTarget': None, 'trainSecondsToTarget': None}
+    return {
+        'target': target,
+        'reachedEpoch': reached + 1,
+        'secondsToTarget': round(epoch_seconds[reached], 2),
+        'trainSecondsToTarget': round(epoch_seconds[reached] - sum(eval_seconds[:reached + 1]), 2),
     }
 
 
@@ -244,6 +272,8 @@ def main():
     parser.add_argument('--seed', type=int, default=55)
     parser.add_argument('--normalize', action='store_true')
     parser.add_argument('--schedule', choices=['constant', 'cosine'], default='constant')
+    parser.add_argument('--target', type=float, default=None,
+                        help='fashion-mnist: stop at the first epoch whose test accuracy reaches this fraction (e.g. 0.89)')
     parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist', help="Debian's dataset-fashion-mnist")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -14,16 +14,13 @@
 // 17's sizes; --batch 1 measures single-image latency (the evalMs columns).
 // --env passes a variable to Trainyard's runs only (e.g. OMP_NUM_THREADS=1, TRAINYARD_ONEDNN_SKIP=...).
 // Results are appended to bench/results/engine-onednn.jsonl.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordResult } from '../record.mjs';
-import { alternatingRounds, benchContext, median } from '../rounds.mjs';
+import { alternatingRounds, benchContext, median, runSide, TORCH_REFERENCE } from '../rounds.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const torchScript = process.env.TORCH_REFERENCE ?? resolve(root, 'bench/torch_reference.py');
 const cli = join(root, 'services/cli/dist/src/main.js');
 /** Issue 17's input size and batch of each model; --batch overrides the batch (1: latency). */
 const PRESETS = {
@@ -46,27 +43,6 @@ const { values } = parseArgs({
   },
 });
 const extraEnv = Object.fromEntries(values.env.map((pair) => pair.split('=')));
-
-/**
- * Runs one side in its own process and returns its last JSON line, with peakMiB: the maximum resident
- * set size of that process as GNU time reads it from the kernel (wait4's ru_maxrss), the one measure
- * used for both sides (PyTorch's own peakMiB, from getrusage in its process, is replaced by it).
- */
-function run(command, args, env) {
-  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) measures both sides peak memory: apt-get install time');
-  const result = spawnSync('/usr/bin/time', ['-f', 'peakKiB=%M', command, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    maxBuffer: 64 << 20,
-  });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
-  const lines = result.stdout.trim().split('\n');
-  const json = JSON.parse(lines[lines.length - 1]);
-  const peak = /peakKiB=(\d+)/.exec(result.stderr);
-  if (!peak) throw new Error(`/usr/bin/time printed no peak for ${command}`);
-  json.peakMiB = Math.round(Number(peak[1]) / 1024);
-  return json;
-}
 
 /** Multiply-adds of one forward pass per image x 2 (FLOPs), x 3 for a training step (forward, both gradients). */
 async function trainingFlopsPerImage(model, input) {
@@ -99,9 +75,9 @@ for (const model of values.models.split(',')) {
     settleSeconds: Number(values.settle),
     log: (message) => process.stderr.write(`# ${model}: ${message}\n`),
     sides: {
-      ours: async () => run(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', batch, '--json'], extraEnv),
+      ours: async () => runSide(process.execPath, [cli, 'bench', '--model', model, '--input', input, '--batch', batch, '--json'], extraEnv),
       torch: async () =>
-        run('/usr/bin/python3', [torchScript, 'throughput', '--model', model, '--input', input, '--batch', batch], {
+        runSide('/usr/bin/python3', [TORCH_REFERENCE, 'throughput', '--model', model, '--input', input, '--batch', batch], {
           OPENBLAS_NUM_THREADS: '1',
         }),
     },
