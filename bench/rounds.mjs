@@ -52,8 +52,19 @@ export async function waitForLoad(maxLoad, settleSeconds, log = () => {}) {
 /**
  * Runs `rounds` kept rounds of `sides` ({ name: async () => result }). Returns { kept, discarded },
  * each round { round, attempt, order, loadAtStart, loadAtEnd, results: { name: result } }.
+ * `afterRound(round, discarded)`, when given, sees each round as soon as it ends (a long benchmark
+ * records it then, so that an interrupted run keeps its finished rounds).
  */
-export async function alternatingRounds({ sides, rounds, maxLoad, settleSeconds, maxAttempts = rounds * 3, log = () => {}, between }) {
+export async function alternatingRounds({
+  sides,
+  rounds,
+  maxLoad,
+  settleSeconds,
+  maxAttempts = rounds * 3,
+  log = () => {},
+  between,
+  afterRound,
+}) {
   const names = Object.keys(sides);
   const kept = [];
   const discarded = [];
@@ -73,6 +84,7 @@ export async function alternatingRounds({ sides, rounds, maxLoad, settleSeconds,
       kept.push(round);
     }
     log(`round ${attempt + 1}: ${JSON.stringify({ loadAtStart, loadAtEnd: round.loadAtEnd })}`);
+    if (afterRound) await afterRound(round, loadAtStart > maxLoad);
   }
   return { kept, discarded };
 }

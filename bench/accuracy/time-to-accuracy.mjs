@@ -38,27 +38,13 @@ const recipe = ['--epochs', values.epochs, '--seed', values.seed, '--normalize',
 
 const maxLoad = Number(values['max-load']);
 const context = benchContext({ bench: 'time to accuracy', maxLoad, target: Number(values.target) });
-const { kept, discarded } = await alternatingRounds({
-  rounds: Number(values.rounds),
-  maxLoad,
-  settleSeconds: Number(values.settle),
-  log: (message) => process.stderr.write(`# ${message}\n`),
-  sides: {
-    ours: async () => runSide(process.execPath, [join(root, 'bench/accuracy/fashion-mnist.mjs'), ...recipe, '--no-record']),
-    torch: async () =>
-      runSide('/usr/bin/python3', [TORCH_REFERENCE, 'fashion-mnist', ...recipe], {
-        OPENBLAS_NUM_THREADS: '1',
-      }),
-  },
-});
-
 const rows = [];
-for (const { round, order, loadAtStart, loadAtEnd, results } of [...kept, ...discarded]) {
+function recordRound({ round, order, loadAtStart, loadAtEnd, results }, discarded) {
   const { ours, torch } = results;
   const row = {
     round,
     order: order.join('>'),
-    discarded: loadAtStart > maxLoad,
+    discarded,
     load: +((loadAtStart + loadAtEnd) / 2).toFixed(2),
     loadAtStart,
     engine: ours.engine,
@@ -79,9 +65,22 @@ for (const { round, order, loadAtStart, loadAtEnd, results } of [...kept, ...dis
     accuracyByEpoch: ours.testAccuracyByEpoch,
     torchAccuracyByEpoch: torch.testAccuracyByEpoch,
   };
+  // Recorded as soon as the round ends: an interrupted run keeps its finished rounds.
   recordResult('time-to-accuracy', { ...context, ...row, recipe: recipe.join(' ') });
-  if (!row.discarded) rows.push(row);
+  if (!discarded) rows.push(row);
 }
+const { discarded } = await alternatingRounds({
+  rounds: Number(values.rounds),
+  maxLoad,
+  settleSeconds: Number(values.settle),
+  log: (message) => process.stderr.write(`# ${message}\n`),
+  afterRound: recordRound,
+  sides: {
+    ours: async () => runSide(process.execPath, [join(root, 'bench/accuracy/fashion-mnist.mjs'), ...recipe, '--no-record']),
+    torch: async () => runSide('/usr/bin/python3', [TORCH_REFERENCE, 'fashion-mnist', ...recipe], { OPENBLAS_NUM_THREADS: '1' }),
+  },
+});
+
 if (discarded.length > 0) process.stderr.write(`# ${discarded.length} round(s) discarded (load > ${maxLoad})\n`);
 const summary = { round: 'median' };
 for (const key of ['load', 'epoch', 'torchEpoch', 'seconds', 'torchSeconds', 'ratio', 'trainSeconds', 'torchTrainSeconds', 'trainRatio']) {
