@@ -84,7 +84,8 @@ const { discarded } = await alternatingRounds({
 if (discarded.length > 0) process.stderr.write(`# ${discarded.length} round(s) discarded (load > ${maxLoad})\n`);
 const summary = { round: 'median' };
 for (const key of ['load', 'epoch', 'torchEpoch', 'seconds', 'torchSeconds', 'ratio', 'trainSeconds', 'torchTrainSeconds', 'trainRatio']) {
-  summary[key] = median(rows.map((r) => r[key]));
+  const value = median(rows.map((r) => r[key]));
+  summary[key] = value === null ? null : +value.toFixed(3);
 }
 const columns = [
   'round',
