@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SweepBody, SweepSummary, SweepView, TrainyardClient } from '@trainyard/client';
 import { UsageError, printJson } from '../args.js';
 import { clientFromEnvironment, DEFAULT_API_URL } from '../client/api-client.js';
-import { parseClientArgs, positionals } from '../client/command-line.js';
+import { parseClientArgs, positionals, runSubcommand } from '../client/command-line.js';
 
 const USAGE = [
   'usage: trainyard sweeps submit FILE|- [--wait]   a sweep as JSON (base, space, searcher, metric...); - reads stdin',
@@ -137,19 +137,12 @@ async function cancel(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0;
 }
 
+async function showSweep(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals: ids } = parseClientArgs(argv, { wait: { type: 'boolean' } });
+  const [id] = positionals(ids, ['sweep-id']);
+  return show(clientFromEnvironment(values.api as string | undefined, env), id!, Boolean(values.json), Boolean(values.wait));
+}
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stderr.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === 'submit') return submit(rest, env);
-  if (name === 'list') return list(rest, env);
-  if (name === 'cancel') return cancel(rest, env);
-  if (name === 'show') {
-    const { values, positionals: ids } = parseClientArgs(rest, { wait: { type: 'boolean' } });
-    const [id] = positionals(ids, ['sweep-id']);
-    return show(clientFromEnvironment(values.api as string | undefined, env), id!, Boolean(values.json), Boolean(values.wait));
-  }
-  throw new UsageError(`unknown sweeps command "${name}"\n${USAGE}`);
+  return runSubcommand('sweeps', USAGE, { submit, list, cancel, show: showSweep }, argv, env);
 }

@@ -6,7 +6,7 @@ import { UsageError, printJson } from '../args.js';
 import type { WebhookDeliveryView, WebhookEventType, WebhookView } from '@trainyard/client';
 import { WEBHOOK_EVENT_TYPES } from '@trainyard/contracts';
 import { clientFromEnvironment, DEFAULT_API_URL } from '../client/api-client.js';
-import { parseClientArgs, positionals } from '../client/command-line.js';
+import { parseClientArgs, positionals, runSubcommand } from '../client/command-line.js';
 
 const USAGE = [
   'usage: trainyard webhooks create URL [--events job.succeeded,job.failed] [--description TEXT]',
@@ -112,14 +112,5 @@ async function deliveries(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stderr.write(`${USAGE}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === 'create') return create(rest, env);
-  if (name === 'list') return list(rest, env);
-  if (name === 'delete') return remove(rest, env);
-  if (name === 'deliveries') return deliveries(rest, env);
-  throw new UsageError(`unknown webhooks command "${name}"\n${USAGE}`);
+  return runSubcommand('webhooks', USAGE, { create, list, delete: remove, deliveries }, argv, env);
 }
