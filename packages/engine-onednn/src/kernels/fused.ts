@@ -171,49 +171,44 @@ const reluBackward = nativeKernel<{ dy: tf.TensorInfo; y: tf.TensorInfo }, tf.Na
 
 type DenseGradInputs = { a: tf.TensorInfo; b: tf.TensorInfo; dy: tf.TensorInfo; y: tf.TensorInfo };
 
-function denseParams(a: tf.TensorInfo, b: tf.TensorInfo, activation: string): Int32Array {
-  return Int32Array.of(1, 1, a.shape[0], a.shape[1], b.shape[1], 0, 0, 0, activationOf(activation));
+/**
+ * The gradients of a plain [M, K] x [K, N] dense layer in one native call, the ReLU mask applied
+ * natively; the outputs not asked for are not computed.
+ */
+function denseBackward(
+  backend: OnednnBackend,
+  { a, b, dy, y }: DenseGradInputs,
+  activation: string,
+  outputs: { dA?: Float32Array; dB?: Float32Array; dBias?: Float32Array },
+): void {
+  const relu = activationOf(activation) === Activation.Relu;
+  backend.native.denseBackward(
+    Int32Array.of(1, 1, a.shape[0], a.shape[1], b.shape[1], 0, 0, 0, activationOf(activation)),
+    backend.floats(a),
+    backend.floats(b),
+    backend.floats(dy),
+    relu ? backend.floats(y) : null,
+    outputs.dA ?? null,
+    outputs.dB ?? null,
+    outputs.dBias ?? null,
+  );
 }
 
-/** dA of a plain [M, K] x [K, N] dense layer, the ReLU mask applied natively. */
-const matMulBackpropInput = nativeKernel<DenseGradInputs, { activation: string }>(
-  N.matMulBackpropInput,
-  ({ inputs: { a, b, dy, y }, backend, attrs }) => {
-    const dA = backend.allocate(sizeOf(a.shape));
-    const relu = activationOf(attrs.activation) === Activation.Relu;
-    const params = denseParams(a, b, attrs.activation);
-    backend.native.denseBackward(
-      params,
-      backend.floats(a),
-      backend.floats(b),
-      backend.floats(dy),
-      relu ? backend.floats(y) : null,
-      dA,
-      null,
-      null,
-    );
-    return backend.output(dA, a.shape);
-  },
-);
+/** dA of a plain dense layer. */
+const matMulBackpropInput = nativeKernel<DenseGradInputs, { activation: string }>(N.matMulBackpropInput, ({ inputs, backend, attrs }) => {
+  const dA = backend.allocate(sizeOf(inputs.a.shape));
+  denseBackward(backend, inputs, attrs.activation, { dA });
+  return backend.output(dA, inputs.a.shape);
+});
 
 /** [dB, dBias] of a plain dense layer in one native call. */
 const matMulBackpropWeights = nativeKernel<DenseGradInputs, { activation: string }>(
   N.matMulBackpropWeights,
-  ({ inputs: { a, b, dy, y }, backend, attrs }) => {
+  ({ inputs, backend, attrs }) => {
+    const { b } = inputs;
     const dB = backend.allocate(sizeOf(b.shape));
     const dBias = backend.allocate(b.shape[1]);
-    const relu = activationOf(attrs.activation) === Activation.Relu;
-    const params = denseParams(a, b, attrs.activation);
-    backend.native.denseBackward(
-      params,
-      backend.floats(a),
-      backend.floats(b),
-      backend.floats(dy),
-      relu ? backend.floats(y) : null,
-      null,
-      dB,
-      dBias,
-    );
+    denseBackward(backend, inputs, attrs.activation, { dB, dBias });
     return [backend.output(dB, b.shape), backend.output(dBias, [b.shape[1]])];
   },
 );
