@@ -49,6 +49,9 @@ export abstract class SseStream {
     private readonly onEnd: (stream: SseStream) => void,
   ) {}
 
+  /** Subscribes and writes what the client missed; rejects when it cannot start (Redis or the database away). */
+  abstract open(): Promise<void>;
+
   /** Ends the stream and drops the subscription (client gone, job finished, server closing). */
   async close(): Promise<void> {
     if (this.ended && this.unsubscribe === null) return;

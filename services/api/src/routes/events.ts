@@ -41,18 +41,11 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       if (lastEventId !== null && lastEventId !== '' && !isEventId(lastEventId)) {
         throw new ApiError('validation_failed', 'Last-Event-ID must be an id this stream sent, like "1700000000000-0".');
       }
-      const release = takeSlot(request.tenant.id);
-      const stream = new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, (ended) => {
-        open.delete(ended);
-        release();
+      return openStream(request, reply, job.id, {
+        what: 'event',
+        unavailable: 'Live events are unavailable (Redis unreachable); poll GET /v1/jobs/{id} instead.',
+        create: (onEnd) => new JobEventStream(job.id, channels, deps.db, lastEventId || null, streamOptions, onEnd),
       });
-      try {
-        await stream.open();
-      } catch (error) {
-        request.log.warn({ err: error, jobId: job.id }, 'could not open the event stream');
-        throw new ApiError('queue_unavailable', 'Live events are unavailable (Redis unreachable); poll GET /v1/jobs/{id} instead.');
-      }
-      return sendStream(request, reply, stream, job.id);
     },
   });
 
@@ -67,18 +60,11 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       if (lastEventId !== null && !isEventId(lastEventId)) {
         throw new ApiError('validation_failed', 'Last-Event-ID must be a line id this stream sent, like "1700000000000-0".');
       }
-      const release = takeSlot(request.tenant.id);
-      const stream = new JobLogStream(job.id, channels, deps.storage, deps.db, lastEventId ?? since, streamOptions, (ended) => {
-        open.delete(ended);
-        release();
+      return openStream(request, reply, job.id, {
+        what: 'log',
+        unavailable: 'Following the log is unavailable (Redis unreachable); read it without follow instead.',
+        create: (onEnd) => new JobLogStream(job.id, channels, deps.storage, deps.db, lastEventId ?? since, streamOptions, onEnd),
       });
-      try {
-        await stream.open();
-      } catch (error) {
-        request.log.warn({ err: error, jobId: job.id }, 'could not open the log stream');
-        throw new ApiError('queue_unavailable', 'Following the log is unavailable (Redis unreachable); read it without follow instead.');
-      }
-      return sendStream(request, reply, stream, job.id);
     },
   });
 
@@ -92,6 +78,31 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
       `The tenant already has ${limit} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
       { limit, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
     );
+  }
+
+  /**
+   * Opens a stream in one of the tenant's slots and sends it. The slot is freed when the stream ends,
+   * also when it cannot open (close() is a no-op on a stream that already closed itself).
+   */
+  async function openStream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    jobId: string,
+    kind: { what: string; unavailable: string; create: (onEnd: (stream: SseStream) => void) => SseStream },
+  ) {
+    const release = takeSlot(request.tenant.id);
+    const stream = kind.create((ended) => {
+      open.delete(ended);
+      release();
+    });
+    try {
+      await stream.open();
+    } catch (error) {
+      await stream.close();
+      request.log.warn({ err: error, jobId }, `could not open the ${kind.what} stream`);
+      throw new ApiError('queue_unavailable', kind.unavailable);
+    }
+    return sendStream(request, reply, stream, jobId);
   }
 
   function sendStream(request: FastifyRequest, reply: FastifyReply, stream: SseStream, jobId: string) {
