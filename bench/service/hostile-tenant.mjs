@@ -17,9 +17,11 @@
  *
  *   node bench/service/hostile-tenant.mjs [--rounds 3] [--seconds 20] [--idx-mib 1024]
  *        [--attacks control,keys,metrics,submit,vgg19,vgg11,pixels,classes,samples,streams,stalled] [--loop-delay]
+ *        [--cpu-prof DIR]
  *
  * --attacks mounts only the attacks named (all by default), to find which ones cost the victim;
- * --loop-delay preloads api-loop-probe.mjs into the API and records its event-loop delay per phase.
+ * --loop-delay preloads api-loop-probe.mjs into the API and records its event-loop delay per phase;
+ * --cpu-prof writes a V8 CPU profile of the API process into DIR when it exits.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     'idx-mib': { type: 'string', default: '1024' },
     attacks: { type: 'string', default: 'all' },
     'loop-delay': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const ATTACKS = ['control', 'keys', 'metrics', 'submit', 'vgg19', 'vgg11', 'pixels', 'classes', 'samples', 'streams', 'stalled'];
@@ -54,7 +57,13 @@ const CLI = fileURLToPath(new URL('../../services/cli/dist/src/main.js', import.
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 const PROBE = fileURLToPath(new URL('./api-loop-probe.mjs', import.meta.url));
-const service = await startLocalService({ apiLogLevel: 'warn', apiNodeArgs: values['loop-delay'] ? ['--import', PROBE] : [] });
+const service = await startLocalService({
+  apiLogLevel: 'warn',
+  apiNodeArgs: [
+    ...(values['loop-delay'] ? ['--import', PROBE] : []),
+    ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+  ],
+});
 const { url } = service;
 const victim = { authorization: `Bearer ${service.key}` };
 const attacker = { authorization: `Bearer ${await newKey('attacker')}` };
@@ -99,13 +108,14 @@ const victimThread = new Worker(new URL('./hostile-victim.mjs', import.meta.url)
   workerData: { url, authorization: victim.authorization },
 });
 victimThread.unref();
-function victimLoop(until, latencies, refusals) {
+function victimLoop(until, latencies, refusals, slowest) {
   return new Promise((resolve, reject) => {
     victimThread.once('error', reject);
     victimThread.once('message', (result) => {
       victimThread.off('error', reject);
       latencies.push(...result.latencies);
       refusals.push(...result.refusals);
+      slowest.push(...result.slowest);
       resolve();
     });
     victimThread.postMessage({ until });
@@ -298,6 +308,7 @@ try {
       const until = from + phaseMs;
       const latencies = [];
       const refusals = [];
+      const slowest = [];
       let peakRss = rssBytes(pid);
       let gone = false;
       const sampler = setInterval(() => {
@@ -308,7 +319,7 @@ try {
         }
       }, 100);
       const [, statuses] = await Promise.all([
-        victimLoop(until, latencies, refusals),
+        victimLoop(until, latencies, refusals, slowest),
         phase === 'attack' ? attack(until, datasetIds, attackerJob.id) : null,
       ]);
       clearInterval(sampler);
@@ -321,6 +332,7 @@ try {
         p50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
         p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
         apiPeakRssMiB: Math.round(peakRss / 1024 ** 2),
+        victimSlowest: slowest,
         victimRefused: refusals.length,
         ...(refusals.length > 0 ? { victimRefusals: refusals.slice(0, 3) } : {}),
         ...(statuses ? { attackerAnswers: statuses } : {}),

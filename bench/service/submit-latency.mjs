@@ -52,7 +52,7 @@ const rate = values.rate === undefined ? null : Number(values.rate);
 
 const apiEnv = { API_PROCESSES: values['api-processes'] };
 const service = await startLocalService({
-  extraEnv: { RATE_LIMIT_PER_MINUTE: '0', MAX_QUEUED_JOBS_PER_TENANT: '10000000' },
+  extraEnv: { RATE_LIMIT_PER_MINUTE: '0', MAX_CONCURRENT_REQUESTS_PER_TENANT: '0', MAX_QUEUED_JOBS_PER_TENANT: '10000000' },
   apiLogLevel: values['log-level'],
   apiEnv,
   apiNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],

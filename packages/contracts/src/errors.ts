@@ -48,7 +48,10 @@ export const ERROR_CATALOGUE = {
   // -- limits: each has its own code, and its answer says the limit (details.limit) and its variable
   payload_too_large: { httpStatus: 413, message: 'The JSON request body is larger than BODY_LIMIT.' },
   upload_too_large: { httpStatus: 413, message: 'The dataset upload is larger than UPLOAD_LIMIT, or has too many parts.' },
-  rate_limited: { httpStatus: 429, message: 'More requests a minute for this API key than RATE_LIMIT_PER_MINUTE; retry later.' },
+  rate_limited: {
+    httpStatus: 429,
+    message: 'More requests a minute for this API key than RATE_LIMIT_PER_MINUTE, or more at once than RATE_LIMIT_BURST; retry later.',
+  },
   queued_jobs_limit: {
     httpStatus: 429,
     message: 'The tenant has as many queued jobs as MAX_QUEUED_JOBS_PER_TENANT allows; submit more once some have started.',
@@ -60,6 +63,11 @@ export const ERROR_CATALOGUE = {
   auth_failures_limit: {
     httpStatus: 429,
     message: 'Too many requests with unknown or revoked API keys from this address (AUTH_FAILURES_PER_MINUTE); retry later.',
+  },
+  concurrent_requests_limit: {
+    httpStatus: 429,
+    message:
+      'The tenant already has as many requests in progress as MAX_CONCURRENT_REQUESTS_PER_TENANT allows, and 100 more waiting for their turn; retry later.',
   },
   event_streams_limit: {
     httpStatus: 429,

@@ -12,7 +12,7 @@ import { registerErrorHandling, sendError, toApiError } from './http/errors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerValidation } from './http/validation.js';
 import { registerAuth } from './http/auth.js';
-import { registerRateLimit, registerSecurityHeaders } from './http/security.js';
+import { registerRateLimit, registerSecurityHeaders, registerTenantRequestGate } from './http/security.js';
 import { registerOpenApi } from './http/openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -109,7 +109,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db, { cacheSeconds: config.authCacheSeconds, failuresPerMinute: config.authFailuresPerMinute });
-      await registerRateLimit(v1, config.rateLimitPerMinute);
+      registerRateLimit(v1, { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
+      registerTenantRequestGate(v1, config.maxConcurrentRequestsPerTenant);
       await jobRoutes(v1, deps, state);
       await datasetRoutes(v1, deps);
       await weightsRoutes(v1, deps);

@@ -80,8 +80,16 @@ export const apiEnv = {
   rateLimitPerMinute: envVar({
     name: 'RATE_LIMIT_PER_MINUTE',
     default: '600',
-    description: 'Requests per minute per API key, counted by each API process; 0 disables',
+    description:
+      'Requests per minute per API key, counted by each API process and handed out evenly (a token bucket refilled at this rate / 60 a second); 0 disables',
     parse: integer(0, 10_000_000),
+  }),
+  rateLimitBurst: envVar({
+    name: 'RATE_LIMIT_BURST',
+    default: '100',
+    description:
+      'Requests an API key may send at once after a pause: what its RATE_LIMIT_PER_MINUTE bucket holds when full (at most RATE_LIMIT_PER_MINUTE)',
+    parse: integer(1, 10_000_000),
   }),
   authFailuresPerMinute: envVar({
     name: 'AUTH_FAILURES_PER_MINUTE',
@@ -133,6 +141,13 @@ export const apiEnv = {
     default: '1000',
     description: 'Most classes a dataset may have; an upload with more answers 422 classes_limit',
     parse: integer(2, 1_000_000),
+  }),
+  maxConcurrentRequestsPerTenant: envVar({
+    name: 'MAX_CONCURRENT_REQUESTS_PER_TENANT',
+    default: '8',
+    description:
+      'Requests of one tenant an API process works on at once (event streams, uploads and predictions have their own limits); the rest wait their turn in order, and past 100 waiting answer 429 concurrent_requests_limit; 0 disables',
+    parse: integer(0, 100_000),
   }),
   maxEventStreamsPerTenant: envVar({
     name: 'MAX_EVENT_STREAMS_PER_TENANT',

@@ -836,3 +836,65 @@ describe('a tenant over its rate limit, and clients that go away', () => {
     assert.equal((await api.app.inject({ method: 'GET', url: '/v1/datasets', headers: auth })).statusCode, 200);
   });
 });
+
+describe("a tenant's burst is handed out evenly, and its requests take turns", () => {
+  let served: ListeningApi;
+  before(async () => {
+    served = await listeningApi('fairness', {
+      RATE_LIMIT_PER_MINUTE: '60',
+      RATE_LIMIT_BURST: '3',
+      MAX_CONCURRENT_REQUESTS_PER_TENANT: '2',
+      OVER_LIMIT_DELAY_MS: '0',
+    });
+  });
+  after(async () => served?.stop());
+
+  test('RATE_LIMIT_BURST requests at once, then one a second; the headers say so', async () => {
+    const { api } = served;
+    const auth = await api.authFor('bursty');
+    const list = () => api.app.inject({ method: 'GET', url: '/v1/jobs', headers: auth });
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await list());
+    assert.deepEqual(
+      answers.map((res) => res.statusCode),
+      [200, 200, 200, 429],
+    );
+    assert.deepEqual(
+      answers.map((res) => res.headers['x-ratelimit-remaining']),
+      ['2', '1', '0', '0'],
+    );
+    assert.equal(answers[0]!.headers['x-ratelimit-limit'], '60');
+    const refused = answers[3]!;
+    assert.equal(refused.json().error.code, 'rate_limited');
+    assert.equal(refused.json().error.details.burst, 3);
+    assert.equal(refused.headers['retry-after'], '1');
+    await sleep(1_100);
+    assert.equal((await list()).statusCode, 200, 'a request earned back after a second');
+    assert.equal((await list()).statusCode, 429, 'and only one');
+  });
+
+  test('past MAX_CONCURRENT_REQUESTS_PER_TENANT a request waits its turn while another tenant is answered; one whose client leaves frees its turn', async () => {
+    const { api, port } = served;
+    const auth = await api.authFor('many-connections');
+    // Two submissions that announce a body and send none of it hold the tenant's two turns.
+    const holders = Array.from({ length: 2 }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+      );
+      return socket;
+    });
+    await sleep(200);
+    let answered = false;
+    const third = fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers: auth }).then((res) => ((answered = true), res));
+    const neighbour = await fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers: await api.authFor('patient-neighbour') });
+    assert.equal(neighbour.status, 200, 'another tenant is answered while this one waits');
+    await sleep(300);
+    assert.equal(answered, false, 'the third request waits for a turn');
+    holders[0]!.destroy();
+    const res = await third;
+    assert.equal(res.status, 200, 'the turn of the client that left went to the waiting request');
+    holders[1]!.destroy();
+  });
+});

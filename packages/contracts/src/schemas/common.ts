@@ -68,8 +68,8 @@ export const Header = {
   requestId: Type.String({ description: 'The id of this request, also in the service log' }),
   retryAfter: Type.String({ description: 'Seconds to wait before retrying' }),
   rateLimitLimit: Type.String({ description: 'Requests a minute this API key may make (RATE_LIMIT_PER_MINUTE)' }),
-  rateLimitRemaining: Type.String({ description: 'Requests left in the current minute' }),
-  rateLimitReset: Type.String({ description: 'Seconds until the current minute ends' }),
+  rateLimitRemaining: Type.String({ description: 'Requests this API key may send now, at once (at most RATE_LIMIT_BURST)' }),
+  rateLimitReset: Type.String({ description: 'Seconds until this API key may send RATE_LIMIT_BURST requests at once again' }),
   wwwAuthenticate: Type.String({ description: 'Bearer realm="trainyard"' }),
   idempotentReplayed: Type.Literal('true', {
     description: 'Present when the answer is the replay of an earlier request with the same Idempotency-Key',

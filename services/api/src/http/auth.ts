@@ -3,8 +3,8 @@
  * found is attached to the request, and every query after this is scoped by it. The key itself is
  * never logged or kept: only the key's id and tenant go into the request's log context.
  *
- * Accepted keys are remembered for AUTH_CACHE_SECONDS (by hash) so that a busy client does not cost a
- * query per request; a revoked key therefore stops working within that time. Refused keys are
+ * Accepted keys are remembered for AUTH_CACHE_SECONDS (by hash), and concurrent lookups of one key
+ * share a query, so that a busy client does not cost a query per request; a revoked key therefore stops working within that time. Refused keys are
  * remembered as long, and an address that sends more than AUTH_FAILURES_PER_MINUTE refused keys is
  * answered 429 without a query (auth-failure-limiter.ts).
  */
@@ -41,6 +41,17 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
   const recentlyValid = new TtlCache<string, true>(RECENTLY_VALID_MS);
   const failures = new AuthFailureLimiter(settings.failuresPerMinute);
   const touched = new TtlCache<string, true>(LAST_USED_THROTTLE_MS);
+  // Requests that arrive together with a key not in the cache (a client opening many connections at
+  // once, or every one of them when its cache entry expires) share one lookup, not one query each.
+  const lookups = new Map<string, Promise<Authenticated | null>>();
+  const lookUp = (hash: string, key: string): Promise<Authenticated | null> => {
+    let lookup = lookups.get(hash);
+    if (!lookup) {
+      lookup = db.tenants.authenticate(key).finally(() => lookups.delete(hash));
+      lookups.set(hash, lookup);
+    }
+    return lookup;
+  };
   const refuse = (request: FastifyRequest, error: ApiError): ApiError => {
     failures.recordFailure(request.ip);
     return error;
@@ -62,7 +73,7 @@ export function registerAuth(scope: FastifyInstance, db: Database, settings: { c
         );
       }
       if (refused.get(hash)) throw refuse(request, new ApiError('unauthorized', 'The API key is unknown or revoked.'));
-      found = (await db.tenants.authenticate(key)) ?? undefined;
+      found = (await lookUp(hash, key)) ?? undefined;
       if (!found) {
         refused.set(hash, true);
         throw refuse(request, new ApiError('unauthorized', 'The API key is unknown or revoked.'));

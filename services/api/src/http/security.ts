@@ -2,8 +2,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import { ApiError } from '@trainyard/contracts';
+import { KeyRateLimiter } from './key-rate-limiter.js';
+import { TenantRequestGate } from './tenant-request-gate.js';
 
 const HELMET_OPTIONS = {
   // Swagger UI (/docs) sets its own static CSP; the JSON API needs none beyond helmet's default.
@@ -66,29 +67,76 @@ export async function registerSecurityHeaders(app: FastifyInstance, corsOrigins:
 }
 
 /**
- * Requests per minute per API key. It runs right after authentication, in the same onRequest phase:
- * the bucket is the key's id (never the key itself; unauthenticated requests never get this far), and
- * a key over its limit is answered 429 before its body is read, parsed or validated, from the
- * in-process counters of the authenticated keys. A tenant hammering the API past its limit then costs
- * each refusal a hash and two map lookups, not a JSON parse and a schema check.
+ * Requests per minute per API key (key-rate-limiter.ts: a token bucket of `burst` requests, refilled
+ * at perMinute/60 a second). It runs right after authentication, in the same onRequest phase: the
+ * bucket is the key's id (never the key itself; unauthenticated requests never get this far), and a
+ * key over its limit is answered 429 before its body is read, parsed or validated. A tenant hammering
+ * the API past its limit then costs each refusal a hash and two map lookups, not a JSON parse and a
+ * schema check. Every answer says the limit, the requests left and when the bucket is full again.
  */
-export async function registerRateLimit(scope: FastifyInstance, perMinute: number): Promise<void> {
-  if (perMinute <= 0) return;
-  await scope.register(rateLimit, {
-    max: perMinute,
-    timeWindow: 60_000,
-    hook: 'onRequest',
-    keyGenerator: (request) => (request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`),
-    errorResponseBuilder: (_request, context) =>
-      new ApiError(
-        'rate_limited',
-        `More than ${context.max} requests a minute for this API key (RATE_LIMIT_PER_MINUTE); retry in ${Math.ceil(context.ttl / 1000)} s.`,
-        {
-          limit: context.max,
-          variable: 'RATE_LIMIT_PER_MINUTE',
-          windowSeconds: 60,
-          retryAfterSeconds: Math.ceil(context.ttl / 1000),
-        },
-      ),
+export function registerRateLimit(scope: FastifyInstance, settings: { perMinute: number; burst: number }): void {
+  if (settings.perMinute <= 0) return;
+  const limiter = new KeyRateLimiter(settings.perMinute, settings.burst);
+  scope.addHook('onRequest', async (request, reply) => {
+    const decision = limiter.take(request.apiKeyId);
+    reply.header('x-ratelimit-limit', String(limiter.perMinute));
+    reply.header('x-ratelimit-remaining', String(decision.remaining));
+    reply.header('x-ratelimit-reset', String(decision.resetSeconds));
+    if (decision.allowed) return;
+    throw new ApiError(
+      'rate_limited',
+      `More than ${limiter.perMinute} requests a minute, or ${limiter.burst} at once, for this API key (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST); retry in ${decision.retryAfterSeconds} s.`,
+      {
+        limit: limiter.perMinute,
+        burst: limiter.burst,
+        variable: 'RATE_LIMIT_PER_MINUTE',
+        windowSeconds: 60,
+        retryAfterSeconds: decision.retryAfterSeconds,
+      },
+    );
   });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Ends the request's turn in TenantRequestGate (set while it holds one). */
+    endTurn?: () => void;
+  }
+}
+
+/**
+ * Operations with a per-tenant limit of their own on what they hold open for long (event streams,
+ * uploads, predictions): they do not take a turn, or a tenant's open stream would hold one for hours.
+ */
+const OWN_CONCURRENCY_LIMIT: ReadonlySet<string> = new Set([
+  'streamJobEvents',
+  'getJobLogs',
+  'uploadDataset',
+  'uploadWeights',
+  'predictWithJobModel',
+]);
+/** Requests of one tenant that may wait for a turn; more are refused with concurrent_requests_limit. */
+const MAX_WAITING_PER_TENANT = 100;
+
+/**
+ * MAX_CONCURRENT_REQUESTS_PER_TENANT (tenant-request-gate.ts), after authentication and the rate
+ * limit in onRequest: a request waits for its tenant's turn before its body is read, and ends it
+ * when its answer is ready (onSend) or its client goes away.
+ */
+export function registerTenantRequestGate(scope: FastifyInstance, limit: number): void {
+  if (limit <= 0) return;
+  const gate = new TenantRequestGate(limit, MAX_WAITING_PER_TENANT);
+  scope.addHook('onRequest', async (request, reply) => {
+    const operationId = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+    if (operationId && OWN_CONCURRENCY_LIMIT.has(operationId)) return;
+    const abandoned = new AbortController();
+    const onClose = () => {
+      abandoned.abort();
+      request.endTurn?.();
+    };
+    reply.raw.once('close', onClose);
+    request.endTurn = await gate.enter(request.tenant.id, abandoned.signal);
+    if (abandoned.signal.aborted) request.endTurn();
+  });
+  scope.addHook('onSend', async (request) => request.endTurn?.());
 }
