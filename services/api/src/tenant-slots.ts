@@ -1,5 +1,5 @@
 /**
- * At most `limit` concurrent things (uploads, event streams) per tenant in this process. `take`
+ * At most `limit` concurrent things (uploads, event streams, predictions) per tenant in this process. `take`
  * returns a release function, or null when the tenant already holds `limit`; releasing twice is
  * harmless.
  */

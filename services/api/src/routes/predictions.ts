@@ -12,7 +12,7 @@ import { predict } from '../predictions/predict.js';
 import { PredictorPool } from '../predictions/predictor-pool.js';
 import type { PredictInputs } from '../predictions/protocol.js';
 import { bodyLimitError, receiveImages } from '../predictions/receive-images.js';
-import { TenantSlots } from '../predictions/tenant-slots.js';
+import { TenantSlots } from '../tenant-slots.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -71,7 +71,14 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     onRequest: async (request, reply) => {
       // Given back as soon as the answer is ready (a client's next request must find it free), or when
       // the connection closes first.
-      const release = slots.acquire(request.tenant.id);
+      const release = slots.take(request.tenant.id);
+      if (!release) {
+        throw new ApiError(
+          'concurrent_predictions_limit',
+          `The tenant already has ${slots.limit} prediction requests in progress; MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows ${slots.limit}.`,
+          { limit: slots.limit, variable: 'MAX_CONCURRENT_PREDICTIONS_PER_TENANT', retryAfterSeconds: 1 },
+        );
+      }
       reply.raw.once('close', release);
       request.releasePredictionSlot = release;
     },
