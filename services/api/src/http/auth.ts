@@ -4,9 +4,9 @@
  * never logged or kept: only the key's id and tenant go into the request's log context.
  *
  * Accepted keys are remembered for AUTH_CACHE_SECONDS (by hash), and concurrent lookups of one key
- * share a query, so that a busy client does not cost a query per request; a revoked key therefore stops working within that time. Refused keys are
- * remembered as long, and an address that sends more than AUTH_FAILURES_PER_MINUTE refused keys is
- * answered 429 without a query (auth-failure-limiter.ts).
+ * share a query, so that a busy client does not cost a query per request; a revoked key therefore stops
+ * working within that time. Refused keys are remembered as long, and an address that sends more than
+ * AUTH_FAILURES_PER_MINUTE refused keys is answered 429 without a query (auth-failure-limiter.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@trainyard/contracts';

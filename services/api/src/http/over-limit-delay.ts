@@ -1,10 +1,11 @@
 /**
  * Refusals of a client that is over a rate limit (rate_limited for a key, auth_failures_limit for an
- * address, concurrent_requests_limit for a tenant with 100 requests already waiting) are answered after OVER_LIMIT_DELAY_MS instead of at once. A client that retries in a loop
- * without waiting for Retry-After then sends one request per connection per delay, not thousands a
- * second that each cost the event loop that answers every tenant a parse, a hash and an answer; a
- * client that honours Retry-After never notices. At most `maxHeld` refusals wait at once (a timer
- * each); past that they are answered at once, as with OVER_LIMIT_DELAY_MS=0.
+ * address, concurrent_requests_limit for a tenant with 100 requests already waiting) are answered after
+ * OVER_LIMIT_DELAY_MS instead of at once. A client that retries in a loop without waiting for
+ * Retry-After then sends one request per connection per delay, not thousands a second that each cost
+ * the event loop that answers every tenant a parse, a hash and an answer; a client that honours
+ * Retry-After never notices. At most `maxHeld` refusals wait at once (a timer each); past that they are
+ * answered at once, as with OVER_LIMIT_DELAY_MS=0.
  */
 export class OverLimitDelay {
   private held = 0;

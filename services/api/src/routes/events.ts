@@ -25,7 +25,15 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
   const channels = new JobChannels({ redisUrl: deps.config.redisUrl ?? DEFAULT_REDIS_URL, prefix: deps.config.queuePrefix });
   const open = new Set<SseStream>();
   /** Open streams per tenant in this process (MAX_EVENT_STREAMS_PER_TENANT). */
-  const slots = new TenantSlots(deps.config.maxEventStreamsPerTenant);
+  const slots = new TenantSlots(
+    deps.config.maxEventStreamsPerTenant,
+    (limit) =>
+      new ApiError(
+        'event_streams_limit',
+        `The tenant already has ${limit} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
+        { limit, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
+      ),
+  );
   // Open streams would hold the server's close up for as long as their jobs run.
   const app = typed(scope);
   app.addHook('preClose', async () => {
@@ -68,18 +76,6 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
     },
   });
 
-  /** A place among the tenant's open streams, or event_streams_limit. */
-  function takeSlot(tenantId: string): () => void {
-    const release = slots.take(tenantId);
-    if (release) return release;
-    const { limit } = slots;
-    throw new ApiError(
-      'event_streams_limit',
-      `The tenant already has ${limit} open event streams; the limit is ${limit} (MAX_EVENT_STREAMS_PER_TENANT). Close some first.`,
-      { limit, variable: 'MAX_EVENT_STREAMS_PER_TENANT', retryAfterSeconds: 5 },
-    );
-  }
-
   /**
    * Opens a stream in one of the tenant's slots and sends it. The slot is freed when the stream ends,
    * also when it cannot open (close() is a no-op on a stream that already closed itself).
@@ -90,7 +86,7 @@ export async function eventRoutes(scope: FastifyInstance, deps: ApiDeps, options
     jobId: string,
     kind: { what: string; unavailable: string; create: (onEnd: (stream: SseStream) => void) => SseStream },
   ) {
-    const release = takeSlot(request.tenant.id);
+    const release = slots.take(request.tenant.id);
     const stream = kind.create((ended) => {
       open.delete(ended);
       release();

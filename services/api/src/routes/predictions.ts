@@ -43,7 +43,15 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       maxImagePixels: config.maxImagePixels,
     },
   });
-  const slots = new TenantSlots(config.maxConcurrentPredictionsPerTenant);
+  const slots = new TenantSlots(
+    config.maxConcurrentPredictionsPerTenant,
+    (limit) =>
+      new ApiError(
+        'concurrent_predictions_limit',
+        `The tenant already has ${limit} prediction requests in progress; MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows ${limit}.`,
+        { limit, variable: 'MAX_CONCURRENT_PREDICTIONS_PER_TENANT', retryAfterSeconds: 1 },
+      ),
+  );
   app.addHook('onClose', async () => pool.close());
 
   app.removeContentTypeParser('application/json');
@@ -72,13 +80,6 @@ export async function predictionRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       // Given back as soon as the answer is ready (a client's next request must find it free), or when
       // the connection closes first.
       const release = slots.take(request.tenant.id);
-      if (!release) {
-        throw new ApiError(
-          'concurrent_predictions_limit',
-          `The tenant already has ${slots.limit} prediction requests in progress; MAX_CONCURRENT_PREDICTIONS_PER_TENANT allows ${slots.limit}.`,
-          { limit: slots.limit, variable: 'MAX_CONCURRENT_PREDICTIONS_PER_TENANT', retryAfterSeconds: 1 },
-        );
-      }
       reply.raw.once('close', release);
       request.releasePredictionSlot = release;
     },

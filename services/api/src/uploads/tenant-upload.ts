@@ -50,15 +50,19 @@ export async function asTenantUpload<T>(
   const { config } = deps;
   const freeBytes = await checkStorageQuota(deps, tenantId);
   let slots = uploadSlots.get(config);
-  if (!slots) uploadSlots.set(config, (slots = new TenantSlots(config.maxConcurrentUploadsPerTenant)));
-  const release = slots.take(tenantId);
-  if (!release) {
-    throw new ApiError(
-      'concurrent_uploads_limit',
-      `The tenant already sends ${slots.limit} uploads; the limit is ${slots.limit} (MAX_CONCURRENT_UPLOADS_PER_TENANT). Retry when one has finished.`,
-      { limit: slots.limit, variable: 'MAX_CONCURRENT_UPLOADS_PER_TENANT', retryAfterSeconds: 5 },
+  if (!slots) {
+    slots = new TenantSlots(
+      config.maxConcurrentUploadsPerTenant,
+      (limit) =>
+        new ApiError(
+          'concurrent_uploads_limit',
+          `The tenant already sends ${limit} uploads; the limit is ${limit} (MAX_CONCURRENT_UPLOADS_PER_TENANT). Retry when one has finished.`,
+          { limit, variable: 'MAX_CONCURRENT_UPLOADS_PER_TENANT', retryAfterSeconds: 5 },
+        ),
     );
+    uploadSlots.set(config, slots);
   }
+  const release = slots.take(tenantId);
   try {
     const dir = await createScratchDir(config.uploadTmpDir ?? tmpdir(), scratchName);
     try {
