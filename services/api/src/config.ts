@@ -146,7 +146,7 @@ export const apiEnv = {
     name: 'MAX_CONCURRENT_REQUESTS_PER_TENANT',
     default: '8',
     description:
-      'Requests of one tenant an API process works on at once (event streams, uploads and predictions have their own limits); the rest wait their turn in order, and past 100 waiting answer 429 concurrent_requests_limit; 0 disables',
+      'Requests of one tenant an API process works on at once (an event stream counts while it opens; uploads and predictions have their own limits); the rest wait their turn in order, and past 100 waiting answer 429 concurrent_requests_limit; 0 disables',
     parse: integer(0, 100_000),
   }),
   maxEventStreamsPerTenant: envVar({

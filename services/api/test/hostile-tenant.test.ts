@@ -897,4 +897,36 @@ describe("a tenant's burst is handed out evenly, and its requests take turns", (
     assert.equal(res.status, 200, 'the turn of the client that left went to the waiting request');
     holders[1]!.destroy();
   });
+
+  test('an event stream takes a turn while it opens and gives it back once it streams', async () => {
+    const { api, port } = served;
+    const auth = await api.authFor('streams-in-turn');
+    const submitted = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
+    assert.equal(submitted.statusCode, 201, submitted.body);
+    const events = `http://127.0.0.1:${port}/v1/jobs/${submitted.json().id}/events`;
+    const holders = Array.from({ length: 2 }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+      );
+      return socket;
+    });
+    await sleep(1_100); // the bucket (burst 3) earns the stream's request back
+    const controllers = [new AbortController(), new AbortController()];
+    let opened = false;
+    const first = fetch(events, { headers: auth, signal: controllers[0]!.signal }).then((res) => ((opened = true), res));
+    await sleep(300);
+    assert.equal(opened, false, 'the stream waits for a turn before it opens');
+    holders[0]!.destroy();
+    holders[1]!.destroy();
+    assert.equal((await first).status, 200);
+    await sleep(1_000);
+    const second = await fetch(events, { headers: auth, signal: controllers[1]!.signal });
+    assert.equal(second.status, 200);
+    await sleep(1_000);
+    const list = await fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers: auth, signal: AbortSignal.timeout(5_000) });
+    assert.equal(list.status, 200, 'two open streams hold neither of the two turns');
+    for (const controller of controllers) controller.abort();
+  });
 });

@@ -105,16 +105,13 @@ declare module 'fastify' {
 }
 
 /**
- * Operations with a per-tenant limit of their own on what they hold open for long (event streams,
- * uploads, predictions): they do not take a turn, or a tenant's open stream would hold one for hours.
+ * Operations with a per-tenant limit of their own whose handlers run for long (uploads read their body,
+ * predictions wait for a model): they do not take a turn, or a slow client would hold one for minutes.
+ * Event streams do take one while they open (the job lookup, the subscription and the replay of what
+ * the client missed): onSend ends it as the stream starts, so an open stream holds none, and twenty
+ * streams opened at once reach Postgres `limit` at a time like any other requests.
  */
-const OWN_CONCURRENCY_LIMIT: ReadonlySet<string> = new Set([
-  'streamJobEvents',
-  'getJobLogs',
-  'uploadDataset',
-  'uploadWeights',
-  'predictWithJobModel',
-]);
+const OWN_CONCURRENCY_LIMIT: ReadonlySet<string> = new Set(['uploadDataset', 'uploadWeights', 'predictWithJobModel']);
 /** Requests of one tenant that may wait for a turn; more are refused with concurrent_requests_limit. */
 const MAX_WAITING_PER_TENANT = 100;
 
