@@ -837,6 +837,18 @@ describe('a tenant over its rate limit, and clients that go away', () => {
   });
 });
 
+/** Two submissions that announce a body and send none of it: they hold two of the tenant's turns until destroyed. */
+function holdTurns(port: number, auth: Record<string, string>) {
+  return Array.from({ length: 2 }, () => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(
+      `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
+    return socket;
+  });
+}
+
 describe("a tenant's burst is handed out evenly, and its requests take turns", () => {
   let served: ListeningApi;
   before(async () => {
@@ -876,15 +888,7 @@ describe("a tenant's burst is handed out evenly, and its requests take turns", (
   test('past MAX_CONCURRENT_REQUESTS_PER_TENANT a request waits its turn while another tenant is answered; one whose client leaves frees its turn', async () => {
     const { api, port } = served;
     const auth = await api.authFor('many-connections');
-    // Two submissions that announce a body and send none of it hold the tenant's two turns.
-    const holders = Array.from({ length: 2 }, () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('error', () => {});
-      socket.write(
-        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
-      );
-      return socket;
-    });
+    const holders = holdTurns(port, auth);
     await sleep(200);
     let answered = false;
     const third = fetch(`http://127.0.0.1:${port}/v1/jobs`, { headers: auth }).then((res) => ((answered = true), res));
@@ -904,14 +908,7 @@ describe("a tenant's burst is handed out evenly, and its requests take turns", (
     const submitted = await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth, payload: lenetJob() });
     assert.equal(submitted.statusCode, 201, submitted.body);
     const events = `http://127.0.0.1:${port}/v1/jobs/${submitted.json().id}/events`;
-    const holders = Array.from({ length: 2 }, () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('error', () => {});
-      socket.write(
-        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
-      );
-      return socket;
-    });
+    const holders = holdTurns(port, auth);
     await sleep(1_100); // the bucket (burst 3) earns the stream's request back
     const controllers = [new AbortController(), new AbortController()];
     let opened = false;
