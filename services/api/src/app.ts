@@ -10,6 +10,7 @@ import { EnqueueMarks } from './jobs/enqueue-marks.js';
 import { TtlCache } from './ttl-cache.js';
 import { registerErrorHandling, sendError, toApiError } from './http/errors.js';
 import { registerJsonBody } from './http/json-body.js';
+import { registerUnreadBodyDiscard } from './http/unread-body.js';
 import { registerValidation } from './http/validation.js';
 import { registerAuth } from './http/auth.js';
 import { registerRateLimit, registerSecurityHeaders, registerTenantRequestGate } from './http/security.js';
@@ -77,6 +78,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app, { overLimitDelayMs: config.overLimitDelayMs });
+  registerUnreadBodyDiscard(app, { idleMs: config.uploadIdleTimeoutSeconds * 1000 });
   registerValidation(app);
   registerJsonBody(app);
   app.addHook('onSend', async (request, reply) => {
@@ -98,7 +100,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await registerSecurityHeaders(app, config.corsOrigins);
   await app.register(multipart, {
-    limits: { fileSize: config.uploadLimitBytes, files: 64, fields: 8, fieldSize: 1024, parts: 80, headerPairs: 100 },
+    // One byte above UPLOAD_LIMIT, so that the upload's own count (uploads/tenant-upload.ts) refuses it as
+    // it passes the limit: at the plugin's limit, the file part is cut short but read to its end first.
+    limits: { fileSize: config.uploadLimitBytes + 1, files: 64, fields: 8, fieldSize: 1024, parts: 80, headerPairs: 100 },
     throwFileSizeLimit: true,
   });
   await registerOpenApi(app, { docs: config.docsEnabled });

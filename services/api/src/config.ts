@@ -62,7 +62,8 @@ export const apiEnv = {
   uploadIdleTimeoutSeconds: envVar({
     name: 'UPLOAD_IDLE_TIMEOUT_SECONDS',
     default: '60',
-    description: 'An upload that sends no bytes for this long is answered 408 upload_timeout and its connection closed',
+    description:
+      'An upload that sends no bytes for this long is answered 408 upload_timeout and its connection closed; the connection of a request answered before its body was read (a 413) closes too if the rest of the body stalls this long',
     parse: integer(1, 86_400),
   }),
   requestTimeoutSeconds: envVar({

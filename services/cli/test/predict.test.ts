@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -342,6 +342,40 @@ describe('prediction over REST', () => {
 
     // The service is still healthy.
     assert.equal((await predictImages(job, [png(1)])).status, 200);
+  });
+
+  test('a kept-alive connection whose prediction was refused part-way serves the next request', async () => {
+    // One socket, reused as soon as the refused body has been written: the API must read the rest of it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (path: string, method: string, headers: Record<string, string | number>, body?: Buffer) =>
+      new Promise<{ status: number; text: string; reused: boolean }>((resolve, reject) => {
+        const request = httpRequest(`${service.apiUrl}${path}`, { method, agent, headers: { ...auth, ...headers } }, (answer) => {
+          let text = '';
+          answer.setEncoding('utf8');
+          answer.on('data', (chunk: string) => (text += chunk));
+          answer.on('end', () => resolve({ status: answer.statusCode ?? 0, text, reused: request.reusedSocket }));
+        });
+        request.setTimeout(20_000, () => request.destroy(new Error(`${method} ${path}: no answer within 20 s`)));
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      const form = new Response(imagesForm([{ name: 'big.png', png: bytes(3 * 1024 * 1024, 4) }]));
+      const body = Buffer.from(await form.arrayBuffer());
+      const contentType = form.headers.get('content-type')!;
+      const refused = await send(
+        `/v1/jobs/${models[0]}/predict`,
+        'POST',
+        { 'content-type': contentType, 'content-length': body.length },
+        body,
+      );
+      assert.equal(refused.status, 413, refused.text);
+      const next = await send(`/v1/jobs/${models[0]}`, 'GET', {});
+      assert.equal(next.status, 200, next.text);
+      assert.ok(next.reused, 'the second request went over the connection of the first');
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('MAX_CONCURRENT_PREDICTIONS_PER_TENANT: a third request while two are in progress answers 429; other tenants are served', async () => {
