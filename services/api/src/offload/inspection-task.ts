@@ -1,16 +1,17 @@
 /**
- * Runs a CNN-package check of an upload (a dataset, a weights file) in a pooled background thread (at a
- * lower CPU priority: background-thread.ts, background-thread-pool.ts), so that parsing it never blocks the API's
- * event loop. The thread answers `{ ok: true, summary }` or
- * `{ ok: false, error }`; the error's catalogue code (a CnnError's) is kept in the API's answer.
+ * Runs a CNN-package check of an upload (a dataset, a weights file) in a pooled background process (at
+ * a lower CPU priority: background-process.ts, background-process-pool.ts), so that parsing it never
+ * blocks the API's event loop. The process answers `{ ok: true, summary }` or `{ ok: false, error }`;
+ * the error's catalogue code (a CnnError's) is kept in the API's answer.
  */
-import { backgroundThreads } from './background-threads.js';
+import { backgroundProcesses } from './background-processes.js';
+import { BACKGROUND_OUT_OF_MEMORY } from './background-process-pool.js';
 import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 
 export type InspectionAnswer<T> =
   { ok: true; summary: T } | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
 
-export interface InspectionThread {
+export interface InspectionTask {
   script: URL;
   workerData: unknown;
   heapMb: number;
@@ -31,10 +32,10 @@ export interface PixelLimits {
 const PIXEL_LIMIT_VARIABLES: Record<string, string> = { maxImagePixels: 'MAX_IMAGE_PIXELS', maxArchivePixels: 'MAX_ARCHIVE_PIXELS' };
 
 /**
- * A thread's error as the API's: its catalogue code kept; a pixel budget's details also name the
+ * A background process's error as the API's: its catalogue code kept; a pixel budget's details also name the
  * variable that sets it, as every limit's answer does.
  */
-function threadError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
+function taskError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
   const { code, message } = error;
   if (!isErrorCode(code)) return new ApiError(fallbackCode, message);
   let details = error.details;
@@ -45,20 +46,20 @@ function threadError(error: { code?: string; message: string; details?: unknown 
   return new ApiError(code, message, details);
 }
 
-export async function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
+export async function runInspectionTask<T>(task: InspectionTask): Promise<T> {
   let answer: InspectionAnswer<T>;
   try {
-    answer = (await backgroundThreads.run(thread.script, thread.heapMb, thread.workerData)) as InspectionAnswer<T>;
+    answer = (await backgroundProcesses.run(task.script, task.heapMb, task.workerData)) as InspectionAnswer<T>;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw thread.outOfMemory();
+    if ((error as { code?: string }).code === BACKGROUND_OUT_OF_MEMORY) throw task.outOfMemory();
     throw error;
   }
   if (answer.ok) return answer.summary;
-  throw threadError(answer.error, thread.fallbackCode);
+  throw taskError(answer.error, task.fallbackCode);
 }
 
-/** What a thread posts when its check throws: the error's name, code, message and details, cloneable. */
-export function threadFailure(error: unknown): InspectionAnswer<never> {
+/** What a process answers when its check throws: the error's name, code, message and details, cloneable. */
+export function taskFailure(error: unknown): InspectionAnswer<never> {
   const e = error as { name?: string; code?: string; message?: string; details?: unknown };
   let details: unknown;
   try {
