@@ -26,7 +26,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ import { Worker } from 'node:worker_threads';
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { encodePng } from '@trainyard/cli/testing';
-import { percentile, startLocalService } from './local-service.mjs';
+import { percentile, processTree, startLocalService } from './local-service.mjs';
 import { recordResult } from '../record.mjs';
 
 const { values } = parseArgs({
@@ -91,31 +91,10 @@ function rssBytes(pid) {
   }
 }
 
-/** The processes the API started (its background and inference processes), and theirs. */
-function descendants(pid) {
-  const found = [];
-  let tasks = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return found; // it has just exited
-  }
-  for (const tid of tasks) {
-    let children = '';
-    try {
-      children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const child of children.trim().split(/\s+/).filter(Boolean)) found.push(Number(child), ...descendants(Number(child)));
-  }
-  return found;
-}
-
 /** The RSS of the API and of every process it started, summed (pages they share are counted in each). */
 function treeRssBytes(pid) {
   let total = rssBytes(pid);
-  for (const child of descendants(pid)) {
+  for (const child of processTree(pid).slice(1)) {
     try {
       total += rssBytes(child);
     } catch {

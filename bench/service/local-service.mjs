@@ -144,31 +144,32 @@ export function processCpuSeconds(pid, { withReapedChildren = false } = {}) {
   }
 }
 
-/** CPU seconds of a process and its children (Linux /proc; clock ticks of 1/100 s). */
-export function processTreeCpuSeconds(rootPid) {
-  const stats = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+/** A process and every process below it: its children, theirs, and so on (Linux /proc). */
+export function processTree(rootPid) {
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) {
+    let threads = [];
     try {
-      // Fields after the command name (which may contain spaces): state ppid ... utime(12) stime(13).
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      threads = readdirSync(`/proc/${tree[i]}/task`);
     } catch {
-      // the process ended meanwhile
+      continue; // it ended meanwhile
     }
-  }
-  const tree = new Set([rootPid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const stat of stats) {
-      if (!tree.has(stat.pid) && tree.has(stat.ppid)) {
-        tree.add(stat.pid);
-        grew = true;
+    for (const tid of threads) {
+      try {
+        // The children that this thread started.
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      } catch {
+        // the thread ended meanwhile
       }
     }
   }
-  return stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0) / 100;
+  return tree;
+}
+
+/** CPU seconds of a process and its children (clock ticks of 1/100 s). */
+export function processTreeCpuSeconds(rootPid) {
+  return processTree(rootPid).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
 }
 
 export function percentile(sorted, p) {
