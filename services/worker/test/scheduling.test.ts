@@ -108,7 +108,7 @@ test('a queued job whose queue entry is gone runs anyway within one reconciliati
   const job = await submitJob(services, lenet(1), { enqueue: false });
   assert.ok(await services.db.jobs.markEnqueued(job.id));
   const lostAt = Date.now();
-  assert.equal(await services.queue.state(job.id), 'missing');
+  // Not checked to be 'missing' here: the idle worker's scheduler may already have put it back (CI saw 'active').
   const restored = await worker.waitForLog((l) => l.jobId === job.id && l.code === 'queue_entry_restored', 60_000);
   const done = await waitForJob(services, job.id, finished, 120_000, 'the job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}`);
