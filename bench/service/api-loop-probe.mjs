@@ -2,9 +2,9 @@
  * Preloaded into the API process by hostile-tenant.mjs --loop-delay (node --import): every second it
  * appends the event loop's delay over that second (p50, p99, max, in ms, from perf_hooks'
  * monitorEventLoopDelay) as a JSON line to `${os.tmpdir()}/trainyard-loop-delay-${pid}.jsonl`, which
- * the bench finds by the API's pid. It is the bench's instrument, not part of the service. The
- * processes the API starts (upload checks, sample reads, inference) are started without the API's
- * flags, so they do not load it.
+ * the bench finds by the API's pid. It is the bench's instrument, not part of the service. The API's
+ * background threads (upload checks, sample reads) load it too, and are left out: their loops block
+ * on purpose.
  */
 import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 
-// Worker threads would inherit the preload: only the main thread's loop (the one that answers every tenant) is recorded.
+// Worker threads inherit the preload: only the main thread's loop (the one that answers every tenant) is recorded.
 if (isMainThread) startProbe();
 
 function startProbe() {

@@ -8,8 +8,8 @@
  * vgg19_bn at batch 4096 and vgg11 with smallInput at 512x512, and uploads a tiny archive of 20 PNGs
  * of 36 MP and an image folder of 3,000 classes (as a second attacking tenant, attacker-uploads:
  * the first one's stalled uploads hold its upload slots). Recorded: the API's
- * peak resident memory, with every process it started (upload checks, sample reads, inference) summed
- * in (must stay under 1 GiB; the API process's own peak is recorded too), and the victim's request latencies (p50, p99;
+ * peak resident memory, with every process it started (inference processes) summed in (must stay
+ * under 1 GiB; the API process's own peak is recorded too), and the victim's request latencies (p50, p99;
  * the attack p99 must stay under 3x the quiet p99), the medians over rounds, the load average and the
  * commit. Needs a build, Postgres and Redis on 127.0.0.1 and /usr/share/datasets/fashion-mnist.
  *

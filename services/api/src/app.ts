@@ -30,7 +30,7 @@ import { predictionRoutes } from './routes/predictions.js';
 import { workerRoutes } from './routes/workers.js';
 import { sweepRoutes } from './routes/sweeps.js';
 import { LiveWorkers } from './workers/live-workers.js';
-import { backgroundProcesses } from './offload/background-processes.js';
+import { backgroundThreads } from './threads/background-threads.js';
 import { DEFAULT_REDIS_URL, redactSecrets } from '@trainyard/contracts';
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -74,7 +74,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await state.enqueueMarks.flush();
     await state.liveWorkers.close();
-    await backgroundProcesses.close();
+    await backgroundThreads.close();
   });
 
   registerErrorHandling(app, { overLimitDelayMs: config.overLimitDelayMs });

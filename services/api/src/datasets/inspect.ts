@@ -1,12 +1,12 @@
 /**
  * Validates uploaded files with the CNN package's own readers (@trainyard/cnn/data, free of tfjs), in
- * a background process: what the worker will later read is exactly what was checked here, and the API's
+ * a worker thread: what the worker will later read is exactly what was checked here, and the API's
  * event loop stays free meanwhile. The readers' CnnErrors (dataset_malformed, dataset_unsafe_path,
  * dataset_unsupported, dataset_too_large, invalid_option) keep their codes in the API's answer.
  */
 import type { DatasetSummary } from '@trainyard/cnn/data';
 import { ApiError, type DatasetFormat, type DatasetReadOptions } from '@trainyard/contracts';
-import { runInspectionTask, type PixelLimits } from '../offload/inspection-task.js';
+import { runInspectionThread, type PixelLimits } from '../threads/inspection-thread.js';
 
 export type { DatasetSummary };
 
@@ -16,21 +16,21 @@ export interface UploadedFile {
   path: string;
 }
 
-/** Heap of the inspecting process: the readers keep labels, not pixels, so this is ample. */
-const PROCESS_HEAP_MB = 2048;
+/** Heap of the inspecting thread: the readers keep labels, not pixels, so this is ample. */
+const THREAD_HEAP_MB = 2048;
 
-function inspectInBackground(
+function inspectInThread(
   files: UploadedFile[],
   format: DatasetFormat | undefined,
   readOptions: DatasetReadOptions,
   pixelLimits: PixelLimits & { maxClasses: number },
 ): Promise<DatasetSummary> {
-  return runInspectionTask<DatasetSummary>({
-    script: new URL('./inspect-task.js', import.meta.url),
+  return runInspectionThread<DatasetSummary>({
+    script: new URL('./inspect-thread.js', import.meta.url),
     workerData: { source: { files, ...(format ? { format } : {}) }, options: { ...readOptions, limits: pixelLimits } },
-    heapMb: PROCESS_HEAP_MB,
+    heapMb: THREAD_HEAP_MB,
     fallbackCode: 'dataset_invalid',
-    // BACKGROUND_OUT_OF_MEMORY: the upload needs more than PROCESS_HEAP_MB just to be checked.
+    // ERR_WORKER_OUT_OF_MEMORY: the upload needs more than THREAD_HEAP_MB just to be checked.
     outOfMemory: () => new ApiError('dataset_too_large', 'The dataset needs too much memory to be validated.'),
     what: 'dataset inspection',
   });
@@ -53,7 +53,7 @@ export async function inspectUpload(
 ): Promise<DatasetSummary> {
   // An image folder's classes are counted by the readers from its folder names, before any image is
   // decoded (a class bomb is refused in moments); other formats' from their labels, below.
-  const summary = await inspectInBackground(files, format, readOptions, {
+  const summary = await inspectInThread(files, format, readOptions, {
     maxImagePixels: limits.maxImagePixels,
     maxArchivePixels: limits.maxArchivePixels,
     maxClasses: limits.maxClasses,

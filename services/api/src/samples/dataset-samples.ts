@@ -1,6 +1,6 @@
 /**
  * Sample test images for the dashboard: a few per class from the test split the worker evaluates
- * on, read in a pooled background process (off the event loop, at a lower CPU priority) that reads only the
+ * on, read in a pooled background thread (off the event loop, at a lower CPU priority) that reads only the
  * records it shows. The browser shows them, and runs the trained model on them to show predicted
  * against true labels. Computed once per dataset: uploaded datasets keep the result in storage beside
  * their files, built-in ones in memory.
@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { backgroundProcesses } from '../offload/background-processes.js';
+import { backgroundThreads } from '../threads/background-threads.js';
 import { ApiError, isErrorCode } from '@trainyard/contracts';
 import { datasetFiles, datasetReadOptions, type Dataset } from '@trainyard/db';
 import { createScratchDir, datasetKeys } from '@trainyard/storage';
@@ -20,13 +20,13 @@ import type { SampleRequest, SampleSet } from './sample-types.js';
 const SAMPLES_PER_CLASS = 4;
 /** At most this many classes are sampled (CIFAR-100 would otherwise be 400 images). */
 const MAX_CLASSES_SHOWN = 20;
-/** The process holds a dataset's labels and the few images shown (a built-in dataset whole, 55 MB). */
-const PROCESS_HEAP_MB = 512;
+/** The thread holds a dataset's labels and the few images shown (a built-in dataset whole, 55 MB). */
+const THREAD_HEAP_MB = 512;
 
 const builtinCache = new Map<string, Promise<SampleSet>>();
 
 /**
- * Reading samples reads a dataset's labels and its shown records in a background process: at
+ * Reading samples reads a dataset's labels and its shown records in a thread of the API process: at
  * most SAMPLE_READS_AT_ONCE run at a time (the rest wait their turn), and concurrent calls for one
  * dataset share one read, so a tenant calling the route in parallel costs one read, not one per call.
  */
@@ -46,9 +46,9 @@ async function inPool<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-async function sampleInBackground(request: SampleRequest): Promise<SampleSet> {
-  const script = new URL('./samples-task.js', import.meta.url);
-  const answer = (await backgroundProcesses.run(script, PROCESS_HEAP_MB, request)) as
+async function sampleInThread(request: SampleRequest): Promise<SampleSet> {
+  const script = new URL('./samples-thread.js', import.meta.url);
+  const answer = (await backgroundThreads.run(script, THREAD_HEAP_MB, request)) as
     { ok: true; result: SampleSet } | { ok: false; error: { code?: string; message: string } };
   if (answer.ok) return answer.result;
   if (answer.error.code === 'dataset_unavailable' || answer.error.code === 'not_found') {
@@ -60,7 +60,7 @@ async function sampleInBackground(request: SampleRequest): Promise<SampleSet> {
 export function builtinSamples(name: string): Promise<SampleSet> {
   let cached = builtinCache.get(name);
   if (!cached) {
-    cached = inPool(() => sampleInBackground({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS, maxClasses: MAX_CLASSES_SHOWN }));
+    cached = inPool(() => sampleInThread({ kind: 'builtin', name, perClass: SAMPLES_PER_CLASS, maxClasses: MAX_CLASSES_SHOWN }));
     cached.catch(() => builtinCache.delete(name)); // a missing dataset may be installed later
     builtinCache.set(name, cached);
   }
@@ -94,7 +94,7 @@ async function sampleUploaded(deps: ApiDeps, dataset: Dataset, key: string): Pro
       await pipeline(await deps.storage.get(file.key), createWriteStream(path));
       files.push({ name: file.name, path });
     }
-    const set = await sampleInBackground({
+    const set = await sampleInThread({
       kind: 'files',
       name: dataset.name,
       format: dataset.format,

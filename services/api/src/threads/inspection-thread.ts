@@ -1,17 +1,16 @@
 /**
- * Runs a CNN-package check of an upload (a dataset, a weights file) in a pooled background process (at
- * a lower CPU priority: background-process.ts, background-process-pool.ts), so that parsing it never
- * blocks the API's event loop. The process answers `{ ok: true, summary }` or `{ ok: false, error }`;
- * the error's catalogue code (a CnnError's) is kept in the API's answer.
+ * Runs a CNN-package check of an upload (a dataset, a weights file) in a pooled background thread (at a
+ * lower CPU priority: background-thread.ts, background-thread-pool.ts), so that parsing it never blocks the API's
+ * event loop. The thread answers `{ ok: true, summary }` or
+ * `{ ok: false, error }`; the error's catalogue code (a CnnError's) is kept in the API's answer.
  */
-import { backgroundProcesses } from './background-processes.js';
-import { BACKGROUND_OUT_OF_MEMORY } from './background-process-pool.js';
+import { backgroundThreads } from './background-threads.js';
 import { ApiError, isErrorCode, type ErrorCode } from '@trainyard/contracts';
 
 export type InspectionAnswer<T> =
   { ok: true; summary: T } | { ok: false; error: { name?: string; code?: string; message: string; details?: unknown } };
 
-export interface InspectionTask {
+export interface InspectionThread {
   script: URL;
   workerData: unknown;
   heapMb: number;
@@ -32,10 +31,10 @@ export interface PixelLimits {
 const PIXEL_LIMIT_VARIABLES: Record<string, string> = { maxImagePixels: 'MAX_IMAGE_PIXELS', maxArchivePixels: 'MAX_ARCHIVE_PIXELS' };
 
 /**
- * A background process's error as the API's: its catalogue code kept; a pixel budget's details also name the
+ * A thread's error as the API's: its catalogue code kept; a pixel budget's details also name the
  * variable that sets it, as every limit's answer does.
  */
-function taskError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
+function threadError(error: { code?: string; message: string; details?: unknown }, fallbackCode: ErrorCode): ApiError {
   const { code, message } = error;
   if (!isErrorCode(code)) return new ApiError(fallbackCode, message);
   let details = error.details;
@@ -46,20 +45,20 @@ function taskError(error: { code?: string; message: string; details?: unknown },
   return new ApiError(code, message, details);
 }
 
-export async function runInspectionTask<T>(task: InspectionTask): Promise<T> {
+export async function runInspectionThread<T>(thread: InspectionThread): Promise<T> {
   let answer: InspectionAnswer<T>;
   try {
-    answer = (await backgroundProcesses.run(task.script, task.heapMb, task.workerData)) as InspectionAnswer<T>;
+    answer = (await backgroundThreads.run(thread.script, thread.heapMb, thread.workerData)) as InspectionAnswer<T>;
   } catch (error) {
-    if ((error as { code?: string }).code === BACKGROUND_OUT_OF_MEMORY) throw task.outOfMemory();
+    if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw thread.outOfMemory();
     throw error;
   }
   if (answer.ok) return answer.summary;
-  throw taskError(answer.error, task.fallbackCode);
+  throw threadError(answer.error, thread.fallbackCode);
 }
 
-/** What a process answers when its check throws: the error's name, code, message and details, cloneable. */
-export function taskFailure(error: unknown): InspectionAnswer<never> {
+/** What a thread posts when its check throws: the error's name, code, message and details, cloneable. */
+export function threadFailure(error: unknown): InspectionAnswer<never> {
   const e = error as { name?: string; code?: string; message?: string; details?: unknown };
   let details: unknown;
   try {

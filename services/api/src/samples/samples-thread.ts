@@ -1,10 +1,10 @@
 /**
- * Runs in a pooled background process, one task at a time: answers the first `perClass` test images of each shown class as 8-bit
+ * Runs in a pooled worker thread, one task at a time: answers the first `perClass` test images of each shown class as 8-bit
  * pixels, from the same test split the worker evaluates on. An upload is read with
  * readSampleImages, which reads its labels, then only the chosen records (memory: the labels and those
  * images, whatever the dataset's size); a built-in dataset is small and opened whole, once per process.
  */
-import { serveTasks } from '../offload/serve-tasks.js';
+import { serveTasks } from '../threads/serve-tasks.js';
 import { openBuiltinDataset, readSampleImages, type BuiltinDatasetName, type DatasetFormat } from '@trainyard/cnn/data';
 import type { SampleRequest, SampleSet } from './sample-types.js';
 
