@@ -108,8 +108,14 @@ test('a queued job whose queue entry is gone runs anyway within one reconciliati
   const job = await submitJob(services, lenet(1), { enqueue: false });
   assert.ok(await services.db.jobs.markEnqueued(job.id));
   const lostAt = Date.now();
-  // Not checked to be 'missing' here: the idle worker's scheduler may already have put it back (CI saw 'active').
+  const stateAtLoss = await services.queue.state(job.id);
+  const checkedAt = Date.now();
   const restored = await worker.waitForLog((l) => l.jobId === job.id && l.code === 'queue_entry_restored', 60_000);
+  // The entry was gone, unless the idle worker's scheduler had already put it back (CI once saw 'active' here).
+  assert.ok(
+    stateAtLoss === 'missing' || (restored.time as number) <= checkedAt,
+    `the entry was ${stateAtLoss} before any worker restored it`,
+  );
   const done = await waitForJob(services, job.id, finished, 120_000, 'the job');
   assert.equal(done.status, 'succeeded', `${done.errorCode} ${done.errorMessage}`);
   // Generous for a loaded machine: the pass runs every reconcileMs (the log time is the worker's clock).
