@@ -91,17 +91,21 @@ function rssBytes(pid) {
   }
 }
 
-/** The RSS of the API and of every process it started, summed (pages they share are counted in each). */
-function treeRssBytes(pid) {
-  let total = rssBytes(pid);
+/**
+ * The API process's RSS, and that of the API with every process it started summed in (pages they
+ * share are counted in each).
+ */
+function rssSample(pid) {
+  const own = rssBytes(pid);
+  let tree = own;
   for (const child of processTree(pid).slice(1)) {
     try {
-      total += rssBytes(child);
+      tree += rssBytes(child);
     } catch {
       // it exited between the listing and the read
     }
   }
-  return total;
+  return { own, tree };
 }
 
 const job = (extra = {}) => ({
@@ -323,13 +327,13 @@ try {
       const latencies = [];
       const refusals = [];
       const slowest = [];
-      let peakRss = treeRssBytes(pid);
-      let peakProcessRss = rssBytes(pid);
+      let { tree: peakRss, own: peakProcessRss } = rssSample(pid);
       let gone = false;
       const sampler = setInterval(() => {
         try {
-          peakRss = Math.max(peakRss, treeRssBytes(pid));
-          peakProcessRss = Math.max(peakProcessRss, rssBytes(pid));
+          const { own, tree } = rssSample(pid);
+          peakRss = Math.max(peakRss, tree);
+          peakProcessRss = Math.max(peakProcessRss, own);
         } catch {
           gone = true;
         }
